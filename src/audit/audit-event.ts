@@ -1,0 +1,42 @@
+export type AuditOutcome = 'success' | 'denied' | 'failed';
+
+export type AuditAction =
+  | 'document.create'
+  | 'document.version.create'
+  | 'document.read'
+  | 'document.list'
+  | 'document.download-url'
+  | 'document.content'
+  | 'document.blob-fetch'
+  | 'document.enter-in-error'
+  | 'fhir.read'
+  | 'fhir.search'
+  | 'audit.read'
+  | 'auth';
+
+export interface AuditEntry {
+  action: AuditAction;
+  outcome: AuditOutcome;
+  documentId?: string | null | undefined;
+  version?: number | null | undefined;
+  patient?: string | null | undefined;
+  errorCode?: string | null | undefined;
+  detail?: Record<string, unknown> | null | undefined;
+}
+
+export interface AuditRecord {
+  id: string;
+  at: Date;
+  actor: string | null;
+  roles: string[];
+  action: string;
+  outcome: AuditOutcome;
+  documentId: string | null;
+  version: number | null;
+  patient: string | null;
+  errorCode: string | null;
+  detail: Record<string, unknown> | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+}

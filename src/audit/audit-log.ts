@@ -1,0 +1,72 @@
+import type { Db } from '../db/sql.ts';
+import type { RequestContext } from '../domain/principal.ts';
+import type { AuditEntry, AuditRecord } from './audit-event.ts';
+
+/**
+ * Writes one audit row, synchronously, in the caller's transaction when given one. There is no in-memory queue:
+ * a response is sent only after its audit row is durable, so a crash cannot lose an access.
+ */
+export async function recordAudit(db: Db, ctx: RequestContext, e: AuditEntry): Promise<void> {
+  await db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
+    values (${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}, ${e.action}, ${e.outcome}, ${e.documentId ?? null}, ${e.version ?? null},
+      ${e.patient ?? null}, ${e.errorCode ?? null}, ${e.detail ? db.json(e.detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
+}
+
+export interface AuditQuery {
+  document?: string | undefined;
+  patient?: string | undefined;
+  actor?: string | undefined;
+  action?: string | undefined;
+  outcome?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  beforeId?: string | undefined;
+  limit: number;
+}
+
+interface Row {
+  id: bigint;
+  at: Date;
+  actor: string | null;
+  roles: string[];
+  action: string;
+  outcome: AuditRecord['outcome'];
+  document_id: string | null;
+  version: number | null;
+  patient_nhs: string | null;
+  error_code: string | null;
+  detail: Record<string, unknown> | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+}
+
+/** Newest first, keyset-paged on id. */
+export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> {
+  const rows = await db<Row[]>`select * from audit_events where true
+    ${q.document ? db`and document_id = ${q.document}` : db``}
+    ${q.patient ? db`and patient_nhs = ${q.patient}` : db``}
+    ${q.actor ? db`and actor = ${q.actor}` : db``}
+    ${q.action ? db`and action = ${q.action}` : db``}
+    ${q.outcome ? db`and outcome = ${q.outcome}` : db``}
+    ${q.from ? db`and at >= ${q.from}::timestamptz` : db``}
+    ${q.to ? db`and at < ${q.to}::timestamptz` : db``}
+    ${q.beforeId ? db`and id < ${q.beforeId}::bigint` : db``}
+    order by id desc limit ${q.limit}`;
+  return rows.map((r) => ({
+    id: String(r.id),
+    at: r.at,
+    actor: r.actor,
+    roles: r.roles,
+    action: r.action,
+    outcome: r.outcome,
+    documentId: r.document_id,
+    version: r.version,
+    patient: r.patient_nhs,
+    errorCode: r.error_code,
+    detail: r.detail,
+    clientIp: r.client_ip,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+  }));
+}

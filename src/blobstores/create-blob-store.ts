@@ -1,0 +1,19 @@
+import type { Config } from '../config/config.ts';
+import type { BlobStore, BlobStoreKind } from '../domain/ports.ts';
+import { FsBlobStore } from './fs-store.ts';
+
+/** Builds any configured store by kind: the live one (QUILL_BLOB_STORE) or another one for migration. */
+export async function createBlobStore(cfg: Config, kind: BlobStoreKind, deps: { signingKey: Buffer; baseUrl: () => string }): Promise<BlobStore> {
+  switch (kind) {
+    case 'fs':
+      return new FsBlobStore({ dir: cfg.fs.dir, signingKey: deps.signingKey, baseUrl: deps.baseUrl });
+    case 's3': {
+      const { S3BlobStore } = await import('./s3-store.ts');
+      return new S3BlobStore(cfg.s3);
+    }
+    case 'azure': {
+      const { AzureBlobStore } = await import('./azure-store.ts');
+      return new AzureBlobStore(cfg.azure);
+    }
+  }
+}

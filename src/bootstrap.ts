@@ -1,0 +1,113 @@
+import pino, { type Logger } from 'pino';
+import type { FastifyInstance } from 'fastify';
+import { recordAudit } from './audit/audit-log.ts';
+import { jwtSecret, urlSigningKey } from './auth/keys.ts';
+import { createVerifier } from './auth/verifier.ts';
+import { createBlobStore } from './blobstores/create-blob-store.ts';
+import { publicBaseUrl, type Config } from './config/config.ts';
+import { startEmbeddedPostgres } from './db/embedded.ts';
+import { migrate } from './db/migrate.ts';
+import { connect, type Sql } from './db/sql.ts';
+import type { BlobStore } from './domain/ports.ts';
+import { DocumentService } from './documents/service.ts';
+import { buildApp } from './http/app.ts';
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
+    serializers: {
+      // Never log query strings: signed URLs carry their signature there.
+      req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }),
+    },
+  });
+}
+
+export interface Database {
+  sql: Sql;
+  close(): Promise<void>;
+}
+
+/** PostgreSQL: DATABASE_URL, or the embedded server under the data directory. Migrated before use. */
+export async function openDatabase(cfg: Config, log: Logger): Promise<Database> {
+  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log);
+  const sql = connect(cfg.databaseUrl ?? embedded!.url);
+  try {
+    const applied = await migrate(sql);
+    if (applied.length) log.info({ applied }, 'database migrated');
+  } catch (e) {
+    await sql.end({ timeout: 1 });
+    await embedded?.stop();
+    throw e;
+  }
+  return {
+    sql,
+    close: async () => {
+      await sql.end({ timeout: 5 });
+      await embedded?.stop();
+    },
+  };
+}
+
+export interface Service {
+  app: FastifyInstance;
+  db: Database;
+  blobs: BlobStore;
+  documents: DocumentService;
+  baseUrl: () => string;
+  close(): Promise<void>;
+}
+
+/** The composition root: every layer is chosen here, from configuration, and nowhere else. */
+export async function createService(cfg: Config, log: Logger = createLogger(cfg.logLevel)): Promise<Service> {
+  const db = await openDatabase(cfg, log);
+  let boundPort: number | undefined;
+  const baseUrl = () => publicBaseUrl(cfg, boundPort);
+  const signingKey = await urlSigningKey(cfg);
+  const blobs = await createBlobStore(cfg, cfg.blobStore, { signingKey, baseUrl });
+  const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
+  const documents = new DocumentService({
+    sql: db.sql,
+    blobs,
+    log,
+    valueSet: cfg.valueSet,
+    allowedContentTypes: cfg.allowedContentTypes,
+    maxUploadBytes: cfg.maxUploadBytes,
+    odsCode: cfg.odsCode,
+    downloadUrlTtl: cfg.downloadUrlTtl,
+    downloadUrlMaxTtl: cfg.downloadUrlMaxTtl,
+    remoteFhir: Boolean(cfg.fhir.url),
+    baseUrl,
+  });
+  const app = await buildApp({
+    log,
+    sql: db.sql,
+    documents,
+    verify,
+    audit: (ctx, e) => recordAudit(db.sql, ctx, e),
+    valueSet: cfg.valueSet,
+    maxUploadBytes: cfg.maxUploadBytes,
+    urlSigningKey: blobs.kind === 'fs' ? signingKey : null,
+    readiness: [
+      { name: 'database', check: async () => void (await db.sql`select 1`) },
+      { name: 'blob', check: () => blobs.ping() },
+    ],
+    baseUrl,
+    requestTimeoutMs: cfg.requestTimeoutMs,
+  });
+  app.addHook('onListen', async () => {
+    const addr = app.server.address();
+    if (addr && typeof addr === 'object') boundPort = addr.port;
+  });
+  return {
+    app,
+    db,
+    blobs,
+    documents,
+    baseUrl,
+    close: async () => {
+      await app.close();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,21 @@
+export const HELP = `quill-docstore: clinical document store (bytes in object storage, metadata and audit in PostgreSQL, FHIR R4 index)
+
+Usage: quill-docstore <command> [options]
+
+Commands:
+  start                     Run the API (default http://127.0.0.1:8080; Swagger UI at /docs).
+  token --sub <user> --role <role> [--role …] [--patient <NHS number> …] [--expires 8h]
+                            Print a development JWT signed with the embedded secret. Roles: clinician,
+                            records-manager, auditor, admin. Refused when QUILL_JWKS_URL or QUILL_JWT_SECRET is set.
+  reconcile [--grace <seconds>] [--json]
+                            Remove bytes no metadata points at (interrupted or crashed uploads) older than the
+                            grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), and report versions whose
+                            bytes are missing. Exit 1 if anything could not be repaired.
+  migrate                   Apply database migrations and exit.
+  config                    Print the effective configuration (secrets hidden) and exit.
+  help                      This text.
+
+Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
+Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
+QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE.
+`;

@@ -1,0 +1,143 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../config/config.ts';
+import { createLogger, createService, openDatabase } from '../bootstrap.ts';
+import { externalIdentityProvider, jwtSecret, urlSigningKey } from '../auth/keys.ts';
+import { mintDevToken } from '../auth/dev-token.ts';
+import { Roles } from '../domain/principal.ts';
+import { isValidNhsNumber } from '../domain/nhs-number.ts';
+import { createBlobStore } from '../blobstores/create-blob-store.ts';
+import { reconcile } from '../jobs/reconcile.ts';
+import { HELP } from './help.ts';
+
+/** Returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command = 'help', ...rest] = argv;
+  try {
+    switch (command) {
+      case 'start':
+        return await start();
+      case 'token':
+        return await token(rest);
+      case 'reconcile':
+        return await runReconcile(rest);
+      case 'migrate':
+        return await runMigrate();
+      case 'config':
+        return printConfig();
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(HELP);
+        return 0;
+      default:
+        process.stderr.write(`unknown command "${command}"\n\n${HELP}`);
+        return 2;
+    }
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${e.message}\n`);
+      return 78; // EX_CONFIG
+    }
+    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+async function start(): Promise<number> {
+  const cfg = loadConfig();
+  const log = createLogger(cfg.logLevel);
+  const service = await createService(cfg, log);
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    await service.close().catch((e) => log.error({ err: e }, 'error while shutting down'));
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  await service.app.listen({ host: cfg.host, port: cfg.port });
+  const base = service.baseUrl();
+  const tokenHint = externalIdentityProvider(cfg)
+    ? 'Tokens come from your identity provider.'
+    : 'Get a development token: npx quill-docstore token --sub alice --role clinician';
+  process.stderr.write(
+    `\nQuill Document Store is running at ${base}\n  API docs (Swagger UI): ${base}/docs\n  Database: ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${cfg.dataDir}/pg`}; blobs: ${cfg.blobStore}${cfg.blobStore === 'fs' ? ` in ${cfg.fs.dir}` : ''}; FHIR: ${cfg.fhir.url ?? `built-in at ${base}/fhir`}\n  ${tokenHint}\n\n`,
+  );
+  return new Promise<number>(() => undefined); // runs until a signal
+}
+
+async function token(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { sub: { type: 'string' }, role: { type: 'string', multiple: true }, patient: { type: 'string', multiple: true }, expires: { type: 'string' } },
+    strict: true,
+  });
+  const cfg = loadConfig();
+  if (externalIdentityProvider(cfg)) {
+    process.stderr.write('refused: an external identity provider is configured (QUILL_JWKS_URL or QUILL_JWT_SECRET); get tokens from it\n');
+    return 1;
+  }
+  const roles = values.role ?? [];
+  const bad = roles.filter((r) => !(Roles as readonly string[]).includes(r));
+  if (!values.sub || roles.length === 0 || bad.length) {
+    process.stderr.write(`usage: quill-docstore token --sub <user> --role <${Roles.join('|')}> [--patient <NHS number>]\n`);
+    return 2;
+  }
+  const badPatients = (values.patient ?? []).filter((p) => !isValidNhsNumber(p));
+  if (badPatients.length) {
+    process.stderr.write(`not valid NHS numbers: ${badPatients.join(', ')}\n`);
+    return 2;
+  }
+  const secret = (await jwtSecret(cfg))!;
+  process.stdout.write(`${await mintDevToken(secret, cfg.jwt, { sub: values.sub, roles, patients: values.patient, expiresIn: values.expires })}\n`);
+  return 0;
+}
+
+async function runReconcile(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { grace: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const cfg = loadConfig();
+  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
+  const db = await openDatabase(cfg, log);
+  try {
+    const store = await createBlobStore(cfg, cfg.blobStore, { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
+    const graceSeconds = values.grace !== undefined ? Number(values.grace) : cfg.orphanGraceSeconds;
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');
+    const report = await reconcile(db.sql, store, log, { graceSeconds });
+    if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else
+      process.stdout.write(
+        `reconcile: ${report.staleIntents} stale upload intents cleared, ${report.orphansRemoved} orphan objects removed (${report.orphanBytes} bytes), ` +
+          `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors\n` +
+          report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +
+          report.errors.map((e) => `  ERROR ${e}\n`).join(''),
+      );
+    return report.errors.length || report.missingBlobs.length ? 1 : 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function runMigrate(): Promise<number> {
+  const cfg = loadConfig();
+  const db = await openDatabase(cfg, createLogger(cfg.logLevel));
+  await db.close();
+  return 0;
+}
+
+function printConfig(): number {
+  const cfg: Config = loadConfig();
+  const hide = (v: string | null) => (v ? '[set]' : null);
+  const shown = {
+    ...cfg,
+    databaseUrl: hide(cfg.databaseUrl),
+    fs: { ...cfg.fs, signingKey: hide(cfg.fs.signingKey) },
+    azure: { ...cfg.azure, connectionString: hide(cfg.azure.connectionString) },
+    fhir: { ...cfg.fhir, token: hide(cfg.fhir.token), basicAuth: hide(cfg.fhir.basicAuth) },
+    jwt: { ...cfg.jwt, secret: hide(cfg.jwt.secret) },
+    valueSet: `${cfg.valueSet.types.length} types, ${cfg.valueSet.categories.length} categories`,
+  };
+  process.stdout.write(`${JSON.stringify(shown, null, 2)}\n`);
+  return 0;
+}

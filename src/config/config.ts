@@ -1,0 +1,138 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { envSchema } from 'env-schema';
+import { configSchema } from './schema.ts';
+import { defaultAllowedContentTypes } from '../domain/content-types.ts';
+import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
+import type { BlobStoreKind } from '../domain/ports.ts';
+
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  /** The base URL clients reach this service at (links, fs download URLs, FHIR attachment.url). */
+  publicUrl: string | null;
+  databaseUrl: string | null;
+  blobStore: BlobStoreKind;
+  fs: { dir: string; signingKey: string | null };
+  s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null };
+  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null };
+  allowUnversioned: boolean;
+  fhir: { url: string | null; token: string | null; basicAuth: string | null };
+  jwt: { issuer: string; audience: string; secret: string | null; jwksUrl: string | null; rolesClaim: string };
+  odsCode: string;
+  maxUploadBytes: number;
+  allowedContentTypes: string[];
+  valueSet: DocumentValueSet;
+  downloadUrlTtl: number;
+  downloadUrlMaxTtl: number;
+  orphanGraceSeconds: number;
+  requestTimeoutMs: number;
+  logLevel: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Raw = Record<string, string | number | boolean | undefined>;
+
+/** Reads the environment (and QUILL_CONFIG_FILE if set), validates it, and fails with every problem listed. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const file = env.QUILL_CONFIG_FILE ? readConfigFile(env.QUILL_CONFIG_FILE) : {};
+  const data: Raw = { ...file };
+  for (const key of Object.keys(configSchema.properties)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') data[key] = v;
+  }
+  let raw: Raw;
+  try {
+    raw = envSchema({ schema: configSchema, data, dotenv: false }) as Raw;
+  } catch (e) {
+    throw new ConfigError(`invalid configuration: ${(e as Error).message}`);
+  }
+  return toConfig(raw);
+}
+
+function readConfigFile(file: string): Raw {
+  try {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not a JSON object');
+    return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : v])) as Raw;
+  } catch (e) {
+    throw new ConfigError(`QUILL_CONFIG_FILE ${file}: ${(e as Error).message}`);
+  }
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function toConfig(raw: Raw): Config {
+  const dataDir = path.resolve(String(raw.QUILL_DATA_DIR));
+  const problems: string[] = [];
+  const cfg: Config = {
+    host: String(raw.HOST),
+    port: Number(raw.PORT),
+    dataDir,
+    publicUrl: str(raw.QUILL_PUBLIC_URL)?.replace(/\/+$/, '') ?? null,
+    databaseUrl: str(raw.DATABASE_URL),
+    blobStore: raw.QUILL_BLOB_STORE as BlobStoreKind,
+    fs: { dir: path.resolve(str(raw.QUILL_FS_DIR) ?? path.join(dataDir, 'blobs')), signingKey: str(raw.QUILL_URL_SIGNING_KEY) },
+    s3: {
+      bucket: str(raw.QUILL_S3_BUCKET),
+      endpoint: str(raw.QUILL_S3_ENDPOINT),
+      forcePathStyle: raw.QUILL_S3_FORCE_PATH_STYLE === true,
+      sse: raw.QUILL_S3_SSE as 'AES256' | 'aws:kms',
+      kmsKeyId: str(raw.QUILL_S3_KMS_KEY_ID),
+      caBundle: str(raw.QUILL_S3_CA_BUNDLE),
+    },
+    azure: {
+      container: str(raw.QUILL_AZURE_CONTAINER),
+      connectionString: str(raw.AZURE_STORAGE_CONNECTION_STRING),
+      accountUrl: str(raw.QUILL_AZURE_ACCOUNT_URL),
+      encryptionScope: str(raw.QUILL_AZURE_ENCRYPTION_SCOPE),
+    },
+    allowUnversioned: raw.QUILL_ALLOW_UNVERSIONED === true,
+    fhir: { url: str(raw.QUILL_FHIR_URL)?.replace(/\/+$/, '') ?? null, token: str(raw.QUILL_FHIR_TOKEN), basicAuth: str(raw.QUILL_FHIR_BASIC_AUTH) },
+    jwt: {
+      issuer: String(raw.QUILL_JWT_ISSUER),
+      audience: String(raw.QUILL_JWT_AUDIENCE),
+      secret: str(raw.QUILL_JWT_SECRET),
+      jwksUrl: str(raw.QUILL_JWKS_URL),
+      rolesClaim: String(raw.QUILL_ROLES_CLAIM),
+    },
+    odsCode: String(raw.QUILL_ODS_CODE),
+    maxUploadBytes: Number(raw.QUILL_MAX_UPLOAD_BYTES),
+    allowedContentTypes: str(raw.QUILL_ALLOWED_CONTENT_TYPES)?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) ?? [...defaultAllowedContentTypes],
+    valueSet: defaultValueSet,
+    downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
+    downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
+    orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
+    requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
+    logLevel: String(raw.LOG_LEVEL),
+  };
+
+  const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
+  if (unsupported.length) problems.push(`QUILL_ALLOWED_CONTENT_TYPES: no magic-byte check exists for ${unsupported.join(', ')}`);
+  if (cfg.jwt.secret && cfg.jwt.jwksUrl) problems.push('set QUILL_JWT_SECRET or QUILL_JWKS_URL, not both');
+  if (cfg.downloadUrlTtl > cfg.downloadUrlMaxTtl) problems.push('QUILL_DOWNLOAD_URL_TTL is longer than QUILL_DOWNLOAD_URL_MAX_TTL');
+  if (cfg.blobStore === 's3' && !cfg.s3.bucket) problems.push('QUILL_BLOB_STORE=s3 needs QUILL_S3_BUCKET');
+  if (cfg.s3.sse === 'aws:kms' && cfg.blobStore === 's3' && !cfg.s3.kmsKeyId) problems.push('QUILL_S3_SSE=aws:kms needs QUILL_S3_KMS_KEY_ID');
+  if (cfg.blobStore === 'azure' && !cfg.azure.container) problems.push('QUILL_BLOB_STORE=azure needs QUILL_AZURE_CONTAINER');
+  if (cfg.blobStore === 'azure' && !cfg.azure.connectionString && !cfg.azure.accountUrl)
+    problems.push('QUILL_BLOB_STORE=azure needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
+  if (cfg.fhir.token && cfg.fhir.basicAuth) problems.push('set QUILL_FHIR_TOKEN or QUILL_FHIR_BASIC_AUTH, not both');
+  if (raw.QUILL_DOCUMENT_TYPES_FILE) {
+    try {
+      cfg.valueSet = JSON.parse(readFileSync(String(raw.QUILL_DOCUMENT_TYPES_FILE), 'utf8')) as DocumentValueSet;
+      if (!Array.isArray(cfg.valueSet.types) || !Array.isArray(cfg.valueSet.categories)) throw new Error('needs "types" and "categories" arrays');
+    } catch (e) {
+      problems.push(`QUILL_DOCUMENT_TYPES_FILE: ${(e as Error).message}`);
+    }
+  }
+  if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return cfg;
+}
+
+/** The URL this service is reached at, for links it hands out. */
+export const publicBaseUrl = (cfg: Config, boundPort?: number): string =>
+  cfg.publicUrl ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;

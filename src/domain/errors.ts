@@ -1,0 +1,53 @@
+/**
+ * Every failure the service reports has a stable machine-readable code, an HTTP status and a title.
+ * The HTTP layer turns an AppError into an RFC 9457 problem+json body; nothing else maps errors to HTTP.
+ */
+export const ErrorCodes = {
+  unauthenticated: { status: 401, title: 'Authentication required' },
+  invalid_token: { status: 401, title: 'The bearer token is invalid or expired' },
+  forbidden: { status: 403, title: 'Not permitted' },
+  patient_forbidden: { status: 403, title: 'Not permitted for this patient' },
+  not_found: { status: 404, title: 'Not found' },
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  invalid_nhs_number: { status: 400, title: 'The NHS number is not valid' },
+  unknown_document_type: { status: 400, title: 'Unknown document type' },
+  unknown_category: { status: 400, title: 'Unknown document category' },
+  empty_body: { status: 400, title: 'The document is empty' },
+  payload_too_large: { status: 413, title: 'The document is larger than the upload limit' },
+  unsupported_media_type: { status: 415, title: 'This type of document is not accepted' },
+  content_type_mismatch: { status: 415, title: 'The declared type does not match the bytes' },
+  digest_mismatch: { status: 400, title: 'The content digest does not match the bytes received' },
+  invalid_digest_header: { status: 400, title: 'The digest header is malformed' },
+  upload_aborted: { status: 400, title: 'The upload ended before it was complete' },
+  url_invalid: { status: 403, title: 'The download link is not valid' },
+  url_expired: { status: 410, title: 'The download link has expired' },
+  already_entered_in_error: { status: 409, title: 'The document is already marked entered-in-error' },
+  document_entered_in_error: { status: 409, title: 'The document is marked entered-in-error' },
+  integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
+  storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
+  internal_error: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly title: string;
+  /** Extra members for the problem document (e.g. the field that failed). Never secrets. */
+  readonly extra: Record<string, unknown>;
+  /** Seconds for a Retry-After header (503). */
+  readonly retryAfter: number | undefined;
+
+  constructor(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}, opts: { cause?: unknown; retryAfter?: number } = {}) {
+    super(detail ?? ErrorCodes[code].title, { cause: opts.cause });
+    this.name = 'AppError';
+    this.code = code;
+    this.status = ErrorCodes[code].status;
+    this.title = ErrorCodes[code].title;
+    this.extra = extra;
+    this.retryAfter = opts.retryAfter;
+  }
+}
+
+export const isAppError = (e: unknown): e is AppError => e instanceof AppError;

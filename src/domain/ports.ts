@@ -1,0 +1,61 @@
+import type { Readable } from 'node:stream';
+
+export type BlobStoreKind = 'fs' | 's3' | 'azure';
+
+export interface BlobPutOptions {
+  contentType: string;
+  /** The client's SHA-256 when known before the bytes; a store that can should refuse a mismatch itself. */
+  expectedSha256?: Buffer | undefined;
+}
+
+export interface BlobPutResult {
+  /** The store's version id for this object (S3 VersionId, Azure versionId); null where keys are never reused (fs). */
+  versionId: string | null;
+  /** The SHA-256 the store itself computed, hex, where it reports a full-object one. */
+  storeSha256?: string | undefined;
+}
+
+export interface PresignOptions {
+  expiresInSeconds: number;
+  contentType: string;
+  filename: string | null;
+  /** The user the URL is issued to, carried where the store lets us (fs) so fetches can be audited. */
+  issuedTo: string;
+}
+
+export interface BlobListing {
+  key: string;
+  versionId: string | null;
+  size: number;
+  lastModified: Date;
+}
+
+/** One finding of `quill-docstore doctor`: what was checked, whether it passed, and how to fix it. */
+export interface StoreCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string | undefined;
+}
+
+/**
+ * Where the bytes live. Keys are never reused: each document version gets a fresh key, so nothing is overwritten.
+ * Implementations: filesystem (embedded default), S3-compatible, Azure Blob.
+ */
+export interface BlobStore {
+  readonly kind: BlobStoreKind;
+  /** Streams body to the store. On any error nothing is left visible under key. */
+  put(key: string, body: Readable, opts: BlobPutOptions): Promise<BlobPutResult>;
+  /** Streams the object back; throws AppError not_found when absent. */
+  get(key: string, versionId: string | null): Promise<Readable>;
+  /** A time-limited URL that lets the holder GET exactly this object version. */
+  presign(key: string, versionId: string | null, opts: PresignOptions): Promise<string>;
+  /** Removes one object version (used only for orphans that no metadata points at). */
+  delete(key: string, versionId: string | null): Promise<void>;
+  /** Every object version under prefix, for the reconciler. */
+  list(prefix: string): AsyncIterable<BlobListing>;
+  /** Throws AppError storage_unavailable when the store cannot be used. */
+  ping(): Promise<void>;
+  /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
+  doctor(): Promise<StoreCheck[]>;
+}

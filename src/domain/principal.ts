@@ -1,0 +1,19 @@
+export const Roles = ['clinician', 'records-manager', 'auditor', 'admin'] as const;
+export type Role = (typeof Roles)[number];
+
+export type Permission = 'document:read' | 'document:write' | 'document:delete' | 'audit:read';
+
+/** The authenticated caller. `patients` null means not patient-scoped. */
+export interface Principal {
+  sub: string;
+  roles: string[];
+  patients: string[] | null;
+}
+
+/** Who is asking, where from: every audit row carries this. */
+export interface RequestContext {
+  principal: Principal | null;
+  clientIp: string | null;
+  userAgent: string | null;
+  requestId: string;
+}

@@ -1,0 +1,143 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import multipart from '@fastify/multipart';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { TokenVerifier } from '../auth/verifier.ts';
+import type { Sql } from '../db/sql.ts';
+import type { DocumentValueSet } from '../domain/document-types.ts';
+import type { DocumentService } from '../documents/service.ts';
+import { authHook } from './context.ts';
+import { createMetrics } from './metrics.ts';
+import { sendProblem } from './problem.ts';
+import { auditRoute } from './routes/audit.ts';
+import { signedBlobRoute } from './routes/blobs.ts';
+import { documentTypesRoute } from './routes/document-types.ts';
+import { addVersionRoute } from './routes/documents/add-version.ts';
+import { contentRoute } from './routes/documents/content.ts';
+import { createDocumentRoute } from './routes/documents/create.ts';
+import { downloadUrlRoutes } from './routes/documents/download-url.ts';
+import { enterInErrorRoute } from './routes/documents/enter-in-error.ts';
+import { getDocumentRoute } from './routes/documents/get.ts';
+import { listDocumentsRoute } from './routes/documents/list.ts';
+import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
+import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
+import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
+import type { AuditLogWriter } from './types.ts';
+
+export interface AppDeps {
+  log: Logger;
+  sql: Sql;
+  documents: DocumentService;
+  verify: TokenVerifier;
+  audit: AuditLogWriter;
+  valueSet: DocumentValueSet;
+  maxUploadBytes: number;
+  /** Set when the live store is the filesystem: this service serves its signed URLs. */
+  urlSigningKey: Buffer | null;
+  readiness: ReadinessCheck[];
+  baseUrl: () => string;
+  requestTimeoutMs: number;
+}
+
+const uploadRequestBody = {
+  content: {
+    'multipart/form-data': {
+      schema: {
+        type: 'object',
+        required: ['patient', 'type', 'title', 'file'],
+        properties: {
+          patient: { type: 'string', description: 'NHS number', example: '9434765919' },
+          type: { type: 'string', description: 'document type code (GET /v1/document-types)', example: '373942005' },
+          title: { type: 'string' },
+          description: { type: 'string' },
+          category: { type: 'string' },
+          date: { type: 'string', format: 'date' },
+          author: { type: 'string' },
+          sha256: { type: 'string', description: 'optional hex SHA-256 of the file, checked' },
+          file: { type: 'string', format: 'binary' },
+        },
+      },
+    },
+    'application/pdf': { schema: { type: 'string', format: 'binary' } },
+    'image/jpeg': { schema: { type: 'string', format: 'binary' } },
+    'image/png': { schema: { type: 'string', format: 'binary' } },
+    'image/tiff': { schema: { type: 'string', format: 'binary' } },
+    'text/plain': { schema: { type: 'string', format: 'binary' } },
+  },
+};
+
+export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: d.log as FastifyBaseLogger,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    requestIdHeader: false,
+    bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream and are limited by QUILL_MAX_UPLOAD_BYTES
+    requestTimeout: d.requestTimeoutMs,
+    connectionTimeout: 0,
+    trustProxy: false,
+    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
+  });
+
+  app.addSchema(problemSchema);
+  app.addSchema(versionSchema);
+  app.addSchema(documentSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Quill Document Store', version: '1.0.0', description: 'Clinical documents: bytes in object storage, metadata and audit in PostgreSQL, index in FHIR R4.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    transformObject: (doc) => {
+      const openapiObject = (doc as { openapiObject: Record<string, unknown> }).openapiObject;
+      const paths = (openapiObject as { paths?: Record<string, Record<string, Record<string, unknown>>> }).paths ?? {};
+      for (const p of ['/v1/documents', '/v1/documents/{id}/versions']) if (paths[p]?.post) paths[p].post.requestBody = uploadRequestBody;
+      return openapiObject;
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  await app.register(formbody);
+
+  const registry = createMetrics(app);
+  app.addHook('onRequest', authHook(d.verify, d.audit));
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+  });
+  app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  app.setNotFoundHandler((request, reply) => {
+    request.ctx ??= { principal: null, clientIp: request.ip, userAgent: null, requestId: String(request.id) };
+    return sendProblem(reply, request, Object.assign(new Error(`no route ${request.method} ${request.url.split('?')[0]}`), { statusCode: 404 }));
+  });
+
+  // Uploads: bodies are streams, never parsed or buffered by Fastify.
+  await app.register(async (scope) => {
+    scope.removeAllContentTypeParsers();
+    await scope.register(multipart, { throwFileSizeLimit: false });
+    scope.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
+    createDocumentRoute(scope, d.documents, d.maxUploadBytes);
+    addVersionRoute(scope, d.documents, d.maxUploadBytes);
+  });
+
+  getDocumentRoute(app, d.documents);
+  listDocumentsRoute(app, d.documents);
+  downloadUrlRoutes(app, d.documents);
+  contentRoute(app, d.documents);
+  enterInErrorRoute(app, d.documents);
+  documentTypesRoute(app, d.valueSet);
+  auditRoute(app, d.sql, d.audit);
+  if (d.urlSigningKey) signedBlobRoute(app, d.documents, d.urlSigningKey);
+  fhirRoutes(app, d.sql, d.audit, d.baseUrl);
+  opsRoutes(app, d.readiness, registry);
+  app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
+  app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
+
+  return app;
+}

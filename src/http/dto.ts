@@ -1,0 +1,36 @@
+import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
+
+export const versionDto = (v: DocumentVersion) => ({
+  version: v.version,
+  contentType: v.contentType,
+  size: v.size,
+  sha256: v.sha256,
+  filename: v.filename,
+  createdAt: v.createdAt.toISOString(),
+  createdBy: v.createdBy,
+});
+
+/** The API's view of a document at one version. Storage keys and version ids stay internal. */
+export const documentDto = (d: DocumentRecord, v: DocumentVersion, versions?: DocumentVersion[]) => ({
+  id: d.id,
+  version: v.version,
+  currentVersion: d.currentVersion,
+  patient: d.patient,
+  type: d.type,
+  category: d.category,
+  title: d.title,
+  description: d.description,
+  date: d.clinicalDate,
+  author: d.author,
+  status: d.status,
+  enteredInErrorReason: d.enteredInErrorReason,
+  contentType: v.contentType,
+  size: v.size,
+  sha256: v.sha256,
+  filename: v.filename,
+  createdAt: d.createdAt.toISOString(),
+  createdBy: d.createdBy,
+  updatedAt: d.updatedAt.toISOString(),
+  fhir: { state: d.fhirState, id: d.fhirId },
+  ...(versions ? { versions: versions.map(versionDto) } : {}),
+});

@@ -1,0 +1,47 @@
+import type { FastifyInstance } from 'fastify';
+import { queryAudit } from '../../audit/audit-log.ts';
+import { requirePermission } from '../../auth/permissions.ts';
+import type { Sql } from '../../db/sql.ts';
+import { AppError } from '../../domain/errors.ts';
+import type { AuditLogWriter } from '../types.ts';
+import { errorResponses } from '../schemas.ts';
+
+export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter): void {
+  app.get('/v1/audit', {
+    schema: {
+      tags: ['audit'],
+      summary: 'The audit trail, newest first (auditor, admin)',
+      querystring: {
+        type: 'object',
+        properties: {
+          document: { type: 'string', format: 'uuid' },
+          patient: { type: 'string', pattern: '^[0-9]{10}$' },
+          actor: { type: 'string', maxLength: 200 },
+          action: { type: 'string', maxLength: 64 },
+          outcome: { type: 'string', enum: ['success', 'denied', 'failed'] },
+          from: { type: 'string', format: 'date-time' },
+          to: { type: 'string', format: 'date-time' },
+          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          cursor: { type: 'string', pattern: '^[0-9]{1,19}$' },
+        },
+        additionalProperties: false,
+      },
+      response: { ...errorResponses },
+    },
+    handler: async (request) => {
+      const q = request.query as { document?: string; patient?: string; actor?: string; action?: string; outcome?: string; from?: string; to?: string; limit: number; cursor?: string };
+      const p = request.ctx.principal;
+      try {
+        if (!p) throw new AppError('unauthenticated');
+        requirePermission(p, 'audit:read');
+      } catch (e) {
+        await audit(request.ctx, { action: 'audit.read', outcome: 'denied', errorCode: (e as AppError).code, documentId: q.document, patient: q.patient });
+        throw e;
+      }
+      const rows = await queryAudit(sql, { ...q, beforeId: q.cursor, limit: q.limit + 1 });
+      const page = rows.slice(0, q.limit);
+      await audit(request.ctx, { action: 'audit.read', outcome: 'success', documentId: q.document, patient: q.patient, detail: { count: page.length } });
+      return { items: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
+    },
+  });
+}

@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Bundle, CapabilityStatement, DocumentReference } from '@medplum/fhirtypes';
+import { requirePatient, requirePermission } from '../../../auth/permissions.ts';
+import type { Sql } from '../../../db/sql.ts';
+import { AppError } from '../../../domain/errors.ts';
+import { readBuiltin, searchBuiltin } from '../../../fhir/builtin-index.ts';
+import { parseSearch, SUPPORTED, type Params } from '../../../fhir/search-params.ts';
+import type { AuditLogWriter } from '../../types.ts';
+
+const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/** The built-in FHIR R4 index: CapabilityStatement, DocumentReference read and ITI-67 search (GET and POST). */
+export function fhirRoutes(app: FastifyInstance, sql: Sql, audit: AuditLogWriter, baseUrl: () => string): void {
+  app.get('/fhir/metadata', { config: { auth: false }, schema: { tags: ['fhir'], summary: 'CapabilityStatement' } }, async (_req, reply) =>
+    reply.type(FHIR_JSON).send(capabilityStatement(baseUrl())),
+  );
+
+  app.get('/fhir/DocumentReference/:id', {
+    schema: { tags: ['fhir'], summary: 'Read a DocumentReference', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } },
+    handler: async (request, reply) => {
+      const { id } = request.params as { id: string };
+      const target = { documentId: id, patient: null as string | null };
+      try {
+        requirePermission(request.ctx.principal!, 'document:read');
+        const found = await readBuiltin(sql, id);
+        if (!found) throw new AppError('not_found', `no DocumentReference ${id}`);
+        target.patient = found.patient;
+        requirePatient(request.ctx.principal!, found.patient);
+        await audit(request.ctx, { action: 'fhir.read', outcome: 'success', ...target });
+        return reply.type(FHIR_JSON).header('etag', `W/"${found.resource.meta?.versionId ?? '1'}"`).send(found.resource);
+      } catch (e) {
+        await audit(request.ctx, { action: 'fhir.read', outcome: deniedOrFailed(e), ...target, errorCode: (e as AppError).code ?? 'internal_error' });
+        throw e;
+      }
+    },
+  });
+
+  const search = async (request: FastifyRequest, params: Params) => {
+    let patient: string | null = null;
+    try {
+      requirePermission(request.ctx.principal!, 'document:read');
+      const s = parseSearch(params);
+      patient = s.patient;
+      requirePatient(request.ctx.principal!, s.patient);
+      const { total, resources } = await searchBuiltin(sql, s);
+      await audit(request.ctx, { action: 'fhir.search', outcome: 'success', patient, detail: { total } });
+      return searchset(baseUrl(), params, s.count, s.offset, total, resources);
+    } catch (e) {
+      await audit(request.ctx, { action: 'fhir.search', outcome: deniedOrFailed(e), patient, errorCode: (e as AppError).code ?? 'internal_error' });
+      throw e;
+    }
+  };
+
+  app.get('/fhir/DocumentReference', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References' } }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await search(request, request.query as Params)),
+  );
+  app.post('/fhir/DocumentReference/_search', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References (POST form)' } }, async (request, reply) =>
+    reply.type(FHIR_JSON).send(await search(request, { ...(request.query as Params), ...((request.body ?? {}) as Params) })),
+  );
+}
+
+const deniedOrFailed = (e: unknown) => ((e as AppError).status === 403 || (e as AppError).status === 401 ? 'denied' : 'failed');
+
+function searchset(base: string, params: Params, count: number, offset: number, total: number, resources: DocumentReference[]): Bundle {
+  const link = (relation: string, off: number) => {
+    const u = new URL(`${base}/fhir/DocumentReference`);
+    for (const [k, v] of Object.entries(params)) if (k !== '_offset' && v !== undefined) for (const x of Array.isArray(v) ? v : [v]) u.searchParams.append(k, x);
+    u.searchParams.set('_count', String(count));
+    u.searchParams.set('_offset', String(off));
+    return { relation, url: u.toString() };
+  };
+  const links = [link('self', offset)];
+  if (count > 0 && offset + count < total) links.push(link('next', offset + count));
+  if (offset > 0) links.push(link('previous', Math.max(0, offset - count)));
+  return {
+    resourceType: 'Bundle',
+    type: 'searchset',
+    total,
+    link: links,
+    entry: resources.map((r) => ({ fullUrl: `${base}/fhir/DocumentReference/${r.id}`, resource: r, search: { mode: 'match' } })),
+  };
+}
+
+function capabilityStatement(base: string): CapabilityStatement {
+  return {
+    resourceType: 'CapabilityStatement',
+    status: 'active',
+    date: '2026-11-29',
+    kind: 'instance',
+    software: { name: 'Quill Document Store built-in FHIR index' },
+    implementation: { description: 'Quill Document Store', url: `${base}/fhir` },
+    fhirVersion: '4.0.1',
+    format: ['application/fhir+json'],
+    rest: [
+      {
+        mode: 'server',
+        security: { service: [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/restful-security-service', code: 'OAuth' }] }], description: 'Bearer JWT' },
+        resource: [
+          {
+            type: 'DocumentReference',
+            interaction: [{ code: 'read' }, { code: 'search-type' }],
+            searchParam: SUPPORTED.filter((p) => !p.startsWith('_')).map((name) => ({
+              name,
+              type: name === 'date' || name === 'period' ? 'date' : 'token',
+            })),
+          },
+        ],
+      },
+    ],
+  };
+}

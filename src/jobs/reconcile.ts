@@ -1,0 +1,53 @@
+import type { Logger } from 'pino';
+import type { Sql } from '../db/sql.ts';
+import type { BlobStore } from '../domain/ports.ts';
+import * as repo from '../documents/repository.ts';
+
+export interface ReconcileReport {
+  staleIntents: number;
+  orphansRemoved: number;
+  orphanBytes: number;
+  missingBlobs: { documentId: string; version: number; key: string }[];
+  errors: string[];
+}
+
+/**
+ * Repairs what a crash can leave behind. Metadata is written only after the bytes, so the only debris is bytes that
+ * no version points at: from intents never committed, or (fs) temp files of interrupted uploads. Anything younger
+ * than the grace period is left alone, since it may belong to an upload still in flight. It also reports any
+ * version whose bytes are missing, which the protocol should make impossible.
+ */
+export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: { graceSeconds: number; checkMissing?: boolean }): Promise<ReconcileReport> {
+  const report: ReconcileReport = { staleIntents: 0, orphansRemoved: 0, orphanBytes: 0, missingBlobs: [], errors: [] };
+  for (const intent of await repo.staleIntents(sql, opts.graceSeconds)) {
+    if (intent.blobStore !== store.kind) continue;
+    try {
+      await store.delete(intent.blobKey, null);
+      await repo.deleteIntent(sql, intent.id);
+      report.staleIntents++;
+    } catch (e) {
+      report.errors.push(`intent ${intent.id}: ${(e as Error).message}`);
+    }
+  }
+  const cutoff = Date.now() - opts.graceSeconds * 1000;
+  const present = new Set<string>();
+  for await (const obj of store.list('')) {
+    present.add(obj.key);
+    if (obj.lastModified.getTime() > cutoff) continue;
+    if (await repo.findVersionByBlobKey(sql, store.kind, obj.key)) continue;
+    try {
+      await store.delete(obj.key, obj.versionId);
+      report.orphansRemoved++;
+      report.orphanBytes += obj.size;
+      log.info({ key: obj.key, size: obj.size }, 'removed orphan object');
+    } catch (e) {
+      report.errors.push(`${obj.key}: ${(e as Error).message}`);
+    }
+  }
+  if (opts.checkMissing !== false) {
+    const rows = await sql<{ document_id: string; version: number; blob_key: string }[]>`
+      select document_id, version, blob_key from document_versions where blob_store = ${store.kind}`;
+    for (const r of rows) if (!present.has(r.blob_key)) report.missingBlobs.push({ documentId: r.document_id, version: r.version, key: r.blob_key });
+  }
+  return report;
+}
