@@ -83,14 +83,16 @@ export class AzureBlobStore implements BlobStore {
         throw new AppError('digest_mismatch', 'the SHA-256 of the bytes received does not match the one declared');
       }
     }
+    const wrapper = Readable.from(checked());
     try {
-      const out = await this.#container.getBlockBlobClient(key).uploadStream(Readable.from(checked()), AZURE_BLOCK_SIZE, AZURE_CONCURRENCY, {
+      const out = await this.#container.getBlockBlobClient(key).uploadStream(wrapper, AZURE_BLOCK_SIZE, AZURE_CONCURRENCY, {
         blobHTTPHeaders: { blobContentType: opts.contentType },
         conditions: { ifNoneMatch: '*' },
         ...(this.#cfg.encryptionScope ? { encryptionScope: this.#cfg.encryptionScope } : {}),
       });
       return { versionId: out.versionId ?? null };
     } catch (e) {
+      wrapper.destroy();
       if (!body.destroyed) body.destroy();
       if (bodyError !== undefined) throw bodyError;
       if (e instanceof AppError) throw e;

@@ -98,6 +98,7 @@ export class S3BlobStore implements BlobStore {
       }
     };
 
+    let wrapper: Readable | undefined;
     try {
       // Read up to one part: an object that fits goes in one PutObject, whose full-object SHA-256 the store verifies
       // (when we know it) and reports back. Anything larger streams as a multipart upload.
@@ -146,9 +147,10 @@ export class S3BlobStore implements BlobStore {
           throw new AppError('digest_mismatch', 'the SHA-256 of the bytes received does not match the one declared');
         }
       }
+      wrapper = Readable.from(rest(), { objectMode: false });
       const upload = new Upload({
         client: this.#client,
-        params: { ...common, Body: Readable.from(rest(), { objectMode: false }) },
+        params: { ...common, Body: wrapper },
         partSize: S3_PART_SIZE,
         queueSize: S3_QUEUE_SIZE,
         leavePartsOnError: false,
@@ -156,6 +158,7 @@ export class S3BlobStore implements BlobStore {
       const out = await upload.done();
       return { versionId: out.VersionId ?? null, storeSha256: fullObjectSha256(out.ChecksumSHA256, out.ChecksumType) };
     } catch (e) {
+      wrapper?.destroy();
       if (!body.destroyed) body.destroy();
       if (bodyError !== undefined) throw bodyError;
       if (e instanceof AppError) throw e;

@@ -43,7 +43,7 @@ export interface UploadInput {
   expectedSha256: Buffer | null;
 }
 
-interface AuditTarget {
+export interface AuditTarget {
   documentId?: string | null;
   version?: number | null;
   patient?: string | null;
@@ -220,6 +220,13 @@ export class DocumentService {
         await repo.markEnteredInError(tx, documentId, p.sub, why, this.#fhirState());
         return this.#finishCommit(tx, ctx, 'document.enter-in-error', documentId, null, { reason: why });
       });
+    });
+  }
+
+  /** Audits a request refused before it reached the service (e.g. a malformed upload body), then rethrows. */
+  async refuse(ctx: RequestContext, action: AuditAction, target: AuditTarget, e: unknown): Promise<never> {
+    return this.#audited(ctx, action, target, async () => {
+      throw e;
     });
   }
 

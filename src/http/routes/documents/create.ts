@@ -15,7 +15,7 @@ export function createDocumentRoute(app: FastifyInstance, docs: DocumentService,
       response: { 201: { $ref: 'Document#' }, ...errorResponses, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' } },
     },
     handler: async (request, reply) => {
-      const upload = await parseUpload(request, maxBytes);
+      const upload = await parseUpload(request, maxBytes).catch((e) => docs.refuse(request.ctx, 'document.create', {}, e));
       const { document, version } = await docs.create(request.ctx, toMetadata(upload.meta), upload.input);
       upload.finish();
       return reply.code(201).header('location', `/v1/documents/${document.id}`).send(documentDto(document, version));
