@@ -87,6 +87,7 @@ export class DocumentService {
           return this.#finishCommit(tx, ctx, 'document.create', documentId, stored.intentId);
         });
         target.version = 1;
+        faultPoint('after-commit');
         return result;
       } catch (e) {
         await this.#discard(stored.intentId, stored.version.blobKey, stored.version.blobVersionId);
@@ -104,7 +105,7 @@ export class DocumentService {
       if (doc.status === 'entered-in-error') throw new AppError('document_entered_in_error');
       const stored = await this.#storeBytes(p, documentId, input);
       try {
-        return await this.#o.sql.begin(async (tx) => {
+        const result = await this.#o.sql.begin(async (tx) => {
           const locked = await repo.findDocument(tx, documentId, { forUpdate: true });
           if (!locked || locked.status !== 'current') throw new AppError('document_entered_in_error');
           const version = locked.currentVersion + 1;
@@ -113,6 +114,8 @@ export class DocumentService {
           await repo.setCurrentVersion(tx, documentId, version, this.#fhirState());
           return this.#finishCommit(tx, ctx, 'document.version.create', documentId, stored.intentId);
         });
+        faultPoint('after-commit');
+        return result;
       } catch (e) {
         await this.#discard(stored.intentId, stored.version.blobKey, stored.version.blobVersionId);
         throw e;
@@ -295,7 +298,6 @@ export class DocumentService {
     await upsertBuiltin(tx, doc, toDocumentReference(doc, version, { baseUrl: this.#o.baseUrl(), odsCode: this.#o.odsCode }));
     if (this.#o.remoteFhir) await tx`insert into fhir_outbox (document_id) values (${documentId})`;
     await recordAudit(tx, ctx, { action, outcome: 'success', documentId, version: version.version, patient: doc.patient, detail });
-    faultPoint('after-commit');
     return { document: doc, version };
   }
 
