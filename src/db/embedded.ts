@@ -36,7 +36,11 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     onLog: (m) => log.debug({ pg: String(m).trim() }, 'postgres'),
     onError: (m) => log.debug({ pg: String(m).trim() }, 'postgres'),
   });
-  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) await pg.initialise();
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+    await pg.initialise().catch((e: Error) => {
+      throw new Error(`${e.message}${asRoot ? `\nRunning as root, PostgreSQL runs as the 'postgres' user: every directory above ${pgDir} must be traversable (chmod o+x)` : ''}`);
+    });
+  }
   await pg.start();
   const dbName = 'quill';
   const client = pg.getPgClient('postgres', '127.0.0.1');

@@ -1,0 +1,143 @@
+/**
+ * Benchmarks, printed as a table (never asserted in tests):
+ *  - upload throughput through the API (raw streamed body) for 1 MB, 100 MB and 1 GiB, against copying the same
+ *    file on the same disk (read + write + fsync, as the service does);
+ *  - the server's peak RSS (VmHWM) during the 1 GiB upload;
+ *  - download-url requests/s and p50/p99 latency at 50 connections (autocannon), audit row written each time.
+ * Usage: npm run bench [-- --sizes 1MB,100MB,1GiB --duration 10]
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { chmod, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { mintDevToken } from '../src/auth/dev-token.ts';
+import { freePort } from '../src/db/embedded.ts';
+
+const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1MB,100MB,1GiB' }, duration: { type: 'string', default: '10' } } });
+const SIZES: Record<string, number> = { '1MB': 1_000_000, '100MB': 100_000_000, '1GiB': 1024 ** 3 };
+const BIN = path.resolve(import.meta.dirname, '../bin/quill-docstore.js');
+
+const work = await mkdtemp(path.join(os.tmpdir(), 'quill-bench-'));
+await chmod(work, 0o755); // as root, embedded PostgreSQL runs as 'postgres' and must reach its directory
+const secret = randomBytes(32).toString('base64url');
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env = { ...process.env, QUILL_DATA_DIR: path.join(work, 'data'), PORT: String(port), HOST: '127.0.0.1', QUILL_JWT_SECRET: secret, LOG_LEVEL: 'warn', QUILL_MAX_UPLOAD_BYTES: String(2 * 1024 ** 3) };
+const token = await mintDevToken(Buffer.from(secret), { issuer: 'quill-docstore-dev', audience: 'quill-docstore', rolesClaim: 'roles' }, { sub: 'bench', roles: ['clinician'] });
+
+let server: ChildProcess | null = null;
+try {
+  server = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  await waitReady();
+  const rows: string[][] = [];
+  let lastId = '';
+  for (const label of values.sizes!.split(',')) {
+    const size = SIZES[label];
+    if (!size) throw new Error(`unknown size ${label}`);
+    const file = await makeFile(size);
+    const copyS = await timeCopy(file);
+    await resetPeak(server.pid!);
+    const { seconds, id } = await timeUpload(file, size);
+    const peak = await peakRss(server.pid!);
+    lastId = id;
+    rows.push([`upload ${label}`, mib(size / seconds), mib(size / copyS), `${((size / seconds / (size / copyS)) * 100).toFixed(0)} %`, `${(peak / 1024 ** 2).toFixed(0)} MiB`]);
+    await rm(file);
+  }
+  const lat = await downloadUrlLoad(lastId, Number(values.duration));
+  printTable(['measure', 'API', 'disk copy', 'API / copy', 'server peak RSS'], rows);
+  printTable(['download-url (50 connections)', 'requests/s', 'p50', 'p99', 'errors'], [['POST /v1/documents/{id}/download-url', lat.rps.toFixed(0), `${lat.p50} ms`, `${lat.p99} ms`, String(lat.errors)]]);
+} finally {
+  server?.kill('SIGTERM');
+  if (server) await new Promise((r) => server!.once('exit', r));
+  await rm(work, { recursive: true, force: true });
+}
+
+async function waitReady(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return;
+    } catch {
+      /* starting */
+    }
+    await sleep(100);
+  }
+  throw new Error('service did not become ready');
+}
+
+async function makeFile(size: number): Promise<string> {
+  const file = path.join(work, `doc-${size}.pdf`);
+  const out = createWriteStream(file);
+  out.write('%PDF-1.7\n%bench\n');
+  const block = randomBytes(1024 * 1024);
+  let left = size - 16;
+  while (left > 0) {
+    const n = Math.min(left, block.length);
+    if (!out.write(block.subarray(0, n))) await new Promise((r) => out.once('drain', r));
+    left -= n;
+  }
+  await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())));
+  return file;
+}
+
+async function timeCopy(file: string): Promise<number> {
+  const target = path.join(work, 'copy.bin');
+  const t = performance.now();
+  await pipeline(createReadStream(file), createWriteStream(target));
+  const fh = await open(target, 'r');
+  await fh.sync();
+  await fh.close();
+  const s = (performance.now() - t) / 1000;
+  await rm(target);
+  return s;
+}
+
+function timeUpload(file: string, size: number): Promise<{ seconds: number; id: string }> {
+  return new Promise((resolve, reject) => {
+    const t = performance.now();
+    const req = http.request(`${base}/v1/documents?patient=9434765919&type=373942005&title=bench`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf', 'content-length': String(size) },
+    });
+    req.on('response', (res) => {
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => (res.statusCode === 201 ? resolve({ seconds: (performance.now() - t) / 1000, id: JSON.parse(body).id }) : reject(new Error(`upload ${res.statusCode}: ${body}`))));
+    });
+    req.on('error', reject);
+    createReadStream(file).pipe(req);
+  });
+}
+
+/** Linux: writing 5 to /proc/<pid>/clear_refs resets VmHWM, so each upload's peak is its own. */
+async function resetPeak(pid: number): Promise<void> {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(`/proc/${pid}/clear_refs`, '5').catch(() => undefined);
+}
+
+async function peakRss(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0) * 1024;
+}
+
+async function downloadUrlLoad(id: string, duration: number) {
+  const r = await autocannon({ url: `${base}/v1/documents/${id}/download-url`, method: 'POST', connections: 50, duration, headers: { authorization: `Bearer ${token}` } });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+function mib(bytesPerSec: number): string {
+  return `${(bytesPerSec / 1024 ** 2).toFixed(0)} MiB/s`;
+}
+
+function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`);
+}
+
