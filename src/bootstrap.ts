@@ -94,6 +94,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
+    odsCode: cfg.odsCode,
   });
   app.addHook('onListen', async () => {
     const addr = app.server.address();

@@ -43,7 +43,22 @@ interface Row {
 
 /** Newest first, keyset-paged on id. */
 export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> {
-  const rows = await db<Row[]>`select * from audit_events where true
+  return (await selectAudit(db, q, 'desc')).map(toRecord);
+}
+
+/** Oldest first, in batches, for exports: memory stays bounded whatever the size of the trail. */
+export async function* iterateAudit(db: Db, q: Omit<AuditQuery, 'limit' | 'beforeId'>, batch = 1000): AsyncGenerator<AuditRecord> {
+  let after = '0';
+  for (;;) {
+    const rows = await selectAudit(db, { ...q, limit: batch, afterId: after }, 'asc');
+    for (const r of rows) yield toRecord(r);
+    if (rows.length < batch) return;
+    after = String(rows.at(-1)!.id);
+  }
+}
+
+function selectAudit(db: Db, q: AuditQuery & { afterId?: string }, order: 'asc' | 'desc'): Promise<Row[]> {
+  return db<Row[]>`select * from audit_events where true
     ${q.document ? db`and document_id = ${q.document}` : db``}
     ${q.patient ? db`and patient_nhs = ${q.patient}` : db``}
     ${q.actor ? db`and actor = ${q.actor}` : db``}
@@ -52,8 +67,12 @@ export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> 
     ${q.from ? db`and at >= ${q.from}::timestamptz` : db``}
     ${q.to ? db`and at < ${q.to}::timestamptz` : db``}
     ${q.beforeId ? db`and id < ${q.beforeId}::bigint` : db``}
-    order by id desc limit ${q.limit}`;
-  return rows.map((r) => ({
+    ${q.afterId ? db`and id > ${q.afterId}::bigint` : db``}
+    order by id ${order === 'asc' ? db`asc` : db`desc`} limit ${q.limit}`;
+}
+
+function toRecord(r: Row): AuditRecord {
+  return {
     id: String(r.id),
     at: r.at,
     actor: r.actor,
@@ -68,5 +87,5 @@ export async function queryAudit(db: Db, q: AuditQuery): Promise<AuditRecord[]> 
     clientIp: r.client_ip,
     userAgent: r.user_agent,
     requestId: r.request_id,
-  }));
+  };
 }

@@ -8,6 +8,9 @@ import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
 import { HELP } from './help.ts';
+import { once } from 'node:events';
+import { iterateAudit } from '../audit/audit-log.ts';
+import { toAuditEvent } from '../audit/audit-event-fhir.ts';
 
 /** Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -20,6 +23,8 @@ export async function main(argv: string[]): Promise<number> {
         return await token(rest);
       case 'reconcile':
         return await runReconcile(rest);
+      case 'audit':
+        return await auditExport(rest);
       case 'migrate':
         return await runMigrate();
       case 'config':
@@ -114,6 +119,25 @@ async function runReconcile(args: string[]): Promise<number> {
           report.errors.map((e) => `  ERROR ${e}\n`).join(''),
       );
     return report.errors.length || report.missingBlobs.length ? 1 : 0;
+  } finally {
+    await db.close();
+  }
+}
+
+async function auditExport(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: { ndjson: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, patient: { type: 'string' }, document: { type: 'string' } }, allowPositionals: true, strict: true });
+  if (positionals[0] !== 'export' || !values.ndjson) {
+    process.stderr.write('usage: quill-docstore audit export --ndjson [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>]\n');
+    return 2;
+  }
+  const cfg = loadConfig();
+  const db = await openDatabase(cfg, createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel));
+  try {
+    const base = publicBaseUrl(cfg);
+    for await (const r of iterateAudit(db.sql, { from: values.from, to: values.to, patient: values.patient, document: values.document })) {
+      if (!process.stdout.write(`${JSON.stringify(toAuditEvent(r, { odsCode: cfg.odsCode, baseUrl: base }))}\n`)) await once(process.stdout, 'drain');
+    }
+    return 0;
   } finally {
     await db.close();
   }

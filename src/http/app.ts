@@ -40,6 +40,7 @@ export interface AppDeps {
   readiness: ReadinessCheck[];
   baseUrl: () => string;
   requestTimeoutMs: number;
+  odsCode: string;
 }
 
 const uploadRequestBody = {
@@ -132,7 +133,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   contentRoute(app, d.documents);
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
-  auditRoute(app, d.sql, d.audit);
+  auditRoute(app, d.sql, d.audit, { odsCode: d.odsCode, baseUrl: d.baseUrl });
   if (d.urlSigningKey) signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.sql, d.audit, d.baseUrl);
   opsRoutes(app, d.readiness, registry);

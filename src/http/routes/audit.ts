@@ -4,9 +4,10 @@ import { requirePermission } from '../../auth/permissions.ts';
 import type { Sql } from '../../db/sql.ts';
 import { AppError } from '../../domain/errors.ts';
 import type { AuditLogWriter } from '../types.ts';
+import { toAuditEvent } from '../../audit/audit-event-fhir.ts';
 import { errorResponses } from '../schemas.ts';
 
-export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter): void {
+export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter, fhir: { odsCode: string; baseUrl: () => string }): void {
   app.get('/v1/audit', {
     schema: {
       tags: ['audit'],
@@ -23,13 +24,14 @@ export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
           to: { type: 'string', format: 'date-time' },
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           cursor: { type: 'string', pattern: '^[0-9]{1,19}$' },
+          _format: { type: 'string', enum: ['json', 'fhir'], description: 'fhir: a Bundle of IHE BALP AuditEvent resources' },
         },
         additionalProperties: false,
       },
       response: { ...errorResponses },
     },
-    handler: async (request) => {
-      const q = request.query as { document?: string; patient?: string; actor?: string; action?: string; outcome?: string; from?: string; to?: string; limit: number; cursor?: string };
+    handler: async (request, reply) => {
+      const q = request.query as { document?: string; patient?: string; actor?: string; action?: string; outcome?: string; from?: string; to?: string; limit: number; cursor?: string; _format?: string };
       const p = request.ctx.principal;
       try {
         if (!p) throw new AppError('unauthenticated');
@@ -41,7 +43,19 @@ export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
       const rows = await queryAudit(sql, { ...q, beforeId: q.cursor, limit: q.limit + 1 });
       const page = rows.slice(0, q.limit);
       await audit(request.ctx, { action: 'audit.read', outcome: 'success', documentId: q.document, patient: q.patient, detail: { count: page.length } });
-      return { items: page, nextCursor: rows.length > q.limit ? (page.at(-1)?.id ?? null) : null };
+      const nextCursor = rows.length > q.limit ? (page.at(-1)?.id ?? null) : null;
+      if (q._format === 'fhir') {
+        const base = fhir.baseUrl();
+        const next = new URL(`${base}${request.url}`);
+        if (nextCursor) next.searchParams.set('cursor', nextCursor);
+        return reply.type('application/fhir+json; charset=utf-8').send({
+          resourceType: 'Bundle',
+          type: 'searchset',
+          link: [{ relation: 'self', url: `${base}${request.url}` }, ...(nextCursor ? [{ relation: 'next', url: next.toString() }] : [])],
+          entry: page.map((r) => ({ resource: toAuditEvent(r, { odsCode: fhir.odsCode, baseUrl: base }), search: { mode: 'match' } })),
+        });
+      }
+      return { items: page, nextCursor };
     },
   });
 }
