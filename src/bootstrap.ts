@@ -11,6 +11,9 @@ import { connect, type Sql } from './db/sql.ts';
 import type { BlobStore } from './domain/ports.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
+import { FhirClient } from './fhir/remote-client.ts';
+import { RemoteFhirIndex } from './fhir/remote-index.ts';
+import { outboxStats, startOutboxWorker } from './jobs/fhir-outbox.ts';
 
 export function createLogger(level: string): Logger {
   return pino({
@@ -55,6 +58,7 @@ export interface Service {
   blobs: BlobStore;
   documents: DocumentService;
   baseUrl: () => string;
+  remote: RemoteFhirIndex | null;
   close(): Promise<void>;
 }
 
@@ -65,6 +69,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const baseUrl = () => publicBaseUrl(cfg, boundPort);
   const signingKey = await urlSigningKey(cfg);
   const blobs = await createBlobStore(cfg, cfg.blobStore, { signingKey, baseUrl });
+  const remote = cfg.fhir.url ? new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl, odsCode: cfg.odsCode }) : null;
+  const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({
     sql: db.sql,
@@ -76,8 +82,9 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     odsCode: cfg.odsCode,
     downloadUrlTtl: cfg.downloadUrlTtl,
     downloadUrlMaxTtl: cfg.downloadUrlMaxTtl,
-    remoteFhir: Boolean(cfg.fhir.url),
+    remoteFhir: Boolean(remote),
     baseUrl,
+    onIndexWork: () => worker?.kick(),
   });
   const app = await buildApp({
     log,
@@ -91,10 +98,28 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     readiness: [
       { name: 'database', check: async () => void (await db.sql`select 1`) },
       { name: 'blob', check: () => blobs.ping() },
+      ...(remote
+        ? [
+            {
+              name: 'fhir',
+              required: false,
+              check: async () => {
+                const stats = await outboxStats(db.sql);
+                try {
+                  await remote.client.request('GET', 'metadata?_summary=true');
+                } catch (e) {
+                  throw new Error(`${(e as Error).message}; outbox backlog ${stats.backlog}, oldest ${Math.round(stats.oldestAgeSeconds)} s`);
+                }
+                return { outbox: stats };
+              },
+            },
+          ]
+        : []),
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
     odsCode: cfg.odsCode,
+    outboxStats: remote ? () => outboxStats(db.sql) : undefined,
   });
   app.addHook('onListen', async () => {
     const addr = app.server.address();
@@ -106,8 +131,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     blobs,
     documents,
     baseUrl,
+    remote,
     close: async () => {
       await app.close();
+      await worker?.stop();
       await db.close();
     },
   };

@@ -11,6 +11,8 @@ Commands:
                             Remove bytes no metadata points at (interrupted or crashed uploads) older than the
                             grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), and report versions whose
                             bytes are missing. Exit 1 if anything could not be repaired.
+  reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
+                            ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
   audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>]
                             Stream the audit trail as FHIR R4 AuditEvent resources (IHE BALP), one per line, oldest first.
   migrate                   Apply database migrations and exit.

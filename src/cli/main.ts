@@ -7,6 +7,9 @@ import { Roles } from '../domain/principal.ts';
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
+import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
+import { FhirClient } from '../fhir/remote-client.ts';
+import { RemoteFhirIndex } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
 import { once } from 'node:events';
 import { iterateAudit } from '../audit/audit-log.ts';
@@ -101,11 +104,23 @@ async function token(args: string[]): Promise<number> {
 }
 
 async function runReconcile(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { grace: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
+  const { values } = parseArgs({ args, options: { grace: { type: 'string' }, json: { type: 'boolean' }, fhir: { type: 'boolean' } }, strict: true });
   const cfg = loadConfig();
   const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
   const db = await openDatabase(cfg, log);
   try {
+    if (values.fhir) {
+      if (!cfg.fhir.url) throw new ConfigError('reconcile --fhir needs QUILL_FHIR_URL (the built-in index is written in the same transaction and cannot drift)');
+      const index = new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode });
+      const r = await reconcileFhir(db.sql, index, log);
+      if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
+      else
+        process.stdout.write(
+          `reconcile --fhir: ${r.checked} documents checked, ${r.created} created, ${r.updated} updated, ${r.duplicatesRemoved} duplicates removed, ` +
+            `${r.extraRemoved} extra removed, ${r.errors.length} errors\n` + r.errors.map((e) => `  ERROR ${e}\n`).join(''),
+        );
+      return r.errors.length ? 1 : 0;
+    }
     const store = await createBlobStore(cfg, cfg.blobStore, { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
     const graceSeconds = values.grace !== undefined ? Number(values.grace) : cfg.orphanGraceSeconds;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');

@@ -33,6 +33,8 @@ export interface DocumentServiceOptions {
   /** When a remote FHIR server is configured, each change also queues an outbox row for it. */
   remoteFhir: boolean;
   baseUrl: () => string;
+  /** Called after a commit that queued FHIR outbox work. */
+  onIndexWork?: () => void;
 }
 
 export interface UploadInput {
@@ -296,7 +298,11 @@ export class DocumentService {
     const version = (await repo.findVersion(tx, documentId, doc.currentVersion))!;
     if (intentId) await repo.finishIntent(tx, intentId, 'committed');
     await upsertBuiltin(tx, doc, toDocumentReference(doc, version, { baseUrl: this.#o.baseUrl(), odsCode: this.#o.odsCode }));
-    if (this.#o.remoteFhir) await tx`insert into fhir_outbox (document_id) values (${documentId})`;
+    if (this.#o.remoteFhir) {
+      await tx`insert into fhir_outbox (document_id) values (${documentId})`;
+      // after commit: the worker picks it up at once rather than at its next poll
+      setImmediate(() => this.#o.onIndexWork?.());
+    }
     await recordAudit(tx, ctx, { action, outcome: 'success', documentId, version: version.version, patient: doc.patient, detail });
     return { document: doc, version };
   }

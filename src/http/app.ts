@@ -41,6 +41,7 @@ export interface AppDeps {
   baseUrl: () => string;
   requestTimeoutMs: number;
   odsCode: string;
+  outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
 }
 
 const uploadRequestBody = {
@@ -107,7 +108,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);
 
-  const registry = createMetrics(app);
+  const registry = createMetrics(app, d.outboxStats);
   app.addHook('onRequest', authHook(d.verify, d.audit));
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');

@@ -3,7 +3,10 @@ import type { Registry } from 'prom-client';
 
 export interface ReadinessCheck {
   name: string;
-  check: () => Promise<void>;
+  /** Throws when the layer is down; may return detail (e.g. the FHIR outbox backlog). */
+  check: () => Promise<void | Record<string, unknown>>;
+  /** false: the service still works without it (the remote FHIR index catches up from the outbox). */
+  required?: boolean;
 }
 
 export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], registry: Registry): void {
@@ -16,16 +19,17 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
       const results = await Promise.all(
         checks.map(async (c) => {
           try {
-            await c.check();
-            return { layer: c.name, status: 'ok' as const };
+            const detail = await c.check();
+            return { layer: c.name, status: 'ok' as const, required: c.required !== false, ...(detail ? { detail } : {}) };
           } catch (e) {
-            return { layer: c.name, status: 'down' as const, detail: (e as Error).message };
+            return { layer: c.name, status: 'down' as const, required: c.required !== false, detail: (e as Error).message };
           }
         }),
       );
-      const ready = results.every((r) => r.status === 'ok');
+      const ready = results.every((r) => r.status === 'ok' || !r.required);
+      const degraded = results.some((r) => r.status !== 'ok');
       if (!ready) reply.code(503).header('retry-after', '5');
-      return { status: ready ? 'ready' : 'unavailable', layers: results };
+      return { status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', layers: results };
     },
   });
 

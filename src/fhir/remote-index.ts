@@ -1,0 +1,79 @@
+import type { DocumentReference, Patient } from '@medplum/fhirtypes';
+import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
+import { toDocumentReference } from './document-reference.ts';
+import type { FhirClient } from './remote-client.ts';
+import { masterIdentifier, NHS_NUMBER_SYSTEM, OWNER_TAG, URI_SYSTEM } from './systems.ts';
+
+/**
+ * Keeps one DocumentReference per document on a remote FHIR server (HAPI in production). Every write is idempotent:
+ * a conditional update keyed on the document's identifier creates the resource the first time and updates it after,
+ * so a retried outbox row never makes a duplicate.
+ */
+export class RemoteFhirIndex {
+  readonly #client: FhirClient;
+  readonly #mapping: { baseUrl: () => string; odsCode: string };
+  readonly #patients = new Map<string, string>(); // NHS number -> "Patient/<id>"
+
+  constructor(client: FhirClient, mapping: { baseUrl: () => string; odsCode: string }) {
+    this.#client = client;
+    this.#mapping = mapping;
+  }
+
+  get client(): FhirClient {
+    return this.#client;
+  }
+
+  /**
+   * HAPI resolves `patient.identifier` chains only through a real Patient reference, so each DocumentReference also
+   * references the server's Patient. Resolved with a conditional create (If-None-Exist), which returns an existing
+   * Patient untouched: we never overwrite demographics another system owns.
+   */
+  async patientReference(nhsNumber: string): Promise<string> {
+    const cached = this.#patients.get(nhsNumber);
+    if (cached) return cached;
+    const identifier = `${NHS_NUMBER_SYSTEM}|${nhsNumber}`;
+    const { resource, location } = await this.#client.request<Patient>('POST', 'Patient', {
+      body: { resourceType: 'Patient', identifier: [{ system: NHS_NUMBER_SYSTEM, value: nhsNumber }] } satisfies Patient,
+      headers: { 'if-none-exist': `identifier=${identifier}`, prefer: 'return=representation' },
+    });
+    const id = resource?.id ?? /Patient\/([^/]+)/.exec(location ?? '')?.[1];
+    if (!id) throw new Error(`the FHIR server did not say which Patient has ${identifier}`);
+    const ref = `Patient/${id}`;
+    if (this.#patients.size > 10_000) this.#patients.clear();
+    this.#patients.set(nhsNumber, ref);
+    return ref;
+  }
+
+  build(doc: DocumentRecord, version: DocumentVersion, patientReference: string): DocumentReference {
+    const dr = toDocumentReference(doc, version, { baseUrl: this.#mapping.baseUrl(), odsCode: this.#mapping.odsCode, patientReference });
+    delete dr.id; // the server assigns its own ids; ours is the identifier
+    dr.meta = { tag: [OWNER_TAG] }; // lets reconcile find every resource this service owns
+    return dr;
+  }
+
+  /** Creates or updates the document's DocumentReference; returns the server's resource id. */
+  async upsert(doc: DocumentRecord, version: DocumentVersion): Promise<string> {
+    const ref = await this.patientReference(doc.patient);
+    const body = this.build(doc, version, ref);
+    const { resource, location } = await this.#client.request<DocumentReference>('PUT', `DocumentReference?identifier=${encodeURIComponent(`${URI_SYSTEM}|${masterIdentifier(doc.id)}`)}`, {
+      body,
+      headers: { prefer: 'return=representation' },
+    });
+    const id = resource?.id ?? /DocumentReference\/([^/]+)/.exec(location ?? '')?.[1];
+    if (!id) throw new Error('the FHIR server did not return the DocumentReference id');
+    return id;
+  }
+
+  /** Every DocumentReference on the server that carries one of our identifiers, with the document id it names. */
+  async *ours(): AsyncGenerator<{ documentId: string; resource: DocumentReference }> {
+    for await (const r of this.#client.searchAll<DocumentReference>(`DocumentReference?_tag=${encodeURIComponent(`${OWNER_TAG.system}|${OWNER_TAG.code}`)}&_count=200`)) {
+      const value = r.masterIdentifier?.system === URI_SYSTEM ? r.masterIdentifier.value : undefined;
+      const m = value ? /^urn:uuid:([0-9a-f-]{36})$/.exec(value) : null;
+      if (m) yield { documentId: m[1]!, resource: r };
+    }
+  }
+
+  async remove(resourceId: string): Promise<void> {
+    await this.#client.request('DELETE', `DocumentReference/${resourceId}`);
+  }
+}
