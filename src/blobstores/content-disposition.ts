@@ -4,7 +4,7 @@
  */
 export function attachmentDisposition(filename: string | null): string {
   if (!filename) return 'attachment';
-  const fallback = filename.replace(/[^\x20-\x7e]|["\\%;]/g, '_');
+  const fallback = filename.replace(/[^\x20-\x7e]|["\\%;/]/g, '_');
   const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encoded}`;
 }
