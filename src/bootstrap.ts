@@ -4,11 +4,11 @@ import { recordAudit } from './audit/audit-log.ts';
 import { jwtSecret, urlSigningKey } from './auth/keys.ts';
 import { createVerifier } from './auth/verifier.ts';
 import { createBlobStore } from './blobstores/create-blob-store.ts';
+import { BlobStoreRegistry } from './blobstores/store-registry.ts';
 import { publicBaseUrl, type Config } from './config/config.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
 import { connect, type Sql } from './db/sql.ts';
-import type { BlobStore } from './domain/ports.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
 import { FhirClient } from './fhir/remote-client.ts';
@@ -55,7 +55,7 @@ export async function openDatabase(cfg: Config, log: Logger): Promise<Database> 
 export interface Service {
   app: FastifyInstance;
   db: Database;
-  blobs: BlobStore;
+  blobs: BlobStoreRegistry;
   documents: DocumentService;
   baseUrl: () => string;
   remote: RemoteFhirIndex | null;
@@ -68,7 +68,9 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   let boundPort: number | undefined;
   const baseUrl = () => publicBaseUrl(cfg, boundPort);
   const signingKey = await urlSigningKey(cfg);
-  const blobs = await createBlobStore(cfg, cfg.blobStore, { signingKey, baseUrl });
+  const storeDeps = { signingKey, baseUrl };
+  const live = await createBlobStore(cfg, cfg.blobStore, storeDeps);
+  const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = cfg.fhir.url ? new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl, odsCode: cfg.odsCode }) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
@@ -94,10 +96,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     audit: (ctx, e) => recordAudit(db.sql, ctx, e),
     valueSet: cfg.valueSet,
     maxUploadBytes: cfg.maxUploadBytes,
-    urlSigningKey: blobs.kind === 'fs' ? signingKey : null,
+    urlSigningKey: signingKey,
     readiness: [
       { name: 'database', check: async () => void (await db.sql`select 1`) },
-      { name: 'blob', check: () => blobs.ping() },
+      { name: 'blob', check: () => live.ping() },
       ...(remote
         ? [
             {

@@ -98,7 +98,7 @@ export class AzureBlobStore implements BlobStore {
       if (e instanceof AppError) throw e;
       const code = restCode(e);
       if (code === 'BlobAlreadyExists' || code === 'ConditionNotMet' || statusOf(e) === 409 || statusOf(e) === 412) {
-        throw new AppError('internal_error', `object key ${key} already exists; keys are never reused`, {}, { cause: e });
+        throw new AppError('object_exists', `object key ${key} already exists; keys are never reused`, {}, { cause: e });
       }
       throw this.#mapError(e, `storing ${key}`);
     }

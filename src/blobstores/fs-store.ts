@@ -50,7 +50,10 @@ export class FsBlobStore implements BlobStore {
       } finally {
         await fh.close();
       }
-      await link(temp, target); // fails if the key exists: objects are never overwritten
+      await link(temp, target).catch((e: NodeJS.ErrnoException) => {
+        // fails if the key exists: objects are never overwritten
+        throw e.code === 'EEXIST' ? new AppError('object_exists', `object key ${key} already exists; keys are never reused`) : e;
+      });
       await syncDir(path.dirname(target));
     } finally {
       await unlink(temp).catch(() => undefined);

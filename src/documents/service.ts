@@ -8,7 +8,7 @@ import { requirePatient, requirePermission, hasPermission } from '../auth/permis
 import type { Sql, Tx } from '../db/sql.ts';
 import type { DocumentRecord, DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
-import type { BlobStore } from '../domain/ports.ts';
+import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { upsertBuiltin } from '../fhir/builtin-index.ts';
@@ -22,7 +22,7 @@ import { VerifyingStream } from './verifying-stream.ts';
 
 export interface DocumentServiceOptions {
   sql: Sql;
-  blobs: BlobStore;
+  blobs: BlobStores;
   log: Logger;
   valueSet: DocumentValueSet;
   allowedContentTypes: string[];
@@ -65,7 +65,7 @@ export class DocumentService {
     this.#o = o;
   }
 
-  get blobs(): BlobStore {
+  get blobs(): BlobStores {
     return this.#o.blobs;
   }
 
@@ -169,8 +169,8 @@ export class DocumentService {
       if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > this.#o.downloadUrlMaxTtl) {
         throw new AppError('validation_failed', `expiresIn must be between 1 and ${this.#o.downloadUrlMaxTtl} seconds`, { field: 'expiresIn' });
       }
-      this.#sameStore(version);
-      const url = await this.#o.blobs.presign(version.blobKey, version.blobVersionId, {
+      const store = await this.#o.blobs.of(version.blobStore);
+      const url = await store.presign(version.blobKey, version.blobVersionId, {
         expiresInSeconds: expiresIn,
         contentType: version.contentType,
         filename: version.filename,
@@ -198,7 +198,7 @@ export class DocumentService {
   async openSignedBlob(ctx: RequestContext, key: string): Promise<{ version: DocumentVersion; stream: Readable }> {
     const target: AuditTarget = {};
     return this.#audited(ctx, 'document.blob-fetch', target, async () => {
-      const version = await repo.findVersionByBlobKey(this.#o.sql, this.#o.blobs.kind, key);
+      const version = await repo.findVersionByBlobKey(this.#o.sql, 'fs', key);
       if (!version) throw new AppError('not_found');
       target.documentId = version.documentId;
       target.version = version.version;
@@ -245,7 +245,7 @@ export class DocumentService {
   async #storeBytes(p: Principal, documentId: string, input: UploadInput): Promise<{ intentId: string; version: Omit<DocumentVersion, 'createdAt' | 'version'> }> {
     const intentId = randomUUID();
     const blobKey = `documents/${documentId}/${intentId}`;
-    const store = this.#o.blobs;
+    const store = this.#o.blobs.live;
     await repo.insertIntent(this.#o.sql, { id: intentId, documentId, blobStore: store.kind, blobKey, createdBy: p.sub });
     faultPoint('after-intent');
     const hasher = new HashingStream({ sha1: true, maxBytes: this.#o.maxUploadBytes });
@@ -310,7 +310,7 @@ export class DocumentService {
   /** Best effort removal of bytes the metadata will never point at; reconcile catches what this misses. */
   async #discard(intentId: string, key: string, versionId: string | null): Promise<void> {
     try {
-      await this.#o.blobs.delete(key, versionId);
+      await this.#o.blobs.live.delete(key, versionId);
       await repo.finishIntent(this.#o.sql, intentId, 'aborted');
       await repo.deleteIntent(this.#o.sql, intentId);
     } catch (e) {
@@ -336,15 +336,8 @@ export class DocumentService {
     return { doc, version };
   }
 
-  #sameStore(v: DocumentVersion): void {
-    if (v.blobStore !== this.#o.blobs.kind) {
-      throw new AppError('storage_unavailable', `this version lives in the ${v.blobStore} store, not the live ${this.#o.blobs.kind} store; run migrate-blobs`, { layer: 'blob' }, { retryAfter: 60 });
-    }
-  }
-
   async #verifiedStream(ctx: RequestContext, action: AuditAction, target: AuditTarget, v: DocumentVersion): Promise<Readable> {
-    this.#sameStore(v);
-    const source = await this.#o.blobs.get(v.blobKey, v.blobVersionId);
+    const source = await (await this.#o.blobs.of(v.blobStore)).get(v.blobKey, v.blobVersionId);
     const verifier = new VerifyingStream(v.sha256, v.size, (actual) => {
       this.#o.log.error({ documentId: v.documentId, version: v.version, expected: v.sha256, actual }, 'integrity failure: stored bytes do not match their SHA-256');
       recordAudit(this.#o.sql, ctx, { action, outcome: 'failed', ...target, errorCode: 'integrity_failure', detail: { expected: v.sha256, actual } }).catch((e) =>

@@ -23,6 +23,7 @@ export const ErrorCodes = {
   url_expired: { status: 410, title: 'The download link has expired' },
   already_entered_in_error: { status: 409, title: 'The document is already marked entered-in-error' },
   document_entered_in_error: { status: 409, title: 'The document is marked entered-in-error' },
+  object_exists: { status: 409, title: 'An object already exists under that key' },
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
   storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
   internal_error: { status: 500, title: 'Internal error' },

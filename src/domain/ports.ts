@@ -59,3 +59,13 @@ export interface BlobStore {
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
   doctor(): Promise<StoreCheck[]>;
 }
+
+/**
+ * Every configured store: new bytes go to the live one (QUILL_BLOB_STORE); each version is read from the store it
+ * lives in, so documents stay readable while migrate-blobs moves them.
+ */
+export interface BlobStores {
+  readonly live: BlobStore;
+  /** The store of that kind; throws AppError storage_unavailable when it is not configured. */
+  of(kind: string): Promise<BlobStore>;
+}

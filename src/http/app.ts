@@ -35,8 +35,8 @@ export interface AppDeps {
   audit: AuditLogWriter;
   valueSet: DocumentValueSet;
   maxUploadBytes: number;
-  /** Set when the live store is the filesystem: this service serves its signed URLs. */
-  urlSigningKey: Buffer | null;
+  /** This service serves the filesystem store's signed URLs. */
+  urlSigningKey: Buffer;
   readiness: ReadinessCheck[];
   baseUrl: () => string;
   requestTimeoutMs: number;
@@ -135,7 +135,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
   auditRoute(app, d.sql, d.audit, { odsCode: d.odsCode, baseUrl: d.baseUrl });
-  if (d.urlSigningKey) signedBlobRoute(app, d.documents, d.urlSigningKey);
+  signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.sql, d.audit, d.baseUrl);
   opsRoutes(app, d.readiness, registry);
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
