@@ -12,6 +12,7 @@ import type { DocumentService } from '../documents/service.ts';
 import { authHook } from './context.ts';
 import { createMetrics } from './metrics.ts';
 import { sendProblem } from './problem.ts';
+import { finishOpenApi } from './openapi-document.ts';
 import { auditRoute } from './routes/audit.ts';
 import { signedBlobRoute } from './routes/blobs.ts';
 import { documentTypesRoute } from './routes/document-types.ts';
@@ -98,12 +99,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    transformObject: (doc) => {
-      const openapiObject = (doc as { openapiObject: Record<string, unknown> }).openapiObject;
-      const paths = (openapiObject as { paths?: Record<string, Record<string, Record<string, unknown>>> }).paths ?? {};
-      for (const p of ['/v1/documents', '/v1/documents/{id}/versions']) if (paths[p]?.post) paths[p].post.requestBody = uploadRequestBody;
-      return openapiObject;
-    },
+    transformObject: (doc) => finishOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject, uploadRequestBody) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);

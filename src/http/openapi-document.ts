@@ -1,0 +1,27 @@
+/**
+ * Final touches @fastify/swagger cannot express from route schemas: the streamed upload bodies, errors documented
+ * as application/problem+json with a default response on every operation, FHIR answers as application/fhir+json,
+ * and the public routes marked as needing no token.
+ */
+type Operation = { requestBody?: unknown; responses?: Record<string, { description?: string; content?: Record<string, unknown> }>; security?: unknown[] };
+type Paths = Record<string, Record<string, Operation>>;
+
+const PUBLIC = new Set(['/healthz', '/readyz', '/metrics', '/fhir/metadata', '/v1/blobs/{*}']);
+
+export function finishOpenApi(doc: Record<string, unknown>, uploadRequestBody: unknown): Record<string, unknown> {
+  const paths = (doc.paths ?? {}) as Paths;
+  for (const p of ['/v1/documents', '/v1/documents/{id}/versions']) if (paths[p]?.post) paths[p].post.requestBody = uploadRequestBody;
+  const problem = { schema: { $ref: '#/components/schemas/Problem' } };
+  for (const [path, ops] of Object.entries(paths)) {
+    for (const op of Object.values(ops)) {
+      op.responses ??= {};
+      for (const [status, r] of Object.entries(op.responses)) {
+        if (Number(status) >= 400 && r.content?.['application/json']) r.content = { 'application/problem+json': r.content['application/json'] };
+      }
+      op.responses.default ??= { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': problem } };
+      if (path.startsWith('/fhir/') && op.responses['200'] === undefined) op.responses['200'] = { description: 'FHIR R4 JSON', content: { 'application/fhir+json': { schema: { type: 'object' } } } };
+      if (PUBLIC.has(path)) op.security = [];
+    }
+  }
+  return doc;
+}
