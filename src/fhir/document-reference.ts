@@ -51,6 +51,7 @@ export function toDocumentReference(doc: DocumentRecord, v: DocumentVersion, m: 
         format: { system: FORMAT_SYSTEM, code: 'urn:nhs-ic:unstructured', display: 'Unstructured Document' },
       },
     ],
-    ...(doc.clinicalDate ? { context: { period: { start: doc.clinicalDate } } } : {}),
+    // the clinical date is one day: a Period with no end would be open-ended and match every later date search
+    ...(doc.clinicalDate ? { context: { period: { start: doc.clinicalDate, end: doc.clinicalDate } } } : {}),
   };
 }
