@@ -1,10 +1,13 @@
 /**
  * Benchmarks, printed as a table (never asserted in tests):
- *  - upload throughput through the API (raw streamed body) for 1 MB, 100 MB and 1 GiB, against copying the same
- *    file on the same disk (read + write + fsync, as the service does);
+ *  - upload throughput through the API (raw streamed body) for 1 MB, 100 MB and 1 GiB, against the same bytes
+ *    written without the service: with --store fs, copying the file on the same disk (read + write + fsync, as the
+ *    service does); with --store s3, a raw lib-storage Upload to the same SeaweedFS with the same SDK, part size,
+ *    queue size, checksum and SSE;
  *  - the server's peak RSS (VmHWM) during the 1 GiB upload;
  *  - download-url requests/s and p50/p99 latency at 50 connections (autocannon), audit row written each time.
- * Usage: npm run bench [-- --sizes 1MB,100MB,1GiB --duration 10]
+ * Usage: npm run bench [-- --store fs|s3 --sizes 1MB,100MB,1GiB --duration 10]
+ * --store s3 needs the SeaweedFS binary (test-servers/seaweedfs/build.sh).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,8 +22,13 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort } from '../src/db/embedded.ts';
+import { S3_PART_SIZE, S3_QUEUE_SIZE } from '../src/blobstores/s3-store.ts';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';
 
-const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1MB,100MB,1GiB' }, duration: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, sizes: { type: 'string', default: '1MB,100MB,1GiB' }, duration: { type: 'string', default: '10' } } });
+if (values.store !== 'fs' && values.store !== 's3') throw new Error('--store is fs or s3');
 const SIZES: Record<string, number> = { '1MB': 1_000_000, '100MB': 100_000_000, '1GiB': 1024 ** 3 };
 const BIN = path.resolve(import.meta.dirname, '../bin/quill-docstore.js');
 
@@ -33,7 +41,28 @@ const env = { ...process.env, QUILL_DATA_DIR: path.join(work, 'data'), PORT: Str
 const token = await mintDevToken(Buffer.from(secret), { issuer: 'quill-docstore-dev', audience: 'quill-docstore', rolesClaim: 'roles' }, { sub: 'bench', roles: ['clinician'] });
 
 let server: ChildProcess | null = null;
+let seaweed: SeaweedServer | null = null;
+let baseline: (file: string, size: number) => Promise<number> = timeCopy;
+let baselineName = 'disk copy';
 try {
+  if (values.store === 's3') {
+    seaweed = await startSeaweed();
+    const creds = { accessKeyId: seaweed.accessKeyId, secretAccessKey: seaweed.secretAccessKey, region: seaweed.region };
+    await createVersionedBucket(seaweed.endpoint, creds, 'bench-docs');
+    await createVersionedBucket(seaweed.endpoint, creds, 'bench-raw');
+    Object.assign(env, {
+      QUILL_BLOB_STORE: 's3',
+      QUILL_S3_BUCKET: 'bench-docs',
+      QUILL_S3_ENDPOINT: seaweed.endpoint,
+      QUILL_S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: seaweed.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: seaweed.secretAccessKey,
+      AWS_REGION: seaweed.region,
+    });
+    const client = s3Client(seaweed);
+    baseline = (file) => timeRawUpload(client, file);
+    baselineName = 'raw lib-storage Upload';
+  }
   server = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   await waitReady();
   const rows: string[][] = [];
@@ -42,7 +71,7 @@ try {
     const size = SIZES[label];
     if (!size) throw new Error(`unknown size ${label}`);
     const file = await makeFile(size);
-    const copyS = await timeCopy(file);
+    const copyS = await baseline(file, size);
     await resetPeak(server.pid!);
     const { seconds, id } = await timeUpload(file, size);
     const peak = await peakRss(server.pid!);
@@ -51,11 +80,13 @@ try {
     await rm(file);
   }
   const lat = await downloadUrlLoad(lastId, Number(values.duration));
-  printTable(['measure', 'API', 'disk copy', 'API / copy', 'server peak RSS'], rows);
+  console.log(`\nstore: ${values.store}${seaweed ? ' (SeaweedFS 4.53, versioned bucket, SSE AES256, SHA-256 checksums)' : ' (embedded PostgreSQL, local disk)'}`);
+  printTable(['measure', 'API', baselineName, 'API / baseline', 'server peak RSS'], rows);
   printTable(['download-url (50 connections)', 'requests/s', 'p50', 'p99', 'errors'], [['POST /v1/documents/{id}/download-url', lat.rps.toFixed(0), `${lat.p50} ms`, `${lat.p99} ms`, String(lat.errors)]]);
 } finally {
   server?.kill('SIGTERM');
   if (server) await new Promise((r) => server!.once('exit', r));
+  await seaweed?.stop();
   await rm(work, { recursive: true, force: true });
 }
 
@@ -96,6 +127,18 @@ async function timeCopy(file: string): Promise<number> {
   const s = (performance.now() - t) / 1000;
   await rm(target);
   return s;
+}
+
+/** The same bytes straight to S3 with the settings the service uses: no service, no hashing of our own. */
+async function timeRawUpload(client: S3Client, file: string): Promise<number> {
+  const t = performance.now();
+  await new Upload({
+    client,
+    partSize: S3_PART_SIZE,
+    queueSize: S3_QUEUE_SIZE,
+    params: { Bucket: 'bench-raw', Key: `raw/${randomBytes(8).toString('hex')}`, Body: createReadStream(file), ContentType: 'application/pdf', ServerSideEncryption: 'AES256', ChecksumAlgorithm: 'SHA256' },
+  }).done();
+  return (performance.now() - t) / 1000;
 }
 
 function timeUpload(file: string, size: number): Promise<{ seconds: number; id: string }> {
