@@ -13,7 +13,8 @@ export interface OutboxOptions {
 /**
  * Drains fhir_outbox into the remote FHIR server. Rows are claimed with FOR UPDATE SKIP LOCKED, so several API
  * instances share the work; a per-document advisory lock keeps two instances from writing the same document at
- * once. A success marks every older row of that document done too (the resource is written from the current state).
+ * once. A success marks the document's rows queued before its state was read done too (the resource is written
+ * from that state); rows queued later stay for the next pass.
  */
 export async function drainOutboxOnce(sql: Sql, index: RemoteFhirIndex, log: Logger, o: OutboxOptions = {}): Promise<{ done: number; failed: number }> {
   const batch = o.batchSize ?? 20;
@@ -33,12 +34,16 @@ export async function drainOutboxOnce(sql: Sql, index: RemoteFhirIndex, log: Log
       const [lock] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(hashtext(${row.document_id})) as ok`;
       if (!lock?.ok) continue;
       try {
+        // Read the newest queued row BEFORE the document: a change committed after this point has a higher id and
+        // stays queued, so a row is never marked done by a write made from older state.
+        const [latest] = await tx<{ id: bigint }[]>`select max(id) as id from fhir_outbox where document_id = ${row.document_id} and done_at is null`;
         const doc = await repo.findDocument(tx, row.document_id);
         const version = doc ? await repo.findVersion(tx, doc.id, doc.currentVersion) : null;
         if (!doc || !version) throw new Error(`document ${row.document_id} has no current version`);
         const fhirId = await index.upsert(doc, version);
         await tx`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${doc.id}`;
-        await tx`update fhir_outbox set done_at = now(), last_error = null where document_id = ${doc.id} and done_at is null`;
+        await tx`update fhir_outbox set done_at = now(), last_error = null
+                 where document_id = ${doc.id} and done_at is null and id <= ${String(latest?.id ?? row.id)}`;
         done++;
       } catch (e) {
         failed++;

@@ -50,6 +50,7 @@ export async function reconcileFhir(sql: Sql, index: RemoteFhirIndex, log: Logge
   for (const id of ids) {
     report.checked++;
     try {
+      const [latest] = await sql<{ id: bigint | null }[]>`select max(id) as id from fhir_outbox where document_id = ${id} and done_at is null`;
       const doc = (await repo.findDocument(sql, id))!;
       const version = (await repo.findVersion(sql, id, doc.currentVersion))!;
       const found = remote.get(id) ?? [];
@@ -66,7 +67,8 @@ export async function reconcileFhir(sql: Sql, index: RemoteFhirIndex, log: Logge
       else report.created++;
       await sql.begin(async (tx) => {
         await tx`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${id}`;
-        await tx`update fhir_outbox set done_at = now(), last_error = null where document_id = ${id} and done_at is null`;
+        // only rows queued before the state we wrote was read; later changes stay queued for the worker
+        if (latest?.id != null) await tx`update fhir_outbox set done_at = now(), last_error = null where document_id = ${id} and done_at is null and id <= ${String(latest.id)}`;
       });
     } catch (e) {
       report.errors.push(`${id}: ${(e as Error).message}`);
