@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -218,6 +218,31 @@ describe('the outbox', () => {
   });
 });
 
+describe('several instances', () => {
+  it('share the outbox through SKIP LOCKED and write each document exactly once', async () => {
+    // instances behind one load balancer share the public URL that attachment.url is built from
+    const second = await startTestServer({ QUILL_FHIR_URL: hapi, QUILL_ODS_CODE: odsCode, QUILL_PUBLIC_URL: s.baseUrl }, { databaseUrl: s.cfg.databaseUrl! });
+    try {
+      const p = randomNhsNumber();
+      const made: string[] = [];
+      await Promise.all(
+        Array.from({ length: 10 }, async (_, i) => {
+          const target = i % 2 ? second : s;
+          const res = await uploadMultipart(target.baseUrl, await target.token('dr.many', ['clinician']), pdfBytes(`many ${i}`), { patient: p });
+          expect(res.status).toBe(201);
+          made.push((await res.json()).id);
+        }),
+      );
+      await drained(s);
+      const found = await (await fetch(`${hapi}/DocumentReference?${pid(p)}&_count=50&_total=accurate`)).json();
+      expect(found.total).toBe(10);
+      expect(new Set(found.entry.map((e: { resource: { masterIdentifier: { value: string } } }) => e.resource.masterIdentifier.value)).size).toBe(10);
+    } finally {
+      await second.close();
+    }
+  });
+});
+
 describe('reconcile --fhir', () => {
   it('repairs missing, stale and extra resources, and reports them', async () => {
     const missing = docs[1]!;
@@ -232,18 +257,25 @@ describe('reconcile --fhir', () => {
     const posted = await fetch(`${hapi}/DocumentReference`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(extra) });
     expect(posted.status).toBe(201);
 
+    // async, never spawnSync: this process's own service (and its outbox worker) must keep running meanwhile
     const run = () =>
-      spawnSync(process.execPath, [path.resolve('bin/quill-docstore.js'), 'reconcile', '--fhir', '--json'], {
-        env: { ...process.env, DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir, QUILL_FHIR_URL: hapi, QUILL_ODS_CODE: odsCode, QUILL_PUBLIC_URL: s.baseUrl, LOG_LEVEL: 'warn' },
-        encoding: 'utf8',
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.resolve('bin/quill-docstore.js'), 'reconcile', '--fhir', '--json'], {
+          env: { ...process.env, DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir, QUILL_FHIR_URL: hapi, QUILL_ODS_CODE: odsCode, QUILL_PUBLIC_URL: s.baseUrl, LOG_LEVEL: 'warn' },
+        });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('exit', (status) => resolve({ status, stdout, stderr }));
       });
-    const r = run();
+    const r = await run();
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.trim().split('\n').pop()!);
     expect(report).toMatchObject({ created: 1, updated: 1, errors: [] });
     expect(report.extraRemoved).toBeGreaterThanOrEqual(1);
 
-    const again = JSON.parse(run().stdout.trim().split('\n').pop()!);
+    const again = JSON.parse((await run()).stdout.trim().split('\n').pop()!);
     expect(again).toMatchObject({ created: 0, updated: 0, extraRemoved: 0, duplicatesRemoved: 0, errors: [] });
     const ix = indexes();
     expect(await search(ix[1]!, pid(patient))).toEqual(await search(ix[0]!, pid(patient)));
