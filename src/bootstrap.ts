@@ -13,9 +13,11 @@ import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
 import { FhirClient } from './fhir/remote-client.ts';
 import { RemoteFhirIndex } from './fhir/remote-index.ts';
+import { cachedDoctor, requireVersionedStore } from './jobs/doctor.ts';
 import { outboxStats, startOutboxWorker } from './jobs/fhir-outbox.ts';
 
-export function createLogger(level: string): Logger {
+/** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
+export function createLogger(level: string, fd = 1): Logger {
   return pino({
     level,
     redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
@@ -23,7 +25,7 @@ export function createLogger(level: string): Logger {
       // Never log query strings: signed URLs carry their signature there.
       req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }),
     },
-  });
+  }, fd === 1 ? undefined : pino.destination({ fd, sync: true }));
 }
 
 export interface Database {
@@ -64,12 +66,14 @@ export interface Service {
 
 /** The composition root: every layer is chosen here, from configuration, and nowhere else. */
 export async function createService(cfg: Config, log: Logger = createLogger(cfg.logLevel)): Promise<Service> {
-  const db = await openDatabase(cfg, log);
   let boundPort: number | undefined;
   const baseUrl = () => publicBaseUrl(cfg, boundPort);
   const signingKey = await urlSigningKey(cfg);
   const storeDeps = { signingKey, baseUrl };
   const live = await createBlobStore(cfg, cfg.blobStore, storeDeps);
+  // Before anything else starts: an S3/Azure live store must keep object versions (or QUILL_ALLOW_UNVERSIONED=true).
+  const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
+  const db = await openDatabase(cfg, log);
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = cfg.fhir.url ? new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl, odsCode: cfg.odsCode }) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
@@ -99,7 +103,16 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     urlSigningKey: signingKey,
     readiness: [
       { name: 'database', check: async () => void (await db.sql`select 1`) },
-      { name: 'blob', check: () => live.ping() },
+      {
+        name: 'blob',
+        // ping on every call (one cheap request); the doctor findings are cached for a minute
+        check: async () => {
+          await live.ping();
+          const { checkedAt, checks } = await blobDoctor();
+          // fix commands are for operators running `doctor`, not for a public endpoint
+          return { store: live.kind, doctor: { ok: checks.every((c) => c.ok), checkedAt, checks: checks.map(({ name, ok, detail }) => ({ name, ok, detail })) } };
+        },
+      },
       ...(remote
         ? [
             {

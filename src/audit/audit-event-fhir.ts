@@ -12,6 +12,7 @@ const interactions: Record<string, { subtype: string; action: 'C' | 'R' | 'U' | 
   'document.content': { subtype: 'read', action: 'R' },
   'document.blob-fetch': { subtype: 'read', action: 'R' },
   'document.enter-in-error': { subtype: 'update', action: 'U' },
+  'document.blob-migrate': { subtype: 'update', action: 'U' },
   'fhir.read': { subtype: 'read', action: 'R' },
   'fhir.search': { subtype: 'search-type', action: 'E' },
   'audit.read': { subtype: 'search-type', action: 'E' },

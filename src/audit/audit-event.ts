@@ -9,6 +9,7 @@ export type AuditAction =
   | 'document.content'
   | 'document.blob-fetch'
   | 'document.enter-in-error'
+  | 'document.blob-migrate'
   | 'fhir.read'
   | 'fhir.search'
   | 'audit.read'

@@ -36,6 +36,8 @@ export interface S3StoreOptions {
   credentials?: S3ClientConfig['credentials'];
   /** Attempts per request (SDK default 3). */
   maxAttempts?: number;
+  /** QUILL_BROWSER_DOWNLOADS: browsers fetch presigned URLs cross-origin, so doctor() requires a CORS rule allowing GET. */
+  browserDownloads?: boolean;
 }
 
 /**
@@ -51,12 +53,14 @@ export class S3BlobStore implements BlobStore {
   /** Presigning client: never embeds checksum headers or params a plain browser GET would not send. */
   readonly #presigner: S3Client;
   readonly #region: string;
+  readonly #browserDownloads: boolean;
 
   constructor(cfg: Config['s3'], opts: S3StoreOptions = {}) {
     if (!cfg.bucket) throw new AppError('internal_error', 'S3 blob store needs a bucket (QUILL_S3_BUCKET)');
     if (cfg.sse === 'aws:kms' && !cfg.kmsKeyId) throw new AppError('internal_error', 'QUILL_S3_SSE=aws:kms needs QUILL_S3_KMS_KEY_ID');
     this.bucket = cfg.bucket;
     this.#cfg = cfg;
+    this.#browserDownloads = opts.browserDownloads ?? false;
     this.#region = opts.region ?? (process.env.AWS_REGION || 'eu-west-2');
     const ca = cfg.caBundle ? readFileSync(cfg.caBundle) : undefined;
     const base: S3ClientConfig = {
@@ -297,7 +301,7 @@ export class S3BlobStore implements BlobStore {
       );
     }
 
-    const browser = process.env.QUILL_BROWSER_DOWNLOADS === 'true';
+    const browser = this.#browserDownloads;
     const corsFix = `${cli} put-bucket-cors --bucket ${b} --cors-configuration '{"CORSRules":[{"AllowedOrigins":["https://<your-app-origin>"],"AllowedMethods":["GET","HEAD"],"AllowedHeaders":["*"],"ExposeHeaders":["Content-Disposition","Content-Length","Content-Type","ETag"],"MaxAgeSeconds":3600}]}'`;
     try {
       const cors = await this.#client.send(new GetBucketCorsCommand({ Bucket: b }));

@@ -15,11 +15,23 @@ Commands:
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
   audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>]
                             Stream the audit trail as FHIR R4 AuditEvent resources (IHE BALP), one per line, oldest first.
+  doctor [--store fs|s3|azure] [--json]
+                            Check PostgreSQL (reachable, every migration applied) and the blob store (default the
+                            live one, QUILL_BLOB_STORE): bucket/container, versioning, encryption, CORS (when
+                            QUILL_BROWSER_DOWNLOADS=true), lifecycle. Prints ok/FAIL per check with the command that
+                            fixes each failure. Exit 1 if any check fails.
+  migrate-blobs --from <fs|s3|azure> --to <fs|s3|azure> [--concurrency N] [--json] [--progress-interval <s>]
+                            Copy every document version whose bytes live in --from to --to (streamed, N objects in
+                            flight, default 4), verify each copy's SHA-256 in the target against the metadata, then
+                            repoint the version. Resumable: re-run after a failure or a kill; moved versions are
+                            skipped. Source bytes are never deleted. Both stores must be configured. Exit 1 if any
+                            version failed (listed with the reason).
   migrate                   Apply database migrations and exit.
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
 
 Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
-QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE.
+QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
+QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS.
 `;

@@ -13,6 +13,11 @@ import { RemoteFhirIndex } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
 import { once } from 'node:events';
 import { iterateAudit } from '../audit/audit-log.ts';
+import { AppError } from '../domain/errors.ts';
+import type { BlobStore, BlobStoreKind } from '../domain/ports.ts';
+import { requireVersionedStore, runDoctor } from '../jobs/doctor.ts';
+import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
+import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../audit/audit-event-fhir.ts';
 
 /** Returns the process exit code. */
@@ -30,6 +35,10 @@ export async function main(argv: string[]): Promise<number> {
         return await auditExport(rest);
       case 'migrate':
         return await runMigrate();
+      case 'doctor':
+        return await runDoctorCommand(rest);
+      case 'migrate-blobs':
+        return await runMigrateBlobs(rest);
       case 'config':
         return printConfig();
       case 'help':
@@ -45,6 +54,14 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ConfigError) {
       process.stderr.write(`${e.message}\n`);
       return 78; // EX_CONFIG
+    }
+    if (e instanceof AppError) {
+      process.stderr.write(`${e.message}\n`);
+      return e.code === 'storage_unavailable' ? 69 : 1; // EX_UNAVAILABLE
+    }
+    if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
     }
     process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     return 1;
@@ -163,6 +180,106 @@ async function runMigrate(): Promise<number> {
   const db = await openDatabase(cfg, createLogger(cfg.logLevel));
   await db.close();
   return 0;
+}
+
+const STORE_KINDS: readonly string[] = ['fs', 's3', 'azure'];
+
+/** Closes a store's keep-alive sockets so the command exits promptly. */
+const closeStore = (s: BlobStore | undefined) => (s as { destroy?: () => void } | undefined)?.destroy?.();
+
+async function runDoctorCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
+  const cfg = loadConfig();
+  const kind = (values.store ?? cfg.blobStore) as BlobStoreKind;
+  if (!STORE_KINDS.includes(kind)) {
+    process.stderr.write('usage: quill-docstore doctor [--store fs|s3|azure] [--json]\n');
+    return 2;
+  }
+  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2); // stdout is the report
+  const store = await createBlobStore(cfg, kind, { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) }).catch((e: Error) => {
+    throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);
+  });
+  try {
+    const report = await runDoctor(cfg, store, log);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ store: kind, ...report })}\n`);
+    } else {
+      const width = Math.max(...report.checks.map((c) => c.name.length));
+      process.stdout.write(`quill-docstore doctor (database, ${kind} store)\n`);
+      for (const c of report.checks) {
+        process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
+        if (!c.ok && c.fix) process.stdout.write(`        ${' '.repeat(width)}  fix: ${c.fix}\n`);
+      }
+      const failed = report.checks.filter((c) => !c.ok).length;
+      process.stdout.write(failed ? `${failed} of ${report.checks.length} checks failed\n` : `all ${report.checks.length} checks passed\n`);
+      if (failed && kind !== 'fs' && cfg.allowUnversioned) process.stdout.write('note: QUILL_ALLOW_UNVERSIONED=true is set (development only)\n');
+    }
+    return report.ok ? 0 : 1;
+  } finally {
+    closeStore(store);
+  }
+}
+
+async function runMigrateBlobs(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { from: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, 'progress-interval': { type: 'string' } },
+    strict: true,
+  });
+  const usage = 'usage: quill-docstore migrate-blobs --from <fs|s3|azure> --to <fs|s3|azure> [--concurrency N] [--json] [--progress-interval <seconds>]\n';
+  const from = values.from ?? '';
+  const to = values.to ?? '';
+  const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
+  const interval = values['progress-interval'] === undefined ? 5 : Number(values['progress-interval']);
+  if (!STORE_KINDS.includes(from) || !STORE_KINDS.includes(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
+    process.stderr.write(from && from === to ? `--from and --to must differ\n${usage}` : usage);
+    return 2;
+  }
+  const cfg = loadConfig();
+  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2); // stdout is the report
+  const deps = { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) };
+  const build = (kind: string) =>
+    createBlobStore(cfg, kind as BlobStoreKind, deps).catch((e: Error) => {
+      throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);
+    });
+  let source: BlobStore | undefined;
+  let target: BlobStore | undefined;
+  try {
+    source = await build(from);
+    target = await build(to);
+    await source.ping();
+    // The target gets the same rule as a live store: versioned (or QUILL_ALLOW_UNVERSIONED=true), and reachable.
+    await requireVersionedStore(target, cfg, log, 'migration target');
+    await target.ping();
+    const db = await openDatabase(cfg, log);
+    try {
+      const progress = progressRenderer(process.stderr, interval * 1000);
+      const report = await migrateBlobs(db.sql, source, target, log, { concurrency, onProgress: (p) => progress.update(p) });
+      progress.finish();
+      process.stdout.write(values.json ? `${JSON.stringify(report)}\n` : formatMigrateReport(report));
+      return report.failed.length ? 1 : 0;
+    } finally {
+      await db.close();
+    }
+  } finally {
+    closeStore(source);
+    closeStore(target);
+  }
+}
+
+function formatMigrateReport(r: MigrateBlobsReport): string {
+  const secs = r.elapsedMs / 1000;
+  const lines = [
+    `migrate-blobs ${r.from} → ${r.to}: ${r.total} versions to move (${mib(r.totalBytes)})`,
+    `  copied   ${r.copied}${r.adopted ? ` (${r.adopted} already in ${r.to} from an interrupted run: verified and adopted)` : ''}, every one SHA-256-verified in ${r.to}`,
+    `  skipped  ${r.skipped} (already in ${r.to})`,
+    `  failed   ${r.failed.length}`,
+    ...r.failed.map((f) => `    ${f.documentId} v${f.version} ${f.key}: ${f.reason}`),
+    `  ${mib(r.bytes)} in ${duration(secs)} (${mib(r.bytes / Math.max(secs, 0.001))}/s); ${r.remaining} versions left in ${r.from}`,
+    `  the ${r.from} copies are kept: remove the old store only once backups and point-in-time restores no longer need it`,
+  ];
+  if (r.failed.length) lines.push('  re-run the same command to retry the failed versions once the cause is fixed');
+  return `${lines.join('\n')}\n`;
 }
 
 function printConfig(): number {

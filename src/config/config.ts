@@ -17,7 +17,10 @@ export interface Config {
   fs: { dir: string; signingKey: string | null };
   s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null };
   azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null };
+  /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
   allowUnversioned: boolean;
+  /** Browsers fetch presigned URLs directly (cross-origin), so the bucket needs a CORS rule: `doctor` checks it. */
+  browserDownloads: boolean;
   fhir: { url: string | null; token: string | null; basicAuth: string | null };
   jwt: { issuer: string; audience: string; secret: string | null; jwksUrl: string | null; rolesClaim: string };
   odsCode: string;
@@ -92,6 +95,7 @@ function toConfig(raw: Raw): Config {
       encryptionScope: str(raw.QUILL_AZURE_ENCRYPTION_SCOPE),
     },
     allowUnversioned: raw.QUILL_ALLOW_UNVERSIONED === true,
+    browserDownloads: raw.QUILL_BROWSER_DOWNLOADS === true,
     fhir: { url: str(raw.QUILL_FHIR_URL)?.replace(/\/+$/, '') ?? null, token: str(raw.QUILL_FHIR_TOKEN), basicAuth: str(raw.QUILL_FHIR_BASIC_AUTH) },
     jwt: {
       issuer: String(raw.QUILL_JWT_ISSUER),

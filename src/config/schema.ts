@@ -27,6 +27,7 @@ export const configSchema = {
     QUILL_AZURE_ACCOUNT_URL: { type: 'string', pattern: '^https?://' },
     QUILL_AZURE_ENCRYPTION_SCOPE: { type: 'string' },
     QUILL_ALLOW_UNVERSIONED: { type: 'boolean', default: false },
+    QUILL_BROWSER_DOWNLOADS: { type: 'boolean', default: false },
 
     QUILL_FHIR_URL: { type: 'string', pattern: '^https?://' },
     QUILL_FHIR_TOKEN: { type: 'string' },

@@ -26,3 +26,11 @@ export async function migrate(sql: Sql): Promise<string[]> {
   });
   return applied;
 }
+
+/** Migration files not yet recorded in schema_migrations (all of them on an empty database). Read-only. */
+export async function pendingMigrations(sql: Sql): Promise<{ files: string[]; pending: string[] }> {
+  const files = (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+  const [{ exists }] = (await sql<{ exists: boolean }[]>`select to_regclass('schema_migrations') is not null as exists`) as unknown as [{ exists: boolean }];
+  const done = exists ? new Set((await sql<{ name: string }[]>`select name from schema_migrations`).map((r) => r.name)) : new Set<string>();
+  return { files, pending: files.filter((f) => !done.has(f)) };
+}

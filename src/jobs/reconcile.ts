@@ -35,6 +35,9 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
     present.add(obj.key);
     if (obj.lastModified.getTime() > cutoff) continue;
     if (await repo.findVersionByBlobKey(sql, store.kind, obj.key)) continue;
+    // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in another store is either the
+    // source copy of a migrated version (kept for point-in-time restores) or a copy an interrupted migration will adopt.
+    if ((await sql`select 1 from document_versions where blob_store in ('fs', 's3', 'azure') and blob_key = ${obj.key} limit 1`).length) continue;
     try {
       await store.delete(obj.key, obj.versionId);
       report.orphansRemoved++;

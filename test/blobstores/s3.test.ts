@@ -68,8 +68,8 @@ function s3Config(bucket: string, endpoint: string, extra: Partial<Config['s3']>
   return { bucket, endpoint, forcePathStyle: true, sse: 'AES256', kmsKeyId: null, caBundle: null, ...extra };
 }
 
-function storeFor(sw: SeaweedServer, bucket: string, extra: Partial<Config['s3']> = {}): S3BlobStore {
-  const s = new S3BlobStore(s3Config(bucket, sw.endpoint, extra), { region: sw.region, credentials: { accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey } });
+function storeFor(sw: SeaweedServer, bucket: string, extra: Partial<Config['s3']> = {}, opts: { browserDownloads?: boolean } = {}): S3BlobStore {
+  const s = new S3BlobStore(s3Config(bucket, sw.endpoint, extra), { region: sw.region, credentials: { accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey }, ...opts });
   clients.push(s);
   return s;
 }
@@ -216,22 +216,18 @@ describe.skipIf(!available)('S3BlobStore on SeaweedFS', () => {
       await createVersionedBucket(sw.endpoint, sw, bucket);
       const raw = rawClient(sw);
       const store = storeFor(sw, bucket);
-      const before = process.env.QUILL_BROWSER_DOWNLOADS;
-      try {
-        process.env.QUILL_BROWSER_DOWNLOADS = 'true';
-        let cors = (await store.doctor()).find((c) => c.name === 's3.cors');
-        expect(cors?.ok).toBe(false);
-        expect(cors?.fix).toContain('put-bucket-cors');
-        await raw.send(
-          new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'], AllowedHeaders: ['*'] }] } }),
-        );
-        cors = (await store.doctor()).find((c) => c.name === 's3.cors');
-        expect(cors?.ok).toBe(true);
-        expect(cors?.detail).toContain('https://app.example');
-      } finally {
-        if (before === undefined) delete process.env.QUILL_BROWSER_DOWNLOADS;
-        else process.env.QUILL_BROWSER_DOWNLOADS = before;
-      }
+      // QUILL_BROWSER_DOWNLOADS=true reaches the store as an option (createBlobStore passes cfg.browserDownloads)
+      const browserStore = storeFor(sw, bucket, {}, { browserDownloads: true });
+      expect((await store.doctor()).find((c) => c.name === 's3.cors')?.ok).toBe(true);
+      let cors = (await browserStore.doctor()).find((c) => c.name === 's3.cors');
+      expect(cors?.ok).toBe(false);
+      expect(cors?.fix).toContain('put-bucket-cors');
+      await raw.send(
+        new PutBucketCorsCommand({ Bucket: bucket, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://app.example'], AllowedMethods: ['GET'], AllowedHeaders: ['*'] }] } }),
+      );
+      cors = (await browserStore.doctor()).find((c) => c.name === 's3.cors');
+      expect(cors?.ok).toBe(true);
+      expect(cors?.detail).toContain('https://app.example');
 
       await raw.send(
         new PutBucketLifecycleConfigurationCommand({
