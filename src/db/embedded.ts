@@ -64,7 +64,7 @@ async function stopLeftover(pgDir: string, log: Logger): Promise<void> {
   if (owner !== null && owner !== 1 && owner !== process.pid && commandOf(owner).includes('node')) {
     throw new Error(`the embedded database in ${pgDir} is in use by another running instance (pid ${owner}); stop it first or use another QUILL_DATA_DIR`);
   }
-  log.warn({ pid }, 'stopping a PostgreSQL left running by an earlier run');
+  log.warn({ postgresPid: pid }, 'stopping a PostgreSQL left running by an earlier run');
   process.kill(pid, 'SIGINT'); // fast shutdown: rolls back open transactions, keeps committed ones
   for (let i = 0; i < 300 && alive(pid); i++) await sleep(100);
 }
