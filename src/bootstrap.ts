@@ -11,8 +11,7 @@ import { migrate } from './db/migrate.ts';
 import { connect, type Sql } from './db/sql.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
-import { FhirClient } from './fhir/remote-client.ts';
-import { RemoteFhirIndex } from './fhir/remote-index.ts';
+import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor, requireVersionedStore } from './jobs/doctor.ts';
 import { outboxStats, startOutboxWorker } from './jobs/fhir-outbox.ts';
 
@@ -75,7 +74,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
   const db = await openDatabase(cfg, log);
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
-  const remote = cfg.fhir.url ? new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl, odsCode: cfg.odsCode }) : null;
+  const remote = remoteFhirIndexFromConfig(cfg, baseUrl);
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({

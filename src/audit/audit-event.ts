@@ -15,6 +15,12 @@ export type AuditAction =
   | 'audit.read'
   | 'auth';
 
+/** A refusal to authenticate or authorise (401/403) is a denial; any other error is a failure. */
+export function outcomeOf(e: unknown): 'denied' | 'failed' {
+  const status = (e as { status?: unknown } | null)?.status;
+  return status === 401 || status === 403 ? 'denied' : 'failed';
+}
+
 export interface AuditEntry {
   action: AuditAction;
   outcome: AuditOutcome;

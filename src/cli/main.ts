@@ -8,8 +8,7 @@ import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
 import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
-import { FhirClient } from '../fhir/remote-client.ts';
-import { RemoteFhirIndex } from '../fhir/remote-index.ts';
+import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
 import { once } from 'node:events';
 import { iterateAudit } from '../audit/audit-log.ts';
@@ -19,6 +18,12 @@ import { requireVersionedStore, runDoctor } from '../jobs/doctor.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../audit/audit-event-fhir.ts';
+
+/** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
+const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
+
+/** What createBlobStore needs outside the running service: the fs URL key and the configured public URL. */
+const storeDeps = async (cfg: Config) => ({ signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
 
 /** Returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
@@ -123,13 +128,12 @@ async function token(args: string[]): Promise<number> {
 async function runReconcile(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { grace: { type: 'string' }, json: { type: 'boolean' }, fhir: { type: 'boolean' } }, strict: true });
   const cfg = loadConfig();
-  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel);
+  const log = commandLogger(cfg);
   const db = await openDatabase(cfg, log);
   try {
     if (values.fhir) {
       if (!cfg.fhir.url) throw new ConfigError('reconcile --fhir needs QUILL_FHIR_URL (the built-in index is written in the same transaction and cannot drift)');
-      const index = new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode });
-      const r = await reconcileFhir(db.sql, index, log);
+      const r = await reconcileFhir(db.sql, remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg))!, log);
       if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else
         process.stdout.write(
@@ -138,7 +142,7 @@ async function runReconcile(args: string[]): Promise<number> {
         );
       return r.errors.length ? 1 : 0;
     }
-    const store = await createBlobStore(cfg, cfg.blobStore, { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
+    const store = await createBlobStore(cfg, cfg.blobStore, await storeDeps(cfg));
     const graceSeconds = values.grace !== undefined ? Number(values.grace) : cfg.orphanGraceSeconds;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');
     const report = await reconcile(db.sql, store, log, { graceSeconds });
@@ -163,7 +167,7 @@ async function auditExport(args: string[]): Promise<number> {
     return 2;
   }
   const cfg = loadConfig();
-  const db = await openDatabase(cfg, createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel));
+  const db = await openDatabase(cfg, commandLogger(cfg));
   try {
     const base = publicBaseUrl(cfg);
     for await (const r of iterateAudit(db.sql, { from: values.from, to: values.to, patient: values.patient, document: values.document })) {
@@ -195,8 +199,8 @@ async function runDoctorCommand(args: string[]): Promise<number> {
     process.stderr.write('usage: quill-docstore doctor [--store fs|s3|azure] [--json]\n');
     return 2;
   }
-  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2); // stdout is the report
-  const store = await createBlobStore(cfg, kind, { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) }).catch((e: Error) => {
+  const log = commandLogger(cfg, 2); // stdout is the report
+  const store = await createBlobStore(cfg, kind, await storeDeps(cfg)).catch((e: Error) => {
     throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);
   });
   try {
@@ -236,8 +240,8 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
     return 2;
   }
   const cfg = loadConfig();
-  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2); // stdout is the report
-  const deps = { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) };
+  const log = commandLogger(cfg, 2); // stdout is the report
+  const deps = await storeDeps(cfg);
   const build = (kind: string) =>
     createBlobStore(cfg, kind as BlobStoreKind, deps).catch((e: Error) => {
       throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);

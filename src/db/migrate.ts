@@ -10,8 +10,10 @@ const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations'
  * instances starting together do not race. Hand-written: it is twenty lines, and plain SQL files are what a DBA
  * reviews; a migration framework would add a dependency for nothing more.
  */
+const migrationFiles = async (): Promise<string[]> => (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+
 export async function migrate(sql: Sql): Promise<string[]> {
-  const files = (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+  const files = await migrationFiles();
   const applied: string[] = [];
   await sql.begin(async (tx) => {
     await tx`select pg_advisory_xact_lock(hashtext('quill-docstore:migrate'))`;
@@ -29,7 +31,7 @@ export async function migrate(sql: Sql): Promise<string[]> {
 
 /** Migration files not yet recorded in schema_migrations (all of them on an empty database). Read-only. */
 export async function pendingMigrations(sql: Sql): Promise<{ files: string[]; pending: string[] }> {
-  const files = (await readdir(dir)).filter((f) => /^\d{3}_.+\.sql$/.test(f)).sort();
+  const files = await migrationFiles();
   const [{ exists }] = (await sql<{ exists: boolean }[]>`select to_regclass('schema_migrations') is not null as exists`) as unknown as [{ exists: boolean }];
   const done = exists ? new Set((await sql<{ name: string }[]>`select name from schema_migrations`).map((r) => r.name)) : new Set<string>();
   return { files, pending: files.filter((f) => !done.has(f)) };

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.ts';
-import type { AuditAction } from '../audit/audit-event.ts';
+import { outcomeOf, type AuditAction } from '../audit/audit-event.ts';
 import { requirePatient, requirePermission, hasPermission } from '../auth/permissions.ts';
 import type { Sql, Tx } from '../db/sql.ts';
 import type { DocumentRecord, DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
@@ -354,8 +354,7 @@ export class DocumentService {
       return await fn();
     } catch (e) {
       const err = isAppError(e) ? e : null;
-      const outcome = err && (err.status === 401 || err.status === 403) ? 'denied' : 'failed';
-      await recordAudit(this.#o.sql, ctx, { action, outcome, ...target, errorCode: err?.code ?? 'internal_error' }).catch((ae) =>
+      await recordAudit(this.#o.sql, ctx, { action, outcome: outcomeOf(err), ...target, errorCode: err?.code ?? 'internal_error' }).catch((ae) =>
         this.#o.log.error({ err: ae }, 'could not write audit row for a refused request'),
       );
       throw e;

@@ -1,8 +1,15 @@
 import type { DocumentReference, Patient } from '@medplum/fhirtypes';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 import { toDocumentReference } from './document-reference.ts';
-import type { FhirClient } from './remote-client.ts';
+import type { Config } from '../config/config.ts';
+import { FhirClient } from './remote-client.ts';
 import { masterIdentifier, NHS_NUMBER_SYSTEM, OWNER_TAG, URI_SYSTEM } from './systems.ts';
+
+/** The remote index QUILL_FHIR_URL names, or null when the built-in index is the only one. */
+export function remoteFhirIndexFromConfig(cfg: Config, baseUrl: () => string): RemoteFhirIndex | null {
+  if (!cfg.fhir.url) return null;
+  return new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl, odsCode: cfg.odsCode });
+}
 
 /**
  * Keeps one DocumentReference per document on a remote FHIR server (HAPI in production). Every write is idempotent:

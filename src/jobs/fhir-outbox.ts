@@ -1,7 +1,22 @@
 import type { Logger } from 'pino';
-import type { Sql } from '../db/sql.ts';
+import type { Db, Sql } from '../db/sql.ts';
 import * as repo from '../documents/repository.ts';
 import type { RemoteFhirIndex } from '../fhir/remote-index.ts';
+
+/**
+ * The newest queued outbox row of a document. Read it BEFORE the document: a change committed after this point has a
+ * higher id and stays queued, so a row is never marked done by a write made from older state.
+ */
+export async function latestQueued(db: Db, documentId: string): Promise<string | null> {
+  const [row] = await db<{ id: bigint | null }[]>`select max(id) as id from fhir_outbox where document_id = ${documentId} and done_at is null`;
+  return row?.id == null ? null : String(row.id);
+}
+
+/** After a successful write: the document is indexed under fhirId, and the rows queued up to upTo are done. */
+export async function markIndexed(db: Db, documentId: string, fhirId: string, upTo: string | null): Promise<void> {
+  await db`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${documentId}`;
+  if (upTo !== null) await db`update fhir_outbox set done_at = now(), last_error = null where document_id = ${documentId} and done_at is null and id <= ${upTo}`;
+}
 
 export interface OutboxOptions {
   batchSize?: number;
@@ -34,16 +49,12 @@ export async function drainOutboxOnce(sql: Sql, index: RemoteFhirIndex, log: Log
       const [lock] = await tx<{ ok: boolean }[]>`select pg_try_advisory_xact_lock(hashtext(${row.document_id})) as ok`;
       if (!lock?.ok) continue;
       try {
-        // Read the newest queued row BEFORE the document: a change committed after this point has a higher id and
-        // stays queued, so a row is never marked done by a write made from older state.
-        const [latest] = await tx<{ id: bigint }[]>`select max(id) as id from fhir_outbox where document_id = ${row.document_id} and done_at is null`;
+        const latest = (await latestQueued(tx, row.document_id)) ?? String(row.id);
         const doc = await repo.findDocument(tx, row.document_id);
         const version = doc ? await repo.findVersion(tx, doc.id, doc.currentVersion) : null;
         if (!doc || !version) throw new Error(`document ${row.document_id} has no current version`);
         const fhirId = await index.upsert(doc, version);
-        await tx`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${doc.id}`;
-        await tx`update fhir_outbox set done_at = now(), last_error = null
-                 where document_id = ${doc.id} and done_at is null and id <= ${String(latest?.id ?? row.id)}`;
+        await markIndexed(tx, doc.id, fhirId, latest);
         done++;
       } catch (e) {
         failed++;

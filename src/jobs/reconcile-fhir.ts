@@ -4,6 +4,7 @@ import type { Sql } from '../db/sql.ts';
 import * as repo from '../documents/repository.ts';
 import type { RemoteFhirIndex } from '../fhir/remote-index.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
+import { latestQueued, markIndexed } from './fhir-outbox.ts';
 
 export interface FhirReconcileReport {
   checked: number;
@@ -50,7 +51,7 @@ export async function reconcileFhir(sql: Sql, index: RemoteFhirIndex, log: Logge
   for (const id of ids) {
     report.checked++;
     try {
-      const [latest] = await sql<{ id: bigint | null }[]>`select max(id) as id from fhir_outbox where document_id = ${id} and done_at is null`;
+      const latest = await latestQueued(sql, id);
       const doc = (await repo.findDocument(sql, id))!;
       const version = (await repo.findVersion(sql, id, doc.currentVersion))!;
       const found = remote.get(id) ?? [];
@@ -65,11 +66,8 @@ export async function reconcileFhir(sql: Sql, index: RemoteFhirIndex, log: Logge
       const fhirId = await index.upsert(doc, version);
       if (keep) report.updated++;
       else report.created++;
-      await sql.begin(async (tx) => {
-        await tx`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${id}`;
-        // only rows queued before the state we wrote was read; later changes stay queued for the worker
-        if (latest?.id != null) await tx`update fhir_outbox set done_at = now(), last_error = null where document_id = ${id} and done_at is null and id <= ${String(latest.id)}`;
-      });
+      // only rows queued before the state we wrote was read; later changes stay queued for the worker
+      await sql.begin((tx) => markIndexed(tx, id, fhirId, latest));
     } catch (e) {
       report.errors.push(`${id}: ${(e as Error).message}`);
     }

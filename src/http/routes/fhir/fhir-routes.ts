@@ -6,6 +6,7 @@ import { AppError } from '../../../domain/errors.ts';
 import { readBuiltin, searchBuiltin } from '../../../fhir/builtin-index.ts';
 import { parseSearch, SUPPORTED, type Params } from '../../../fhir/search-params.ts';
 import type { AuditLogWriter } from '../../types.ts';
+import { outcomeOf } from '../../../audit/audit-event.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -29,7 +30,7 @@ export function fhirRoutes(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
         await audit(request.ctx, { action: 'fhir.read', outcome: 'success', ...target });
         return reply.type(FHIR_JSON).header('etag', `W/"${found.resource.meta?.versionId ?? '1'}"`).send(found.resource);
       } catch (e) {
-        await audit(request.ctx, { action: 'fhir.read', outcome: deniedOrFailed(e), ...target, errorCode: (e as AppError).code ?? 'internal_error' });
+        await audit(request.ctx, { action: 'fhir.read', outcome: outcomeOf(e), ...target, errorCode: (e as AppError).code ?? 'internal_error' });
         throw e;
       }
     },
@@ -46,7 +47,7 @@ export function fhirRoutes(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
       await audit(request.ctx, { action: 'fhir.search', outcome: 'success', patient, detail: { total } });
       return searchset(baseUrl(), params, s.count, s.offset, total, resources);
     } catch (e) {
-      await audit(request.ctx, { action: 'fhir.search', outcome: deniedOrFailed(e), patient, errorCode: (e as AppError).code ?? 'internal_error' });
+      await audit(request.ctx, { action: 'fhir.search', outcome: outcomeOf(e), patient, errorCode: (e as AppError).code ?? 'internal_error' });
       throw e;
     }
   };
@@ -59,7 +60,6 @@ export function fhirRoutes(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
   );
 }
 
-const deniedOrFailed = (e: unknown) => ((e as AppError).status === 403 || (e as AppError).status === 401 ? 'denied' : 'failed');
 
 function searchset(base: string, params: Params, count: number, offset: number, total: number, resources: DocumentReference[]): Bundle {
   const link = (relation: string, off: number) => {
