@@ -211,8 +211,8 @@ async function runDoctorCommand(args: string[]): Promise<number> {
       const width = Math.max(...report.checks.map((c) => c.name.length));
       process.stdout.write(`quill-docstore doctor (database, ${kind} store)\n`);
       for (const c of report.checks) {
-        process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
-        if (!c.ok && c.fix) process.stdout.write(`        ${' '.repeat(width)}  fix: ${c.fix}\n`);
+        process.stdout.write(`  ${c.ok ? (c.warning ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
+        if ((!c.ok || c.warning) && c.fix) process.stdout.write(`        ${' '.repeat(width)}  fix: ${c.fix}\n`);
       }
       const failed = report.checks.filter((c) => !c.ok).length;
       process.stdout.write(failed ? `${failed} of ${report.checks.length} checks failed\n` : `all ${report.checks.length} checks passed\n`);
@@ -293,6 +293,7 @@ function printConfig(): number {
     ...cfg,
     databaseUrl: hide(cfg.databaseUrl),
     fs: { ...cfg.fs, signingKey: hide(cfg.fs.signingKey) },
+    fsEncryption: { ...cfg.fsEncryption, kek: hide(cfg.fsEncryption.kek), kekPrevious: cfg.fsEncryption.kekPrevious.map(() => '[set]') },
     azure: { ...cfg.azure, connectionString: hide(cfg.azure.connectionString) },
     fhir: { ...cfg.fhir, token: hide(cfg.fhir.token), basicAuth: hide(cfg.fhir.basicAuth) },
     jwt: { ...cfg.jwt, secret: hide(cfg.jwt.secret) },

@@ -36,6 +36,8 @@ export interface StoreCheck {
   ok: boolean;
   detail: string;
   fix?: string | undefined;
+  /** Passes, but an operator must read it (printed as WARN by `doctor`). */
+  warning?: boolean | undefined;
 }
 
 /**
