@@ -19,6 +19,7 @@ import { cleanFilename, resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import { TypeSniffer } from './type-sniffer.ts';
 import { VerifyingStream } from './verifying-stream.ts';
+import { assertNotQuarantined, onReadFailure } from '../integrity/incidents.ts';
 
 export interface DocumentServiceOptions {
   sql: Sql;
@@ -204,6 +205,7 @@ export class DocumentService {
       target.version = version.version;
       const doc = await repo.findDocument(this.#o.sql, version.documentId);
       target.patient = doc?.patient ?? null;
+      await assertNotQuarantined(this.#o.sql, version);
       const stream = await this.#verifiedStream(ctx, 'document.blob-fetch', target, version);
       await recordAudit(this.#o.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
       return { version, stream };
@@ -333,18 +335,19 @@ export class DocumentService {
     const version = await repo.findVersion(this.#o.sql, documentId, wantVersion ?? doc.currentVersion);
     if (!version) throw new AppError('not_found', `document ${documentId} has no version ${wantVersion}`);
     target.version = version.version;
+    await assertNotQuarantined(this.#o.sql, version);
     return { doc, version };
   }
 
   async #verifiedStream(ctx: RequestContext, action: AuditAction, target: AuditTarget, v: DocumentVersion): Promise<Readable> {
-    const source = await (await this.#o.blobs.of(v.blobStore)).get(v.blobKey, v.blobVersionId);
+    const source = await (await this.#o.blobs.of(v.blobStore)).get(v.blobKey, v.blobVersionId).catch((e: unknown) => Promise.reject(onReadFailure(this.#o.sql, this.#o.log, v, e)));
     const verifier = new VerifyingStream(v.sha256, v.size, (actual) => {
       this.#o.log.error({ documentId: v.documentId, version: v.version, expected: v.sha256, actual }, 'integrity failure: stored bytes do not match their SHA-256');
       recordAudit(this.#o.sql, ctx, { action, outcome: 'failed', ...target, errorCode: 'integrity_failure', detail: { expected: v.sha256, actual } }).catch((e) =>
         this.#o.log.error({ err: e }, 'could not audit integrity failure'),
       );
     });
-    pipeline(source, verifier).catch(() => undefined);
+    pipeline(source, verifier).catch((e: unknown) => onReadFailure(this.#o.sql, this.#o.log, v, e));
     return verifier;
   }
 

@@ -25,6 +25,7 @@ export const ErrorCodes = {
   document_entered_in_error: { status: 409, title: 'The document is marked entered-in-error' },
   object_exists: { status: 409, title: 'An object already exists under that key' },
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
+  content_quarantined: { status: 409, title: 'This version\'s stored bytes failed an integrity check; downloads are refused until it is repaired' },
   storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

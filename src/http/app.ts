@@ -131,7 +131,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
   auditRoute(app, d.sql, d.audit, { odsCode: d.odsCode, baseUrl: d.baseUrl });
-  signedBlobRoute(app, d.documents, d.urlSigningKey);
+  signedBlobRoute(app, d.documents, d.urlSigningKey, { sql: d.sql, audit: d.audit });
   fhirRoutes(app, d.sql, d.audit, d.baseUrl);
   opsRoutes(app, d.readiness, registry);
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
