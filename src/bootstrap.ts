@@ -14,6 +14,7 @@ import { buildApp } from './http/app.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor, requireVersionedStore } from './jobs/doctor.ts';
 import { outboxStats, startOutboxWorker } from './jobs/fhir-outbox.ts';
+import { startIntegrity } from './integrity/background.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -76,6 +77,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = remoteFhirIndexFromConfig(cfg, baseUrl);
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
+  const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({
     sql: db.sql,
@@ -100,6 +102,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     valueSet: cfg.valueSet,
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
+    extraMetrics: integrity.metrics,
     readiness: [
       { name: 'database', check: async () => void (await db.sql`select 1`) },
       {
@@ -129,6 +132,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
             },
           ]
         : []),
+      integrity.readiness,
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
@@ -148,6 +152,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     remote,
     close: async () => {
       await app.close();
+      await integrity.stop();
       await worker?.stop();
       await db.close();
     },

@@ -11,6 +11,7 @@ import {
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
@@ -178,6 +179,16 @@ export class S3BlobStore implements BlobStore {
       return out.Body as Readable;
     } catch (e) {
       throw this.#mapError(e, `reading ${key}`);
+    }
+  }
+
+  /** The full-object SHA-256 S3 keeps for the object, if any (the scrubber's cheap first check). */
+  async storedSha256(key: string, versionId: string | null): Promise<string | null> {
+    try {
+      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED', ...(versionId ? { VersionId: versionId } : {}) }));
+      return fullObjectSha256(out.ChecksumSHA256, out.ChecksumType) ?? null;
+    } catch (e) {
+      throw this.#mapError(e, `reading the checksum of ${key}`);
     }
   }
 

@@ -18,6 +18,7 @@ import { requireVersionedStore, runDoctor } from '../jobs/doctor.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../audit/audit-event-fhir.ts';
+import { runAuditVerify, runEncryptFs, runRotateKey, runScrub } from './integrity-commands.ts';
 
 /** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
 const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
@@ -37,13 +38,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'reconcile':
         return await runReconcile(rest);
       case 'audit':
-        return await auditExport(rest);
+        return rest[0] === 'verify' ? await runAuditVerify(rest.slice(1)) : await auditExport(rest);
+      case 'scrub':
+        return await runScrub(rest);
+      case 'rotate-key':
+        return await runRotateKey(rest);
       case 'migrate':
         return await runMigrate();
       case 'doctor':
         return await runDoctorCommand(rest);
       case 'migrate-blobs':
-        return await runMigrateBlobs(rest);
+        return rest.includes('fs-encrypted') ? await runEncryptFs(rest) : await runMigrateBlobs(rest);
       case 'config':
         return printConfig();
       case 'help':

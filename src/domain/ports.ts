@@ -58,6 +58,8 @@ export interface BlobStore {
   list(prefix: string): AsyncIterable<BlobListing>;
   /** Throws AppError storage_unavailable when the store cannot be used. */
   ping(): Promise<void>;
+  /** The store's own full-object SHA-256 (hex) where it keeps one (S3), for the scrubber's cheap first check. */
+  storedSha256?(key: string, versionId: string | null): Promise<string | null>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
   doctor(): Promise<StoreCheck[]>;
 }

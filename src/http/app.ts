@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '../auth/verifier.ts';
 import type { Sql } from '../db/sql.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
@@ -43,6 +44,8 @@ export interface AppDeps {
   requestTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+  /** More gauges on /metrics (the integrity scrubber's). */
+  extraMetrics?: (registry: Registry) => void;
 }
 
 const uploadRequestBody = {
@@ -105,6 +108,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   await app.register(formbody);
 
   const registry = createMetrics(app, d.outboxStats);
+  d.extraMetrics?.(registry);
   app.addHook('onRequest', authHook(d.verify, d.audit));
   app.addHook('onSend', async (_request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
