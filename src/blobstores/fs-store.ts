@@ -9,6 +9,7 @@ import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOpti
 import { buildSignedUrl } from './signed-url.ts';
 import { openObjectFile, rewrapFile, type ByteRange, type RewrapOutcome } from './encryption/encrypted-file.ts';
 import type { Keyring } from './encryption/keyring.ts';
+import { geometry, HEADER_SIZE, isEncrypted } from './encryption/format.ts';
 import { EncryptingStream } from './encryption/streams.ts';
 
 const INCOMING = '.incoming';
@@ -126,7 +127,7 @@ export class FsBlobStore implements BlobStore {
     for await (const rel of walk(this.dir, '')) {
       if (!rel.startsWith(prefix)) continue;
       const s = await stat(path.join(this.dir, rel)).catch(() => null);
-      if (s?.isFile()) yield { key: rel, versionId: null, size: s.size, lastModified: s.mtime };
+      if (s?.isFile()) yield { key: rel, versionId: null, size: await plainSize(path.join(this.dir, rel), s.size), lastModified: s.mtime };
     }
   }
 
@@ -170,6 +171,22 @@ function encryptionChecks(keyring: Keyring | null): StoreCheck[] {
     });
   }
   return checks;
+}
+
+/** The object's size: the plaintext size for an encrypted file (from its length and chunk size), else the file's. */
+async function plainSize(file: string, size: number): Promise<number> {
+  if (size < HEADER_SIZE) return size;
+  const fh = await open(file, 'r').catch(() => null);
+  if (!fh) return size;
+  try {
+    const head = Buffer.alloc(12);
+    await fh.read(head, 0, 12, 0);
+    return isEncrypted(head) ? geometry(size, head[9]!).plainSize : size;
+  } catch {
+    return size;
+  } finally {
+    await fh.close();
+  }
 }
 
 async function* walk(root: string, rel: string): AsyncGenerator<string> {
