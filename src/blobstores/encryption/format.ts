@@ -25,8 +25,8 @@ import { AppError } from '../../domain/errors.ts';
  *                         one and fsync before clearing the old one, so a crash never leaves an object without a key.
  *   chunks                each: AES-256-GCM(dataKey, nonce = uint64 index | uint32 last?1:0, plaintext chunk) | tag (16)
  *                         every chunk but the last is full; an empty object is one empty last chunk.
- * The wrapping's AAD is magic|version|chunkLog2|objectKey: a file moved or copied to another object's path fails to
- * unwrap, so swapping two objects' files is caught.
+ * The wrapping's AAD is magic|version|chunkLog2|kekId|objectKey: a file moved or copied to another object's path fails
+ * to unwrap, so swapping two objects' files is caught, and an altered key id cannot point at another key.
  */
 export const MAGIC = Buffer.from([0x89, 0x51, 0x45, 0x4e, 0x43, 0x0d, 0x0a, 0x1a]);
 export const FORMAT_VERSION = 1;
@@ -52,7 +52,7 @@ export function kekFrom(key: Buffer): Kek {
 }
 
 const prefix = (chunkLog2: number) => Buffer.concat([MAGIC, Buffer.from([FORMAT_VERSION, chunkLog2, 0, 0])]);
-const wrapAad = (chunkLog2: number, objectKey: string) => Buffer.concat([prefix(chunkLog2), Buffer.from(objectKey, 'utf8')]);
+const wrapAad = (chunkLog2: number, objectKey: string, id: Buffer) => Buffer.concat([prefix(chunkLog2), id, Buffer.from(objectKey, 'utf8')]);
 
 export function isEncrypted(head: Buffer): boolean {
   return head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC);
@@ -61,7 +61,7 @@ export function isEncrypted(head: Buffer): boolean {
 export function wrapSlot(kek: Kek, dataKey: Buffer, objectKey: string, chunkLog2 = CHUNK_LOG2): Buffer {
   const nonce = randomBytes(12);
   const c = createCipheriv('aes-256-gcm', kek.key, nonce);
-  c.setAAD(wrapAad(chunkLog2, objectKey));
+  c.setAAD(wrapAad(chunkLog2, objectKey, kek.id));
   const wrapped = Buffer.concat([c.update(dataKey), c.final()]);
   return Buffer.concat([kek.id, nonce, wrapped, c.getAuthTag()]);
 }
@@ -69,7 +69,7 @@ export function wrapSlot(kek: Kek, dataKey: Buffer, objectKey: string, chunkLog2
 function unwrapSlot(kek: Kek, slot: Buffer, objectKey: string, chunkLog2: number): Buffer | null {
   try {
     const d = createDecipheriv('aes-256-gcm', kek.key, slot.subarray(16, 28));
-    d.setAAD(wrapAad(chunkLog2, objectKey));
+    d.setAAD(wrapAad(chunkLog2, objectKey, slot.subarray(0, 16)));
     d.setAuthTag(slot.subarray(60, 76));
     return Buffer.concat([d.update(slot.subarray(28, 60)), d.final()]);
   } catch {
@@ -119,7 +119,7 @@ export function unwrapDataKey(h: ParsedHeader, objectKey: string, keys: (id: Buf
     if (dataKey) return { dataKey, slot: s.index, kek };
   }
   if (unknown && h.slots.every((s) => s.empty || !keys(s.kekId))) {
-    throw new AppError('storage_unavailable', `the object is encrypted under key-encryption key ${unknown}, which is not configured (QUILL_FS_KEK / key file)`, { layer: 'blob' });
+    throw new AppError('storage_unavailable', `the object is encrypted under key-encryption key ${unknown}, which is not configured here (QUILL_FS_KEK / key file), or the header was altered`, { layer: 'blob' });
   }
   throw new AppError('integrity_failure', 'the stored object\'s data key does not authenticate (tampered header, or a file moved from another object)');
 }
