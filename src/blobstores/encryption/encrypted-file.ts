@@ -74,7 +74,7 @@ export async function openObjectFile(fh: FileHandle, objectKey: string, keyring:
       fd: fh,
       start: HEADER_SIZE + first * g.sealedChunk,
       end: range ? Math.min(size, HEADER_SIZE + (lastNeeded + 1) * g.sealedChunk) - 1 : size - 1,
-      highWaterMark: g.sealedChunk,
+      highWaterMark: 4 * g.sealedChunk, // whole chunks per read; 4 at a time keeps callbacks per MiB low
     });
     raw.on('error', (e) => decrypt.destroy(e));
     decrypt.on('close', () => raw.destroy());

@@ -132,9 +132,15 @@ export function chunkNonce(index: number, last: boolean): Buffer {
 }
 
 export function sealChunk(dataKey: Buffer, index: number, last: boolean, plain: Buffer): Buffer {
+  return Buffer.concat(sealChunkParts(dataKey, index, last, plain));
+}
+
+/** The sealed chunk as [ciphertext, tag] (GCM's final() adds nothing), so a stream can push them without a copy. */
+export function sealChunkParts(dataKey: Buffer, index: number, last: boolean, plain: Buffer): [Buffer, Buffer] {
   const c = createCipheriv('aes-256-gcm', dataKey, chunkNonce(index, last));
-  const out = Buffer.concat([c.update(plain), c.final(), c.getAuthTag()]);
-  return out;
+  const ct = c.update(plain);
+  c.final();
+  return [ct, c.getAuthTag()];
 }
 
 export function openChunk(dataKey: Buffer, index: number, last: boolean, sealed: Buffer): Buffer {
@@ -142,7 +148,9 @@ export function openChunk(dataKey: Buffer, index: number, last: boolean, sealed:
   try {
     const d = createDecipheriv('aes-256-gcm', dataKey, chunkNonce(index, last));
     d.setAuthTag(sealed.subarray(sealed.length - TAG));
-    return Buffer.concat([d.update(sealed.subarray(0, sealed.length - TAG)), d.final()]);
+    const plain = d.update(sealed.subarray(0, sealed.length - TAG));
+    d.final(); // throws unless the tag authenticates; returns nothing for GCM
+    return plain;
   } catch {
     throw new AppError('integrity_failure', `encrypted chunk ${index}${last ? ' (last)' : ''} failed authentication: the stored object was altered, truncated or reordered`);
   }

@@ -1,6 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../../domain/errors.ts';
-import { CHUNK_LOG2, newHeader, openChunk, sealChunk, type Kek } from './format.ts';
+import { CHUNK_LOG2, newHeader, openChunk, sealChunkParts, type Kek } from './format.ts';
 
 /**
  * Plaintext in, encrypted object out (header, then sealed chunks). A full chunk is sealed as "not last" only once a
@@ -20,27 +20,47 @@ export class EncryptingStream extends Transform {
     this.push(header);
   }
 
+  /** Takes exactly n buffered bytes: without a copy when they are one part (or the front of one). */
+  #take(n: number): Buffer {
+    const first = this.#parts[0]!;
+    let out: Buffer;
+    if (first.length >= n) {
+      out = first.subarray(0, n);
+      if (first.length === n) this.#parts.shift();
+      else this.#parts[0] = first.subarray(n);
+    } else {
+      out = Buffer.allocUnsafe(n);
+      let off = 0;
+      while (off < n) {
+        const p = this.#parts[0]!;
+        const k = Math.min(p.length, n - off);
+        p.copy(out, off, 0, k);
+        off += k;
+        if (k === p.length) this.#parts.shift();
+        else this.#parts[0] = p.subarray(k);
+      }
+    }
+    this.#buffered -= n;
+    return out;
+  }
+
   override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#parts.push(data);
     this.#buffered += data.length;
-    if (this.#buffered > this.#chunk) {
-      let all = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#buffered);
-      let off = 0;
-      while (all.length - off > this.#chunk) {
-        this.push(sealChunk(this.#dataKey, this.#index++, false, all.subarray(off, off + this.#chunk)));
-        off += this.#chunk;
-      }
-      all = all.subarray(off);
-      this.#parts = [all];
-      this.#buffered = all.length;
+    // a full chunk is sealed as "not last" only once a byte beyond it has arrived
+    while (this.#buffered > this.#chunk) {
+      const [ct, tag] = sealChunkParts(this.#dataKey, this.#index++, false, this.#take(this.#chunk));
+      this.push(ct);
+      this.push(tag);
     }
     cb();
   }
 
   override _flush(cb: TransformCallback): void {
-    const rest = Buffer.concat(this.#parts, this.#buffered);
-    this.#parts = [];
-    cb(null, sealChunk(this.#dataKey, this.#index, true, rest));
+    const rest = this.#buffered ? this.#take(this.#buffered) : Buffer.alloc(0);
+    const [ct, tag] = sealChunkParts(this.#dataKey, this.#index, true, rest);
+    this.push(ct);
+    cb(null, tag);
   }
 }
 
@@ -68,7 +88,7 @@ export class DecryptingStream extends Transform {
     this.#take = opts.take ?? Number.POSITIVE_INFINITY;
   }
 
-  #emit(sealed: Buffer): void {
+  #emit(sealed: Buffer, out: Buffer[]): void {
     if (this.#index > this.#last) throw new AppError('integrity_failure', 'the stored object runs on past its last chunk');
     let plain = openChunk(this.#dataKey, this.#index, this.#index === this.#last, sealed);
     this.#index++;
@@ -79,7 +99,7 @@ export class DecryptingStream extends Transform {
     }
     if (plain.length > this.#take) plain = plain.subarray(0, this.#take);
     this.#take -= plain.length;
-    if (plain.length) this.push(plain);
+    if (plain.length) out.push(plain);
   }
 
   override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
@@ -89,11 +109,13 @@ export class DecryptingStream extends Transform {
       if (this.#buffered >= this.#sealed) {
         const all = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#buffered);
         let off = 0;
+        const out: Buffer[] = [];
         // the last chunk may be short: it is opened at flush, or here when it is exactly full and is the last one
         while (all.length - off >= this.#sealed) {
-          this.#emit(all.subarray(off, off + this.#sealed));
+          this.#emit(all.subarray(off, off + this.#sealed), out);
           off += this.#sealed;
         }
+        for (const b of out) this.push(b);
         const rest = all.subarray(off);
         this.#parts = rest.length ? [rest] : [];
         this.#buffered = rest.length;
@@ -106,7 +128,9 @@ export class DecryptingStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     try {
-      if (this.#buffered) this.#emit(Buffer.concat(this.#parts, this.#buffered));
+      const out: Buffer[] = [];
+      if (this.#buffered) this.#emit(Buffer.concat(this.#parts, this.#buffered), out);
+      for (const b of out) this.push(b);
       if (this.#index <= this.#last && this.#take > 0) throw new AppError('integrity_failure', 'the stored object ended before its last chunk (truncated)');
       cb();
     } catch (e) {
