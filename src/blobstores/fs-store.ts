@@ -166,7 +166,7 @@ function encryptionChecks(keyring: Keyring | null): StoreCheck[] {
       ok: true,
       warning: true,
       detail:
-        `WARNING: the key-encryption key is a file (${keyring.source.file})${keyring.kind === 'generated' ? ', generated beside the data' : ''}. A key kept beside the data protects only against a stolen disk image or blob backup, NOT against someone who copies the whole data directory`,
+        `WARNING: the key-encryption key is a file (${keyring.source.file})${keyring.kind === 'generated' ? ', generated in the data directory beside the data' : ''}. A key kept beside the data protects only against a stolen disk image or blob backup, NOT against someone who copies the whole data directory`,
       fix: 'keep the key elsewhere: set QUILL_FS_KEK (from a secret manager) or QUILL_FS_KEK_FILE on another volume, and back it up separately',
     });
   }

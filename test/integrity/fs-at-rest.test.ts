@@ -19,6 +19,7 @@ import { repairFlagged } from '../../src/integrity/repair.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { sha256, uploadRaw } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { runCli } from '../support/live-stores.ts';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 const log = createLogger('silent');
@@ -40,6 +41,7 @@ async function upload(bytes: Buffer): Promise<{ id: string; key: string; file: s
   return { id: doc.id, key: v!.blob_key as string, file: path.join(s.cfg.fs.dir, v!.blob_key as string) };
 }
 
+const cliEnv = () => ({ DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir, LOG_LEVEL: 'silent' });
 const content = (id: string) => fetch(`${s.baseUrl}/v1/documents/${id}/content`, { headers: auth(clinician) });
 
 /** 'ok' with the bytes, or how the download failed: a problem code, or 'aborted' (the body did not complete). */
@@ -88,15 +90,18 @@ describe('encryption at rest (fs, the default)', () => {
     const link = await (await fetch(`${s.baseUrl}/v1/documents/${d.id}/download-url`, { method: 'POST', headers: auth(clinician) })).json();
     const viaUrl = Buffer.from(await (await fetch(link.url)).arrayBuffer());
     expect(viaUrl.equals(bytes)).toBe(true);
-    // the key was generated in the data directory, mode 0600
+    // the key was generated in the data directory, mode 0600, and doctor warns loudly about where it lives
     expect(((await stat(path.join(s.cfg.dataDir, 'fs-kek'))).mode & 0o777).toString(8)).toBe('600');
+    const doctor = await runCli(['doctor'], cliEnv());
+    expect(doctor.stdout).toMatch(/WARN\s+fs\.encryption-key\s+WARNING: the key-encryption key is a file .*fs-kek\), generated in the data directory beside the data\. A key kept beside the data protects only against a stolen disk image/);
+    expect(doctor.stdout).toMatch(/ok\s+fs\.encryption\s+new objects are encrypted/);
   });
 
   it('a flipped byte is caught on download: the version is flagged, the incident audited, later downloads refused with problem+json', async () => {
-    const bytes = letter(300);
+    const bytes = letter(2048);
     const d = await upload(bytes);
     const f = await readFile(d.file);
-    f[HEADER_SIZE + 3 * 65552 + 100]! ^= 0x40; // inside the 4th chunk
+    f[HEADER_SIZE + 20 * 65552 + 100]! ^= 0x40; // inside the 21st chunk: the response has started when it is found
     await writeFile(d.file, f);
     expect((await download(d.id)).outcome).toBe('aborted');
     await until(() => flagged(d.id));
@@ -220,8 +225,8 @@ describe('encryption at rest (fs, the default)', () => {
     stop = true;
     await load;
     const r = await rotateKeys(store);
-    // the only objects that cannot be re-wrapped are the ones earlier tests tampered with (quarantined or replaced)
     const healthy = new Set((await s.sql`select blob_key from document_versions where integrity_failed_at is null`).map((x) => x.blob_key as string));
+    // the only objects that cannot be re-wrapped are the ones earlier tests tampered with (quarantined or replaced)
     expect(r.failures.filter((f) => healthy.has(f.key))).toEqual([]);
     expect(r.failures.length).toBeLessThanOrEqual(4);
     expect(r.rewrapped).toBeGreaterThan(0);
@@ -240,6 +245,15 @@ describe('encryption at rest (fs, the default)', () => {
       checked++;
     }
     expect(checked).toBeGreaterThan(12);
+    // the CLI does the same: a new key, every object re-wrapped under it, progress on stderr
+    const out = await runCli(['rotate-key', '--json'], cliEnv());
+    const rep = JSON.parse(out.stdout);
+    expect(rep.kekId).not.toBe(after);
+    expect(rep.rewrapped).toBeGreaterThan(12);
+    expect(rep.failures.filter((f: { key: string }) => healthy.has(f.key))).toEqual([]);
+    expect(out.stderr).toMatch(/rotate-key: new key-encryption key [0-9a-f]{32} added/);
+    const d = docs[0]!;
+    expect((await download(d.id)).bytes?.equals(d.bytes)).toBe(true);
   });
 });
 

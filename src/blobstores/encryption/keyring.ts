@@ -49,8 +49,9 @@ export class Keyring {
       k.kind = 'env';
       k.#keys = [source.kek, ...source.previous].map((t, i) => kekFrom(parseKey(t, i === 0 ? 'QUILL_FS_KEK' : 'QUILL_FS_KEK_PREVIOUS')));
     } else {
-      k.kind = (await exists(source.file)) || !source.generate ? 'file' : 'generated';
-      if (k.kind === 'generated') await writeKeyFile(source.file, [randomBytes(32)], true);
+      // 'generated': the default key file in the data directory (made on first use), i.e. a key beside the data
+      k.kind = source.generate ? 'generated' : 'file';
+      if (source.generate && !(await exists(source.file))) await writeKeyFile(source.file, [randomBytes(32)], true);
       await k.#readFile();
     }
     return k;

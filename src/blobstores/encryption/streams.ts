@@ -102,6 +102,15 @@ export class DecryptingStream extends Transform {
     if (plain.length) out.push(plain);
   }
 
+  #emitAll(sealed: Buffer): void {
+    const out: Buffer[] = [];
+    try {
+      this.#emit(sealed, out);
+    } finally {
+      for (const b of out) this.push(b);
+    }
+  }
+
   override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     try {
       this.#parts.push(data);
@@ -109,13 +118,12 @@ export class DecryptingStream extends Transform {
       if (this.#buffered >= this.#sealed) {
         const all = this.#parts.length === 1 ? this.#parts[0]! : Buffer.concat(this.#parts, this.#buffered);
         let off = 0;
-        const out: Buffer[] = [];
-        // the last chunk may be short: it is opened at flush, or here when it is exactly full and is the last one
+        // the last chunk may be short: it is opened at flush, or here when it is exactly full and is the last one;
+        // each chunk's plaintext goes out as soon as it authenticates
         while (all.length - off >= this.#sealed) {
-          this.#emit(all.subarray(off, off + this.#sealed), out);
+          this.#emitAll(all.subarray(off, off + this.#sealed));
           off += this.#sealed;
         }
-        for (const b of out) this.push(b);
         const rest = all.subarray(off);
         this.#parts = rest.length ? [rest] : [];
         this.#buffered = rest.length;
@@ -128,9 +136,7 @@ export class DecryptingStream extends Transform {
 
   override _flush(cb: TransformCallback): void {
     try {
-      const out: Buffer[] = [];
-      if (this.#buffered) this.#emit(Buffer.concat(this.#parts, this.#buffered), out);
-      for (const b of out) this.push(b);
+      if (this.#buffered) this.#emitAll(Buffer.concat(this.#parts, this.#buffered));
       if (this.#index <= this.#last && this.#take > 0) throw new AppError('integrity_failure', 'the stored object ended before its last chunk (truncated)');
       cb();
     } catch (e) {
