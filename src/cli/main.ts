@@ -8,13 +8,15 @@ import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
 import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
+import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
 import { once } from 'node:events';
 import { iterateAudit } from '../audit/audit-log.ts';
 import { AppError } from '../domain/errors.ts';
-import type { BlobStore, BlobStoreKind } from '../domain/ports.ts';
-import { requireVersionedStore, runDoctor } from '../jobs/doctor.ts';
+import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStore, type BlobStoreKind } from '../domain/ports.ts';
+import { runDoctor } from '../jobs/doctor.ts';
+import { requireVersionedStore } from '../blobstores/startup-gate.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../audit/audit-event-fhir.ts';
@@ -133,7 +135,7 @@ async function runReconcile(args: string[]): Promise<number> {
   try {
     if (values.fhir) {
       if (!cfg.fhir.url) throw new ConfigError('reconcile --fhir needs QUILL_FHIR_URL (the built-in index is written in the same transaction and cannot drift)');
-      const r = await reconcileFhir(db.sql, remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg))!, log);
+      const r = await reconcileFhir(db.sql, remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(db.sql))!, log);
       if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else
         process.stdout.write(
@@ -150,6 +152,7 @@ async function runReconcile(args: string[]): Promise<number> {
     else
       process.stdout.write(
         `reconcile: ${report.staleIntents} stale upload intents cleared, ${report.orphansRemoved} orphan objects removed (${report.orphanBytes} bytes), ` +
+          `${report.incompleteUploadsAborted} unfinished multipart uploads aborted, ` +
           `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors\n` +
           report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +
           report.errors.map((e) => `  ERROR ${e}\n`).join(''),
@@ -186,8 +189,6 @@ async function runMigrate(): Promise<number> {
   return 0;
 }
 
-const STORE_KINDS: readonly string[] = ['fs', 's3', 'azure'];
-
 /** Closes a store's keep-alive sockets so the command exits promptly. */
 const closeStore = (s: BlobStore | undefined) => (s as { destroy?: () => void } | undefined)?.destroy?.();
 
@@ -195,8 +196,8 @@ async function runDoctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
   const cfg = loadConfig();
   const kind = (values.store ?? cfg.blobStore) as BlobStoreKind;
-  if (!STORE_KINDS.includes(kind)) {
-    process.stderr.write('usage: quill-docstore doctor [--store fs|s3|azure] [--json]\n');
+  if (!isBlobStoreKind(kind)) {
+    process.stderr.write(`usage: quill-docstore doctor [--store ${BLOB_STORE_KINDS.join('|')}] [--json]\n`);
     return 2;
   }
   const log = commandLogger(cfg, 2); // stdout is the report
@@ -230,12 +231,13 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
     options: { from: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, 'progress-interval': { type: 'string' } },
     strict: true,
   });
-  const usage = 'usage: quill-docstore migrate-blobs --from <fs|s3|azure> --to <fs|s3|azure> [--concurrency N] [--json] [--progress-interval <seconds>]\n';
+  const kinds = BLOB_STORE_KINDS.join('|');
+  const usage = `usage: quill-docstore migrate-blobs --from <${kinds}> --to <${kinds}> [--concurrency N] [--json] [--progress-interval <seconds>]\n`;
   const from = values.from ?? '';
   const to = values.to ?? '';
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   const interval = values['progress-interval'] === undefined ? 5 : Number(values['progress-interval']);
-  if (!STORE_KINDS.includes(from) || !STORE_KINDS.includes(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
+  if (!isBlobStoreKind(from) || !isBlobStoreKind(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
     process.stderr.write(from && from === to ? `--from and --to must differ\n${usage}` : usage);
     return 2;
   }
