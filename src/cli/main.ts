@@ -19,7 +19,7 @@ import { runDoctor } from '../jobs/doctor.ts';
 import { requireVersionedStore } from '../blobstores/startup-gate.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
-import { toAuditEvent } from '../audit/audit-event-fhir.ts';
+import { toAuditEvent } from '../fhir/audit-event.ts';
 
 /** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
 const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);

@@ -22,6 +22,9 @@ import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInpu
 import { verifiedStream } from './verified-read.ts';
 
 export type { UploadInput } from './upload.ts';
+
+/** The shape of every key this service writes (documents/<document id>/<upload id>). */
+const SIGNED_KEY = /^documents\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
 export type { AuditTarget } from '../audit/audited.ts';
 
 export interface DocumentServiceOptions {
@@ -172,6 +175,21 @@ export class DocumentService {
       await recordAudit(this.#o.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
       return { version, stream };
     });
+  }
+
+  /**
+   * A signed fs URL that failed its check (tampered 403, expired 410): audited as a denied fetch, naming the version
+   * when the key is one of ours and the user the URL claims to be issued to (unverified, so kept as detail).
+   */
+  async refuseSignedBlob(ctx: RequestContext, key: string, claimedUser: string | undefined, e: unknown): Promise<never> {
+    const target: AuditTarget = {};
+    const found = SIGNED_KEY.test(key) ? await repo.findVersionByBlobKeyWithPatient(this.#o.sql, 'fs', key).catch(() => null) : null;
+    if (found) Object.assign(target, { documentId: found.version.documentId, version: found.version.version, patient: found.patient });
+    const detail = { key: key.slice(0, 200), ...(claimedUser ? { claimedUser: claimedUser.slice(0, 200) } : {}) };
+    await recordAudit(this.#o.sql, ctx, { action: 'document.blob-fetch', outcome: 'denied', ...target, errorCode: (e as { code?: string }).code ?? 'url_invalid', detail }).catch((ae) =>
+      this.#o.log.error({ err: ae }, 'could not write audit row for a refused signed URL'),
+    );
+    throw e;
   }
 
   async enterInError(ctx: RequestContext, documentId: string, reason: string): Promise<DocumentWithVersion> {

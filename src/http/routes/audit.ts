@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { AuditSearch, AuditService } from '../../audit/audit-service.ts';
-import { toAuditEvent } from '../../audit/audit-event-fhir.ts';
+import { toAuditEvent } from '../../fhir/audit-event.ts';
 import { errorResponses } from '../schemas.ts';
 
 export function auditRoute(app: FastifyInstance, audits: AuditService, fhir: { odsCode: string; baseUrl: () => string }): void {
