@@ -8,7 +8,7 @@ import { BlobStoreRegistry } from './blobstores/store-registry.ts';
 import { publicBaseUrl, type Config } from './config/config.ts';
 import { startEmbeddedPostgres } from './db/embedded.ts';
 import { migrate } from './db/migrate.ts';
-import { connect, type Sql } from './db/sql.ts';
+import { connect, ping, type Sql } from './db/sql.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
@@ -106,7 +106,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
     readiness: [
-      { name: 'database', check: async () => void (await db.sql`select 1`) },
+      { name: 'database', check: () => ping(db.sql) },
       {
         name: 'blob',
         // ping on every call (one cheap request); the doctor findings are cached for a minute

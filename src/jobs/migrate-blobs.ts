@@ -3,6 +3,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.ts';
+import { withAdvisoryLock } from '../db/advisory-lock.ts';
 import type { Sql } from '../db/sql.ts';
 import { faultPoint } from '../documents/fault-points.ts';
 import * as repo from '../documents/repository.ts';
@@ -93,18 +94,9 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
   const ctx: RequestContext = { principal: { sub: 'system:migrate-blobs', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore migrate-blobs', requestId: runId };
 
   // One run at a time: a session advisory lock, released when the run ends or its connection dies with the process.
-  const lock = await sql.reserve();
-  try {
-    const [got] = await lock<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtext(${LOCK})) as ok`;
-    if (!got?.ok) throw new AppError('validation_failed', 'another migrate-blobs run holds the lock; wait for it to finish');
-    try {
-      return await run();
-    } finally {
-      await lock`select pg_advisory_unlock(hashtext(${LOCK}))`.catch(() => undefined);
-    }
-  } finally {
-    lock.release();
-  }
+  const locked = await withAdvisoryLock(sql, LOCK, () => run());
+  if (!locked.ran) throw new AppError('validation_failed', 'another migrate-blobs run holds the lock; wait for it to finish');
+  return locked.value;
 
   async function run(): Promise<MigrateBlobsReport> {
     const startedAt = Date.now();
