@@ -12,7 +12,10 @@ import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
 import { once } from 'node:events';
-import { iterateAudit } from '../audit/audit-log.ts';
+import { AuditService } from '../audit/audit-service.ts';
+import { createVerifier } from '../auth/verifier.ts';
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { AppError } from '../domain/errors.ts';
 import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStore, type BlobStoreKind } from '../domain/ports.ts';
 import { runDoctor } from '../jobs/doctor.ts';
@@ -164,22 +167,59 @@ async function runReconcile(args: string[]): Promise<number> {
 }
 
 async function auditExport(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ndjson: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, patient: { type: 'string' }, document: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ndjson: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, patient: { type: 'string' }, document: { type: 'string' }, token: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const usage = 'usage: quill-docstore audit export --ndjson [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]\n';
   if (positionals[0] !== 'export' || !values.ndjson) {
-    process.stderr.write('usage: quill-docstore audit export --ndjson [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>]\n');
+    process.stderr.write(usage);
+    return 2;
+  }
+  const bad = [
+    ...(['from', 'to'] as const).filter((k) => values[k] !== undefined && !isIsoTime(values[k]!)).map((k) => `--${k} must be an ISO-8601 date or date-time`),
+    ...(values.patient !== undefined && !isValidNhsNumber(values.patient) ? ['--patient must be a valid NHS number'] : []),
+    ...(values.document !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(values.document) ? ['--document must be a document id (UUID)'] : []),
+  ];
+  if (bad.length) {
+    process.stderr.write(`${bad.join('\n')}\n${usage}`);
     return 2;
   }
   const cfg = loadConfig();
-  const db = await openDatabase(cfg, commandLogger(cfg));
+  const log = commandLogger(cfg, 2);
+  // With --token the export runs as that user (permission and patient scope as GET /v1/audit); without one it is an
+  // operator's export with the database's own credentials. Both are audited.
+  const token = values.token ?? process.env.QUILL_TOKEN;
+  const principal = token ? await createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined })(token) : null;
+  const ctx = {
+    principal: principal ?? { sub: `operator:${userInfo().username}`, roles: [], patients: null },
+    clientIp: null,
+    userAgent: 'quill-docstore audit export',
+    requestId: randomUUID(),
+  };
+  const db = await openDatabase(cfg, log);
   try {
     const base = publicBaseUrl(cfg);
-    for await (const r of iterateAudit(db.sql, { from: values.from, to: values.to, patient: values.patient, document: values.document })) {
+    const q = { from: values.from, to: values.to, patient: values.patient, document: values.document };
+    for await (const r of new AuditService(db.sql, log).export(ctx, q, { trusted: principal === null })) {
       if (!process.stdout.write(`${JSON.stringify(toAuditEvent(r, { odsCode: cfg.odsCode, baseUrl: base }))}\n`)) await once(process.stdout, 'drain');
     }
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/** An ISO-8601 date or date-time that PostgreSQL can hold (years 1–9999) and that names a real day. */
+function isIsoTime(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d); // not Date.UTC, which reads years 0–99 as 1900–1999
+  return y >= 1 && day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && !Number.isNaN(Date.parse(v.replace(' ', 'T')));
 }
 
 async function runMigrate(): Promise<number> {
