@@ -5,7 +5,7 @@ import { urlSigningKey } from '../auth/keys.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
 import { FsBlobStore } from '../blobstores/fs-store.ts';
-import { encryptFsInPlace } from '../blobstores/encryption/encrypt-in-place.ts';
+import { encryptFsInPlace } from '../jobs/encrypt-fs.ts';
 import { rotateKeys } from '../blobstores/encryption/rotate-key.ts';
 import { verifyAuditChain } from '../audit/audit-chain.ts';
 import type { BlobStore, BlobStoreKind } from '../domain/ports.ts';

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import { VerifyingStream } from '../documents/verifying-stream.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
-import { clearFlag } from './incidents.ts';
+import { clearFlag } from '../documents/quarantine.ts';
 import { checkVersion, digestObject } from './scrubber.ts';
 
 /**
@@ -105,7 +105,7 @@ async function repairOne(sql: Sql, blobs: BlobStores, r: Flagged): Promise<strin
     } catch {
       continue;
     }
-    const key = `documents/${r.document_id}/repair-${randomUUID()}`;
+    const key = `documents/${r.document_id}/${randomUUID()}`; // the shape of every key the service writes
     let corrupt = false;
     const verifier = new VerifyingStream(r.sha256, size, () => (corrupt = true));
     let put;

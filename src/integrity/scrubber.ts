@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import { isAppError } from '../domain/errors.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
-import { clearFlag, flagVersion } from './incidents.ts';
+import { clearFlag, flagVersion } from '../documents/quarantine.ts';
 
 /**
  * The integrity scrubber: re-reads every stored version from the store its row names, recomputes SHA-256 and size,

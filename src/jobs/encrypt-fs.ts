@@ -4,14 +4,14 @@ import { mkdir, open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
-import { recordAudit } from '../../audit/audit-log.ts';
-import type { Sql } from '../../db/sql.ts';
-import { VerifyingStream } from '../../documents/verifying-stream.ts';
-import { AppError } from '../../domain/errors.ts';
-import type { RequestContext } from '../../domain/principal.ts';
-import type { FsBlobStore } from '../fs-store.ts';
-import { openObjectFile } from './encrypted-file.ts';
-import { EncryptingStream } from './streams.ts';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { Sql } from '../db/sql.ts';
+import { VerifyingStream } from '../documents/verifying-stream.ts';
+import { AppError } from '../domain/errors.ts';
+import type { RequestContext } from '../domain/principal.ts';
+import type { FsBlobStore } from '../blobstores/fs-store.ts';
+import { openObjectFile } from '../blobstores/encryption/encrypted-file.ts';
+import { EncryptingStream } from '../blobstores/encryption/streams.ts';
 
 /**
  * `quill-docstore migrate-blobs --from fs --to fs-encrypted`: encrypts, in place, every fs version still stored as a
