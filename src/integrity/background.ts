@@ -15,7 +15,7 @@ const START_DELAY_MS = 60_000;
  * QUILL_SCRUB_INTERVAL_DAYS (a new pass is due half an interval after the last one started), audit-chain anchoring
  * every QUILL_AUDIT_ANCHOR_INTERVAL seconds, /metrics gauges and the /readyz integrity layer.
  */
-export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log: Logger, cfg: Config) {
+export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log: Logger, cfg: Config, opts: { startDelayMs?: number } = {}) {
   const { scrubRate, scrubIntervalDays, auditAnchorSeconds } = cfg.integrity;
   const stopper = new AbortController();
   const anchoring = startAuditAnchoring(sql, live, log, auditAnchorSeconds);
@@ -23,7 +23,7 @@ export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log
   if (scrubRate > 0) {
     const halfInterval = (scrubIntervalDays * 86_400_000) / 2;
     loop = (async () => {
-      await sleep(START_DELAY_MS, stopper.signal);
+      await sleep(opts.startDelayMs ?? START_DELAY_MS, stopper.signal);
       while (!stopper.signal.aborted) {
         try {
           const st = await scrubStatus(sql);
@@ -35,8 +35,8 @@ export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log
           if (st.passStartedAt === null && st.totalBytes / (scrubRate * 1024 * 1024) > halfInterval / 1000) {
             log.warn({ totalBytes: st.totalBytes, scrubRate, scrubIntervalDays }, 'QUILL_SCRUB_RATE is too low to re-verify every byte within QUILL_SCRUB_INTERVAL_DAYS; raise it');
           }
-          const r = await scrub(sql, blobs, log, { rateMiBs: scrubRate, signal: stopper.signal, maxSteps: 50 });
-          if (r.versions === 0 && !r.passComplete) await sleep(30_000, stopper.signal); // another instance holds the lock
+          const r = await scrub(sql, blobs, log, { rateMiBs: scrubRate, signal: stopper.signal, maxSteps: 50, minPassGapMs: halfInterval });
+          if (r.versions === 0 && !r.passComplete) await sleep(30_000, stopper.signal); // another instance holds the lock, or no pass is due
         } catch (e) {
           log.warn({ err: e }, 'background scrub step failed; retrying in a minute');
           await sleep(60_000, stopper.signal);

@@ -46,6 +46,8 @@ export interface ScrubOptions {
   signal?: AbortSignal;
   /** Wait for the lock (CLI) instead of skipping a step when another scrubber holds it (service). */
   waitForLock?: boolean;
+  /** Start a new pass only if the last one finished at least this long ago (the service: half the interval). */
+  minPassGapMs?: number;
 }
 
 export interface ScrubReport {
@@ -169,9 +171,16 @@ export async function scrub(sql: Sql, blobs: BlobStores, log: Logger, opts: Scru
         if (!got?.ok) break;
       }
       try {
-        const [st] = await conn<{ pass_started_at: Date | null; cursor_document_id: string | null; cursor_version: number | null }[]>`
-          select pass_started_at, cursor_document_id, cursor_version from integrity_scrub_state`;
+        const [st] = await conn<{ pass_started_at: Date | null; cursor_document_id: string | null; cursor_version: number | null; last_full_pass_at: Date | null }[]>`
+          select pass_started_at, cursor_document_id, cursor_version, last_full_pass_at from integrity_scrub_state`;
         if (!st?.pass_started_at) {
+          // A run starts a new pass only at its first step: when another scrubber finished the pass this run was
+          // helping with, the run is done (it must not begin re-reading everything), and a new pass waits its turn.
+          if (step > 0) {
+            passComplete = true;
+            break;
+          }
+          if (opts.minPassGapMs && st?.last_full_pass_at && Date.now() - st.last_full_pass_at.getTime() < opts.minPassGapMs) break;
           await conn`update integrity_scrub_state set pass_started_at = now(), last_pass_started_at = now(), cursor_document_id = null, cursor_version = null, updated_at = now()`;
         }
         const after = st?.cursor_document_id ? { id: st.cursor_document_id, v: st.cursor_version ?? 0 } : null;
