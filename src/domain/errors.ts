@@ -21,6 +21,7 @@ export const ErrorCodes = {
   upload_aborted: { status: 400, title: 'The upload ended before it was complete' },
   url_invalid: { status: 403, title: 'The download link is not valid' },
   url_expired: { status: 410, title: 'The download link has expired' },
+  range_not_satisfiable: { status: 416, title: 'The requested range is outside the document' },
   already_entered_in_error: { status: 409, title: 'The document is already marked entered-in-error' },
   document_entered_in_error: { status: 409, title: 'The document is marked entered-in-error' },
   object_exists: { status: 409, title: 'An object already exists under that key' },

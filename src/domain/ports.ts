@@ -67,6 +67,11 @@ export interface BlobStore {
   abortIncompleteUploads(startedBefore: Date): Promise<number>;
   /** Throws AppError storage_unavailable when the store cannot be used. */
   ping(): Promise<void>;
+  /**
+   * Plaintext bytes start..end (inclusive), where the store authenticates every byte it returns by itself (the
+   * encrypted fs store); resolves null for an object it cannot (a plaintext file).
+   */
+  getAuthenticatedRange?(key: string, versionId: string | null, range: { start: number; end: number }): Promise<Readable | null>;
   /** The store's own full-object SHA-256 (hex) where it keeps one (S3), for the scrubber's cheap first check. */
   storedSha256?(key: string, versionId: string | null): Promise<string | null>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
