@@ -94,9 +94,9 @@ export async function runAuditVerify(args: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       process.stdout.write(
-        `audit verify: ${r.rowsChecked} rows from chain position ${r.from} to ${r.headSeq}, ${r.anchorsChecked} anchor(s) checked` +
-          `${r.lastAnchor ? ` (last anchor at position ${r.lastAnchor.seq}, ${r.lastAnchor.at})` : ' (no anchor yet)'}: ${r.ok ? 'the chain is intact' : `${r.breaks.length} break(s)`}\n` +
-          r.breaks.map((b, i) => `  ${i === 0 ? 'FIRST ' : ''}${b.kind.toUpperCase()} at ${b.seq ?? '-'}${b.id ? ` (row ${b.id})` : ''}: ${b.detail}\n`).join(''),
+        `audit verify: ${r.rowsChecked} rows checked from position ${r.from} (${r.headRows} written per the chain heads), ${r.anchorsChecked} anchor position(s) checked` +
+          `${r.lastAnchor ? ` (last anchor ${r.lastAnchor.at})` : ' (no anchor yet)'}: ${r.ok ? 'the chain is intact' : `${r.breaks.length} break(s)`}\n` +
+          r.breaks.map((b, i) => `  ${i === 0 ? 'FIRST ' : ''}${b.kind.toUpperCase()}${b.id ? ` row ${b.id}` : ''}${b.lane !== null ? ` (lane ${b.lane}, position ${b.seq})` : ''}: ${b.detail}\n`).join(''),
       );
     }
     return r.ok ? 0 : 1;

@@ -45,21 +45,23 @@ describe('audit hash chain', () => {
     const [{ n }] = (await s.sql`select count(*)::int as n from audit_events`) as unknown as [{ n: number }];
     expect(r.rowsChecked).toBe(n);
     expect(r.rowsChecked).toBeGreaterThanOrEqual(240);
-    const [head] = await s.sql`select seq from audit_chain_head`;
-    expect(Number(head!.seq)).toBe(n);
+    const [head] = await s.sql`select sum(seq)::int as n, count(*) filter (where seq > 0)::int as lanes from audit_chain_head`;
+    expect(head!.n).toBe(n);
+    expect(r.headRows).toBe(n);
+    expect(head!.lanes).toBeGreaterThan(1); // concurrent writers spread over lanes
     const anchor = await anchorAuditChain(s.service.db.sql, s.service.blobs.live);
-    expect(anchor?.seq).toBe(n);
+    expect(anchor?.total).toBe(n);
     const ok = await cli(['audit', 'verify']);
     expect(ok.stdout).toMatch(/the chain is intact/);
     expect(ok.code).toBe(0);
   });
 
   it('reports a row edited as superuser at that row, and exit 1', async () => {
-    const [row] = await s.sql`select id, chain_seq from audit_events order by chain_seq offset 57 limit 1`;
+    const [row] = await s.sql`select id, chain_lane, chain_seq from audit_events order by id offset 57 limit 1`;
     await asSuperuser(`update audit_events set actor = 'mallory' where id = ${row!.id}`);
     const r = await verify();
     expect(r.ok).toBe(false);
-    expect(r.breaks[0]).toMatchObject({ kind: 'edited', id: String(row!.id), seq: Number(row!.chain_seq) });
+    expect(r.breaks[0]).toMatchObject({ kind: 'edited', id: String(row!.id), lane: row!.chain_lane, seq: Number(row!.chain_seq) });
     const out = await cli(['audit', 'verify', '--json']);
     expect(out.code).toBe(1);
     expect(JSON.parse(out.stdout).breaks[0]).toMatchObject({ kind: 'edited', id: String(row!.id) });
@@ -67,7 +69,7 @@ describe('audit hash chain', () => {
 
   it('reports a deleted row at its chain position, and an inserted one (chain trigger disabled) by id', async () => {
     const [edited] = await s.sql`select id from audit_events where actor = 'mallory'`;
-    const [victim] = await s.sql`select id, chain_seq from audit_events order by chain_seq offset 120 limit 1`;
+    const [victim] = await s.sql`select id, chain_lane, chain_seq from audit_events order by id offset 120 limit 1`;
     await asSuperuser(`delete from audit_events where id = ${victim!.id}`);
     // an insert that skips every trigger (session_replication_role = replica), as a superuser could
     const inserted = await s.sql.begin(async (tx) => {
@@ -75,12 +77,13 @@ describe('audit hash chain', () => {
       return tx`insert into audit_events (actor, action, outcome, patient_nhs) values ('mallory', 'document.read', 'success', ${PATIENT}) returning id`;
     });
     const r = await verify();
-    const kinds = r.breaks.map((b) => [b.kind, b.id ?? b.seq]);
-    expect(kinds).toContainEqual(['deleted', Number(victim!.chain_seq)]);
+    const kinds = r.breaks.map((b) => [b.kind, b.id ?? `${b.lane}:${b.seq}`]);
+    expect(kinds).toContainEqual(['deleted', `${victim!.chain_lane}:${victim!.chain_seq}`]);
     expect(kinds).toContainEqual(['inserted', String(inserted[0]!.id)]);
     expect(r.breaks.find((b) => b.kind === 'edited')?.id).toBe(String(edited!.id));
-    // chain order: the edit (earlier) is the first positional break
+    // the edit (the earliest row) is reported first
     expect(r.breaks[0]).toMatchObject({ kind: 'edited' });
+    expect(r.breaks.filter((b) => b.kind !== 'edited' && b.kind !== 'deleted' && b.kind !== 'inserted')).toEqual([]);
   });
 
   it('a chain rewritten consistently after an edit passes the row checks but not the anchor', async () => {
@@ -88,22 +91,26 @@ describe('audit hash chain', () => {
     const t = await startTestServer({ QUILL_SCRUB_RATE: '0' });
     try {
       for (let i = 0; i < 20; i++) await recordAudit(t.service.db.sql, ctx('u'), { action: 'document.read', outcome: 'success' });
-      await anchorAuditChain(t.service.db.sql, t.service.blobs.live);
+      const anchor = await anchorAuditChain(t.service.db.sql, t.service.blobs.live);
+      const [victim] = await t.sql`select id, chain_lane, chain_seq from audit_events order by id offset 4 limit 1`;
+      const lane = victim!.chain_lane as number;
+      const seq = Number(victim!.chain_seq);
       await t.sql.begin(async (tx) => {
         await tx.unsafe('alter table audit_events disable trigger audit_events_no_update');
-        await tx.unsafe(`update audit_events set actor = 'mallory' where chain_seq = 5`);
+        await tx.unsafe(`update audit_events set actor = 'mallory' where id = ${victim!.id}`);
+        // recompute every later hash of that lane, and its head, exactly as the trigger would have
         await tx.unsafe(`do $$ declare r audit_events; h bytea; begin
-          select row_hash into h from audit_events where chain_seq = 4;
-          for r in select * from audit_events where chain_seq >= 5 order by chain_seq loop
-            update audit_events set prev_hash = h, row_hash = sha256(h || convert_to(audit_canonical(r.chain_seq, r), 'UTF8')) where id = r.id returning row_hash into h;
+          select prev_hash into h from audit_events where chain_lane = ${lane} and chain_seq = ${seq};
+          for r in select * from audit_events where chain_lane = ${lane} and chain_seq >= ${seq} order by chain_seq loop
+            update audit_events set prev_hash = h, row_hash = sha256(h || convert_to(audit_canonical(r.chain_lane, r.chain_seq, r), 'UTF8')) where id = r.id returning row_hash into h;
           end loop;
-          update audit_chain_head set hash = h where id; end $$`);
+          update audit_chain_head set hash = h where lane = ${lane}; end $$`);
         await tx.unsafe('alter table audit_events enable trigger audit_events_no_update');
       });
       const r = await verifyAuditChain(t.service.db.sql, t.service.blobs.live);
       expect(r.ok).toBe(false);
       expect(r.breaks.map((b) => b.kind)).toEqual(['anchor-mismatch']);
-      expect(r.breaks[0]!.seq).toBe(20);
+      expect(r.breaks[0]).toMatchObject({ lane, seq: anchor!.lanes.find((l) => l.lane === lane)!.seq });
     } finally {
       await t.close();
     }
