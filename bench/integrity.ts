@@ -36,6 +36,7 @@ const size = Number(values['size-mib']) * MiB;
 const runs = Number(values.runs);
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'quill-bench-int-'));
+await chmod(work, 0o755); // as root, embedded PostgreSQL runs as 'postgres' and must reach its directory
 try {
   const keyring = await Keyring.load({ kek: null, previous: [], file: path.join(work, 'fs-kek'), generate: true });
   const stores = {
@@ -94,7 +95,6 @@ try {
 async function apiBench(): Promise<void> {
   const apiSize = Number(values['api-mib']) * MiB;
   if (!apiSize) return;
-  await chmod(work, 0o755); // as root, embedded PostgreSQL runs as 'postgres' and must reach its directory
   const secret = randomBytes(32).toString('base64url');
   const token = await mintDevToken(Buffer.from(secret), { issuer: 'quill-docstore-dev', audience: 'quill-docstore', rolesClaim: 'roles' }, { sub: 'bench', roles: ['clinician'] });
   const file = path.join(work, 'doc.pdf');
