@@ -11,6 +11,7 @@ import { migrate } from './db/migrate.ts';
 import { connect, type Sql } from './db/sql.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
+import { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor, requireVersionedStore } from './jobs/doctor.ts';
 import { outboxStats, startOutboxWorker } from './jobs/fhir-outbox.ts';
@@ -134,6 +135,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     requestTimeoutMs: cfg.requestTimeoutMs,
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
+    uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
   });
   app.addHook('onListen', async () => {
     const addr = app.server.address();

@@ -30,6 +30,8 @@ export interface Config {
   downloadUrlTtl: number;
   downloadUrlMaxTtl: number;
   orphanGraceSeconds: number;
+  /** Resumable (tus) uploads not finished within this many hours of their last request expire. */
+  uploadExpiryHours: number;
   requestTimeoutMs: number;
   logLevel: string;
 }
@@ -111,6 +113,7 @@ function toConfig(raw: Raw): Config {
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
+    uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
   };

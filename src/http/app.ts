@@ -27,6 +27,8 @@ import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
+import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
+import { tusRoutes } from './routes/uploads/tus-routes.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -43,6 +45,8 @@ export interface AppDeps {
   requestTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+  /** tus resumable uploads at /v1/uploads (issue 13). */
+  uploads?: ResumableUploads;
 }
 
 const uploadRequestBody = {
@@ -123,6 +127,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     createDocumentRoute(scope, d.documents, d.maxUploadBytes);
     addVersionRoute(scope, d.documents, d.maxUploadBytes);
   });
+
+  if (d.uploads) await app.register(async (scope) => tusRoutes(scope, d.uploads!));
 
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents);

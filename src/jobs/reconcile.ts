@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import * as repo from '../documents/repository.ts';
+import { expireUploads } from '../uploads/resumable-uploads.ts';
+import { liveUploadIds } from '../uploads/repository.ts';
 
 export interface ReconcileReport {
   staleIntents: number;
@@ -9,6 +11,8 @@ export interface ReconcileReport {
   orphanBytes: number;
   missingBlobs: { documentId: string; version: number; key: string }[];
   errors: string[];
+  /** Resumable uploads past QUILL_UPLOAD_EXPIRY_HOURS: marked expired, their parts removed. */
+  expiredUploads?: number;
 }
 
 /**
@@ -29,11 +33,16 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
       report.errors.push(`intent ${intent.id}: ${(e as Error).message}`);
     }
   }
+  const uploads = await expireUploads(sql, store, log);
+  report.expiredUploads = uploads.expired;
+  report.errors.push(...uploads.errors);
+  const liveUploads = await liveUploadIds(sql, store.kind); // their parts are not orphans, however old
   const cutoff = Date.now() - opts.graceSeconds * 1000;
   const present = new Set<string>();
   for await (const obj of store.list('')) {
     present.add(obj.key);
     if (obj.lastModified.getTime() > cutoff) continue;
+    if (obj.key.startsWith('uploads/') && liveUploads.has(obj.key.split('/')[1]!)) continue;
     if (await repo.findVersionByBlobKey(sql, store.kind, obj.key)) continue;
     // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in another store is either the
     // source copy of a migrated version (kept for point-in-time restores) or a copy an interrupted migration will adopt.
