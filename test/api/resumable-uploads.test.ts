@@ -5,8 +5,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import net from 'node:net';
 import * as tus from 'tus-js-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mintDevToken } from '../../src/auth/dev-token.ts';
 import { reconcile } from '../../src/jobs/reconcile.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { DISCHARGE, OTHER_PATIENT, PATIENT, pdfBytes, pngBytes, sha256 } from '../support/fixtures.ts';
@@ -32,16 +34,15 @@ function metadataFor(bytes: Buffer, extra: Record<string, string> = {}): Record<
   return { patient: PATIENT, type: DISCHARGE, title: 'Scanned notes', date: '2026-11-02', filename: 'notes.pdf', filetype: 'application/pdf', sha256: sha256(bytes), ...extra };
 }
 
-/** One tus-js-client upload; with abortAt it aborts once that many bytes were sent and resolves with the upload URL. */
+/** One tus-js-client upload, resolved with how it ended and the upload URL. */
 function tusUpload(
   baseUrl: string,
   token: string,
   bytes: Buffer,
-  o: { metadata?: Record<string, string>; uploadUrl?: string; abortAt?: number; chunkSize?: number } = {},
+  o: { metadata?: Record<string, string>; uploadUrl?: string; chunkSize?: number } = {},
 ): Promise<Outcome & { url: string | null; progress: number[] }> {
   return new Promise((resolve) => {
     const progress: number[] = [];
-    let aborted = false;
     const upload = new tus.Upload(bytes, {
       endpoint: `${baseUrl}/v1/uploads`,
       uploadUrl: o.uploadUrl ?? null,
@@ -49,13 +50,7 @@ function tusUpload(
       metadata: o.metadata ?? metadataFor(bytes),
       chunkSize: o.chunkSize ?? Number.POSITIVE_INFINITY,
       retryDelays: null,
-      onProgress: (sent) => {
-        progress.push(sent);
-        if (o.abortAt !== undefined && !aborted && sent >= o.abortAt) {
-          aborted = true;
-          void upload.abort().then(() => resolve({ ok: false, status: null, body: '', headers: {}, url: upload.url, progress }));
-        }
-      },
+      onProgress: (sent) => progress.push(sent),
       onError: (err) => {
         const res = (err as tus.DetailedError).originalResponse;
         resolve({ ok: false, status: res?.getStatus() ?? null, body: res?.getBody() ?? String(err), headers: { code: tryCode(res?.getBody()) }, url: upload.url, progress });
@@ -107,7 +102,7 @@ async function expectDocument(s: TestServer, token: string, documentId: string, 
   const content = await fetch(`${s.baseUrl}/v1/documents/${documentId}/content`, { headers: auth(token) });
   expect(content.status).toBe(200);
   expect(sha256(Buffer.from(await content.arrayBuffer()))).toBe(sha256(bytes));
-  const audit = await s.sql`select action, outcome from audit_log where document_id = ${documentId} and action in ('document.create', 'document.version.create') and outcome = 'success'`;
+  const audit = await s.sql`select action, outcome from audit_events where document_id = ${documentId} and action in ('document.create', 'document.version.create') and outcome = 'success'`;
   expect(audit.length).toBe(version);
   const fhir = await s.sql`select 1 from fhir_document_references where id = ${documentId} and version_id = ${version}`;
   expect(fhir.length).toBe(1);
@@ -119,12 +114,42 @@ async function uploadObjects(s: TestServer): Promise<string[]> {
   return out;
 }
 
+/** A loopback proxy that cuts the connection (both ways, no goodbye) once `after` bytes went upstream: a dropped link. */
+async function cuttingProxy(targetPort: number, after: number): Promise<{ baseUrl: string; close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  let sent = 0;
+  const server = net.createServer((client) => {
+    const upstream = net.connect(targetPort, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    const cut = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('data', (d: Buffer) => {
+      sent += d.length;
+      if (sent > after) return cut();
+      if (!upstream.write(d)) client.pause();
+    });
+    upstream.on('drain', () => client.resume());
+    upstream.pipe(client);
+    client.on('error', cut).on('close', cut);
+    upstream.on('error', cut).on('close', cut);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    baseUrl: `http://127.0.0.1:${(server.address() as net.AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const so of sockets) so.destroy();
+        server.close(() => r());
+      }),
+  };
+}
+
 /** Start, cut mid-way, resume with a fresh client that knows only the upload URL: the core resumable path. */
 async function interruptAndResume(first: TestServer, secondOf: () => TestServer, bytes: Buffer, between?: () => Promise<void>): Promise<string> {
   const t1 = await first.token('dr.tus', ['clinician']);
-  const cut = await tusUpload(first.baseUrl, t1, bytes, { abortAt: Math.floor(bytes.length / 2) });
-  expect(cut.ok).toBe(false);
-  expect(cut.url).toMatch(/\/v1\/uploads\/[0-9a-f-]{36}$/);
+  const cut = await interrupted(first, t1, bytes, Math.floor(bytes.length / 2));
   const kept = await settledOffset(cut.url!, t1);
   expect(kept).toBeGreaterThan(0);
   expect(kept).toBeLessThan(bytes.length);
@@ -143,6 +168,20 @@ async function interruptAndResume(first: TestServer, secondOf: () => TestServer,
   await expectDocument(second, t2, resumed.headers.document!, bytes);
   expect(await uploadObjects(second)).toEqual([]);
   return resumed.headers.document!;
+}
+
+/** A tus-js-client upload through a link that drops after `after` bytes; returns the upload URL on the server itself. */
+async function interrupted(s: TestServer, token: string, bytes: Buffer, after: number): Promise<{ url: string }> {
+  const proxy = await cuttingProxy(Number(new URL(s.baseUrl).port), after);
+  try {
+    const r = await tusUpload(proxy.baseUrl, token, bytes);
+    expect(r.ok).toBe(false);
+    expect(r.status).toBeNull(); // a network failure, not an answer from the service
+    expect(r.url).toMatch(/\/v1\/uploads\/[0-9a-f-]{36}$/);
+    return { url: r.url!.replace(proxy.baseUrl, s.baseUrl) };
+  } finally {
+    await proxy.close();
+  }
 }
 
 describe('tus resumable uploads on fs', () => {
@@ -185,7 +224,7 @@ describe('tus resumable uploads on fs', () => {
     const [row] = await s.sql`select state, error_code, document_id from resumable_uploads where id = ${id}`;
     expect(row).toMatchObject({ state: 'failed', error_code: 'digest_mismatch', document_id: null });
     expect(await uploadObjects(s)).toEqual([]);
-    expect((await s.sql`select 1 from audit_log where action = 'document.create' and outcome = 'failed' and error_code = 'digest_mismatch'`).length).toBeGreaterThan(0);
+    expect((await s.sql`select 1 from audit_events where action = 'document.create' and outcome = 'failed' and error_code = 'digest_mismatch'`).length).toBeGreaterThan(0);
     expect((await head(r.url!, t)).status).toBe(410);
   });
 
@@ -240,15 +279,17 @@ describe('tus resumable uploads on fs', () => {
 
     // started by one user: another cannot see or continue it, nor can the same user once scoped away from the patient
     const big = bigPdf(4 * MiB);
-    const cut = await tusUpload(s.baseUrl, t, big, { abortAt: MiB });
+    const cut = await interrupted(s, t, big, MiB);
     await settledOffset(cut.url!, t);
     const someoneElse = await s.token('dr.other', ['clinician']);
     expect((await head(cut.url!, someoneElse)).status).toBe(403);
-    expect((await tusUpload(s.baseUrl, someoneElse, big, { uploadUrl: cut.url! })).status).toBe(403);
+    const offset = (await head(cut.url!, t)).headers.get('upload-offset')!;
+    const theirs = await fetch(cut.url!, { method: 'PATCH', headers: { ...TUS, ...auth(someoneElse), 'content-type': 'application/offset+octet-stream', 'upload-offset': offset }, body: new Uint8Array(big.subarray(Number(offset))) });
+    expect(theirs.status).toBe(403);
     const rescoped = await s.token('dr.tus', ['clinician'], [OTHER_PATIENT]);
     expect((await head(cut.url!, rescoped)).status).toBe(403);
     expect((await fetch(cut.url!, { method: 'HEAD', headers: TUS })).status).toBe(401);
-    const denied = await s.sql`select action, error_code from audit_log where outcome = 'denied' and action like 'upload.%'`;
+    const denied = await s.sql`select action, error_code from audit_events where outcome = 'denied' and action like 'upload.%'`;
     expect(denied.map((r) => `${r.action}:${r.error_code}`)).toEqual(expect.arrayContaining(['upload.create:patient_forbidden', 'upload.create:forbidden', 'upload.status:forbidden', 'upload.append:forbidden']));
 
     // termination removes the parts and ends the upload
@@ -267,6 +308,8 @@ describe('tus: restart, another instance, expiry (fs store shared by two service
   const start = async (extra: Record<string, string> = {}) => {
     const s = await startTestServer({ ...env, ...extra }, { databaseUrl: db.url });
     open.push(s);
+    // tokens signed with the secret both instances share (the helper's own is per instance)
+    s.token = (sub, roles, patients) => mintDevToken(Buffer.from(env.QUILL_JWT_SECRET!, 'utf8'), s.cfg.jwt, { sub, roles, patients });
     return s;
   };
   const stop = async (s: TestServer) => {
@@ -304,7 +347,7 @@ describe('tus: restart, another instance, expiry (fs store shared by two service
   it('expires an abandoned upload; reconcile removes its parts and the upload answers 410', async () => {
     const s = await start({ QUILL_UPLOAD_EXPIRY_HOURS: '0.0005' }); // 1.8 s
     const t = await s.token('dr.tus', ['clinician']);
-    const cut = await tusUpload(s.baseUrl, t, bigPdf(4 * MiB), { abortAt: MiB });
+    const cut = await interrupted(s, t, bigPdf(4 * MiB), MiB);
     await settledOffset(cut.url!, t);
     const id = cut.url!.split('/').pop()!;
     expect((await uploadObjects(s)).some((k) => k.startsWith(`uploads/${id}/`))).toBe(true);
