@@ -37,6 +37,8 @@ export const configSchema = {
     QUILL_JWT_AUDIENCE: { type: 'string', default: 'quill-docstore' },
     QUILL_JWT_SECRET: { type: 'string', minLength: 32 },
     QUILL_JWKS_URL: { type: 'string', pattern: '^https?://' },
+    QUILL_OIDC_ISSUER: { type: 'string', pattern: '^https?://' },
+    QUILL_OIDC_CLIENT_ID: { type: 'string', minLength: 1 },
     QUILL_ROLES_CLAIM: { type: 'string', default: 'roles' },
 
     QUILL_ODS_CODE: { type: 'string', pattern: '^[A-Z0-9]{3,10}$', default: 'X26' },

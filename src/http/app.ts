@@ -29,6 +29,7 @@ import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
 import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
 import { tusRoutes } from './routes/uploads/tus-routes.ts';
+import { webPageRoutes, type WebPageOptions } from './routes/web/web-page.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -47,6 +48,8 @@ export interface AppDeps {
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
   /** tus resumable uploads at /v1/uploads (issue 13). */
   uploads?: ResumableUploads;
+  /** The clinician's page at / (issue 13). */
+  web?: WebPageOptions;
 }
 
 const uploadRequestBody = {
@@ -141,7 +144,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   fhirRoutes(app, d.sql, d.audit, d.baseUrl);
   opsRoutes(app, d.readiness, registry);
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
+  if (d.web) await app.register(async (scope) => webPageRoutes(scope, d.web!));
+  else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
 
   return app;
 }
