@@ -169,7 +169,8 @@ export class ResumableUploads {
         input.body.resume(); // a retried commit carries no bytes; drain whatever came
       }
       if (upload.offset < upload.length) return { upload, committed: null };
-      return { upload: (await repo.findUpload(this.#o.sql, id))!, committed: await this.#commit(ctx, upload) };
+      const committed = await this.#commit(ctx, upload);
+      return { upload: (await repo.findUpload(this.#o.sql, id))!, committed };
     });
   }
 
