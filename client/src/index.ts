@@ -193,6 +193,8 @@ export class QuillClient {
       contentType?: string;
       onHashProgress?: Progress;
       onProgress?: Progress;
+      /** Browser only: the connection dropped; the upload resumes by itself when the browser is online again. */
+      onWaitingForNetwork?: () => void;
       /** Called once the upload exists, with its URL: keep it to resume after a page reload or crash. */
       onUploadUrl?: (url: string) => void;
       uploadUrl?: string;
@@ -220,8 +222,21 @@ export class QuillClient {
         uploadSize: file instanceof Blob ? file.size : file.length,
         onUploadUrlAvailable: () => o.onUploadUrl?.(upload.url!),
         onProgress: (sent, total) => o.onProgress?.(sent, total),
+        // Retry network failures and 409/423/5xx. (tus-js-client's default also requires navigator.onLine, so a
+        // browser that knows it is offline would give up at once; we wait for the 'online' event instead, below.)
+        onShouldRetry: (err) => {
+          const status = (err as tus.DetailedError).originalResponse?.getStatus();
+          return !status || status === 409 || status === 423 || status >= 500;
+        },
         onError: (err) => {
           const res = (err as tus.DetailedError).originalResponse;
+          const browser = typeof window !== 'undefined' && typeof navigator !== 'undefined';
+          if (!res && browser && navigator.onLine === false && !o.signal?.aborted) {
+            // the connection is gone: resume from where the service got to (HEAD, then PATCH) once it is back
+            o.onWaitingForNetwork?.();
+            window.addEventListener('online', () => upload.start(), { once: true });
+            return;
+          }
           if (!res) return reject(new QuillError(0, null, err.message));
           let problem: Problem | null = null;
           try {

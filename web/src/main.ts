@@ -175,6 +175,8 @@ function homeView(): void {
 
 // ---- a patient's documents ----
 
+/** Stands for "the first page" in the stack of earlier pages' cursors (the first page has none). */
+const FIRST = 'first';
 const typeName = (d: Document) => d.type?.display ?? valueSet.types.find((t) => t.code === d.type?.code)?.display ?? d.type?.code ?? '';
 
 async function patientView(nhs: string, q: URLSearchParams): Promise<void> {
@@ -243,8 +245,8 @@ async function patientView(nhs: string, q: URLSearchParams): Promise<void> {
       : '<p class="nhsuk-body" id="no-documents">No documents match.</p>'}
     ${prev.length || page.nextCursor
       ? `<nav class="nhsuk-pagination" role="navigation" aria-label="Pagination"><ul class="nhsuk-list nhsuk-pagination__list">
-          ${prev.length ? `<li class="nhsuk-pagination-item--previous"><a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href="${esc(link({ cursor: prev.at(-1) || undefined, prev: prev.slice(0, -1) }))}"><span class="nhsuk-pagination__title">Previous</span><span class="nhsuk-u-visually-hidden">:</span> <span class="nhsuk-pagination__page">Newer documents</span></a></li>` : ''}
-          ${page.nextCursor ? `<li class="nhsuk-pagination-item--next"><a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="${esc(link({ cursor: page.nextCursor, prev: [...prev, cursor ?? ''] }))}"><span class="nhsuk-pagination__title">Next</span><span class="nhsuk-u-visually-hidden">:</span> <span class="nhsuk-pagination__page">Older documents</span></a></li>` : ''}
+          ${prev.length ? `<li class="nhsuk-pagination-item--previous"><a class="nhsuk-pagination__link nhsuk-pagination__link--prev" href="${esc(link({ cursor: prev.at(-1) === FIRST ? undefined : prev.at(-1), prev: prev.slice(0, -1) }))}"><span class="nhsuk-pagination__title">Previous</span><span class="nhsuk-u-visually-hidden">:</span> <span class="nhsuk-pagination__page">Newer documents</span></a></li>` : ''}
+          ${page.nextCursor ? `<li class="nhsuk-pagination-item--next"><a class="nhsuk-pagination__link nhsuk-pagination__link--next" href="${esc(link({ cursor: page.nextCursor, prev: [...prev, cursor ?? FIRST] }))}"><span class="nhsuk-pagination__title">Next</span><span class="nhsuk-u-visually-hidden">:</span> <span class="nhsuk-pagination__page">Older documents</span></a></li>` : ''}
         </ul></nav>`
       : ''}
     ${can('document:write') ? uploadForm() : ''}`;
@@ -305,7 +307,7 @@ function progressBlock(id: string): string {
   </div>`;
 }
 
-function progress(id: string): { stage(label: string): void; update(done: number, total: number): void; hide(): void } {
+function progress(id: string): { stage(label: string): void; update(done: number, total: number): void; note(text: string): void; hide(): void } {
   const block = $(`#${id}-progress-block`);
   const bar = $<HTMLProgressElement>(`#${id}-progress`);
   const text = $(`#${id}-progress-text`);
@@ -325,6 +327,10 @@ function progress(id: string): { stage(label: string): void; update(done: number
         lastSaid = Math.floor(pct / 10);
         text.textContent = `${pct}% (${formatBytes(done)} of ${formatBytes(total)})`;
       }
+    },
+    note: (t) => {
+      text.textContent = t;
+      lastSaid = -1;
     },
     hide: () => {
       block.hidden = true;
@@ -374,6 +380,7 @@ function wireUpload(nhs: string): void {
         onHashProgress: (d, t) => p.update(d, t),
         onUploadUrl: () => p.stage('Uploading'),
         onProgress: (d, t) => p.update(d, t),
+        onWaitingForNetwork: () => p.note('Connection lost. The upload will carry on from where it stopped when you are back online.'),
       });
       p.update(1, 1);
       location.hash = `#/documents/${done.documentId}?uploaded=1`;
@@ -490,7 +497,12 @@ async function documentView(id: string, q: URLSearchParams): Promise<void> {
     $<HTMLButtonElement>('#add-version-button').disabled = true;
     try {
       p.stage('Checking the file (SHA-256)');
-      const r = await client.uploadResumable(f, { document: id }, { onHashProgress: (d, t) => p.update(d, t), onUploadUrl: () => p.stage('Uploading'), onProgress: (d, t) => p.update(d, t) });
+      const r = await client.uploadResumable(f, { document: id }, {
+        onHashProgress: (d, t) => p.update(d, t),
+        onUploadUrl: () => p.stage('Uploading'),
+        onProgress: (d, t) => p.update(d, t),
+        onWaitingForNetwork: () => p.note('Connection lost. The upload will carry on from where it stopped when you are back online.'),
+      });
       location.hash = `#/documents/${id}?version=${r.version}`;
     } catch (e) {
       p.hide();
