@@ -74,8 +74,34 @@ async function findPatient(page: Page, nhs: string): Promise<void> {
   await page.locator('#documents, #no-documents, .nhsuk-error-summary').first().waitFor();
 }
 
+/** A real one-page PDF (Chromium's viewer renders it) showing `text`, padded to about `size` with an unused stream. */
+function realPdf(text: string, size: number): Buffer {
+  const content = `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
+  const pad = randomBytes(size);
+  const objects = [
+    Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
+    Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
+    Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>'),
+    Buffer.from(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`),
+    Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
+    Buffer.concat([Buffer.from(`<< /Length ${pad.length} >>\nstream\n`), pad, Buffer.from('\nendstream')]),
+  ];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  let at = parts[0]!.length;
+  objects.forEach((o, i) => {
+    offsets.push(at);
+    const b = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), o, Buffer.from('\nendobj\n')]);
+    parts.push(b);
+    at += b.length;
+  });
+  const xref = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  parts.push(Buffer.from(`${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${at}\n%%EOF\n`));
+  return Buffer.concat(parts);
+}
+
 async function pdfFile(name: string, size: number): Promise<{ path: string; bytes: Buffer }> {
-  const bytes = Buffer.concat([pdfBytes(name), randomBytes(size)]);
+  const bytes = realPdf(`${name}: a test letter`, size);
   const p = path.join(tmp, name);
   await writeFile(p, bytes);
   return { path: p, bytes };
@@ -88,7 +114,7 @@ async function devToken(sub: string, role: string, patients?: string[]): Promise
 
 describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
   it('clinician: signs in, finds a patient, uploads a PDF with progress, sees it listed, opens it verified, adds a version', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await page.goto(`${s.baseUrl}/`);
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
     await expectAccessible(page, 'sign-in');
@@ -142,7 +168,9 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await expect(page.locator('#verified').innerText()).resolves.toContain(sha256(v1.bytes));
     expect(await page.locator('iframe.quill-viewer').count()).toBe(1);
     await expectAccessible(page, 'document opened, hash verified');
-    await page.screenshot({ path: path.join(SHOTS, 'document-verified.png'), fullPage: false });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.waitForTimeout(500); // let the PDF viewer draw
+    await page.screenshot({ path: path.join(SHOTS, 'document-verified.png'), fullPage: true });
     expect(await page.locator('#eie').count()).toBe(0);
 
     const v2 = await pdfFile('discharge-letter-v2.pdf', 256 * 1024);
@@ -183,7 +211,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
       form.set('file', new Blob([new Uint8Array(pdfBytes(`p${i}`))], { type: 'application/pdf' }), `p${i}.pdf`);
       expect((await fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).status).toBe(201);
     }
-    const page = await browser.newPage();
+    const page = await browser.newPage({ locale: 'en-GB' });
     await signIn(page, 'dr.paging', 'clinician');
     await findPatient(page, OTHER_PATIENT);
     expect(await page.locator('#documents tbody tr').count()).toBe(10);
@@ -197,7 +225,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
 
   it('records manager marks the document entered in error with a reason', async () => {
     expect(state.documentId).toBeTruthy();
-    const page = await browser.newPage();
+    const page = await browser.newPage({ locale: 'en-GB' });
     await signIn(page, 'rm.smith', 'records-manager');
     await page.goto(`${s.baseUrl}/#/documents/${state.documentId}`);
     await page.getByRole('heading', { name: 'Mark as entered in error' }).waitFor();
@@ -214,7 +242,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
   });
 
   it('auditor sees all of it in the trail, and no document controls', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
     await signIn(page, 'aud.khan', 'auditor');
     await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
     expect(await page.getByText('Find a patient').count()).toBe(0);
@@ -240,7 +268,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     form.set('title', 'Not yours');
     form.set('file', new Blob([new Uint8Array(pdfBytes('not yours'))], { type: 'application/pdf' }), 'x.pdf');
     const other = (await (await fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form })).json()) as { id: string };
-    const page = await browser.newPage();
+    const page = await browser.newPage({ locale: 'en-GB' });
     await signIn(page, 'dr.scoped', 'clinician', [PATIENT]);
     await findPatient(page, OTHER_PATIENT);
     await page.locator('.nhsuk-error-summary').getByText('You do not have access to this patient’s records').waitFor();
@@ -254,7 +282,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
   });
 
   it('a 50 MB upload cut off mid-way (DevTools offline) resumes and completes with the right hash', async () => {
-    const page = await browser.newPage();
+    const page = await browser.newPage({ locale: 'en-GB' });
     await signIn(page, 'dr.big', 'clinician');
     await findPatient(page, PATIENT);
     const big = await pdfFile('scanned-notes.pdf', 50 * MiB);
