@@ -52,7 +52,7 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
         `${METADATA_KEYS.join(', ')} (the multipart form's fields; \`document\` adds a version to that document instead of creating one). ` +
         'Answers 201 with Location. Send the bytes with PATCH (Content-Type application/offset+octet-stream, Upload-Offset); the PATCH that ' +
         'delivers the last byte commits the document and answers with Quill-Document-Id and Quill-Document-Version.',
-      response: { 201: { type: 'null', description: 'created; Location names the upload', headers: { Location: { type: 'string' }, 'Upload-Expires': { type: 'string' }, ...tusHeader } }, 400: problem, 401: problem, 403: problem, 413: problem, 415: problem },
+      response: { 201: { type: 'null', description: 'created; Location names the upload', headers: { Location: { type: 'string' }, 'Upload-Expires': { type: 'string' }, ...tusHeader } }, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 413: problem, 415: problem },
     },
   }, async (request, reply) => {
     if (request.headers['upload-defer-length'] !== undefined) throw new AppError('validation_failed', 'Upload-Defer-Length is not supported: send Upload-Length', { field: 'Upload-Defer-Length' });
@@ -64,7 +64,7 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
   });
 
   app.head('/v1/uploads/:id', {
-    schema: { tags: ['resumable uploads'], summary: 'Where a resumable upload stands (Upload-Offset, Upload-Length)', params: idParams, response: { 200: { type: 'null', description: 'state in headers' } } },
+    schema: { tags: ['resumable uploads'], summary: 'Where a resumable upload stands (Upload-Offset, Upload-Length)', params: idParams, response: { 200: { type: 'null', description: 'state in headers' }, 401: problem, 403: problem, 404: problem, 410: problem, 412: problem } },
   }, async (request, reply) => {
     const upload = await uploads.status(request.ctx, (request.params as { id: string }).id);
     sendState(reply, upload).code(200).send();
@@ -75,7 +75,7 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
       tags: ['resumable uploads'],
       summary: 'Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>)',
       params: idParams,
-      response: { 204: { type: 'null', description: 'bytes kept; Upload-Offset is the new offset' }, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 410: problem, 413: problem, 415: problem, 460: problem },
+      response: { 204: { type: 'null', description: 'bytes kept; Upload-Offset is the new offset' }, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 410: problem, 412: problem, 413: problem, 415: problem, 460: problem, 500: problem, 503: problem },
     },
   }, async (request, reply) => {
     const offset = parseNonNegativeInt(header(request.headers['upload-offset']), 'Upload-Offset');
@@ -93,7 +93,7 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
   });
 
   app.delete('/v1/uploads/:id', {
-    schema: { tags: ['resumable uploads'], summary: 'Abandon a resumable upload (tus termination); its parts are removed', params: idParams, response: { 204: { type: 'null', description: 'terminated' }, 404: problem, 410: problem } },
+    schema: { tags: ['resumable uploads'], summary: 'Abandon a resumable upload (tus termination); its parts are removed', params: idParams, response: { 204: { type: 'null', description: 'terminated' }, 401: problem, 403: problem, 404: problem, 410: problem, 412: problem } },
   }, async (request, reply) => {
     await uploads.terminate(request.ctx, (request.params as { id: string }).id);
     reply.code(204).send();
