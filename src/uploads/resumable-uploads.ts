@@ -3,8 +3,9 @@ import { Readable, Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.ts';
-import { outcomeOf, type AuditAction } from '../audit/audit-event.ts';
-import { requirePatient, requirePermission } from '../auth/permissions.ts';
+import type { AuditAction } from '../audit/audit-event.ts';
+import { audited, type AuditTarget } from '../audit/audited.ts';
+import { principalOf, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Sql } from '../db/sql.ts';
 import type { DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
@@ -12,7 +13,7 @@ import { AppError, isAppError } from '../domain/errors.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
 import { resolveMetadata } from '../documents/metadata.ts';
-import * as documentsRepo from '../documents/repository.ts';
+import { visibleDocument } from '../documents/access.ts';
 import type { DocumentService } from '../documents/service.ts';
 import { TypeSniffer } from '../documents/type-sniffer.ts';
 import * as repo from './repository.ts';
@@ -87,11 +88,8 @@ export class ResumableUploads {
       let targetDocumentId: string | null = null;
       if (meta.document) {
         if (!/^[0-9a-f-]{36}$/i.test(meta.document)) throw new AppError('validation_failed', 'document must be a document id', { field: 'document' });
-        const doc = await documentsRepo.findDocument(this.#o.sql, meta.document);
-        if (!doc) throw new AppError('not_found', `no document ${meta.document}`);
-        target.documentId = doc.id;
-        target.patient = doc.patient;
-        requirePatient(p, doc.patient);
+        target.documentId = meta.document;
+        const doc = await visibleDocument(this.#o.sql, p, meta.document, target);
         if (doc.status === 'entered-in-error') throw new AppError('document_entered_in_error');
         patient = doc.patient;
         targetDocumentId = doc.id;
@@ -281,23 +279,12 @@ export class ResumableUploads {
     }
   }
 
-  async #audited<T>(ctx: RequestContext, action: AuditAction, target: Target, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (e) {
-      const err = isAppError(e) ? e : null;
-      await recordAudit(this.#o.sql, ctx, { action, outcome: outcomeOf(err), ...target, errorCode: err?.code ?? 'internal_error' }).catch((ae) =>
-        this.#o.log.error({ err: ae }, 'could not write audit row for a refused request'),
-      );
-      throw e;
-    }
+  #audited<T>(ctx: RequestContext, action: AuditAction, target: Target, fn: () => Promise<T>): Promise<T> {
+    return audited(this.#o.sql, this.#o.log, ctx, action, target, fn);
   }
 }
 
-interface Target {
-  documentId?: string | null;
-  patient?: string | null;
-}
+type Target = AuditTarget;
 
 type UploadMetadata = Partial<Record<(typeof METADATA_KEYS)[number], string>>;
 
@@ -316,11 +303,6 @@ function toNewMetadata(m: UploadMetadata): NewDocumentMetadata {
 function declaredType(filetype: string | undefined): string | null {
   const t = filetype?.split(';')[0]?.trim().toLowerCase();
   return !t || t === 'application/octet-stream' ? null : t;
-}
-
-function principalOf(ctx: RequestContext): Principal {
-  if (!ctx.principal) throw new AppError('unauthenticated');
-  return ctx.principal;
 }
 
 async function* concatParts(store: BlobStore, parts: UploadPart[]): AsyncGenerator<Buffer> {
