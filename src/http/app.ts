@@ -146,7 +146,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
   opsRoutes(app, d.readiness, registry);
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
-  if (d.web) await app.register(async (scope) => webPageRoutes(scope, d.web!));
+  if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));
   else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
 
   return app;

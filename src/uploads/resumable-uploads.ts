@@ -11,7 +11,7 @@ import type { DocumentWithVersion, NewDocumentMetadata } from '../domain/documen
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
-import type { Principal, RequestContext } from '../domain/principal.ts';
+import type { RequestContext } from '../domain/principal.ts';
 import { resolveMetadata } from '../documents/metadata.ts';
 import { visibleDocument } from '../documents/access.ts';
 import type { DocumentService } from '../documents/service.ts';

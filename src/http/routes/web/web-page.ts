@@ -8,6 +8,7 @@ import { mintDevToken } from '../../../auth/dev-token.ts';
 import { Roles } from '../../../domain/principal.ts';
 import { AppError } from '../../../domain/errors.ts';
 import { isValidNhsNumber } from '../../../domain/nhs-number.ts';
+import type { AuditLogWriter } from '../../types.ts';
 
 /** Where `npm run build:web` (vite, run by npm install's prepare and by npm start when missing) puts the page. */
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
@@ -20,11 +21,16 @@ export interface WebPageOptions {
   maxUploadBytes: number;
 }
 
+export interface WebPageDeps extends WebPageOptions {
+  /** Refused development sign-ins are denials, and every denial is audited. */
+  audit: AuditLogWriter;
+}
+
 /**
  * The clinician's page at / (a static bundle built by vite from web/), its runtime settings at /ui/config.json, and
  * the development sign-in (POST /v1/dev/token), which exists only while the embedded development secret signs tokens.
  */
-export async function webPageRoutes(app: FastifyInstance, o: WebPageOptions): Promise<void> {
+export async function webPageRoutes(app: FastifyInstance, o: WebPageDeps): Promise<void> {
   // Everything in this scope is public (the page's files; the API calls it makes carry the bearer token).
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object), auth: false } as never;
@@ -56,7 +62,10 @@ export async function webPageRoutes(app: FastifyInstance, o: WebPageOptions): Pr
       response: { 200: { type: 'object', properties: { token: { type: 'string' }, expiresIn: { type: 'string' } } }, 400: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
     },
   }, async (request) => {
-    if (!o.devSecret) throw new AppError('forbidden', 'development sign-in is off: tokens come from the identity provider');
+    if (!o.devSecret) {
+      await o.audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: 'forbidden', detail: { route: '/v1/dev/token', method: 'POST' } });
+      throw new AppError('forbidden', 'development sign-in is off: tokens come from the identity provider');
+    }
     const b = request.body as { sub: string; role: string; patients?: string[] };
     const bad = b.patients?.find((p) => !isValidNhsNumber(p));
     if (bad) throw new AppError('invalid_nhs_number', `${bad} is not a valid NHS number`, { field: 'patients' });
