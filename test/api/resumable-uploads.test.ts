@@ -1,5 +1,5 @@
 // tus resumable uploads (issue 13) driven by a real third-party tus client (tus-js-client): interrupted and resumed
-// on fs and on SeaweedFS (S3), resumed after a restart and on another instance sharing PostgreSQL and the store,
+// on fs, SeaweedFS (S3) and Azurite, resumed after a restart and on another instance sharing PostgreSQL and the store,
 // refused on a wrong SHA-256, a wrong Upload-Checksum and a wrong type, expired and cleaned up by reconcile.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -12,7 +12,8 @@ import { mintDevToken } from '../../src/auth/dev-token.ts';
 import { reconcile } from '../../src/jobs/reconcile.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { DISCHARGE, OTHER_PATIENT, PATIENT, pdfBytes, pngBytes, sha256 } from '../support/fixtures.ts';
-import { newBucket, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
+import { startAzurite, type AzuriteServer } from '../support/azurite.ts';
+import { azureEnv, newBucket, newContainer, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
 import { startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -366,7 +367,7 @@ describe('tus: restart, another instance, expiry (fs store shared by two service
   }, 60_000);
 });
 
-const run = requireServers('tus resumable uploads on SeaweedFS');
+const run = requireServers('tus resumable uploads on SeaweedFS and Azurite');
 if (run) {
   describe('tus resumable uploads on SeaweedFS (S3)', () => {
     let sw: SeaweedServer;
@@ -385,6 +386,23 @@ if (run) {
     }, 60_000);
 
     it('an interrupted upload resumes and commits with the right hash; parts are removed from the bucket', async () => {
+      await interruptAndResume(s, () => s, bigPdf(12 * MiB));
+    }, 90_000);
+  });
+
+  describe('tus resumable uploads on Azure (Azurite)', () => {
+    let az: AzuriteServer;
+    let s: TestServer;
+    beforeAll(async () => {
+      az = await startAzurite();
+      s = await startTestServer({ QUILL_BLOB_STORE: 'azure', QUILL_ALLOW_UNVERSIONED: 'true', ...azureEnv(az, await newContainer(az, 'tus')) });
+    }, 120_000);
+    afterAll(async () => {
+      await s?.close();
+      await az?.stop();
+    }, 60_000);
+
+    it('an interrupted upload resumes and commits with the right hash; parts are removed from the container', async () => {
       await interruptAndResume(s, () => s, bigPdf(12 * MiB));
     }, 90_000);
   });
