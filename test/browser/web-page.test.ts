@@ -282,6 +282,44 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await page.close();
   });
 
+  it('says clearly why an upload is refused: wrong type, too large, damaged on the way', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signIn(page, 'dr.refused', 'clinician');
+    await findPatient(page, PATIENT);
+    const upload = async (file: string, title: string) => {
+      await page.getByLabel('File', { exact: true }).setInputFiles(file);
+      await page.locator('#doc-type').selectOption({ label: 'Discharge summary' });
+      await page.locator('#doc-title').fill(title);
+      await page.getByRole('button', { name: 'Upload document' }).click();
+    };
+    // a PNG named .pdf: the service reads the first bytes and refuses it
+    const fake = path.join(tmp, 'not-really.pdf');
+    await writeFile(fake, Buffer.concat([Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'), randomBytes(1024)]));
+    await upload(fake, 'Not a PDF');
+    await page.locator('#upload-errors .nhsuk-error-summary').getByText('The file’s contents do not match its type').waitFor();
+    await expectAccessible(page, 'upload refused');
+    // larger than the limit: refused before anything is sent
+    const huge = path.join(tmp, 'huge.pdf');
+    const fh = await import('node:fs/promises').then((f) => f.open(huge, 'w'));
+    await fh.truncate(80 * MiB + 1);
+    await fh.close();
+    await upload(huge, 'Too big');
+    await page.locator('#upload-errors .nhsuk-error-summary').getByText('the limit is 80 MB').waitFor();
+    // damaged on the way: the SHA-256 the page sends no longer matches what arrives (simulated by rewriting it)
+    await page.route('**/v1/uploads', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const h = route.request().headers();
+      const meta = h['upload-metadata']!.split(',').map((kv) => (kv.startsWith('sha256 ') ? `sha256 ${Buffer.from('0'.repeat(64)).toString('base64')}` : kv)).join(',');
+      await route.continue({ headers: { ...h, 'upload-metadata': meta } });
+    });
+    const ok = await pdfFile('damaged.pdf', 64 * 1024);
+    await upload(ok.path, 'Damaged');
+    await page.locator('#upload-errors .nhsuk-error-summary').getByText('its SHA-256 does not match. Nothing was saved').waitFor();
+    const [n] = await s.sql`select count(*)::int as n from documents where title = 'Damaged'`;
+    expect(n!.n).toBe(0);
+    await page.close();
+  }, 60_000);
+
   it('a 50 MB upload cut off mid-way (DevTools offline) resumes and completes with the right hash', async () => {
     const page = await browser.newPage({ locale: 'en-GB' });
     await signIn(page, 'dr.big', 'clinician');
