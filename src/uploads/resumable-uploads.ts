@@ -288,11 +288,18 @@ type Target = AuditTarget;
 
 type UploadMetadata = Partial<Record<(typeof METADATA_KEYS)[number], string>>;
 
+/** The same limits as the simple upload's query fields (src/http/schemas.ts uploadQuery). */
+const MAX_LENGTH: Partial<Record<(typeof METADATA_KEYS)[number], number>> = { patient: 20, type: 64, category: 64, title: 500, description: 4000, date: 10, author: 200, filename: 1000, filetype: 200, sha256: 64, document: 36 };
+
 function pickMetadata(m: Record<string, string>): UploadMetadata {
   const out: UploadMetadata = {};
   for (const k of METADATA_KEYS) if (m[k] !== undefined && m[k] !== '') out[k] = m[k];
-  // tus-js-client and Uppy send `name` and `type` for the file; ours are filename/filetype (type is the document type)
+  // tus-js-client and Uppy examples send `name` for the file; ours is filename (and `type` is the document type)
   if (!out.filename && m.name) out.filename = m.name;
+  for (const [k, v] of Object.entries(out)) {
+    const max = MAX_LENGTH[k as keyof typeof MAX_LENGTH];
+    if (max !== undefined && v.length > max) throw new AppError('validation_failed', `Upload-Metadata ${k} is longer than ${max} characters`, { field: k });
+  }
   return out;
 }
 

@@ -277,6 +277,8 @@ describe('tus resumable uploads on fs', () => {
     expect((await tusUpload(s.baseUrl, auditor, bytes)).status).toBe(403);
     const badNhs = await tusUpload(s.baseUrl, t, bytes, { metadata: metadataFor(bytes, { patient: '1234567890' }) });
     expect(badNhs).toMatchObject({ status: 400, headers: { code: 'invalid_nhs_number' } });
+    const longTitle = await tusUpload(s.baseUrl, t, bytes, { metadata: metadataFor(bytes, { title: 'x'.repeat(501) }) });
+    expect(longTitle).toMatchObject({ status: 400, headers: { code: 'validation_failed' } });
 
     // started by one user: another cannot see or continue it, nor can the same user once scoped away from the patient
     const big = bigPdf(4 * MiB);

@@ -329,8 +329,12 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 20 * MiB });
     const requests: string[] = [];
+    const resumedAt: number[] = [];
     page.on('request', (r) => {
       if (r.url().includes('/v1/uploads')) requests.push(r.method());
+    });
+    page.on('response', (r) => {
+      if (r.request().method() === 'HEAD' && r.url().includes('/v1/uploads/')) resumedAt.push(Number(r.headers()['upload-offset']));
     });
     await page.getByLabel('File', { exact: true }).setInputFiles(big.path);
     await page.locator('#doc-type').selectOption({ label: 'Discharge summary' });
@@ -353,6 +357,10 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await page.getByText('Document uploaded').waitFor({ timeout: 90_000 });
     // tus-js-client asked the service where to resume (HEAD) and went on from there
     expect(requests.slice(failedWhileOffline - 1)).toContain('HEAD');
+    // …and carried on from there, not from the start: what was sent before the cut was kept
+    expect(resumedAt.length).toBeGreaterThan(0);
+    expect(resumedAt[0]).toBeGreaterThan(0);
+    expect(resumedAt[0]).toBeLessThan(big.bytes.length);
     const id = page.url().match(/documents\/([0-9a-f-]{36})/)![1]!;
     const [row] = await s.sql`select v.sha256, v.size from document_versions v where v.document_id = ${id}`;
     expect(row).toMatchObject({ sha256: sha256(big.bytes), size: String(big.bytes.length) });

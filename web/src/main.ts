@@ -410,6 +410,8 @@ async function documentView(id: string, q: URLSearchParams): Promise<void> {
   setTitle(doc.title ?? 'Document');
   breadcrumbs([{ href: '#/', text: 'Find a patient' }, { href: `#/patients/${doc.patient}`, text: `NHS number ${spacedNhs(doc.patient ?? '')}` }]);
   const current = doc.status === 'current';
+  // the bytes of an entered-in-error document are for records managers' review only (as the API rules)
+  const canOpen = current || can('document:delete');
   const notice = q.get('uploaded') ? `<div class="nhsuk-card nhsuk-card--confirmation" id="uploaded"><div class="nhsuk-card__content"><h2 class="nhsuk-card__heading">Document uploaded</h2><p class="nhsuk-card__description">The service checked its SHA-256 (${esc(doc.sha256)}) and type before saving it.</p></div></div>` : q.get('version') ? `<div class="nhsuk-card nhsuk-card--confirmation" id="versioned"><div class="nhsuk-card__content"><h2 class="nhsuk-card__heading">Version ${esc(doc.currentVersion)} added</h2></div></div>` : '';
   app().innerHTML = `
     <h1>${esc(doc.title)}</h1>
@@ -426,7 +428,7 @@ async function documentView(id: string, q: URLSearchParams): Promise<void> {
       ['SHA-256', `<code class="quill-hash">${esc(doc.sha256)}</code>`],
       ['Filed', `${esc(formatDateTime(doc.createdAt))} by ${esc(doc.createdBy)}`],
     ])}
-    <button class="nhsuk-button" type="button" id="open" data-version="${esc(doc.currentVersion)}">Open version ${esc(doc.currentVersion)}</button>
+    ${canOpen ? `<button class="nhsuk-button" type="button" id="open" data-version="${esc(doc.currentVersion)}">Open version ${esc(doc.currentVersion)}</button>` : ''}
     ${progressBlock('download')}
     <div id="viewer"></div>
     <h2>Version history</h2>
@@ -435,7 +437,7 @@ async function documentView(id: string, q: URLSearchParams): Promise<void> {
       <tbody class="nhsuk-table__body">${(doc.versions ?? [])
         .map(
           (v) => `<tr class="nhsuk-table__row"><td class="nhsuk-table__cell">${esc(v.version)}</td><td class="nhsuk-table__cell">${esc(formatDateTime(v.createdAt))}</td><td class="nhsuk-table__cell">${esc(v.createdBy)}</td><td class="nhsuk-table__cell">${esc(formatBytes(v.size))}</td><td class="nhsuk-table__cell">${esc(v.filename ?? v.contentType)}</td>
-          <td class="nhsuk-table__cell"><button class="quill-link-button open-version" type="button" data-version="${esc(v.version)}">Open<span class="nhsuk-u-visually-hidden"> version ${esc(v.version)}</span></button></td></tr>`,
+          <td class="nhsuk-table__cell">${canOpen ? `<button class="quill-link-button open-version" type="button" data-version="${esc(v.version)}">Open<span class="nhsuk-u-visually-hidden"> version ${esc(v.version)}</span></button>` : ''}</td></tr>`,
         )
         .join('')}</tbody></table>
     ${can('document:write') && current
@@ -486,7 +488,7 @@ async function documentView(id: string, q: URLSearchParams): Promise<void> {
       showErrors($('#errors'), [{ message: messageFor(e) }]);
     }
   };
-  $('#open').addEventListener('click', () => void open(doc.currentVersion!));
+  document.getElementById('open')?.addEventListener('click', () => void open(doc.currentVersion!));
   for (const b of document.querySelectorAll<HTMLButtonElement>('.open-version')) b.addEventListener('click', () => void open(Number(b.dataset.version)));
   document.getElementById('add-version')?.addEventListener('submit', async (ev) => {
     ev.preventDefault();
