@@ -34,6 +34,10 @@ export interface Config {
   downloadUrlTtl: number;
   downloadUrlMaxTtl: number;
   orphanGraceSeconds: number;
+  /** Resumable (tus) uploads not finished within this many hours of their last request expire. */
+  uploadExpiryHours: number;
+  /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
+  oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
   logLevel: string;
 }
@@ -123,6 +127,8 @@ function toConfig(raw: Raw): Config {
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
+    uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
+    oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
   };
@@ -138,6 +144,7 @@ function toConfig(raw: Raw): Config {
     problems.push('QUILL_BLOB_STORE=azure needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
   if (cfg.fsEncryption.kek && str(raw.QUILL_FS_KEK_FILE)) problems.push('set QUILL_FS_KEK or QUILL_FS_KEK_FILE, not both');
   if (cfg.fsEncryption.kekPrevious.length && !cfg.fsEncryption.kek) problems.push('QUILL_FS_KEK_PREVIOUS needs QUILL_FS_KEK (the new key)');
+  if (Boolean(str(raw.QUILL_OIDC_ISSUER)) !== Boolean(str(raw.QUILL_OIDC_CLIENT_ID))) problems.push('set both QUILL_OIDC_ISSUER and QUILL_OIDC_CLIENT_ID, or neither');
   if (cfg.fhir.token && cfg.fhir.basicAuth) problems.push('set QUILL_FHIR_TOKEN or QUILL_FHIR_BASIC_AUTH, not both');
   if (raw.QUILL_DOCUMENT_TYPES_FILE) {
     try {
