@@ -182,28 +182,30 @@ async function readAnchors(store: BlobStore, breaks: ChainBreak[]): Promise<Audi
 }
 
 /** Writes every lane's head to the blob store, unless nothing was written since the last anchor. */
-export async function anchorAuditChain(sql: Sql, store: BlobStore, last?: { total: number }): Promise<(AuditAnchor & { total: number }) | null> {
+export async function anchorAuditChain(sql: Sql, store: BlobStore, last?: { total: number }, retainDays = 3650): Promise<(AuditAnchor & { total: number; retained: boolean }) | null> {
   const heads = await sql<{ lane: number; seq: bigint; hash: Buffer }[]>`select lane, seq, hash from audit_chain_head where seq > 0 order by lane`;
   const total = heads.reduce((n, h) => n + Number(h.seq), 0);
   if (total === 0 || last?.total === total) return null;
   const at = new Date().toISOString();
   const key = `${ANCHOR_PREFIX}${at.replace(/[-:]/g, '').replace('.', '')}-${String(total).padStart(12, '0')}.json`;
   const lanes = heads.map((h) => ({ lane: h.lane, seq: Number(h.seq), hash: h.hash.toString('hex') }));
-  await store.put(key, Readable.from([Buffer.from(JSON.stringify({ at, lanes }))]), { contentType: 'application/json' });
-  return { at, key, lanes, total };
+  const put = await store.put(key, Readable.from([Buffer.from(JSON.stringify({ at, lanes }))]), { contentType: 'application/json' });
+  // write-once where the store can (S3 Object Lock, COMPLIANCE): not even the bucket owner can delete or replace it
+  const retained = retainDays > 0 && store.retain ? await store.retain(key, put.versionId, new Date(Date.now() + retainDays * 86_400_000)) : false;
+  return { at, key, lanes, total, retained };
 }
 
 /** The service's anchoring loop (QUILL_AUDIT_ANCHOR_INTERVAL seconds); one anchor per interval per instance at most. */
-export function startAuditAnchoring(sql: Sql, store: BlobStore, log: Logger, intervalSeconds: number): { stop(): Promise<void> } {
+export function startAuditAnchoring(sql: Sql, store: BlobStore, log: Logger, intervalSeconds: number, retainDays = 3650): { stop(): Promise<void> } {
   if (intervalSeconds <= 0) return { stop: async () => undefined };
   let last: { total: number } | undefined;
   let running: Promise<void> = Promise.resolve();
   const tick = () => {
-    running = anchorAuditChain(sql, store, last)
+    running = anchorAuditChain(sql, store, last, retainDays)
       .then((a) => {
         if (a) {
           last = a;
-          log.info({ rows: a.total, key: a.key }, 'audit chain anchored');
+          log.info({ rows: a.total, key: a.key, retained: a.retained }, 'audit chain anchored');
         }
       })
       .catch((e) => log.warn({ err: e }, 'could not anchor the audit chain'));

@@ -16,6 +16,8 @@ import {
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectRetentionCommand,
+  GetObjectLockConfigurationCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -181,6 +183,25 @@ export class S3BlobStore implements BlobStore {
       return out.Body as Readable;
     } catch (e) {
       throw this.#mapError(e, `reading ${key}`);
+    }
+  }
+
+  #objectLock: Promise<boolean> | undefined;
+
+  /** Object Lock retention (COMPLIANCE) for one version; false when the bucket has no Object Lock configured. */
+  async retain(key: string, versionId: string | null, until: Date): Promise<boolean> {
+    // ask the bucket first: some S3 implementations accept a retention on a bucket without Object Lock and ignore it
+    this.#objectLock ??= this.#client
+      .send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }))
+      .then((o) => o.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled', () => false);
+    if (!(await this.#objectLock)) return false;
+    try {
+      await this.#client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }));
+      return true;
+    } catch (e) {
+      const name = errorName(e);
+      if (name === 'InvalidRequest' || name === 'ObjectLockConfigurationNotFoundError' || name === 'InvalidBucketState' || httpStatus(e) === 400) return false;
+      throw this.#mapError(e, `setting retention on ${key}`);
     }
   }
 

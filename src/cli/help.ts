@@ -59,5 +59,5 @@ default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; witho
 Integrity at rest: QUILL_FS_ENCRYPTION (default true), QUILL_FS_KEK [+ QUILL_FS_KEK_PREVIOUS] or QUILL_FS_KEK_FILE
 (default: generated in the data dir; doctor warns that a key beside the data only protects a stolen disk image),
 QUILL_SCRUB_RATE (MiB/s, default 4; 0 = no background scrub), QUILL_SCRUB_INTERVAL_DAYS (default 30),
-QUILL_AUDIT_ANCHOR_INTERVAL (seconds, default 3600; 0 = off).
+QUILL_AUDIT_ANCHOR_INTERVAL (seconds, default 3600; 0 = off), QUILL_AUDIT_ANCHOR_RETAIN_DAYS (S3 Object Lock, 3650).
 `;

@@ -18,7 +18,7 @@ export interface Config {
   /** Encryption at rest for the fs store: QUILL_FS_ENCRYPTION, QUILL_FS_KEK (+ _PREVIOUS) or QUILL_FS_KEK_FILE. */
   fsEncryption: { enabled: boolean; kek: string | null; kekPrevious: string[]; kekFile: string; kekFileIsDefault: boolean };
   /** The integrity scrubber (MiB/s; 0 = not in the background) and audit-chain anchoring (seconds; 0 = off). */
-  integrity: { scrubRate: number; scrubIntervalDays: number; auditAnchorSeconds: number };
+  integrity: { scrubRate: number; scrubIntervalDays: number; auditAnchorSeconds: number; auditAnchorRetainDays: number };
   s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null };
   azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null };
   /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
@@ -95,7 +95,7 @@ function toConfig(raw: Raw): Config {
       kekFile: path.resolve(str(raw.QUILL_FS_KEK_FILE) ?? path.join(dataDir, 'fs-kek')),
       kekFileIsDefault: !str(raw.QUILL_FS_KEK_FILE),
     },
-    integrity: { scrubRate: Number(raw.QUILL_SCRUB_RATE), scrubIntervalDays: Number(raw.QUILL_SCRUB_INTERVAL_DAYS), auditAnchorSeconds: Number(raw.QUILL_AUDIT_ANCHOR_INTERVAL) },
+    integrity: { scrubRate: Number(raw.QUILL_SCRUB_RATE), scrubIntervalDays: Number(raw.QUILL_SCRUB_INTERVAL_DAYS), auditAnchorSeconds: Number(raw.QUILL_AUDIT_ANCHOR_INTERVAL), auditAnchorRetainDays: Number(raw.QUILL_AUDIT_ANCHOR_RETAIN_DAYS) },
     s3: {
       bucket: str(raw.QUILL_S3_BUCKET),
       endpoint: str(raw.QUILL_S3_ENDPOINT),

@@ -25,6 +25,7 @@ export const configSchema = {
     QUILL_SCRUB_RATE: { type: 'number', minimum: 0, default: 4 },
     QUILL_SCRUB_INTERVAL_DAYS: { type: 'number', exclusiveMinimum: 0, default: 30 },
     QUILL_AUDIT_ANCHOR_INTERVAL: { type: 'integer', minimum: 0, default: 3600 },
+    QUILL_AUDIT_ANCHOR_RETAIN_DAYS: { type: 'integer', minimum: 0, default: 3650 },
     QUILL_S3_BUCKET: { type: 'string', minLength: 3 },
     QUILL_S3_ENDPOINT: { type: 'string', pattern: '^https?://' },
     QUILL_S3_FORCE_PATH_STYLE: { type: 'boolean', default: false },

@@ -72,6 +72,11 @@ export interface BlobStore {
    * encrypted fs store); resolves null for an object it cannot (a plaintext file).
    */
   getAuthenticatedRange?(key: string, versionId: string | null, range: { start: number; end: number }): Promise<Readable | null>;
+  /**
+   * Puts one object version under write-once retention until `until` (S3 Object Lock, COMPLIANCE mode). Resolves false
+   * where the bucket has no Object Lock; stores without the notion do not implement it.
+   */
+  retain?(key: string, versionId: string | null, until: Date): Promise<boolean>;
   /** The store's own full-object SHA-256 (hex) where it keeps one (S3), for the scrubber's cheap first check. */
   storedSha256?(key: string, versionId: string | null): Promise<string | null>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */

@@ -16,9 +16,9 @@ const START_DELAY_MS = 60_000;
  * every QUILL_AUDIT_ANCHOR_INTERVAL seconds, /metrics gauges and the /readyz integrity layer.
  */
 export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log: Logger, cfg: Config, opts: { startDelayMs?: number } = {}) {
-  const { scrubRate, scrubIntervalDays, auditAnchorSeconds } = cfg.integrity;
+  const { scrubRate, scrubIntervalDays, auditAnchorSeconds, auditAnchorRetainDays } = cfg.integrity;
   const stopper = new AbortController();
-  const anchoring = startAuditAnchoring(sql, live, log, auditAnchorSeconds);
+  const anchoring = startAuditAnchoring(sql, live, log, auditAnchorSeconds, auditAnchorRetainDays);
   let loop: Promise<void> = Promise.resolve();
   if (scrubRate > 0) {
     const halfInterval = (scrubIntervalDays * 86_400_000) / 2;

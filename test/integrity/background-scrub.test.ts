@@ -28,7 +28,7 @@ describe('background scrubber', () => {
       expect((await uploadRaw(s.baseUrl, token, body, { contentType: 'text/plain' })).status).toBe(201);
       bytes += body.length;
     }
-    const cfg = { ...s.cfg, integrity: { scrubRate: 50, scrubIntervalDays: 30, auditAnchorSeconds: 0 } };
+    const cfg = { ...s.cfg, integrity: { scrubRate: 50, scrubIntervalDays: 30, auditAnchorSeconds: 0, auditAnchorRetainDays: 0 } };
     const log = createLogger('silent');
     const a = startIntegrity(s.service.db.sql, s.service.blobs, s.service.blobs.live, log, cfg, { startDelayMs: 0 });
     const b = startIntegrity(s.service.db.sql, s.service.blobs, s.service.blobs.live, log, cfg, { startDelayMs: 0 });

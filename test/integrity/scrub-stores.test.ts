@@ -3,7 +3,8 @@
 // refused, incident audited), and repaired where another copy exists: an identical document, or, on a versioned S3
 // bucket, another object version with the same bytes. What cannot be repaired is reported as lost. `scrub` exits 1.
 import { randomBytes } from 'node:crypto';
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { ANCHOR_PREFIX, anchorAuditChain, verifyAuditChain } from '../../src/audit/audit-chain.ts';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/bootstrap.ts';
@@ -11,8 +12,8 @@ import { scrub } from '../../src/integrity/scrubber.ts';
 import { repairFlagged } from '../../src/integrity/repair.ts';
 import { startAzurite, type AzuriteServer } from '../support/azurite.ts';
 import { uploadRaw } from '../support/fixtures.ts';
-import { azureEnv, newBucket, newContainer, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
+import { azureEnv, bucketName, newBucket, newContainer, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
+import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const PATIENT = '9434765919';
@@ -119,6 +120,44 @@ describe.skipIf(!run)('scrub: SeaweedFS (S3)', () => {
       await c.send(new PutObjectCommand({ Bucket: bucket, Key: x.key, Body: altered }));
       const report = await scrubAndCheck(s, token, [x], [ok]);
       expect(report.findings[0]!.problem).toBe('mismatch');
+    } finally {
+      c.destroy();
+      await s.close();
+    }
+  }, 120_000);
+});
+
+describe.skipIf(!run)('audit-chain anchors on S3', () => {
+  it('are written under Object Lock (COMPLIANCE) where the bucket has it, cannot be deleted, and are checked by audit verify', async () => {
+    const bucket = bucketName('anchors');
+    await createVersionedBucket(sw.endpoint, sw, bucket, { objectLock: true });
+    const s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket), QUILL_SCRUB_RATE: '0' });
+    const c = s3Client(sw);
+    try {
+      const token = await s.token('dr', ['clinician'], [PATIENT]);
+      await upload(s, token, letter());
+      const anchor = await anchorAuditChain(s.service.db.sql, s.service.blobs.live, undefined, 1);
+      expect(anchor?.retained).toBe(true);
+      const versions = await c.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: ANCHOR_PREFIX }));
+      const v = versions.Versions![0]!;
+      const head = await c.send(new HeadObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }));
+      expect(head.ObjectLockMode).toBe('COMPLIANCE');
+      expect(head.ObjectLockRetainUntilDate!.getTime()).toBeGreaterThan(Date.now() + 23 * 3600_000);
+      await expect(c.send(new DeleteObjectCommand({ Bucket: bucket, Key: v.Key!, VersionId: v.VersionId! }))).rejects.toThrow();
+      const r = await verifyAuditChain(s.service.db.sql, s.service.blobs.live);
+      expect(r.ok).toBe(true);
+      expect(r.anchorsChecked).toBeGreaterThan(0);
+      // on a bucket without Object Lock the anchor is still written, just not retained
+      const plainBucket = await newBucket(sw, 'anchorsplain');
+      const p = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, plainBucket), QUILL_SCRUB_RATE: '0' });
+      try {
+        await upload(p, await p.token('dr', ['clinician'], [PATIENT]), letter());
+        const a2 = await anchorAuditChain(p.service.db.sql, p.service.blobs.live);
+        expect(a2?.retained).toBe(false);
+        expect((await verifyAuditChain(p.service.db.sql, p.service.blobs.live)).anchorsChecked).toBeGreaterThan(0);
+      } finally {
+        await p.close();
+      }
     } finally {
       c.destroy();
       await s.close();
