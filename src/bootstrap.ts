@@ -34,7 +34,7 @@ export interface Database {
 
 /** PostgreSQL: DATABASE_URL, or the embedded server under the data directory. Migrated before use. */
 export async function openDatabase(cfg: Config, log: Logger): Promise<Database> {
-  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log);
+  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
   const sql = connect(cfg.databaseUrl ?? embedded!.url);
   try {
     const applied = await migrate(sql);

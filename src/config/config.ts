@@ -5,6 +5,7 @@ import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
+import { backupConfigFrom, type BackupConfig } from '../backup/config.ts';
 
 export interface Config {
   host: string;
@@ -32,6 +33,7 @@ export interface Config {
   orphanGraceSeconds: number;
   requestTimeoutMs: number;
   logLevel: string;
+  backup: BackupConfig;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +115,7 @@ function toConfig(raw: Raw): Config {
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
+    backup: backupConfigFrom(raw, dataDir, problems),
   };
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));

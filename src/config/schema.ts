@@ -1,3 +1,5 @@
+import { backupSchemaProperties } from '../backup/config.ts';
+
 /**
  * Every setting the service reads, as one JSON schema (validated by env-schema/ajv at start). Names are fixed:
  * operators and tests rely on them. A config file (QUILL_CONFIG_FILE, JSON) may set the same keys; the
@@ -47,6 +49,7 @@ export const configSchema = {
     QUILL_DOWNLOAD_URL_MAX_TTL: { type: 'integer', minimum: 1, default: 86400 },
     QUILL_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 86400 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
+    ...backupSchemaProperties,
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;

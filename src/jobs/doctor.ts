@@ -43,7 +43,7 @@ async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
       if (!existsSync(path.join(cfg.dataDir, 'pg', 'PG_VERSION'))) {
         return [{ name: 'database.connect', ok: false, detail: `no embedded PostgreSQL in ${path.join(cfg.dataDir, 'pg')} and DATABASE_URL is not set`, fix: 'set DATABASE_URL, or run `quill-docstore migrate` once to create the embedded database' }];
       }
-      const e = await startEmbeddedPostgres(cfg.dataDir, log);
+      const e = await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
       embedded = e;
       url = e.url;
     }
