@@ -18,6 +18,7 @@ import { requireVersionedStore, runDoctor } from '../jobs/doctor.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../audit/audit-event-fhir.ts';
+import { backupCommand, restoreCommand, verifyRestoreCommand } from './backup-commands.ts';
 
 /** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
 const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
@@ -44,6 +45,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runDoctorCommand(rest);
       case 'migrate-blobs':
         return await runMigrateBlobs(rest);
+      case 'backup':
+        return await backupCommand(rest);
+      case 'restore':
+        return await restoreCommand(rest);
+      case 'verify-restore':
+        return await verifyRestoreCommand(rest);
       case 'config':
         return printConfig();
       case 'help':
