@@ -15,6 +15,8 @@ export interface BackupConfig {
   incrementalIntervalMinutes: number;
   /** archive_timeout of the embedded server: the longest a committed change waits before its WAL is archived. */
   archiveTimeoutSeconds: number;
+  /** pg_basebackup --max-rate (e.g. 50M): spares a busy server's disks; null = unthrottled. */
+  maxRate: string | null;
 }
 
 export const backupSchemaProperties = {
@@ -29,6 +31,7 @@ export const backupSchemaProperties = {
   QUILL_BACKUP_FULL_INTERVAL_HOURS: { type: 'integer', minimum: 1, default: 24 },
   QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES: { type: 'integer', minimum: 1, default: 60 },
   QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS: { type: 'integer', minimum: 0, default: 60 },
+  QUILL_BACKUP_MAX_RATE: { type: 'string', pattern: '^[0-9]+[kM]?$' },
   QUILL_PG_TOOLS_DIR: { type: 'string' },
 } as const;
 
@@ -46,6 +49,7 @@ export function backupConfigFrom(raw: Raw, dataDir: string, problems: string[]):
     fullIntervalHours: Number(raw.QUILL_BACKUP_FULL_INTERVAL_HOURS),
     incrementalIntervalMinutes: Number(raw.QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES),
     archiveTimeoutSeconds: Number(raw.QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS),
+    maxRate: str(raw.QUILL_BACKUP_MAX_RATE),
   };
   if (b.store === 's3' && !b.s3.bucket) problems.push('QUILL_BACKUP_STORE=s3 needs QUILL_BACKUP_S3_BUCKET');
   if (b.store === 'azure' && !b.azure.container) problems.push('QUILL_BACKUP_STORE=azure needs QUILL_BACKUP_AZURE_CONTAINER');

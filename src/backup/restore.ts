@@ -94,7 +94,8 @@ export async function restore(
       recovery_target_timeline: String(last.timeline),
       archive_mode: 'off', // a side copy must never write into the live archive
     };
-    if (opts.to !== 'latest') settings.recovery_target_time = target.toISOString();
+    // PostgreSQL's timestamptz input: '2026-11-30 04:06:45.825+00' (it refuses the ISO 'T…Z' spelling here)
+    if (opts.to !== 'latest') settings.recovery_target_time = target.toISOString().replace('T', ' ').replace('Z', '+00');
     try {
       server = await startPgServer(bin, into, settings);
     } catch (e) {
@@ -154,8 +155,9 @@ async function archiveMarker(cfg: Config, log: Logger): Promise<boolean> {
   }
   const sql = connect(live.url, { max: 1 });
   try {
-    const [s] = await sql<{ mode: string }[]>`select current_setting('archive_mode') as mode`;
-    if (s?.mode === 'off') return false;
+    const [s] = await sql<{ mode: string; command: string }[]>`select current_setting('archive_mode') as mode, current_setting('archive_command') as command`;
+    // only when the live server archives into this repository (not a copy of it, not someone else's archive)
+    if (s?.mode === 'off' || !s?.command.includes(`'${walArchiveDir(cfg.backup)}/%f'`)) return false;
     await sql`select pg_current_xact_id()`;
     const [w] = await sql<{ file: string }[]>`select pg_walfile_name(pg_switch_wal()) as file`;
     const file = path.join(walArchiveDir(cfg.backup), w!.file);

@@ -85,6 +85,7 @@ async function takeBackup(cfg: Config, log: Logger, bin: string, live: LiveDatab
   const data = path.join(partial, 'data');
   log.info({ id, kind, why: why || undefined, parent: kind === 'incremental' ? parent!.id : undefined }, 'backup started');
   const args = ['-d', live.conninfo, '-D', data, '-c', 'fast', '-X', 'stream', '-P', '--no-password', '-l', `quill-docstore ${id}`];
+  if (cfg.backup.maxRate) args.push('-r', cfg.backup.maxRate);
   if (kind === 'incremental') args.push(`--incremental=${path.join(backupDataDir(cfg.backup, parent!.id), 'backup_manifest')}`);
   const t0 = Date.now();
   const run = startTool(bin, 'pg_basebackup', args, {
