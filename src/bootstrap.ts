@@ -14,6 +14,7 @@ import { buildApp } from './http/app.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor, requireVersionedStore } from './jobs/doctor.ts';
 import { outboxStats, startOutboxWorker } from './jobs/fhir-outbox.ts';
+import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -76,6 +77,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = remoteFhirIndexFromConfig(cfg, baseUrl);
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
+  const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({
     sql: db.sql,
@@ -149,6 +151,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     close: async () => {
       await app.close();
       await worker?.stop();
+      await backups?.stop();
       await db.close();
     },
   };

@@ -19,6 +19,7 @@ import { loadConfig, type Config } from '../../src/config/config.ts';
 import { ensurePgTools } from '../../src/backup/pg-tools.ts';
 import { startPgServer, type PgServer } from '../../src/backup/pg-server.ts';
 import { runBackup } from '../../src/backup/take-backup.ts';
+import { startBackupScheduler } from '../../src/backup/scheduler.ts';
 import { listBackups } from '../../src/backup/catalog.ts';
 import { parseSegmentName, segmentName } from '../../src/backup/wal-names.ts';
 import { pdfBytes, sha256, uploadMultipart } from '../support/fixtures.ts';
@@ -161,8 +162,8 @@ describe('restore drill on the embedded default', () => {
     const sql = postgres(`postgres://quill:${encodeURIComponent((await password).trim())}@127.0.0.1:${srv.port}/quill`, { max: 1, onnotice: () => undefined });
     try {
       expect(await snapshot(sql)).toEqual(expectedAtTarget);
-      const [{ n }] = await sql<{ n: number }[]>`select count(*)::int as n from fhir_document_references`;
-      expect(n).toBe(expectedAtTarget.documents.length);
+      const [row] = await sql<{ n: number }[]>`select count(*)::int as n from fhir_document_references`;
+      expect(row?.n).toBe(expectedAtTarget.documents.length);
     } finally {
       await sql.end();
       await srv.stop();
@@ -239,5 +240,22 @@ describe('restore drill on the embedded default', () => {
     const v = await cli(['backup', 'verify'], { QUILL_BACKUP_DIR: damagedRepo });
     expect(v.code).toBe(1);
     expect(v.stdout).toContain(needed);
+  });
+
+  it('schedules backups in one instance only (advisory lock), even with two running', async () => {
+    const repo = path.join(tmp, 'repo-scheduled');
+    const scfg: Config = { ...cfg, backup: { ...cfg.backup, dir: repo } };
+    const log = createLogger('silent');
+    const a = startBackupScheduler(scfg, service.db.sql, log, { firstTickMs: 10, tickMs: 200 });
+    const b = startBackupScheduler(scfg, service.db.sql, log, { firstTickMs: 10, tickMs: 200 });
+    try {
+      for (let i = 0; i < 200 && (await listBackups(scfg.backup)).length === 0; i++) await sleep(100);
+      await sleep(2000); // several more ticks of both
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
+    const made = await listBackups(scfg.backup);
+    expect(made.map((m) => m.kind)).toEqual(['full']);
   });
 });
