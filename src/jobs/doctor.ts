@@ -7,6 +7,7 @@ import { pendingMigrations } from '../db/migrate.ts';
 import { connect } from '../db/sql.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
+import { backupChecks } from '../backup/doctor-checks.ts';
 
 export interface DoctorReport {
   ok: boolean;
@@ -70,6 +71,7 @@ async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
     } catch (e) {
       checks.push({ name: 'database.migrations', ok: false, detail: `could not read schema_migrations: ${describeDbError(e)}`, fix: 'grant this user SELECT on schema_migrations' });
     }
+    checks.push(...(await backupChecks(cfg, sql)));
     return checks;
   } finally {
     await sql.end({ timeout: 1 });

@@ -9,6 +9,8 @@ export interface ReconcileReport {
   orphanBytes: number;
   missingBlobs: { documentId: string; version: number; key: string }[];
   errors: string[];
+  /** Unreferenced objects kept because a point-in-time restore inside the backup window may point at them. */
+  keptForRestore?: number;
 }
 
 /**
@@ -17,7 +19,7 @@ export interface ReconcileReport {
  * than the grace period is left alone, since it may belong to an upload still in flight. It also reports any
  * version whose bytes are missing, which the protocol should make impossible.
  */
-export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: { graceSeconds: number; checkMissing?: boolean }): Promise<ReconcileReport> {
+export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: { graceSeconds: number; checkMissing?: boolean; keepUnreferencedSeconds?: number }): Promise<ReconcileReport> {
   const report: ReconcileReport = { staleIntents: 0, orphansRemoved: 0, orphanBytes: 0, missingBlobs: [], errors: [] };
   for (const intent of await repo.staleIntents(sql, opts.graceSeconds)) {
     if (intent.blobStore !== store.kind) continue;
@@ -30,6 +32,8 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
     }
   }
   const cutoff = Date.now() - opts.graceSeconds * 1000;
+  // With backups on, a restore to any instant of the retention window may name an object no row names today.
+  const keepAfter = Date.now() - (opts.keepUnreferencedSeconds ?? 0) * 1000;
   const present = new Set<string>();
   for await (const obj of store.list('')) {
     present.add(obj.key);
@@ -38,6 +42,10 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
     // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in another store is either the
     // source copy of a migrated version (kept for point-in-time restores) or a copy an interrupted migration will adopt.
     if ((await sql`select 1 from document_versions where blob_store in ('fs', 's3', 'azure') and blob_key = ${obj.key} limit 1`).length) continue;
+    if (obj.lastModified.getTime() > keepAfter) {
+      report.keptForRestore = (report.keptForRestore ?? 0) + 1;
+      continue;
+    }
     try {
       await store.delete(obj.key, obj.versionId);
       report.orphansRemoved++;

@@ -20,6 +20,12 @@ import { ensurePgTools } from '../../src/backup/pg-tools.ts';
 import { startPgServer, type PgServer } from '../../src/backup/pg-server.ts';
 import { runBackup } from '../../src/backup/take-backup.ts';
 import { startBackupScheduler } from '../../src/backup/scheduler.ts';
+import { keepUnreferencedSeconds } from '../../src/backup/reconcile-guard.ts';
+import { backupChecks } from '../../src/backup/doctor-checks.ts';
+import { createTestDatabase } from '../support/database.ts';
+import { reconcile } from '../../src/jobs/reconcile.ts';
+import { Readable } from 'node:stream';
+import { utimes } from 'node:fs/promises';
 import { listBackups } from '../../src/backup/catalog.ts';
 import { parseSegmentName, segmentName } from '../../src/backup/wal-names.ts';
 import { pdfBytes, sha256, uploadMultipart } from '../support/fixtures.ts';
@@ -257,5 +263,39 @@ describe('restore drill on the embedded default', () => {
     }
     const made = await listBackups(scfg.backup);
     expect(made.map((m) => m.kind)).toEqual(['full']);
+  });
+
+  it('with backups on, reconcile keeps an unreferenced object younger than the retention window', async () => {
+    const store = service.blobs.live;
+    const key = `orphans/${randomBytes(8).toString('hex')}`;
+    await store.put(key, Readable.from([Buffer.from('bytes a restore may point at')]), { contentType: 'application/pdf' });
+    const keep = await keepUnreferencedSeconds(cfg, service.db.sql);
+    expect(keep).toBe(30 * 86_400);
+    const log = createLogger('silent');
+    const r1 = await reconcile(service.db.sql, store, log, { graceSeconds: 0, keepUnreferencedSeconds: keep, checkMissing: false });
+    expect(r1.keptForRestore).toBeGreaterThanOrEqual(1);
+    expect(existsSync(path.join(cfg.fs.dir, key))).toBe(true);
+    // once it is older than the window, it goes
+    const old = new Date(Date.now() - 31 * 86_400_000);
+    await utimes(path.join(cfg.fs.dir, key), old, old);
+    const r2 = await reconcile(service.db.sql, store, log, { graceSeconds: 0, keepUnreferencedSeconds: keep, checkMissing: false });
+    expect(r2.orphansRemoved).toBe(1);
+    expect(existsSync(path.join(cfg.fs.dir, key))).toBe(false);
+  });
+
+  it('doctor says which backup regime applies: this service for the embedded database, not for an unarchived DATABASE_URL', async () => {
+    const [embedded] = await backupChecks(cfg, service.db.sql);
+    expect(embedded).toMatchObject({ name: 'backup.pitr', ok: true });
+    expect(embedded!.detail).toMatch(/^embedded PostgreSQL: WAL archiving and base backups by this service; last backup .* restorable window \d{4}-/);
+    const ext = await createTestDatabase();
+    const sql = postgres(ext.url, { max: 1, onnotice: () => undefined });
+    try {
+      const [check] = await backupChecks({ ...cfg, databaseUrl: ext.url }, sql as never);
+      expect(check).toMatchObject({ name: 'backup.pitr', ok: true });
+      expect(check!.detail).toContain('not backed up by this service: DATABASE_URL: archive_mode=off');
+    } finally {
+      await sql.end();
+      await ext.drop();
+    }
   });
 });
