@@ -3,6 +3,7 @@ import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/sql.ts';
 import { listBackups, type BackupMeta } from './catalog.ts';
 import { BackupBusyError, runBackup } from './take-backup.ts';
+import { backupRemote, mirrorToRemote } from './remote-mirror.ts';
 
 /** The scheduler's own key: the instance holding it takes the scheduled backups; the others stand by. */
 const LEADER_LOCK = "hashtext('quill-docstore:backup-scheduler')";
@@ -42,7 +43,12 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
         log.info('this instance takes the scheduled backups');
       }
       const kind = dueBackup(await listBackups(cfg.backup), cfg.backup);
-      if (!kind) return;
+      if (!kind) {
+        // between backups, ship newly archived WAL off the machine every tick (QUILL_BACKUP_STORE=s3|azure)
+        const remote = await backupRemote(cfg);
+        if (remote) await mirrorToRemote(cfg, log, remote);
+        return;
+      }
       const r = await runBackup(cfg, log, { full: kind === 'full' });
       log.info({ backup: r.backup.id, kind: r.backup.kind, sizeBytes: r.backup.sizeBytes, ms: r.elapsedMs, expired: r.expired.backupsRemoved.length }, 'scheduled backup done');
     } catch (e) {

@@ -10,6 +10,7 @@ import { ensurePgTools } from './pg-tools.ts';
 import { runTool, startTool } from './run-tool.ts';
 import { segmentName, segnoOfLsn } from './wal-names.ts';
 import { expireBackups, type ExpiryReport } from './expire.ts';
+import { backupRemote, mirrorToRemote, type MirrorReport } from './remote-mirror.ts';
 
 export interface BackupProgress {
   phase: 'backup' | 'verify';
@@ -28,6 +29,8 @@ export const BACKUP_LOCK = "hashtext('quill-docstore:backup')";
 export interface BackupResult {
   backup: BackupMeta;
   expired: ExpiryReport;
+  /** QUILL_BACKUP_STORE=s3|azure: what went to the bucket/container. */
+  mirrored: MirrorReport | null;
   elapsedMs: number;
 }
 
@@ -50,7 +53,9 @@ export async function runBackup(cfg: Config, log: Logger, opts: { full?: boolean
       try {
         const backup = await takeBackup(cfg, log, bin, live, conn as unknown as Sql, opts);
         const expired = await expireBackups(cfg.backup, log);
-        return { backup, expired, elapsedMs: Date.now() - t0 };
+        const remote = await backupRemote(cfg);
+        const mirrored = remote ? await mirrorToRemote(cfg, log, remote) : null;
+        return { backup, expired, mirrored, elapsedMs: Date.now() - t0 };
       } finally {
         await conn`select pg_advisory_unlock(${conn.unsafe(BACKUP_LOCK)})`.catch(() => undefined);
       }

@@ -14,6 +14,7 @@ import { verifyRestore, type VerifyRestoreReport } from '../backup/verify-restor
 import { openLiveDatabase } from '../backup/live-database.ts';
 import { WalChainError } from '../backup/wal-check.ts';
 import { PgToolsError } from '../backup/pg-tools.ts';
+import { backupRemote, pullFromRemote } from '../backup/remote-mirror.ts';
 import { duration, mib } from './progress.ts';
 
 const logger = (cfg: Config) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2);
@@ -54,7 +55,7 @@ function progressLine(label: string) {
 
 export async function backupCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
-  const usage = 'usage: quill-docstore backup run [--full] [--json] | backup list [--json] | backup verify [--json]\n';
+  const usage = 'usage: quill-docstore backup run [--full] [--json] | backup list [--json] | backup verify [--json] | backup pull\n';
   const cfg = loadConfig();
   switch (sub) {
     case 'run': {
@@ -71,6 +72,7 @@ export async function backupCommand(args: string[]): Promise<number> {
         else
           process.stdout.write(
             `backup ${r.backup.id}: ${r.backup.kind}${r.backup.parent ? ` on ${r.backup.parent}` : ''}, ${mib(r.backup.sizeBytes)}, verified (pg_verifybackup), ${duration(r.elapsedMs / 1000)}\n` +
+              (r.mirrored ? `mirrored to ${cfg.backup.store}: ${r.mirrored.uploaded} files (${mib(r.mirrored.uploadedBytes)}) uploaded, ${r.mirrored.removed} expired\n` : '') +
               (r.expired.backupsRemoved.length || r.expired.walRemoved ? `expired: ${r.expired.backupsRemoved.length} backup(s), ${r.expired.walRemoved} WAL segment(s) (retention ${cfg.backup.retentionDays} days)\n` : ''),
           );
         return 0;
@@ -104,6 +106,15 @@ export async function backupCommand(args: string[]): Promise<number> {
         process.stdout.write(r.ok ? 'all backups and the WAL chain verified\n' : r.backups.length ? 'verification FAILED\n' : 'no backups to verify\n');
       }
       return r.ok ? 0 : 1;
+    }
+    case 'pull': {
+      parseArgs({ args: rest, options: {}, strict: true });
+      const remote = await backupRemote(cfg);
+      if (!remote) throw new ConfigError('backup pull needs QUILL_BACKUP_STORE=s3 or azure (with its bucket/container)');
+      const r = await pullFromRemote(cfg, remote, (k) => (process.stderr.isTTY ? process.stderr.write(`\r\x1b[2Kpull: ${k}`) : undefined));
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+      process.stdout.write(`backup pull: ${r.downloaded} files (${mib(r.bytes)}) from ${cfg.backup.store} into ${cfg.backup.dir}\n`);
+      return 0;
     }
     default:
       process.stderr.write(usage);
