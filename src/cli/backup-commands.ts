@@ -133,6 +133,7 @@ export async function restoreCommand(args: string[]): Promise<number> {
   const log = logger(cfg);
   return guarded(async () => {
     let verify: VerifyRestoreReport | null = null;
+    let verifyMs = 0;
     const report = await restore(cfg, log, {
       to,
       into: values.into,
@@ -141,16 +142,18 @@ export async function restoreCommand(args: string[]): Promise<number> {
       verify: async (server) => {
         process.stderr.write('restore: cross-store check of the restored database\n');
         const sql = connect(server.url, { max: 4 });
+        const t0 = Date.now();
         try {
           // never re-sync the remote FHIR index from a side copy: it would rewrite the live index to the past
           verify = await runVerify(cfg, sql, to === 'latest' ? null : to, values['in-place'] ? 'resync-later' : 'skip');
         } finally {
+          verifyMs = Date.now() - t0;
           await sql.end({ timeout: 5 });
         }
       },
     });
     const v = verify as VerifyRestoreReport | null;
-    if (values.json) process.stdout.write(`${JSON.stringify({ ...report, verify: v })}\n`);
+    if (values.json) process.stdout.write(`${JSON.stringify({ ...report, verifyMs, verify: v })}\n`);
     else {
       process.stdout.write(
         `restored to ${report.target} in ${duration(report.elapsedMs / 1000)} from ${report.chain.join(' + ')} + WAL ${report.wal.first} … ${report.wal.last}\n` +

@@ -298,4 +298,27 @@ describe('restore drill on the embedded default', () => {
       await ext.drop();
     }
   });
+
+  it('restores in place only with the service stopped, keeps the old data directory, and the service runs on the result', async () => {
+    const busy = await cli(['restore', '--to', target, '--in-place']);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain('--in-place needs the service stopped');
+    await service.close();
+    const r = await cli(['restore', '--to', target, '--in-place', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.verify).toMatchObject({ ok: true, versions: expectedAtTarget.versions.length, versionsVerified: expectedAtTarget.versions.length });
+    expect(report.inPlace.previousDir).toMatch(/pg\.before-restore-/);
+    expect(existsSync(path.join(report.inPlace.previousDir, 'PG_VERSION'))).toBe(true);
+    service = await createService(cfg, createLogger(cfg.logLevel));
+    expect(await snapshot(service.db.sql)).toEqual(expectedAtTarget);
+    // while the service runs on it: the cross-store check through its embedded server
+    const v = await cli(['verify-restore', '--restore-point', target, '--json']);
+    expect(v.code, v.stderr).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, versionsVerified: expectedAtTarget.versions.length, newerThanRestorePoint: expect.any(Array) });
+    expect(JSON.parse(v.stdout).newerThanRestorePoint.length).toBeGreaterThanOrEqual(2);
+    // the restored database is a new timeline: the next backup starts a new chain
+    const next = await runBackup(cfg, createLogger('silent'));
+    expect(next.backup).toMatchObject({ kind: 'full', timeline: 2 });
+  });
 });
