@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { connect, type Sql } from '../db/sql.ts';
+import { withAdvisoryLock } from '../db/advisory-lock.ts';
 import { backupDataDir, baseDir, listBackups, META, type BackupMeta } from './catalog.ts';
 import { openLiveDatabase, type LiveDatabase } from './live-database.ts';
 import { ensurePgTools } from './pg-tools.ts';
@@ -24,7 +25,7 @@ export class BackupBusyError extends Error {
 }
 
 /** One key for every instance and command: only one backup runs against a database at a time. */
-export const BACKUP_LOCK = "hashtext('quill-docstore:backup')";
+export const BACKUP_LOCK = 'quill-docstore:backup';
 
 export interface BackupResult {
   backup: BackupMeta;
@@ -44,24 +45,17 @@ export async function runBackup(cfg: Config, log: Logger, opts: { full?: boolean
   const t0 = Date.now();
   const bin = await ensurePgTools({ log: (m) => log.warn(m) });
   const live = await openLiveDatabase(cfg, log);
-  const sql = connect(live.url, { max: 1 });
+  const sql = connect(live.url, { max: 2 });
   try {
-    const conn = await sql.reserve();
-    try {
-      const [lock] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${conn.unsafe(BACKUP_LOCK)}) as ok`;
-      if (!lock?.ok) throw new BackupBusyError('another backup of this database is running (advisory lock held); try again when it ends');
-      try {
-        const backup = await takeBackup(cfg, log, bin, live, conn as unknown as Sql, opts);
-        const expired = await expireBackups(cfg.backup, log);
-        const remote = await backupRemote(cfg);
-        const mirrored = remote ? await mirrorToRemote(cfg, log, remote) : null;
-        return { backup, expired, mirrored, elapsedMs: Date.now() - t0 };
-      } finally {
-        await conn`select pg_advisory_unlock(${conn.unsafe(BACKUP_LOCK)})`.catch(() => undefined);
-      }
-    } finally {
-      conn.release();
-    }
+    const r = await withAdvisoryLock(sql, BACKUP_LOCK, async () => {
+      const backup = await takeBackup(cfg, log, bin, live, sql, opts);
+      const expired = await expireBackups(cfg.backup, log);
+      const remote = await backupRemote(cfg);
+      const mirrored = remote ? await mirrorToRemote(cfg, log, remote) : null;
+      return { backup, expired, mirrored, elapsedMs: Date.now() - t0 };
+    });
+    if (!r.ran) throw new BackupBusyError('another backup of this database is running (advisory lock held); try again when it ends');
+    return r.value;
   } finally {
     await sql.end({ timeout: 5 });
     await live.release();

@@ -6,6 +6,7 @@ import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
 import { connect } from '../db/sql.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
+import { deploymentId } from '../documents/outbox-repository.ts';
 import { listBackups, listWal, restoreWindow } from '../backup/catalog.ts';
 import { BackupBusyError, runBackup, type BackupProgress } from '../backup/take-backup.ts';
 import { verifyBackups } from '../backup/verify-backups.ts';
@@ -199,7 +200,7 @@ async function runVerify(cfg: Config, sql: ReturnType<typeof connect>, restorePo
       stores,
       restorePoint,
       builtinFhir: !cfg.fhir.url,
-      remote: remoteMode === 'resync' ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg)) : null,
+      remote: remoteMode === 'resync' && cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(sql)) : null,
       log: logger(cfg),
       onProgress: (d, t) => bar.update(`${d}/${t} versions hashed`),
     });
