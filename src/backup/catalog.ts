@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { BackupConfig } from './config.ts';
+import type { BackupConfig } from '../config/backup.ts';
 import { isSegmentName, parseSegmentName } from './wal-names.ts';
-import { walArchiveDir } from './archive-settings.ts';
+import { walArchiveDir } from '../db/archive-settings.ts';
 
 /**
  * The backup repository (a directory):

@@ -2,8 +2,8 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { baseDir, chainOf, listBackups, listWal, type BackupMeta } from './catalog.ts';
-import type { BackupConfig } from './config.ts';
-import { walArchiveDir } from './archive-settings.ts';
+import type { BackupConfig } from '../config/backup.ts';
+import { walArchiveDir } from '../db/archive-settings.ts';
 import { parseSegmentName } from './wal-names.ts';
 
 export interface ExpiryReport {

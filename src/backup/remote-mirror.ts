@@ -7,7 +7,7 @@ import type { Config } from '../config/config.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import { baseDir, listBackups, META } from './catalog.ts';
 import { planExpiry } from './expire.ts';
-import { walArchiveDir } from './archive-settings.ts';
+import { walArchiveDir } from '../db/archive-settings.ts';
 import { parseSegmentName, isSegmentName } from './wal-names.ts';
 
 /**

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { connect } from '../db/sql.ts';
 import { backupDataDir, chainOf, listBackups, listWal, restoreWindow, type BackupMeta, type RestoreWindow } from './catalog.ts';
-import { walArchiveDir } from './archive-settings.ts';
+import { walArchiveDir } from '../db/archive-settings.ts';
 import { openLiveDatabase, runningEmbeddedPort } from './live-database.ts';
 import { ensurePgTools } from './pg-tools.ts';
 import { PgServerExited, prepareDataDir, startPgServer } from './pg-server.ts';

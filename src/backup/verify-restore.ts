@@ -4,9 +4,17 @@ import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStores } from '../domain/ports.ts';
-import type { RemoteFhirIndex } from '../fhir/remote-index.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
-import { reconcileFhir, type FhirReconcileReport } from '../jobs/reconcile-fhir.ts';
+
+/** What `reconcile --fhir` reports (jobs/reconcile-fhir.ts), which the caller runs for the live database. */
+export interface RemoteResyncReport {
+  checked: number;
+  created: number;
+  updated: number;
+  duplicatesRemoved: number;
+  extraRemoved: number;
+  errors: string[];
+}
 
 export interface VerifyRestoreReport {
   ok: boolean;
@@ -22,15 +30,15 @@ export interface VerifyRestoreReport {
   newerThanRestorePoint: { store: string; key: string; lastModified: string; size: number }[];
   /** Objects no version points at from before the restore point (interrupted uploads; `reconcile` handles them). */
   unreferencedOlder: number;
-  remoteFhir: FhirReconcileReport | 'skipped' | null;
+  remoteFhir: RemoteResyncReport | 'skipped' | null;
 }
 
 export interface VerifyRestoreOptions {
   stores: BlobStores;
   /** The instant restored to; objects after it that no row names are listed (and kept). Default: the newest version. */
   restorePoint?: Date | null;
-  /** Re-sync the remote FHIR index (only for the database that is live: never for a side copy). */
-  remote?: RemoteFhirIndex | null;
+  /** Re-syncs the remote FHIR index (`reconcile --fhir`; only for the database that is live, never for a side copy). */
+  resyncRemote?: (() => Promise<RemoteResyncReport>) | null;
   /** true when the service keeps no remote index: the built-in table must match the metadata. */
   builtinFhir: boolean;
   concurrency?: number;
@@ -97,7 +105,7 @@ export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promi
       else report.unreferencedOlder++;
     }
   }
-  if (opts.remote) report.remoteFhir = await reconcileFhir(sql, opts.remote, opts.log);
+  if (opts.resyncRemote) report.remoteFhir = await opts.resyncRemote();
   else if (!opts.builtinFhir) report.remoteFhir = 'skipped';
   const remoteOk = typeof report.remoteFhir !== 'object' || report.remoteFhir === null || report.remoteFhir.errors.length === 0;
   report.ok = report.versionsVerified === report.versions && report.fhir.problems.length === 0 && remoteOk;

@@ -1,6 +1,6 @@
-import type { BackupConfig } from './config.ts';
+import type { BackupConfig } from '../config/backup.ts';
 import type { BackupMeta, WalFile } from './catalog.ts';
-import { walArchiveDir } from './archive-settings.ts';
+import { walArchiveDir } from '../db/archive-settings.ts';
 import { runTool, ToolError } from './run-tool.ts';
 import { parseSegmentName, SEGMENT_BYTES, segmentName, segnoOfLsn } from './wal-names.ts';
 

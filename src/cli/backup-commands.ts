@@ -7,6 +7,7 @@ import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
 import { connect } from '../db/sql.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
+import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
 import { listBackups, listWal, restoreWindow } from '../backup/catalog.ts';
 import { BackupBusyError, runBackup, type BackupProgress } from '../backup/take-backup.ts';
 import { verifyBackups } from '../backup/verify-backups.ts';
@@ -200,7 +201,10 @@ async function runVerify(cfg: Config, sql: ReturnType<typeof connect>, restorePo
       stores,
       restorePoint,
       builtinFhir: !cfg.fhir.url,
-      remote: remoteMode === 'resync' && cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(sql)) : null,
+      resyncRemote:
+        remoteMode === 'resync' && cfg.fhir.url
+          ? async () => reconcileFhir(sql, remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(sql))!, logger(cfg))
+          : null,
       log: logger(cfg),
       onProgress: (d, t) => bar.update(`${d}/${t} versions hashed`),
     });

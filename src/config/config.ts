@@ -5,7 +5,7 @@ import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
-import { backupConfigFrom, type BackupConfig } from '../backup/config.ts';
+import { backupConfigFrom, type BackupConfig } from './backup.ts';
 
 export interface Config {
   host: string;

@@ -1,4 +1,4 @@
-import { backupSchemaProperties } from '../backup/config.ts';
+import { backupSchemaProperties } from './backup.ts';
 import { BLOB_STORE_KINDS } from '../domain/ports.ts';
 
 /**

@@ -6,8 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { secretFile } from '../config/secret-file.ts';
-import { writeArchiveConf } from '../backup/archive-settings.ts';
-import type { BackupConfig } from '../backup/config.ts';
+import { writeArchiveConf } from './archive-settings.ts';
+import type { BackupConfig } from '../config/backup.ts';
 
 export interface EmbeddedDatabase {
   url: string;

@@ -7,7 +7,7 @@ import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { connect } from '../db/sql.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
-import { backupChecks } from '../backup/doctor-checks.ts';
+import { backupChecks } from './backup-doctor.ts';
 
 export interface DoctorReport {
   ok: boolean;

@@ -21,7 +21,7 @@ import { startPgServer, type PgServer } from '../../src/backup/pg-server.ts';
 import { runBackup } from '../../src/backup/take-backup.ts';
 import { startBackupScheduler } from '../../src/backup/scheduler.ts';
 import { keepUnreferencedSeconds } from '../../src/backup/reconcile-guard.ts';
-import { backupChecks } from '../../src/backup/doctor-checks.ts';
+import { backupChecks } from '../../src/jobs/backup-doctor.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { reconcile } from '../../src/jobs/reconcile.ts';
 import { Readable } from 'node:stream';

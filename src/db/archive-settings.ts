@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { appendFile, chmod, chown, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { BackupConfig } from './config.ts';
+import type { BackupConfig } from '../config/backup.ts';
 
 /** The file in the embedded data directory holding the archive settings; postgresql.conf includes it. */
 export const ARCHIVE_CONF = 'quill-archive.conf';

@@ -1,9 +1,9 @@
 import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/sql.ts';
 import type { StoreCheck } from '../domain/ports.ts';
-import { listBackups, listWal, restoreWindow } from './catalog.ts';
-import { selfBackupApplies } from './scheduler.ts';
-import { describeWindow } from './restore.ts';
+import { listBackups, listWal, restoreWindow } from '../backup/catalog.ts';
+import { selfBackupApplies } from '../backup/scheduler.ts';
+import { describeWindow } from '../backup/restore.ts';
 
 /**
  * `doctor`'s backup findings: which backup regime applies to this database (this service's, or a managed provider's
