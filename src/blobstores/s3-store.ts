@@ -12,6 +12,7 @@ import {
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
@@ -272,6 +273,16 @@ export class S3BlobStore implements BlobStore {
       VersionIdMarker = page.NextVersionIdMarker;
       if (!KeyMarker && !VersionIdMarker) return;
     }
+  }
+
+  /**
+   * Where the bucket replicates (AWS S3 CRR, MinIO bucket replication): the object version's x-amz-replication-status
+   * (PENDING, COMPLETED, FAILED; REPLICA on a target). null when the store reports none (no replication rule, or a
+   * store such as SeaweedFS whose replication, filer.sync, runs beside S3). For `doctor`'s replication-lag check.
+   */
+  async replicationStatus(key: string, versionId: string | null): Promise<string | null> {
+    const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    return head.ReplicationStatus ?? null;
   }
 
   async ping(): Promise<void> {

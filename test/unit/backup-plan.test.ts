@@ -69,3 +69,18 @@ describe('schedule: daily full, hourly incremental', () => {
     expect(dueBackup([f, i], b, now)).toBeNull();
   });
 });
+
+describe('doctor: replication lag from the newest versions’ replication status', () => {
+  const at = (secondsAgo: number) => new Date(now.getTime() - secondsAgo * 1000);
+  it('reports the oldest pending version as the lag, fails on a FAILED one, and says when nothing is reported', async () => {
+    const { summarizeReplication } = await import('../../src/jobs/replication-doctor.ts');
+    const t = now.getTime();
+    expect(summarizeReplication([{ status: 'COMPLETED', at: at(5), key: 'a' }, { status: 'PENDING', at: at(42), key: 'b' }, { status: 'PENDING', at: at(7), key: 'c' }], t)).toMatchObject({
+      ok: true,
+      detail: expect.stringContaining('2 pending, the oldest for 42 s'),
+    });
+    expect(summarizeReplication([{ status: 'COMPLETED', at: at(1), key: 'a' }, { status: 'FAILED', at: at(9), key: 'b' }], t)).toMatchObject({ ok: false, detail: expect.stringContaining('1 of the 2 newest versions FAILED') });
+    expect(summarizeReplication([{ status: null, at: at(1), key: 'a' }], t).detail).toContain('reports no replication status');
+    expect(summarizeReplication([{ status: 'COMPLETED', at: at(1), key: 'a' }], t).detail).toContain('(lag 0)');
+  });
+});
