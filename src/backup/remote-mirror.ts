@@ -1,5 +1,5 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
-import { mkdir, readdir, rename, stat } from 'node:fs/promises';
+import { mkdir, readdir, rename, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
@@ -111,6 +111,8 @@ export async function pullFromRemote(cfg: Config, remote: { store: BlobStore; pr
     await mkdir(path.dirname(dest), { recursive: true });
     await pipeline(await remote.store.get(`${remote.prefix}${k}`, v.versionId), createWriteStream(`${dest}.download`));
     await rename(`${dest}.download`, dest);
+    // WAL times matter (the restorable window, the WAL checked for a target): keep the remote's, not the download's
+    await utimes(dest, new Date(v.at), new Date(v.at));
     downloaded++;
     bytes += v.size;
     onFile(k);
