@@ -1,5 +1,6 @@
-// QUILL_BACKUP_STORE=s3: the backup repository is mirrored into a bucket on a real S3 server (SeaweedFS), pulled back
-// onto an empty machine intact, and retention is applied remotely too — but never because the local repository is empty.
+// QUILL_BACKUP_STORE=s3|azure: the backup repository is mirrored into a bucket on a real S3 server (SeaweedFS) or a
+// container on Azurite, pulled back onto an empty machine intact, and retention is applied remotely too — but never
+// because the local repository is empty.
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -11,8 +12,14 @@ import type { BackupMeta } from '../../src/backup/catalog.ts';
 import { expireBackups } from '../../src/backup/expire.ts';
 import { backupRemote, mirrorToRemote, pullFromRemote } from '../../src/backup/remote-mirror.ts';
 import { createVersionedBucket, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
+import { startAzurite, type AzuriteServer } from '../support/azurite.ts';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { requireServers } from '../support/live-stores.ts';
+
+const run = requireServers('backup repository mirrored to S3 and Azure');
 
 let sw: SeaweedServer;
+let az: AzuriteServer;
 let tmp = '';
 const log = createLogger('silent');
 const day = 86_400_000;
@@ -52,9 +59,11 @@ async function remoteKeys(cfg: Config): Promise<string[]> {
 }
 
 beforeAll(async () => {
+  if (!run) return;
   tmp = await mkdtemp(path.join(os.tmpdir(), 'quill-mirror-'));
   await chmod(tmp, 0o755);
-  sw = await startSeaweed();
+  [sw, az] = await Promise.all([startSeaweed(), startAzurite()]);
+  await BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient('backups').create();
   process.env.AWS_ACCESS_KEY_ID = sw.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = sw.secretAccessKey;
   process.env.AWS_REGION = sw.region;
@@ -63,10 +72,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sw?.stop();
+  await az?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-describe('backup repository mirrored to S3', () => {
+describe.runIf(run)('backup repository mirrored to S3', () => {
   it('uploads finished backups and WAL (not interrupted ones), once, and pulls them back byte for byte', async () => {
     const dir = path.join(tmp, 'repo-a');
     const cfg = config(dir);
@@ -110,5 +120,22 @@ describe('backup repository mirrored to S3', () => {
     expect(keys).toContain(`base/${inWindow}/quill-backup.json`);
     expect(keys).toEqual(expect.arrayContaining(['wal/000000010000000000000005', 'wal/000000010000000000000009']));
     expect(keys).not.toContain('wal/000000010000000000000002');
+  });
+});
+
+describe.runIf(run)('backup repository mirrored to Azure Blob (Azurite)', () => {
+  it('uploads, pulls back byte for byte, and never removes remote backups from an empty machine', async () => {
+    const azureConfig = (dir: string) =>
+      loadConfig({ QUILL_DATA_DIR: path.join(tmp, 'data'), QUILL_BACKUP_DIR: dir, QUILL_BACKUP_STORE: 'azure', QUILL_BACKUP_AZURE_CONTAINER: 'backups', QUILL_BACKUP_AZURE_PREFIX: 'site-c/', AZURE_STORAGE_CONNECTION_STRING: az.connectionString });
+    const dir = path.join(tmp, 'repo-az');
+    const cfg = azureConfig(dir);
+    const full = await fakeBackup(dir, 1, 'full', 7);
+    const first = await mirrorToRemote(cfg, log, (await backupRemote(cfg))!);
+    expect(first.uploaded).toBe(4);
+    expect(await remoteKeys(cfg)).toEqual([`base/${full}/data/backup_manifest`, `base/${full}/data/global/pg_control`, `base/${full}/quill-backup.json`, 'wal/000000010000000000000007']);
+    const fresh = azureConfig(path.join(tmp, 'repo-az-new'));
+    expect((await mirrorToRemote(fresh, log, (await backupRemote(fresh))!)).removed).toBe(0);
+    expect((await pullFromRemote(fresh, (await backupRemote(fresh))!)).downloaded).toBe(4);
+    for (const rel of await remoteKeys(cfg)) expect(await readFile(path.join(tmp, 'repo-az-new', rel), 'utf8')).toBe(await readFile(path.join(dir, rel), 'utf8'));
   });
 });
