@@ -124,9 +124,26 @@ export async function restore(
   }
 }
 
+export class BackupDamaged extends Error {
+  override name = 'BackupDamaged';
+}
+
+/**
+ * Every backup of the chain is checked against its manifest (pg_verifybackup) before anything is combined, and the
+ * combined directory against the manifest pg_combinebackup writes: a damaged file is named, never restored from.
+ */
 async function combine(bin: string, chain: BackupMeta[], cfg: Config, into: string, step: (m: string) => void): Promise<void> {
-  step(`combining ${chain.length} backup(s) into ${into}`);
+  for (const m of chain) {
+    try {
+      await runTool(bin, 'pg_verifybackup', ['-q', backupDataDir(cfg.backup, m.id)]);
+    } catch (e) {
+      throw new BackupDamaged(`backup ${m.id} is damaged; no restore will use it:\n${(e as Error).message}`);
+    }
+  }
+  step(`combining ${chain.length} backup(s) into ${into} (each verified with pg_verifybackup)`);
   await runTool(bin, 'pg_combinebackup', [...chain.map((m) => backupDataDir(cfg.backup, m.id)), '-o', into]);
+  // its WAL is checked separately (checkWalChain), so -n: files and checksums only
+  await runTool(bin, 'pg_verifybackup', ['-q', '-n', into]);
 }
 
 /** PostgreSQL ended recovery early (a damaged or missing segment, a target past the WAL): say which, with its words. */

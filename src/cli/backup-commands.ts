@@ -11,7 +11,7 @@ import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
 import { listBackups, listWal, restoreWindow } from '../backup/catalog.ts';
 import { BackupBusyError, runBackup, type BackupProgress } from '../backup/take-backup.ts';
 import { verifyBackups } from '../backup/verify-backups.ts';
-import { describeWindow, restore, RestoreRefused } from '../backup/restore.ts';
+import { BackupDamaged, describeWindow, restore, RestoreRefused } from '../backup/restore.ts';
 import { verifyRestore, type VerifyRestoreReport } from '../backup/verify-restore.ts';
 import { openLiveDatabase } from '../backup/live-database.ts';
 import { WalChainError } from '../backup/wal-check.ts';
@@ -30,7 +30,7 @@ async function guarded(run: () => Promise<number>): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return 75; // EX_TEMPFAIL
     }
-    if (e instanceof RestoreRefused || e instanceof WalChainError || e instanceof PgToolsError) {
+    if (e instanceof RestoreRefused || e instanceof WalChainError || e instanceof PgToolsError || e instanceof BackupDamaged) {
       process.stderr.write(`${e.message}\n`);
       if (e instanceof RestoreRefused && e.window.earliest) process.stderr.write(`restorable window: ${describeWindow(e.window)}\n`);
       return 1;

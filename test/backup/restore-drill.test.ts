@@ -246,6 +246,19 @@ describe('restore drill on the embedded default', () => {
     const v = await cli(['backup', 'verify'], { QUILL_BACKUP_DIR: damagedRepo });
     expect(v.code).toBe(1);
     expect(v.stdout).toContain(needed);
+
+    // a damaged file inside the incremental backup: named by backup verify, and no restore uses it
+    const brokenRepo = path.join(tmp, 'repo-broken-backup');
+    await cp(cfg.backup.dir, brokenRepo, { recursive: true, preserveTimestamps: true });
+    const pgVersion = path.join(brokenRepo, 'base', incr.id, 'data', 'PG_VERSION');
+    await (await import('node:fs/promises')).writeFile(pgVersion, '17\n');
+    const bv = await cli(['backup', 'verify'], { QUILL_BACKUP_DIR: brokenRepo });
+    expect(bv.code).toBe(1);
+    expect(bv.stdout).toMatch(new RegExp(`FAIL +${incr.id}`));
+    const r3 = await cli(['restore', '--to', target, '--into', path.join(tmp, 'r-broken')], { QUILL_BACKUP_DIR: brokenRepo });
+    expect(r3.code).toBe(1);
+    expect(r3.stderr).toContain(`backup ${incr.id} is damaged`);
+    expect(existsSync(path.join(tmp, 'r-broken'))).toBe(false);
   });
 
   it('schedules backups in one instance only (advisory lock), even with two running', async () => {
