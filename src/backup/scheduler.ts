@@ -30,7 +30,11 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
   let stopped = false;
   let running: Promise<void> | null = null;
   let leader: Awaited<ReturnType<Sql['reserve']>> | null = null;
+  // after a failed backup, wait 1, 2, 4 … up to 60 minutes before the next attempt (a broken disk is not hammered)
+  let failures = 0;
+  let notBefore = 0;
   const tick = async () => {
+    if (Date.now() < notBefore) return;
     try {
       if (!leader) {
         const conn = await sql.reserve();
@@ -50,10 +54,16 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
         return;
       }
       const r = await runBackup(cfg, log, { full: kind === 'full' });
+      failures = 0;
       log.info({ backup: r.backup.id, kind: r.backup.kind, sizeBytes: r.backup.sizeBytes, ms: r.elapsedMs, expired: r.expired.backupsRemoved.length }, 'scheduled backup done');
     } catch (e) {
       if (e instanceof BackupBusyError) log.info('scheduled backup skipped: another backup is running');
-      else log.error({ err: (e as Error).message }, 'scheduled backup FAILED (the next attempt is in a minute); see `quill-docstore doctor`');
+      else {
+        failures++;
+        const waitMin = Math.min(60, 2 ** (failures - 1));
+        notBefore = Date.now() + waitMin * 60_000;
+        log.error({ err: (e as Error).message, failures, retryInMinutes: waitMin }, 'scheduled backup FAILED; see `quill-docstore doctor` and `quill-docstore backup run`');
+      }
       if (leader && /connection|terminat|ECONN/i.test((e as Error).message)) {
         leader.release();
         leader = null;
