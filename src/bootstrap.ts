@@ -20,6 +20,7 @@ import { deploymentId } from './documents/outbox-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
 import { startIntegrity } from './integrity/background.ts';
+import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -40,7 +41,7 @@ export interface Database {
 
 /** PostgreSQL: DATABASE_URL, or the embedded server under the data directory. Migrated before use. */
 export async function openDatabase(cfg: Config, log: Logger): Promise<Database> {
-  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log);
+  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
   const sql = connect(cfg.databaseUrl ?? embedded!.url);
   try {
     const applied = await migrate(sql);
@@ -83,6 +84,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
+  const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({
@@ -163,6 +165,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
       await app.close();
       await integrity.stop();
       await worker?.stop();
+      await backups?.stop();
       await db.close();
     },
   };

@@ -47,6 +47,23 @@ Commands:
   audit verify [--from <position>] [--json]
                             Walk the audit hash chain and its anchors in the blob store; report the first edited,
                             deleted, inserted or reordered row. Exit 1 on any break.
+  backup run [--full] [--json]
+                            Take a PostgreSQL base backup now (pg_basebackup; incremental on the newest backup unless
+                            --full or none exists), check it with pg_verifybackup, then list it; expire what falls out
+                            of QUILL_BACKUP_RETENTION_DAYS. Works while the service runs. Exit 75 if another backup runs.
+  backup list [--json]      Each backup (kind, start/end, size, verified) and the restorable window.
+  backup verify [--json]    pg_verifybackup on every kept backup, and the archived WAL: no gap, every record readable.
+  backup pull               Fetch the backup repository from QUILL_BACKUP_STORE=s3|azure into QUILL_BACKUP_DIR (a new machine).
+  restore --to <ISO time|latest> (--into <new dir> | --in-place) [--json]
+                            Rebuild the database as it was at that instant (combine full + incrementals, replay WAL),
+                            then run verify-restore on it. Never touches the live database; --in-place (service
+                            stopped, embedded database) swaps it in and keeps the old data directory beside it.
+                            Refuses a time outside the window (printed); names a missing or damaged WAL segment.
+  verify-restore [--database-url <url>] [--restore-point <ISO time>] [--json]
+                            Cross-store check: every version's bytes exist and match their SHA-256 (counted), the
+                            built-in FHIR index matches, objects newer than the restore point are listed and kept; on
+                            the service's own database a remote FHIR index is re-synced (as reconcile --fhir). Exit 1
+                            unless all hold.
   migrate                   Apply database migrations and exit.
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
@@ -60,4 +77,9 @@ Integrity at rest: QUILL_FS_ENCRYPTION (default true), QUILL_FS_KEK [+ QUILL_FS_
 (default: generated in the data dir; doctor warns that a key beside the data only protects a stolen disk image),
 QUILL_SCRUB_RATE (MiB/s, default 4; 0 = no background scrub), QUILL_SCRUB_INTERVAL_DAYS (default 30),
 QUILL_AUDIT_ANCHOR_INTERVAL (seconds, default 3600; 0 = off), QUILL_AUDIT_ANCHOR_RETAIN_DAYS (S3 Object Lock, 3650).
+Backups: QUILL_BACKUP_DIR (default $QUILL_DATA_DIR/backups), QUILL_BACKUP_RETENTION_DAYS (30), QUILL_BACKUP_SCHEDULE
+(true), QUILL_BACKUP_FULL_INTERVAL_HOURS (24), QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES (60),
+QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS (60), QUILL_BACKUP_MAX_RATE, QUILL_BACKUP_STORE (fs|s3|azure) with
+QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QUILL_BACKUP_AZURE_PREFIX,
+QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
 `;

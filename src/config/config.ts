@@ -5,6 +5,7 @@ import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
+import { backupConfigFrom, type BackupConfig } from './backup.ts';
 
 export interface Config {
   host: string;
@@ -40,6 +41,7 @@ export interface Config {
   oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
   logLevel: string;
+  backup: BackupConfig;
 }
 
 export class ConfigError extends Error {
@@ -131,6 +133,7 @@ function toConfig(raw: Raw): Config {
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
+    backup: backupConfigFrom(raw, dataDir, problems),
   };
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));

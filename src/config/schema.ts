@@ -1,3 +1,4 @@
+import { backupSchemaProperties } from './backup.ts';
 import { BLOB_STORE_KINDS } from '../domain/ports.ts';
 
 /**
@@ -60,6 +61,7 @@ export const configSchema = {
     QUILL_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 86400 },
     QUILL_UPLOAD_EXPIRY_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
+    ...backupSchemaProperties,
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;
