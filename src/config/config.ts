@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { envSchema } from 'env-schema';
+import { edgeConfig, type EdgeConfig } from './edge.ts';
 import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
@@ -32,6 +33,8 @@ export interface Config {
   orphanGraceSeconds: number;
   requestTimeoutMs: number;
   logLevel: string;
+  /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
+  edge: EdgeConfig;
 }
 
 export class ConfigError extends Error {
@@ -113,6 +116,7 @@ function toConfig(raw: Raw): Config {
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
+    edge: edgeConfig(raw, problems),
   };
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
@@ -139,4 +143,4 @@ function toConfig(raw: Raw): Config {
 
 /** The URL this service is reached at, for links it hands out. */
 export const publicBaseUrl = (cfg: Config, boundPort?: number): string =>
-  cfg.publicUrl ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;
+  cfg.publicUrl ?? `${cfg.edge?.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;

@@ -19,6 +19,7 @@ interface DocumentRow {
   status: 'current' | 'entered-in-error';
   current_version: number;
   created_at: Date;
+  created_at_exact: string;
   created_by: string;
   updated_at: Date;
   entered_in_error_reason: string | null;
@@ -53,6 +54,7 @@ const toDocument = (r: DocumentRow): DocumentRecord => ({
   status: r.status,
   currentVersion: r.current_version,
   createdAt: r.created_at,
+  createdAtExact: r.created_at_exact,
   createdBy: r.created_by,
   updatedAt: r.updated_at,
   enteredInErrorReason: r.entered_in_error_reason,
@@ -78,6 +80,7 @@ const toVersion = (r: VersionRow): DocumentVersion => ({
 const documentColumns = (db: Db) =>
   db`id, patient_nhs, type_system, type_code, type_display, category_system, category_code, category_display, title, description,
      to_char(clinical_date, 'YYYY-MM-DD') as clinical_date, author, status, current_version, created_at, created_by, updated_at,
+     to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_exact,
      entered_in_error_reason, fhir_state, fhir_id`;
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {

@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -9,9 +9,13 @@ import type { TokenVerifier } from '../auth/verifier.ts';
 import type { Sql } from '../db/sql.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import type { DocumentService } from '../documents/service.ts';
+import { auditRejectedRequest } from './audit-rejected.ts';
+import { clientErrorHandler } from './client-error.ts';
 import { authHook } from './context.ts';
+import { createCursorCodec } from './cursor.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
 import { createMetrics } from './metrics.ts';
-import { sendProblem } from './problem.ts';
+import { sendProblem, toAppError } from './problem.ts';
 import { finishOpenApi } from './openapi-document.ts';
 import { auditRoute } from './routes/audit.ts';
 import { signedBlobRoute } from './routes/blobs.ts';
@@ -27,6 +31,7 @@ import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
+import { installValidators } from './validation.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -43,6 +48,10 @@ export interface AppDeps {
   requestTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+  /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** Fastify trustProxy (QUILL_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
+  trustProxy?: boolean | number | string[];
 }
 
 const uploadRequestBody = {
@@ -83,13 +92,17 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream and are limited by QUILL_MAX_UPLOAD_BYTES
     requestTimeout: d.requestTimeoutMs,
     connectionTimeout: 0,
-    trustProxy: false,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-  });
+    trustProxy: d.trustProxy ?? false,
+    clientErrorHandler,
+    ...(d.tls ? { https: { cert: d.tls.cert, key: d.tls.key } } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
 
   app.addSchema(problemSchema);
   app.addSchema(versionSchema);
   app.addSchema(documentSchema);
+  installValidators(app, [problemSchema, versionSchema, documentSchema]);
+  const allow405 = methodNotAllowed(app);
+  const cursors = createCursorCodec(d.urlSigningKey);
 
   await app.register(swagger, {
     openapi: {
@@ -106,10 +119,18 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
 
   const registry = createMetrics(app, d.outboxStats);
   app.addHook('onRequest', authHook(d.verify, d.audit));
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
+  app.addHook('preHandler', async (request) => {
+    request.reachedHandler = true;
   });
-  app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  });
+  app.setErrorHandler(async (err, request, reply) => {
+    const e = toAppError(err);
+    await auditRejectedRequest(d.audit, request, e).catch((ae: unknown) => request.log.error({ err: ae }, 'could not audit a rejected request'));
+    return sendProblem(reply, request, e);
+  });
   app.setNotFoundHandler((request, reply) => {
     request.ctx ??= { principal: null, clientIp: request.ip, userAgent: null, requestId: String(request.id) };
     return sendProblem(reply, request, Object.assign(new Error(`no route ${request.method} ${request.url.split('?')[0]}`), { statusCode: 404 }));
@@ -125,17 +146,18 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   });
 
   getDocumentRoute(app, d.documents);
-  listDocumentsRoute(app, d.documents);
+  listDocumentsRoute(app, d.documents, cursors);
   downloadUrlRoutes(app, d.documents);
   contentRoute(app, d.documents);
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
-  auditRoute(app, d.sql, d.audit, { odsCode: d.odsCode, baseUrl: d.baseUrl });
+  auditRoute(app, d.sql, d.audit, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
   signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.sql, d.audit, d.baseUrl);
   opsRoutes(app, d.readiness, registry);
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
+  allow405.install();
 
   return app;
 }
