@@ -66,8 +66,8 @@ function selectAudit(db: Db, q: AuditQuery & { afterId?: string }, order: 'asc' 
     ${q.actor ? db`and actor = ${q.actor}` : db``}
     ${q.action ? db`and action = ${q.action}` : db``}
     ${q.outcome ? db`and outcome = ${q.outcome}` : db``}
-    ${q.from ? db`and at >= ${q.from}::timestamptz` : db``}
-    ${q.to ? db`and at < ${q.to}::timestamptz` : db``}
+    ${q.from ? db`and at >= ${q.from}::text::timestamptz` : db``}
+    ${q.to ? db`and at < ${q.to}::text::timestamptz` : db``}
     ${q.beforeId ? db`and id < ${q.beforeId}::bigint` : db``}
     ${q.afterId ? db`and id > ${q.afterId}::bigint` : db``}
     order by id ${order === 'asc' ? db`asc` : db`desc`} limit ${q.limit}`;

@@ -122,7 +122,7 @@ export async function listDocuments(db: Db, f: ListFilter): Promise<DocumentReco
       ${f.type ? db`and type_code = ${f.type}` : db``}
       ${f.dateFrom ? db`and clinical_date >= ${f.dateFrom}` : db``}
       ${f.dateTo ? db`and clinical_date <= ${f.dateTo}` : db``}
-      ${f.after ? db`and (created_at, id) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)` : db``}
+      ${f.after ? db`and (created_at, id) < (${f.after.createdAt}::text::timestamptz, ${f.after.id}::uuid)` : db``}
     order by created_at desc, id desc
     limit ${f.limit}`;
   return rows.map(toDocument);

@@ -40,7 +40,8 @@ export async function auditRejectedRequest(audit: AuditLogWriter, request: Fasti
   const action = actions[`${method} ${request.routeOptions?.url ?? ''}`];
   if (!action) return;
   const id = (request.params as { id?: unknown } | undefined)?.id;
-  const raw = (request.query ?? {}) as Record<string, unknown>;
+  // the query string as sent (request.query holds values already coerced by the schema)
+  const raw = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
   await audit(request.ctx, {
     action,
     outcome: err.status === 403 ? 'denied' : 'failed',
@@ -49,7 +50,15 @@ export async function auditRejectedRequest(audit: AuditLogWriter, request: Fasti
     detail: {
       rejected: err.message.slice(0, 500),
       ...(typeof id === 'string' && !UUID.test(id) ? { requestedDocumentId: id } : {}),
-      ...(Object.keys(raw).length ? { query: raw } : {}),
+      ...(raw ? { query: safeDecode(raw).slice(0, 2000) } : {}),
     },
   });
+}
+
+function safeDecode(q: string): string {
+  try {
+    return decodeURIComponent(q.replace(/\+/g, ' '));
+  } catch {
+    return q;
+  }
 }

@@ -29,14 +29,23 @@ export function listDocumentsRoute(app: FastifyInstance, docs: DocumentService, 
       },
     },
     handler: async (request) => {
+      // a refused cursor is an attempt like any other: audited
+      const decodeOrRefuse = async (c: string) => {
+        try {
+          return cursors.decodeList(c);
+        } catch (e) {
+          return docs.refuse(request.ctx, 'document.list', {}, e);
+        }
+      };
       const q = request.query as { patient: string; type?: string; from?: string; to?: string; includeEnteredInError: boolean; limit: number; cursor?: string };
+      const after = q.cursor ? decodeOrRefuse(q.cursor) : undefined;
       const rows = await docs.list(request.ctx, {
         patient: q.patient,
         type: q.type,
         dateFrom: q.from,
         dateTo: q.to,
         includeEnteredInError: q.includeEnteredInError,
-        after: q.cursor ? cursors.decodeList(q.cursor) : undefined,
+        after: await after,
         limit: q.limit + 1,
       });
       const page = rows.slice(0, q.limit);

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
-import { Transform, type TransformCallback } from 'node:stream';
+import { finished, Transform, type TransformCallback } from 'node:stream';
 import type { NewDocumentMetadata } from '../../../domain/document.ts';
 import { baseMediaType } from '../../../domain/content-types.ts';
 import { AppError, isAppError } from '../../../domain/errors.ts';
@@ -86,7 +86,12 @@ async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: U
     if (part.fieldname !== 'file') throw new AppError('invalid_multipart', 'the document must be sent in a part named "file"', { field: part.fieldname });
     const meta = checkFields(fields, request.query as Record<string, string>, kind);
     const body = new EndOfFormGuard(next, part, maxBytes);
-    part.file.on('error', (e) => body.destroy(multipartError(e)));
+    // finished() also reports a part the parser had already failed (a truncated body) before we got to it
+    finished(part.file, (e) => {
+      if (e) body.destroy(multipartError(e));
+    });
+    // the service's pipeline reads the error from the stream's state even if it fails before the pipeline starts
+    body.on('error', () => undefined);
     body.on('close', () => {
       if (!part.file.readableEnded) part.file.destroy();
     });
