@@ -129,6 +129,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(async (err, request, reply) => {
     const e = toAppError(err);
     await auditRejectedRequest(d.audit, request, e).catch((ae: unknown) => request.log.error({ err: ae }, 'could not audit a rejected request'));
+    // a refused upload whose body was not read to the end: close the connection rather than leave it half-read
+    if (!request.raw.complete) reply.header('connection', 'close');
     return sendProblem(reply, request, e);
   });
   app.setNotFoundHandler((request, reply) => {
