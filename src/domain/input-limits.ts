@@ -41,7 +41,8 @@ export function isTimestamp(s: string): boolean {
   if (!m || !isCalendarDate(m[1]!)) return false;
   const [h, mi, sec] = [Number(m[2]), Number(m[3]), Number(m[4])];
   if (h > 23 || mi > 59 || sec > 60) return false;
-  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return false;
+  // PostgreSQL accepts offsets up to ±15:59 (real ones stop at ±14:00)
+  if (m[7] !== undefined && (Number(m[7]) > 15 || Number(m[8]) > 59)) return false;
   return true;
 }
 

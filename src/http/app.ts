@@ -81,6 +81,8 @@ const uploadRequestBody = {
   },
 };
 
+const MAX_HEADER_BYTES = 64 * 1024;
+
 export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: d.log as FastifyBaseLogger,
@@ -94,7 +96,9 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 0,
     trustProxy: d.trustProxy ?? false,
     clientErrorHandler,
-    ...(d.tls ? { https: { cert: d.tls.cert, key: d.tls.key } } : {}),
+    // room for a query string carrying every upload field at its longest, percent-encoded (Node's default is 16 KiB)
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    ...(d.tls ? { https: { cert: d.tls.cert, key: d.tls.key, maxHeaderSize: MAX_HEADER_BYTES } } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;
 
   app.addSchema(problemSchema);

@@ -2,7 +2,6 @@ import type { FastifyInstance, HTTPMethods, RouteOptions } from 'fastify';
 import { AppError } from '../domain/errors.ts';
 import { sendProblem } from './problem.ts';
 
-const METHODS: HTTPMethods[] = ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'];
 
 /**
  * Collects every route as it is registered; `install` (after all routes) answers the other methods on each known
@@ -17,6 +16,8 @@ export function methodNotAllowed(app: FastifyInstance): { install(): void } {
   });
   return {
     install() {
+      // every method Fastify routes (GET … QUERY, TRACE), in a stable order for the Allow header
+      const METHODS = app.supportedMethods.filter((m) => m !== 'CONNECT') as HTTPMethods[];
       for (const [url, allowed] of [...byUrl.entries()]) {
         const others = METHODS.filter((m) => !allowed.has(m));
         if (!others.length || url === '*' || url.startsWith('/docs')) continue;
