@@ -33,5 +33,7 @@ Commands:
 Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
-QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS.
+QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS,
+QUILL_TLS_CERT_FILE + QUILL_TLS_KEY_FILE (serve HTTPS with HSTS), QUILL_TRUST_PROXY (true | hop count |
+proxy addresses/CIDRs, when behind a TLS terminator: the audit then records the X-Forwarded-For client).
 `;

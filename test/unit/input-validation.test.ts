@@ -30,7 +30,7 @@ describe('FHIR search parameters', () => {
   it('caps _count at the maximum and refuses numbers that are not plain digits', () => {
     expect(parseSearch({ 'patient.identifier': patient, _count: '500' }).count).toBe(100);
     expect(parseSearch({ 'patient.identifier': patient, _count: '7' }).count).toBe(7);
-    for (const [k, v] of [['_offset', '1e300'], ['_offset', '2147483648'], ['_count', '-1'], ['_count', '']]) {
+    for (const [k, v] of [['_offset', '1e300'], ['_offset', '2147483648'], ['_count', '-1'], ['_count', '']] as const) {
       expect(() => parseSearch({ 'patient.identifier': patient, [k]: v }), `${k}=${v}`).toThrow(/whole number/);
     }
   });
