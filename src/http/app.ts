@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/verifier.ts';
 import type { Sql } from '../db/sql.ts';
+import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import type { DocumentService } from '../documents/service.ts';
 import { auditRejectedRequest } from './audit-rejected.ts';
@@ -116,7 +117,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    transformObject: (doc) => finishOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject, uploadRequestBody) as never,
+    transformObject: (doc) => finishOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject, uploadRequestBody, defaultAllowedContentTypes) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);

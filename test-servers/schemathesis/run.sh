@@ -13,13 +13,23 @@ ROOT=$PWD
 
 SCHEMATHESIS_VERSION=4.32.5            # needs Python >= 3.10
 CACHE=${QUILL_CACHE_DIR:-$HOME/.cache/quill}
-VENV=$CACHE/schemathesis-$SCHEMATHESIS_VERSION
 SEED=${QUILL_FUZZ_SEED:-20261130}
 EXAMPLES=${QUILL_FUZZ_EXAMPLES:-25}      # per operation, per phase, per role
-MAX_TIME=${QUILL_FUZZ_MAX_TIME:-60}     # seconds per role (5 runs: a few minutes in all on 2 cores)
+MAX_TIME=${QUILL_FUZZ_MAX_TIME:-30}     # seconds of fuzzing per role (5 runs: about 3-4 minutes in all on 2 cores)
 REPORT_DIR=${QUILL_FUZZ_REPORT_DIR:-$ROOT/.schemathesis}
 
-PYTHON=${PYTHON:-python3}
+# Prefer Python >= 3.12: CPython 3.11 before 3.11.8 can raise "AST constructor recursion depth mismatch" when
+# Hypothesis runs in several threads (python/cpython#106905); with an older Python the run uses one worker.
+if [ -z "${PYTHON:-}" ]; then
+  PYTHON=python3
+  for candidate in python3.13 python3.12 $(ls -d "$(pyenv root 2>/dev/null || echo /nonexistent)"/versions/3.1[23]*/bin/python3 2>/dev/null | sort -r); do
+    if "$candidate" -c 'import sys' >/dev/null 2>&1; then PYTHON=$candidate; break; fi
+  done
+fi
+PYVER=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+WORKERS=2
+"$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11, 8) else 1)' || WORKERS=1
+VENV=$CACHE/schemathesis-$SCHEMATHESIS_VERSION-py$PYVER
 if [ ! -x "$VENV/bin/schemathesis" ]; then
   echo "--- installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
   "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || { echo "schemathesis needs Python >= 3.10 ($PYTHON is $("$PYTHON" --version))"; exit 1; }
@@ -72,7 +82,7 @@ for role in clinician records-manager auditor admin none; do
     "${headers[@]}" \
     --checks all --exclude-checks positive_data_acceptance \
     --seed "$SEED" --max-examples "$EXAMPLES" --max-time "$MAX_TIME" \
-    --workers 2 --request-timeout 20 --suppress-health-check all \
+    --workers "$WORKERS" --request-timeout 20 --suppress-health-check all \
     --phases examples,coverage,fuzzing \
     --report junit --report-junit-path "$REPORT_DIR/junit-$role.xml" \
     --warnings off || status=1

@@ -252,9 +252,25 @@ describe('HTTP edges', () => {
     await expectProblem(await fetch(`${s.baseUrl}/v1/nothing-here`, { headers: auth(clinician) }), 404, 'not_found');
   });
 
+  it('documents the 200 answers of /content and /v1/audit, and every error as problem+json', async () => {
+    const doc = await (await fetch(`${s.baseUrl}/openapi.json`)).json();
+    const content = doc.paths['/v1/documents/{id}/content'].get.responses;
+    expect(Object.keys(content['200'].content)).toEqual(expect.arrayContaining(['application/pdf', 'image/png', 'text/plain']));
+    const audit = doc.paths['/v1/audit'].get.responses['200'].content;
+    expect(audit['application/json'].schema.properties.items.type).toBe('array');
+    expect(audit['application/fhir+json']).toBeDefined();
+    expect(doc.paths['/v1/documents/{id}/download'].get.responses['303']).toBeDefined();
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, { content?: Record<string, unknown> }> }>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        expect(op.responses.default?.content?.['application/problem+json'], `${method} ${path}`).toBeDefined();
+        for (const [status, r] of Object.entries(op.responses)) if (Number(status) >= 400) expect(Object.keys(r.content ?? {}), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
+      }
+    }
+  });
+
   it('answers headers that are too large with a 431 problem', async () => {
     const { status, type, body } = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
-      const req = httpRequest(`${s.baseUrl}/healthz`, { headers: { 'x-big': 'a'.repeat(20_000) } }, (res) => {
+      const req = httpRequest(`${s.baseUrl}/healthz`, { headers: { 'x-big': 'a'.repeat(80_000) } }, (res) => {
         let text = '';
         res.on('data', (c: Buffer) => (text += c.toString()));
         res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), body: text }));
