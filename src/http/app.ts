@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -97,6 +97,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     connectionTimeout: 0,
     trustProxy: d.trustProxy ?? false,
     clientErrorHandler,
+    // a malformed or over-long path parameter is answered by the router itself: as problem+json too
+    frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, request, err),
     // room for a query string carrying every upload field at its longest, percent-encoded (Node's default is 16 KiB)
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     ...(d.tls ? { https: { cert: d.tls.cert, key: d.tls.key, maxHeaderSize: MAX_HEADER_BYTES } } : {}),

@@ -252,6 +252,11 @@ describe('HTTP edges', () => {
     await expectProblem(await fetch(`${s.baseUrl}/v1/nothing-here`, { headers: auth(clinician) }), 404, 'not_found');
   });
 
+  it("answers the router's own refusals (an over-long or malformed path parameter) as problems", async () => {
+    await expectProblem(await fetch(`${s.baseUrl}/v1/documents/${'x'.repeat(300)}/download`, { headers: auth(clinician) }), 414, 'uri_too_long');
+    await expectProblem(await fetch(`${s.baseUrl}/v1/documents/%E0%A4%A/download`, { headers: auth(clinician) }), 400, 'validation_failed');
+  });
+
   it('documents the 200 answers of /content and /v1/audit, and every error as problem+json', async () => {
     const doc = await (await fetch(`${s.baseUrl}/openapi.json`)).json();
     const content = doc.paths['/v1/documents/{id}/content'].get.responses;
