@@ -15,3 +15,8 @@ export function connect(url: string, opts: { max?: number } = {}): Sql {
     transform: { undefined: null },
   });
 }
+
+/** One round trip: the database answers. */
+export async function ping(sql: Sql): Promise<void> {
+  await sql`select 1`;
+}

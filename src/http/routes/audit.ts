@@ -1,10 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { queryAudit } from '../../audit/audit-log.ts';
-import { requirePermission } from '../../auth/permissions.ts';
-import type { Sql } from '../../db/sql.ts';
-import { AppError } from '../../domain/errors.ts';
-import type { AuditLogWriter } from '../types.ts';
-import { toAuditEvent } from '../../audit/audit-event-fhir.ts';
+import type { AuditSearch, AuditService } from '../../audit/audit-service.ts';
+import { toAuditEvent } from '../../fhir/audit-event.ts';
 import type { CursorCodec } from '../cursor.ts';
 import { errorResponses } from '../schemas.ts';
 
@@ -38,7 +34,7 @@ const auditPageSchema = {
   },
 } as const;
 
-export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter, fhir: { odsCode: string; baseUrl: () => string }, cursors: CursorCodec): void {
+export function auditRoute(app: FastifyInstance, audits: AuditService, fhir: { odsCode: string; baseUrl: () => string }, cursors: CursorCodec): void {
   app.get('/v1/audit', {
     schema: {
       tags: ['audit'],
@@ -68,28 +64,18 @@ export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
       },
     },
     handler: async (request, reply) => {
-      const q = request.query as { document?: string; patient?: string; actor?: string; action?: string; outcome?: string; from?: string; to?: string; limit: number; cursor?: string; _format?: string };
-      const p = request.ctx.principal;
-      try {
-        if (!p) throw new AppError('unauthenticated');
-        requirePermission(p, 'audit:read');
-      } catch (e) {
-        await audit(request.ctx, { action: 'audit.read', outcome: 'denied', errorCode: (e as AppError).code, documentId: q.document, patient: q.patient });
-        throw e;
-      }
+      const { _format, cursor, ...q } = request.query as AuditSearch & { _format?: string };
       let beforeId: string | undefined;
       try {
-        beforeId = q.cursor ? cursors.decodeAudit(q.cursor) : undefined;
+        beforeId = cursor ? cursors.decodeAudit(cursor) : undefined;
       } catch (e) {
-        await audit(request.ctx, { action: 'audit.read', outcome: 'failed', errorCode: (e as AppError).code, documentId: q.document, patient: q.patient });
+        request.reachedHandler = false; // refused before the service: the error handler audits it as a rejected request
         throw e;
       }
-      const rows = await queryAudit(sql, { ...q, beforeId, limit: q.limit + 1 });
-      const page = rows.slice(0, q.limit);
-      await audit(request.ctx, { action: 'audit.read', outcome: 'success', documentId: q.document, patient: q.patient, detail: { count: page.length } });
-      const last = page.at(-1);
-      const nextCursor = rows.length > q.limit && last ? cursors.encodeAudit(last.id) : null;
-      if (q._format === 'fhir') {
+      const found = await audits.search(request.ctx, { ...q, cursor: beforeId });
+      const page = found.items;
+      const nextCursor = found.nextCursor ? cursors.encodeAudit(found.nextCursor) : null;
+      if (_format === 'fhir') {
         const base = fhir.baseUrl();
         const next = new URL(`${base}${request.url}`);
         if (nextCursor) next.searchParams.set('cursor', nextCursor);
