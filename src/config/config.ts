@@ -6,6 +6,7 @@ import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
+import { backupConfigFrom, type BackupConfig } from './backup.ts';
 
 export interface Config {
   host: string;
@@ -31,10 +32,15 @@ export interface Config {
   downloadUrlTtl: number;
   downloadUrlMaxTtl: number;
   orphanGraceSeconds: number;
+  /** Resumable (tus) uploads not finished within this many hours of their last request expire. */
+  uploadExpiryHours: number;
+  /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
+  oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
   logLevel: string;
   /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
   edge: EdgeConfig;
+  backup: BackupConfig;
 }
 
 export class ConfigError extends Error {
@@ -114,9 +120,12 @@ function toConfig(raw: Raw): Config {
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
+    uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
+    oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),
+    backup: backupConfigFrom(raw, dataDir, problems),
   };
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
@@ -128,6 +137,7 @@ function toConfig(raw: Raw): Config {
   if (cfg.blobStore === 'azure' && !cfg.azure.container) problems.push('QUILL_BLOB_STORE=azure needs QUILL_AZURE_CONTAINER');
   if (cfg.blobStore === 'azure' && !cfg.azure.connectionString && !cfg.azure.accountUrl)
     problems.push('QUILL_BLOB_STORE=azure needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
+  if (Boolean(str(raw.QUILL_OIDC_ISSUER)) !== Boolean(str(raw.QUILL_OIDC_CLIENT_ID))) problems.push('set both QUILL_OIDC_ISSUER and QUILL_OIDC_CLIENT_ID, or neither');
   if (cfg.fhir.token && cfg.fhir.basicAuth) problems.push('set QUILL_FHIR_TOKEN or QUILL_FHIR_BASIC_AUTH, not both');
   if (raw.QUILL_DOCUMENT_TYPES_FILE) {
     try {

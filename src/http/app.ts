@@ -34,6 +34,9 @@ import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
 import { installValidators } from './validation.ts';
+import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
+import { tusRoutes } from './routes/uploads/tus-routes.ts';
+import { webPageRoutes, type WebPageOptions } from './routes/web/web-page.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -55,6 +58,10 @@ export interface AppDeps {
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Fastify trustProxy (QUILL_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
   trustProxy?: boolean | number | string[];
+  /** tus resumable uploads at /v1/uploads (issue 13). */
+  uploads?: ResumableUploads;
+  /** The clinician's page at / (issue 13). */
+  web?: WebPageOptions;
 }
 
 const uploadRequestBody = {
@@ -156,6 +163,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     addVersionRoute(scope, d.documents, d.maxUploadBytes);
   });
 
+  if (d.uploads) await app.register(async (scope) => tusRoutes(scope, d.uploads!));
+
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents, cursors);
   downloadUrlRoutes(app, d.documents);
@@ -167,7 +176,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
   opsRoutes(app, d.readiness, registry);
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
+  if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));
+  else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
   allow405.install();
 
   return app;
