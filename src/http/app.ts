@@ -128,6 +128,11 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    // a route that needs no token (config.auth false) says so in the document: `security: []`
+    transform: ({ schema, url, route }) => ({
+      schema: (route.config as { auth?: boolean } | undefined)?.auth === false && schema ? ({ ...schema, security: [] } as never) : schema,
+      url,
+    }),
     transformObject: (doc) => finishOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject, uploadRequestBody, defaultAllowedContentTypes) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });

@@ -34,7 +34,7 @@ if [ ! -x "$VENV/bin/schemathesis" ]; then
   echo "--- installing schemathesis $SCHEMATHESIS_VERSION into $VENV"
   "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || { echo "schemathesis needs Python >= 3.10 ($PYTHON is $("$PYTHON" --version))"; exit 1; }
   "$PYTHON" -m venv "$VENV"
-  "$VENV/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION"
+  "$VENV/bin/pip" install -q ${QUILL_PYPI_URL:+--index-url "$QUILL_PYPI_URL"} "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 DATA=$(mktemp -d "${TMPDIR:-/tmp}/quill-fuzz-XXXXXX")
