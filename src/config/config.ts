@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { envSchema } from 'env-schema';
+import { edgeConfig, type EdgeConfig } from './edge.ts';
 import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
@@ -41,6 +42,8 @@ export interface Config {
   oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
   logLevel: string;
+  /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
+  edge: EdgeConfig;
   backup: BackupConfig;
 }
 
@@ -133,6 +136,7 @@ function toConfig(raw: Raw): Config {
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
+    edge: edgeConfig(raw, problems),
     backup: backupConfigFrom(raw, dataDir, problems),
   };
 
@@ -163,4 +167,4 @@ function toConfig(raw: Raw): Config {
 
 /** The URL this service is reached at, for links it hands out. */
 export const publicBaseUrl = (cfg: Config, boundPort?: number): string =>
-  cfg.publicUrl ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;
+  cfg.publicUrl ?? `${cfg.edge?.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;
