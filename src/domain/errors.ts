@@ -30,6 +30,7 @@ export const ErrorCodes = {
   request_header_fields_too_large: { status: 431, title: 'The request headers are too large' },
   url_invalid: { status: 403, title: 'The download link is not valid' },
   url_expired: { status: 410, title: 'The download link has expired' },
+  range_not_satisfiable: { status: 416, title: 'The requested range is outside the document' },
   already_entered_in_error: { status: 409, title: 'The document is already marked entered-in-error' },
   document_entered_in_error: { status: 409, title: 'The document is marked entered-in-error' },
   object_exists: { status: 409, title: 'An object already exists under that key' },
@@ -38,6 +39,7 @@ export const ErrorCodes = {
   tus_version_unsupported: { status: 412, title: 'Only tus 1.0.0 is supported' },
   checksum_mismatch: { status: 460, title: 'The Upload-Checksum does not match the bytes of this request' },
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
+  content_quarantined: { status: 409, title: 'This version\'s stored bytes failed an integrity check; downloads are refused until it is repaired' },
   storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
