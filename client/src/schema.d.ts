@@ -61,7 +61,13 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: string | string[];
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -319,6 +325,7 @@ export interface paths {
                     _format?: "json" | "fhir";
                     action?: string;
                     actor?: string;
+                    /** @description nextCursor from the previous page (opaque) */
                     cursor?: string;
                     document?: string;
                     from?: string;
@@ -333,6 +340,40 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description A page of audit events (application/json), or a FHIR searchset Bundle of AuditEvent resources (_format=fhir) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/fhir+json": {
+                            [key: string]: unknown;
+                        };
+                        "application/json": {
+                            items?: {
+                                action?: string;
+                                actor?: string | null;
+                                /** Format: date-time */
+                                at?: string;
+                                clientIp?: string | null;
+                                detail?: {
+                                    [key: string]: unknown;
+                                } | null;
+                                documentId?: string | null;
+                                errorCode?: string | null;
+                                id?: string;
+                                /** @enum {string} */
+                                outcome?: "success" | "denied" | "failed";
+                                patient?: string | null;
+                                requestId?: string | null;
+                                roles?: string[];
+                                userAgent?: string | null;
+                                version?: number | null;
+                            }[];
+                            nextCursor?: string | null;
+                        };
+                    };
+                };
                 /** @description RFC 9457 problem details */
                 400: {
                     headers: {
@@ -407,12 +448,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The document bytes, SHA-256 verified while streaming (a mismatch aborts the response) */
                 200: {
                     headers: {
+                        "Content-Disposition"?: string;
+                        /** @description the hex SHA-256, quoted */
+                        ETag?: string;
+                        /** @description RFC 9530 sha-256 of the bytes */
+                        "Repr-Digest"?: string;
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/pdf": string;
+                        "image/jpeg": string;
+                        "image/png": string;
+                        "image/tiff": string;
+                        "text/plain": string;
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -562,6 +614,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description nextCursor from the previous page (opaque) */
                     cursor?: string;
                     /** @description clinical date on or after */
                     from?: string;
@@ -967,6 +1020,24 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description The document bytes, SHA-256 verified while streaming (a mismatch aborts the response) */
+                200: {
+                    headers: {
+                        "Content-Disposition"?: string;
+                        /** @description the hex SHA-256, quoted */
+                        ETag?: string;
+                        /** @description RFC 9530 sha-256 of the bytes */
+                        "Repr-Digest"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/jpeg": string;
+                        "image/png": string;
+                        "image/tiff": string;
+                        "text/plain": string;
+                    };
+                };
                 /** @description RFC 9457 problem details */
                 400: {
                     headers: {
@@ -1005,6 +1076,15 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                416: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1052,6 +1132,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description See Other: Location is a fresh download URL */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description RFC 9457 problem details */
                 400: {
                     headers: {
