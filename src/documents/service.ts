@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { outcomeOf, type AuditAction } from '../audit/audit-event.ts';
 import { requirePatient, requirePermission, hasPermission } from '../auth/permissions.ts';
 import type { Sql, Tx } from '../db/sql.ts';
+import { databaseUnavailable } from '../db/errors.ts';
 import type { DocumentRecord, DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
@@ -18,6 +19,7 @@ import { HashingStream } from './hashing-stream.ts';
 import { cleanFilename, resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import { TypeSniffer } from './type-sniffer.ts';
+import { runUploadPipeline } from './upload-pipeline.ts';
 import { VerifyingStream } from './verifying-stream.ts';
 
 export interface DocumentServiceOptions {
@@ -253,7 +255,7 @@ export class DocumentService {
     const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined };
     // The source feeds the size/hash and type checks, whose output is what the store reads: one pass over the bytes.
     // Wait for both sides so a failed upload is fully cleaned up (temp file, multipart upload) before answering.
-    const [piped, stored] = await Promise.allSettled([pipeline(input.body, hasher, sniffer), store.put(blobKey, sniffer, opts)]);
+    const [piped, stored] = await runUploadPipeline(input.body, [hasher, sniffer], (body) => store.put(blobKey, body, opts));
     if (piped.status === 'rejected' || stored.status === 'rejected') {
       await repo.finishIntent(this.#o.sql, intentId, 'aborted').catch(() => undefined);
       const inspectError = piped.status === 'rejected' ? piped.reason : null;
@@ -353,7 +355,7 @@ export class DocumentService {
     try {
       return await fn();
     } catch (e) {
-      const err = isAppError(e) ? e : null;
+      const err = isAppError(e) ? e : databaseUnavailable(e);
       await recordAudit(this.#o.sql, ctx, { action, outcome: outcomeOf(err), ...target, errorCode: err?.code ?? 'internal_error' }).catch((ae) =>
         this.#o.log.error({ err: ae }, 'could not write audit row for a refused request'),
       );

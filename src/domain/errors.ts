@@ -26,6 +26,7 @@ export const ErrorCodes = {
   object_exists: { status: 409, title: 'An object already exists under that key' },
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
   storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
+  insufficient_storage: { status: 507, title: 'The blob store is out of space' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
