@@ -42,7 +42,10 @@ export class FsBlobStore implements BlobStore {
     try {
       return await this.#put(key, body, opts);
     } catch (e) {
-      throw mapStoreError(e, 'filesystem', `storing ${key}`);
+      // ENOENT while storing: a directory could not be created under the store (recursive mkdir on a read-only
+      // filesystem reports ENOENT) or vanished; either way the store cannot take writes now.
+      const missing = (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+      throw missing ? new AppError('storage_unavailable', `the filesystem store ${this.dir} cannot create files`, { layer: 'blob' }, { cause: e, retryAfter: 5 }) : mapStoreError(e, 'filesystem', `storing ${key}`);
     }
   }
 

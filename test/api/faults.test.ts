@@ -1,0 +1,186 @@
+// Faults end quickly and cleanly: a blob store that fails before reading the body (read-only filesystem), one that
+// fills up mid-upload (ENOSPC), and database errors during a request. Every upload must get an answer (a hang fails
+// the fetch's abort guard), the intent must end 'aborted', and the attempt must be audited under the right code.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PATIENT, DISCHARGE, pdfBytes, sha256 } from '../support/fixtures.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Not a timing assertion: a request that never answers (the bug) fails here instead of hanging the suite. */
+const HANG_GUARD_MS = 30_000;
+
+const asRoot = process.getuid?.() === 0;
+let mountDir: string;
+let mounted = false;
+
+/** A small tmpfs we can make read-only or full (as root); otherwise a directory whose write bit we remove. */
+async function makeStoreDir(): Promise<void> {
+  mountDir = await mkdtemp(path.join(os.tmpdir(), 'quill-faults-fs-'));
+  if (asRoot) {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=2m,mode=0755', 'tmpfs', mountDir]);
+    mounted = true;
+  }
+}
+async function readOnly(on: boolean): Promise<void> {
+  if (mounted) execFileSync('mount', ['-o', `remount,${on ? 'ro' : 'rw'}`, mountDir]);
+  else await chmod(mountDir, on ? 0o555 : 0o755);
+}
+
+function pdfOfSize(n: number): Buffer {
+  const head = pdfBytes('fault');
+  return Buffer.concat([head, randomBytes(Math.max(0, n - head.length))]);
+}
+
+function upload(s: TestServer, token: string, bytes: Buffer, form: 'multipart' | 'raw'): Promise<Response> {
+  const signal = AbortSignal.timeout(HANG_GUARD_MS);
+  const headers = { authorization: `Bearer ${token}` };
+  if (form === 'raw') {
+    const q = new URLSearchParams({ patient: PATIENT, type: DISCHARGE, title: 'Fault test' });
+    return fetch(`${s.baseUrl}/v1/documents?${q}`, { method: 'POST', headers: { ...headers, 'content-type': 'application/pdf' }, body: new Uint8Array(bytes), signal });
+  }
+  const f = new FormData();
+  f.set('patient', PATIENT);
+  f.set('type', DISCHARGE);
+  f.set('title', 'Fault test');
+  f.set('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), 'fault.pdf');
+  return fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers, body: f, signal });
+}
+
+describe('fs store faults', () => {
+  let s: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    await makeStoreDir();
+    s = await startTestServer({ QUILL_FS_DIR: mountDir });
+    token = await s.token('dr.faults', ['clinician']);
+  });
+  afterAll(async () => {
+    await s?.close();
+    if (mounted) execFileSync('umount', ['-l', mountDir]);
+    await rm(mountDir, { recursive: true, force: true });
+  });
+
+  const counts = async () => {
+    const [r] = await s.sql`select (select count(*)::int from documents) as docs, (select count(*)::int from upload_intents where state = 'pending') as pending`;
+    return r as { docs: number; pending: number };
+  };
+
+  it('a read-only store answers every upload, small or large, with 503 storage_unavailable and Retry-After; intents aborted; audited', async () => {
+    expect((await upload(s, token, pdfOfSize(60), 'raw')).status).toBe(201);
+    const before = await counts();
+    await readOnly(true);
+    try {
+      const cases = [60, 100 * KiB, 3 * MiB].flatMap((n) => (['raw', 'multipart'] as const).map((form) => ({ n, form })));
+      for (const { n, form } of cases) {
+        const res = await upload(s, token, pdfOfSize(n), form);
+        expect({ n, form, status: res.status, body: res.status === 503 ? null : await res.clone().text() }).toEqual({ n, form, status: 503, body: null });
+        expect(res.headers.get('content-type')).toContain('application/problem+json');
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
+      }
+      expect(await counts()).toEqual(before);
+      const audited = await s.sql`select outcome, error_code from audit_events where action = 'document.create' and outcome <> 'success'`;
+      expect(audited).toHaveLength(cases.length);
+      expect(new Set(audited.map((r) => `${r.outcome}/${r.error_code}`))).toEqual(new Set(['failed/storage_unavailable']));
+      const aborted = await s.sql`select count(*)::int as n from upload_intents where state = 'aborted'`;
+      expect(aborted[0]!.n).toBe(cases.length);
+    } finally {
+      await readOnly(false);
+    }
+    // and the store works again once writable
+    expect((await upload(s, token, pdfOfSize(100 * KiB), 'multipart')).status).toBe(201);
+  }, 120_000);
+
+  it.skipIf(!asRoot)('a full store answers 507 insufficient_storage (audited), leaves nothing behind, and is usable after', async () => {
+    const before = await counts();
+    for (const form of ['raw', 'multipart'] as const) {
+      const res = await upload(s, token, pdfOfSize(3 * MiB), form); // larger than the 2 MiB filesystem
+      expect(res.status).toBe(507);
+      expect(await res.json()).toMatchObject({ code: 'insufficient_storage', status: 507 });
+    }
+    expect(await counts()).toEqual(before);
+    const audited = await s.sql`select error_code from audit_events where action = 'document.create' and error_code = 'insufficient_storage'`;
+    expect(audited).toHaveLength(2);
+    const small = pdfOfSize(50 * KiB);
+    const ok = await upload(s, token, small, 'raw');
+    expect(ok.status).toBe(201);
+    expect((await ok.json()).sha256).toBe(sha256(small));
+  }, 120_000);
+});
+
+describe('database errors during a request', () => {
+  let s: TestServer;
+  let token: string;
+  beforeAll(async () => {
+    s = await startTestServer({ QUILL_DB_TIMEOUT_MS: '1500' });
+    token = await s.token('dr.dbfaults', ['clinician']);
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  /** Holds an exclusive lock on documents so the service's next read of it waits; returns the release function. */
+  async function lockDocuments(): Promise<() => Promise<void>> {
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const tx = s.sql.begin(async (t) => {
+      await t`lock table documents in access exclusive mode`;
+      locked();
+      await released;
+    });
+    await isLocked;
+    return async () => {
+      release();
+      await tx;
+    };
+  }
+
+  it('a statement that waits longer than QUILL_DB_TIMEOUT_MS answers 503 storage_unavailable, audited as such', async () => {
+    const created = await upload(s, token, pdfOfSize(2 * KiB), 'raw');
+    expect(created.status).toBe(201);
+    const { id } = await created.json();
+    const release = await lockDocuments();
+    try {
+      const res = await fetch(`${s.baseUrl}/v1/documents/${id}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(HANG_GUARD_MS) });
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'database' });
+    } finally {
+      await release();
+    }
+    const audited = await s.sql`select outcome, error_code from audit_events where action = 'document.read' and document_id = ${id}`;
+    expect(audited.map((r) => `${r.outcome}/${r.error_code}`)).toEqual(['failed/storage_unavailable']);
+  });
+
+  it('a backend terminated under a request answers 503 and is audited as storage_unavailable, not internal_error', async () => {
+    const created = await upload(s, token, pdfOfSize(2 * KiB), 'raw');
+    const { id } = await created.json();
+    const release = await lockDocuments();
+    try {
+      const pending = fetch(`${s.baseUrl}/v1/documents/${id}`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(HANG_GUARD_MS) });
+      // wait until the service's query is queued behind our lock, then kill that backend
+      let killed = 0;
+      for (let i = 0; i < 100 && killed === 0; i++) {
+        const [r] = await s.sql`select count(pg_terminate_backend(pid))::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database() and pid <> pg_backend_pid()`;
+        killed = r!.n;
+        if (!killed) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(killed).toBe(1);
+      const res = await pending;
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ code: 'storage_unavailable' });
+    } finally {
+      await release();
+    }
+    const audited = await s.sql`select outcome, error_code from audit_events where action = 'document.read' and document_id = ${id}`;
+    expect(audited.map((r) => `${r.outcome}/${r.error_code}`)).toEqual(['failed/storage_unavailable']);
+  });
+});
