@@ -31,6 +31,8 @@ export interface Config {
   downloadUrlMaxTtl: number;
   orphanGraceSeconds: number;
   requestTimeoutMs: number;
+  /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
+  dbTimeoutMs: number;
   logLevel: string;
 }
 
@@ -112,6 +114,7 @@ function toConfig(raw: Raw): Config {
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
+    dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
   };
 

@@ -47,6 +47,7 @@ export const configSchema = {
     QUILL_DOWNLOAD_URL_MAX_TTL: { type: 'integer', minimum: 1, default: 86400 },
     QUILL_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 86400 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
+    QUILL_DB_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;

@@ -39,6 +39,8 @@ export interface AppDeps {
   /** This service serves the filesystem store's signed URLs. */
   urlSigningKey: Buffer;
   readiness: ReadinessCheck[];
+  /** /healthz: false when a supervised part (the embedded PostgreSQL) cannot be brought back. */
+  health?: () => { ok: boolean; detail?: string };
   baseUrl: () => string;
   requestTimeoutMs: number;
   odsCode: string;
@@ -133,7 +135,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   auditRoute(app, d.sql, d.audit, { odsCode: d.odsCode, baseUrl: d.baseUrl });
   signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.sql, d.audit, d.baseUrl);
-  opsRoutes(app, d.readiness, registry);
+  opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
 
