@@ -356,9 +356,12 @@ export class DocumentService {
       return await fn();
     } catch (e) {
       const err = isAppError(e) ? e : databaseUnavailable(e);
-      await recordAudit(this.#o.sql, ctx, { action, outcome: outcomeOf(err), ...target, errorCode: err?.code ?? 'internal_error' }).catch((ae) =>
-        this.#o.log.error({ err: ae }, 'could not write audit row for a refused request'),
+      const written = recordAudit(this.#o.sql, ctx, { action, outcome: outcomeOf(err), ...target, errorCode: err?.code ?? 'internal_error' }).catch((ae) =>
+        this.#o.log.error({ err: ae, action, errorCode: err?.code ?? 'internal_error', requestId: ctx.requestId }, 'could not write audit row for a refused request'),
       );
+      // The database just failed us: answer now (within QUILL_DB_TIMEOUT_MS) and let the audit row land, or be
+      // logged at error level, in the background rather than waiting a second bound for it.
+      if (!(err?.code === 'storage_unavailable' && err.extra.layer === 'database')) await written;
       throw e;
     }
   }
