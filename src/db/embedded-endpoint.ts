@@ -34,7 +34,8 @@ export function liveEndpoint(dataDir: string): EmbeddedEndpoint | null {
   if (!e || e.pid === process.pid) return null;
   try {
     process.kill(e.pid, 0);
-    return e;
+    // a recycled pid is not our service
+    return readFileSync(`/proc/${e.pid}/cmdline`, 'utf8').includes('node') ? e : null;
   } catch {
     return null;
   }
