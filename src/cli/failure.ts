@@ -18,5 +18,7 @@ function oneLine(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const code = (e as { code?: unknown }).code;
   const first = (e.message || e.name).split('\n')[0]!.trim();
-  return typeof code === 'string' && !first.includes(code) ? `${first} [${code}]` : first;
+  const line = typeof code === 'string' && !first.includes(code) ? `${first} [${code}]` : first;
+  // e.g. fetch's "fetch failed", whose cause says what failed
+  return e.cause instanceof Error ? `${line}: ${oneLine(e.cause)}` : line;
 }
