@@ -8,6 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PATIENT, DISCHARGE, pdfBytes, sha256 } from '../support/fixtures.ts';
+import { startAzurite } from '../support/azurite.ts';
+import { azureEnv, newBucket, newContainer, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
+import { startSeaweed } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const KiB = 1024;
@@ -191,4 +194,45 @@ describe('database errors during a request', () => {
     // written in the background when the database failed the request: wait for it
     expect(await auditedRead(id)).toEqual(['failed/storage_unavailable']);
   });
+});
+
+// S3 and Azure stopped under the service: the store fails before taking the body (connection refused). Raw bodies
+// are the request itself, which used to be destroyed with the pipeline, resetting the connection instead of answering.
+const remoteStores = requireServers('faults: S3 and Azure stores going away');
+describe.skipIf(!remoteStores)('remote store faults', () => {
+  for (const kind of ['s3', 'azure'] as const) {
+    it(`${kind}: an unreachable store answers 100 KB and 3 MB uploads (raw and multipart) with 503; intents aborted; audited`, async () => {
+      const sw = kind === 's3' ? await startSeaweed() : null;
+      const az = kind === 'azure' ? await startAzurite() : null;
+      const restore = sw ? useAwsCredentials(sw) : () => undefined;
+      let s: TestServer | undefined;
+      let storeUp = true;
+      try {
+        const env = sw ? { QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'faults')) } : { QUILL_BLOB_STORE: 'azure', QUILL_ALLOW_UNVERSIONED: 'true', ...azureEnv(az!, await newContainer(az!, 'faults')) };
+        s = await startTestServer(env);
+        const t = await s.token('dr.remote', ['clinician']);
+        expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
+        await (sw ?? az)!.stop();
+        storeUp = false;
+        const cases = [100 * KiB, 3 * MiB].flatMap((n) => (['raw', 'multipart'] as const).map((form) => ({ n, form })));
+        for (const { n, form } of cases) {
+          const res = await upload(s, t, pdfOfSize(n), form);
+          expect({ n, form, status: res.status }).toEqual({ n, form, status: 503 });
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+          expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
+        }
+        const intents = await s.sql`select state, count(*)::int as n from upload_intents group by state order by state`;
+        expect(intents.map((r) => [r.state, r.n])).toEqual([
+          ['aborted', cases.length],
+          ['committed', 1],
+        ]);
+        const audited = await s.sql`select error_code from audit_events where action = 'document.create' and outcome = 'failed'`;
+        expect(audited.map((r) => r.error_code)).toEqual(cases.map(() => 'storage_unavailable'));
+      } finally {
+        await s?.close();
+        if (storeUp) await (sw ?? az)?.stop();
+        restore();
+      }
+    }, 180_000);
+  }
 });
