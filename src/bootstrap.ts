@@ -8,12 +8,16 @@ import { BlobStoreRegistry } from './blobstores/store-registry.ts';
 import { publicBaseUrl, type Config } from './config/config.ts';
 import { openEmbedded } from './db/embedded-access.ts';
 import { migrate } from './db/migrate.ts';
-import { connect, type Sql } from './db/sql.ts';
+import { connect, ping, type Sql } from './db/sql.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
-import { cachedDoctor, requireVersionedStore } from './jobs/doctor.ts';
-import { outboxStats, startOutboxWorker } from './jobs/fhir-outbox.ts';
+import { cachedDoctor } from './blobstores/store-checks.ts';
+import { requireVersionedStore } from './blobstores/startup-gate.ts';
+import { outboxStats, startOutboxWorker } from './documents/fhir-outbox-worker.ts';
+import { deploymentId } from './documents/outbox-repository.ts';
+import { AuditService } from './audit/audit-service.ts';
+import { FhirIndexService } from './fhir/index-service.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -88,7 +92,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
   const db = await openDatabase(cfg, log);
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
-  const remote = remoteFhirIndexFromConfig(cfg, baseUrl);
+  const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({
@@ -107,8 +111,9 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   });
   const app = await buildApp({
     log,
-    sql: db.sql,
     documents,
+    audits: new AuditService(db.sql, log),
+    fhirIndex: new FhirIndexService(db.sql, log),
     verify,
     audit: (ctx, e) => recordAudit(db.sql, ctx, e),
     valueSet: cfg.valueSet,
@@ -116,7 +121,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     urlSigningKey: signingKey,
     health: () => db.health(),
     readiness: [
-      { name: 'database', check: async () => void (await db.sql`select 1`) },
+      { name: 'database', check: () => ping(db.sql) },
       {
         name: 'blob',
         // ping on every call (one cheap request); the doctor findings are cached for a minute

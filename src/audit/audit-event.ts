@@ -13,6 +13,7 @@ export type AuditAction =
   | 'fhir.read'
   | 'fhir.search'
   | 'audit.read'
+  | 'audit.export'
   | 'auth';
 
 /** A refusal to authenticate or authorise (401/403) is a denial; any other error is a failure. */

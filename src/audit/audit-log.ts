@@ -15,6 +15,8 @@ export async function recordAudit(db: Db, ctx: RequestContext, e: AuditEntry): P
 export interface AuditQuery {
   document?: string | undefined;
   patient?: string | undefined;
+  /** A patient-scoped reader sees only rows about these patients. */
+  patients?: string[] | null | undefined;
   actor?: string | undefined;
   action?: string | undefined;
   outcome?: string | undefined;
@@ -61,6 +63,7 @@ function selectAudit(db: Db, q: AuditQuery & { afterId?: string }, order: 'asc' 
   return db<Row[]>`select * from audit_events where true
     ${q.document ? db`and document_id = ${q.document}` : db``}
     ${q.patient ? db`and patient_nhs = ${q.patient}` : db``}
+    ${q.patients ? db`and patient_nhs = any(${q.patients}::text[])` : db``}
     ${q.actor ? db`and actor = ${q.actor}` : db``}
     ${q.action ? db`and action = ${q.action}` : db``}
     ${q.outcome ? db`and outcome = ${q.outcome}` : db``}

@@ -1,5 +1,5 @@
 import { AppError } from '../domain/errors.ts';
-import type { Permission, Principal } from '../domain/principal.ts';
+import type { Permission, Principal, RequestContext } from '../domain/principal.ts';
 
 const grants: Record<string, readonly Permission[]> = {
   clinician: ['document:read', 'document:write'],
@@ -24,4 +24,10 @@ export function canAccessPatient(p: Principal, nhsNumber: string): boolean {
 
 export function requirePatient(p: Principal, nhsNumber: string): void {
   if (!canAccessPatient(p, nhsNumber)) throw new AppError('patient_forbidden');
+}
+
+/** The authenticated caller, or 401. */
+export function principalOf(ctx: RequestContext): Principal {
+  if (!ctx.principal) throw new AppError('unauthenticated');
+  return ctx.principal;
 }

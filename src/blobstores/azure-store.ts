@@ -173,6 +173,11 @@ export class AzureBlobStore implements BlobStore {
     }
   }
 
+  /** Uncommitted blocks of an interrupted upload are discarded by Azure itself after 7 days; nothing to abort. */
+  async abortIncompleteUploads(_startedBefore: Date): Promise<number> {
+    return 0;
+  }
+
   async *list(prefix: string): AsyncIterable<BlobListing> {
     try {
       for await (const item of this.#container.listBlobsFlat({ prefix, includeVersions: true })) {

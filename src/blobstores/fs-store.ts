@@ -108,6 +108,11 @@ export class FsBlobStore implements BlobStore {
     }
   }
 
+  /** Temp files of interrupted uploads sit in .incoming, which list() shows: reconcile removes them as orphans. */
+  async abortIncompleteUploads(_startedBefore: Date): Promise<number> {
+    return 0;
+  }
+
   async ping(): Promise<void> {
     try {
       await mkdir(path.join(this.dir, INCOMING), { recursive: true });

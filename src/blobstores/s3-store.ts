@@ -4,6 +4,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
+  AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetBucketCorsCommand,
   GetBucketEncryptionCommand,
@@ -11,6 +12,7 @@ import {
   GetBucketVersioningCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
   S3Client,
@@ -210,6 +212,34 @@ export class S3BlobStore implements BlobStore {
       const mapped = this.#mapError(e, `deleting ${key}`);
       if (mapped instanceof AppError && mapped.code === 'not_found') return;
       throw mapped;
+    }
+  }
+
+  async abortIncompleteUploads(startedBefore: Date): Promise<number> {
+    let aborted = 0;
+    let KeyMarker: string | undefined;
+    let UploadIdMarker: string | undefined;
+    for (;;) {
+      let page;
+      try {
+        page = await this.#client.send(new ListMultipartUploadsCommand({ Bucket: this.bucket, ...(KeyMarker ? { KeyMarker } : {}), ...(UploadIdMarker ? { UploadIdMarker } : {}) }));
+      } catch (e) {
+        throw this.#mapError(e, 'listing unfinished multipart uploads');
+      }
+      for (const u of page.Uploads ?? []) {
+        if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= startedBefore) continue;
+        try {
+          await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
+          aborted++;
+        } catch (e) {
+          const mapped = this.#mapError(e, `aborting the multipart upload of ${u.Key}`);
+          if (!(mapped instanceof AppError && mapped.code === 'not_found')) throw mapped;
+        }
+      }
+      if (!page.IsTruncated) return aborted;
+      KeyMarker = page.NextKeyMarker;
+      UploadIdMarker = page.NextUploadIdMarker;
+      if (!KeyMarker && !UploadIdMarker) return aborted;
     }
   }
 

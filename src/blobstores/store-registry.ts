@@ -1,7 +1,5 @@
 import { AppError } from '../domain/errors.ts';
-import type { BlobStore, BlobStoreKind, BlobStores } from '../domain/ports.ts';
-
-const KINDS: readonly string[] = ['fs', 's3', 'azure'];
+import { isBlobStoreKind, type BlobStore, type BlobStoreKind, type BlobStores } from '../domain/ports.ts';
 
 /** The live store plus any other configured store, built on first use. */
 export class BlobStoreRegistry implements BlobStores {
@@ -18,8 +16,8 @@ export class BlobStoreRegistry implements BlobStores {
   of(kind: string): Promise<BlobStore> {
     let store = this.#stores.get(kind);
     if (!store) {
-      if (!KINDS.includes(kind)) return Promise.reject(new AppError('storage_unavailable', `unknown blob store ${kind}`, { layer: 'blob' }));
-      store = this.#create(kind as BlobStoreKind).catch((e: unknown) => {
+      if (!isBlobStoreKind(kind)) return Promise.reject(new AppError('storage_unavailable', `unknown blob store ${kind}`, { layer: 'blob' }));
+      store = this.#create(kind).catch((e: unknown) => {
         this.#stores.delete(kind);
         throw new AppError('storage_unavailable', `a version lives in the ${kind} store, which is not configured here: ${(e as Error).message}`, { layer: 'blob' }, { cause: e, retryAfter: 60 });
       });

@@ -8,17 +8,22 @@ import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
 import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
+import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
 import { reportFailure, stackOf } from './failure.ts';
 import { once } from 'node:events';
-import { iterateAudit } from '../audit/audit-log.ts';
+import { AuditService } from '../audit/audit-service.ts';
+import { createVerifier } from '../auth/verifier.ts';
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { AppError } from '../domain/errors.ts';
-import type { BlobStore, BlobStoreKind } from '../domain/ports.ts';
-import { requireVersionedStore, runDoctor } from '../jobs/doctor.ts';
+import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStore, type BlobStoreKind } from '../domain/ports.ts';
+import { runDoctor } from '../jobs/doctor.ts';
+import { requireVersionedStore } from '../blobstores/startup-gate.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
-import { toAuditEvent } from '../audit/audit-event-fhir.ts';
+import { toAuditEvent } from '../fhir/audit-event.ts';
 
 /** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
 const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
@@ -136,7 +141,7 @@ async function runReconcile(args: string[]): Promise<number> {
   try {
     if (values.fhir) {
       if (!cfg.fhir.url) throw new ConfigError('reconcile --fhir needs QUILL_FHIR_URL (the built-in index is written in the same transaction and cannot drift)');
-      const r = await reconcileFhir(db.sql, remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg))!, log);
+      const r = await reconcileFhir(db.sql, remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(db.sql))!, log);
       if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
       else
         process.stdout.write(
@@ -153,6 +158,7 @@ async function runReconcile(args: string[]): Promise<number> {
     else
       process.stdout.write(
         `reconcile: ${report.staleIntents} stale upload intents cleared, ${report.orphansRemoved} orphan objects removed (${report.orphanBytes} bytes), ` +
+          `${report.incompleteUploadsAborted} unfinished multipart uploads aborted, ` +
           `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors\n` +
           report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +
           report.errors.map((e) => `  ERROR ${e}\n`).join(''),
@@ -164,22 +170,59 @@ async function runReconcile(args: string[]): Promise<number> {
 }
 
 async function auditExport(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args, options: { ndjson: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, patient: { type: 'string' }, document: { type: 'string' } }, allowPositionals: true, strict: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { ndjson: { type: 'boolean' }, from: { type: 'string' }, to: { type: 'string' }, patient: { type: 'string' }, document: { type: 'string' }, token: { type: 'string' } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const usage = 'usage: quill-docstore audit export --ndjson [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]\n';
   if (positionals[0] !== 'export' || !values.ndjson) {
-    process.stderr.write('usage: quill-docstore audit export --ndjson [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>]\n');
+    process.stderr.write(usage);
+    return 2;
+  }
+  const bad = [
+    ...(['from', 'to'] as const).filter((k) => values[k] !== undefined && !isIsoTime(values[k]!)).map((k) => `--${k} must be an ISO-8601 date or date-time`),
+    ...(values.patient !== undefined && !isValidNhsNumber(values.patient) ? ['--patient must be a valid NHS number'] : []),
+    ...(values.document !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(values.document) ? ['--document must be a document id (UUID)'] : []),
+  ];
+  if (bad.length) {
+    process.stderr.write(`${bad.join('\n')}\n${usage}`);
     return 2;
   }
   const cfg = loadConfig();
-  const db = await openDatabase(cfg, commandLogger(cfg, 2), { command: true });
+  const log = commandLogger(cfg, 2);
+  // With --token the export runs as that user (permission and patient scope as GET /v1/audit); without one it is an
+  // operator's export with the database's own credentials. Both are audited.
+  const token = values.token ?? process.env.QUILL_TOKEN;
+  const principal = token ? await createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined })(token) : null;
+  const ctx = {
+    principal: principal ?? { sub: `operator:${userInfo().username}`, roles: [], patients: null },
+    clientIp: null,
+    userAgent: 'quill-docstore audit export',
+    requestId: randomUUID(),
+  };
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     const base = publicBaseUrl(cfg);
-    for await (const r of iterateAudit(db.sql, { from: values.from, to: values.to, patient: values.patient, document: values.document })) {
+    const q = { from: values.from, to: values.to, patient: values.patient, document: values.document };
+    for await (const r of new AuditService(db.sql, log).export(ctx, q, { trusted: principal === null })) {
       if (!process.stdout.write(`${JSON.stringify(toAuditEvent(r, { odsCode: cfg.odsCode, baseUrl: base }))}\n`)) await once(process.stdout, 'drain');
     }
     return 0;
   } finally {
     await db.close();
   }
+}
+
+/** An ISO-8601 date or date-time that PostgreSQL can hold (years 1–9999) and that names a real day. */
+function isIsoTime(v: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(v);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const day = new Date(0);
+  day.setUTCFullYear(y, mo - 1, d); // not Date.UTC, which reads years 0–99 as 1900–1999
+  return y >= 1 && day.getUTCFullYear() === y && day.getUTCMonth() === mo - 1 && day.getUTCDate() === d && !Number.isNaN(Date.parse(v.replace(' ', 'T')));
 }
 
 async function runMigrate(): Promise<number> {
@@ -189,8 +232,6 @@ async function runMigrate(): Promise<number> {
   return 0;
 }
 
-const STORE_KINDS: readonly string[] = ['fs', 's3', 'azure'];
-
 /** Closes a store's keep-alive sockets so the command exits promptly. */
 const closeStore = (s: BlobStore | undefined) => (s as { destroy?: () => void } | undefined)?.destroy?.();
 
@@ -198,8 +239,8 @@ async function runDoctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
   const cfg = loadConfig();
   const kind = (values.store ?? cfg.blobStore) as BlobStoreKind;
-  if (!STORE_KINDS.includes(kind)) {
-    process.stderr.write('usage: quill-docstore doctor [--store fs|s3|azure] [--json]\n');
+  if (!isBlobStoreKind(kind)) {
+    process.stderr.write(`usage: quill-docstore doctor [--store ${BLOB_STORE_KINDS.join('|')}] [--json]\n`);
     return 2;
   }
   const log = commandLogger(cfg, 2); // stdout is the report
@@ -233,12 +274,13 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
     options: { from: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, 'progress-interval': { type: 'string' } },
     strict: true,
   });
-  const usage = 'usage: quill-docstore migrate-blobs --from <fs|s3|azure> --to <fs|s3|azure> [--concurrency N] [--json] [--progress-interval <seconds>]\n';
+  const kinds = BLOB_STORE_KINDS.join('|');
+  const usage = `usage: quill-docstore migrate-blobs --from <${kinds}> --to <${kinds}> [--concurrency N] [--json] [--progress-interval <seconds>]\n`;
   const from = values.from ?? '';
   const to = values.to ?? '';
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   const interval = values['progress-interval'] === undefined ? 5 : Number(values['progress-interval']);
-  if (!STORE_KINDS.includes(from) || !STORE_KINDS.includes(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
+  if (!isBlobStoreKind(from) || !isBlobStoreKind(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
     process.stderr.write(from && from === to ? `--from and --to must differ\n${usage}` : usage);
     return 2;
   }

@@ -1,3 +1,5 @@
+import { BLOB_STORE_KINDS } from '../domain/ports.ts';
+
 /**
  * Every setting the service reads, as one JSON schema (validated by env-schema/ajv at start). Names are fixed:
  * operators and tests rely on them. A config file (QUILL_CONFIG_FILE, JSON) may set the same keys; the
@@ -13,7 +15,7 @@ export const configSchema = {
     QUILL_PUBLIC_URL: { type: 'string', pattern: '^https?://' },
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
 
-    QUILL_BLOB_STORE: { type: 'string', enum: ['fs', 's3', 'azure'], default: 'fs' },
+    QUILL_BLOB_STORE: { type: 'string', enum: [...BLOB_STORE_KINDS], default: 'fs' },
     QUILL_FS_DIR: { type: 'string' },
     QUILL_URL_SIGNING_KEY: { type: 'string', minLength: 32 },
     QUILL_S3_BUCKET: { type: 'string', minLength: 3 },

@@ -50,3 +50,8 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
       : {}),
   });
 }
+
+/** One round trip: the database answers. */
+export async function ping(sql: Sql): Promise<void> {
+  await sql`select 1`;
+}

@@ -1,5 +1,5 @@
 import type { Db } from '../db/sql.ts';
-import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
+import type { DocumentRecord, DocumentVersion, DocumentWithVersion } from '../domain/document.ts';
 
 /** SQL for documents, versions and upload intents. One implementation (PostgreSQL), so no interface. */
 
@@ -75,10 +75,14 @@ const toVersion = (r: VersionRow): DocumentVersion => ({
   createdBy: r.created_by,
 });
 
-const documentColumns = (db: Db) =>
-  db`id, patient_nhs, type_system, type_code, type_display, category_system, category_code, category_display, title, description,
-     to_char(clinical_date, 'YYYY-MM-DD') as clinical_date, author, status, current_version, created_at, created_by, updated_at,
-     entered_in_error_reason, fhir_state, fhir_id`;
+const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type_display', 'category_system', 'category_code', 'category_display',
+  'title', 'description', 'author', 'status', 'current_version', 'created_at', 'created_by', 'updated_at', 'entered_in_error_reason', 'fhir_state', 'fhir_id'];
+
+/** The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). */
+const documentColumns = (db: Db, alias?: string) => {
+  const q = (c: string) => (alias ? `${alias}.${c}` : c);
+  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date`;
+};
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {
   const rows = await db<DocumentRow[]>`select ${documentColumns(db)} from documents where id = ${id} ${opts.forUpdate ? db`for update` : db``}`;
@@ -110,19 +114,23 @@ export interface ListFilter {
   limit: number;
 }
 
-/** A patient's documents, newest first, keyset-paged on (created_at, id). */
-export async function listDocuments(db: Db, f: ListFilter): Promise<DocumentRecord[]> {
-  const rows = await db<DocumentRow[]>`
-    select ${documentColumns(db)} from documents
-    where patient_nhs = ${f.patient}
-      ${f.includeEnteredInError ? db`` : db`and status = 'current'`}
-      ${f.type ? db`and type_code = ${f.type}` : db``}
-      ${f.dateFrom ? db`and clinical_date >= ${f.dateFrom}` : db``}
-      ${f.dateTo ? db`and clinical_date <= ${f.dateTo}` : db``}
-      ${f.after ? db`and (created_at, id) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)` : db``}
-    order by created_at desc, id desc
+/**
+ * A patient's documents with their current version, newest first, keyset-paged on (created_at, id): one query and
+ * one round trip per page, served by the (patient_nhs, created_at desc, id desc) index.
+ */
+export async function listDocuments(db: Db, f: ListFilter): Promise<DocumentWithVersion[]> {
+  const rows = await db<(DocumentRow & { v: VersionRow })[]>`
+    select ${documentColumns(db, 'd')}, to_jsonb(v) as v
+    from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+    where d.patient_nhs = ${f.patient}
+      ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
+      ${f.type ? db`and d.type_code = ${f.type}` : db``}
+      ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}
+      ${f.dateTo ? db`and d.clinical_date <= ${f.dateTo}` : db``}
+      ${f.after ? db`and (d.created_at, d.id) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)` : db``}
+    order by d.created_at desc, d.id desc
     limit ${f.limit}`;
-  return rows.map(toDocument);
+  return rows.map((r) => ({ document: toDocument(r), version: toVersion({ ...r.v, created_at: new Date(r.v.created_at as unknown as string) }) }));
 }
 
 export interface NewIntent {
@@ -166,25 +174,117 @@ export interface NewDocumentRow {
   fhirState: 'indexed' | 'pending';
 }
 
-export async function insertDocument(db: Db, d: NewDocumentRow): Promise<void> {
-  await db`insert into documents (id, patient_nhs, type_system, type_code, type_display, category_system, category_code, category_display,
+export async function insertDocument(db: Db, d: NewDocumentRow): Promise<DocumentRecord> {
+  const [row] = await db<DocumentRow[]>`insert into documents (id, patient_nhs, type_system, type_code, type_display, category_system, category_code, category_display,
              title, description, clinical_date, author, current_version, created_by, fhir_state, fhir_id)
            values (${d.id}, ${d.patient}, ${d.type.system}, ${d.type.code}, ${d.type.display}, ${d.category?.system ?? null},
              ${d.category?.code ?? null}, ${d.category?.display ?? null}, ${d.title}, ${d.description}, ${d.clinicalDate}, ${d.author},
-             1, ${d.createdBy}, ${d.fhirState}, ${d.fhirState === 'indexed' ? d.id : null})`;
+             1, ${d.createdBy}, ${d.fhirState}, ${d.fhirState === 'indexed' ? d.id : null})
+           returning ${documentColumns(db)}`;
+  return toDocument(row!);
 }
 
-export async function insertVersion(db: Db, v: Omit<DocumentVersion, 'createdAt'>): Promise<void> {
-  await db`insert into document_versions (document_id, version, blob_store, blob_key, blob_version_id, content_type, size, sha256, sha1, filename, created_by)
+export async function insertVersion(db: Db, v: Omit<DocumentVersion, 'createdAt'>): Promise<DocumentVersion> {
+  const [row] = await db<VersionRow[]>`insert into document_versions (document_id, version, blob_store, blob_key, blob_version_id, content_type, size, sha256, sha1, filename, created_by)
            values (${v.documentId}, ${v.version}, ${v.blobStore}, ${v.blobKey}, ${v.blobVersionId}, ${v.contentType}, ${v.size},
-             ${v.sha256}, ${v.sha1}, ${v.filename}, ${v.createdBy})`;
+             ${v.sha256}, ${v.sha1}, ${v.filename}, ${v.createdBy})
+           returning *`;
+  return toVersion(row!);
 }
 
-export async function setCurrentVersion(db: Db, id: string, version: number, fhirState: 'indexed' | 'pending'): Promise<void> {
-  await db`update documents set current_version = ${version}, updated_at = now(), fhir_state = ${fhirState} where id = ${id}`;
+export async function setCurrentVersion(db: Db, id: string, version: number, fhirState: 'indexed' | 'pending'): Promise<DocumentRecord> {
+  const [row] = await db<DocumentRow[]>`update documents set current_version = ${version}, updated_at = now(), fhir_state = ${fhirState} where id = ${id}
+    returning ${documentColumns(db)}`;
+  return toDocument(row!);
 }
 
-export async function markEnteredInError(db: Db, id: string, by: string, reason: string, fhirState: 'indexed' | 'pending'): Promise<void> {
-  await db`update documents set status = 'entered-in-error', entered_in_error_at = now(), entered_in_error_by = ${by},
-             entered_in_error_reason = ${reason}, updated_at = now(), fhir_state = ${fhirState} where id = ${id}`;
+export async function markEnteredInError(db: Db, id: string, by: string, reason: string, fhirState: 'indexed' | 'pending'): Promise<DocumentRecord> {
+  const [row] = await db<DocumentRow[]>`update documents set status = 'entered-in-error', entered_in_error_at = now(), entered_in_error_by = ${by},
+             entered_in_error_reason = ${reason}, updated_at = now(), fhir_state = ${fhirState} where id = ${id}
+           returning ${documentColumns(db)}`;
+  return toDocument(row!);
+}
+
+// ---- versions by store, for reconcile and migrate-blobs ----
+
+/** Whether any version, in any store, holds this key (keys are unique per upload and kept by migrations). */
+export async function blobKeyInUse(db: Db, key: string): Promise<boolean> {
+  return (await db`select 1 from document_versions where blob_key = ${key} limit 1`).length > 0;
+}
+
+/** Every key the versions in one store point at. */
+export async function versionKeysInStore(db: Db, store: string): Promise<{ documentId: string; version: number; key: string }[]> {
+  return db<{ documentId: string; version: number; key: string }[]>`
+    select document_id as "documentId", version, blob_key as key from document_versions where blob_store = ${store}`;
+}
+
+export async function countVersionsInStore(db: Db, store: string): Promise<number> {
+  const [row] = await db<{ n: number }[]>`select count(*)::int as n from document_versions where blob_store = ${store}`;
+  return row?.n ?? 0;
+}
+
+/** How many versions (and bytes) live in `from`, and how many already in `to`. */
+export async function migrationCounts(db: Db, from: string, to: string): Promise<{ n: number; bytes: number; already: number }> {
+  const [c] = await db<{ n: number; bytes: string; already: number }[]>`
+    select count(*) filter (where blob_store = ${from})::int as n,
+           coalesce(sum(size) filter (where blob_store = ${from}), 0)::text as bytes,
+           count(*) filter (where blob_store = ${to})::int as already
+    from document_versions`;
+  return { n: c?.n ?? 0, bytes: Number(c?.bytes ?? 0), already: c?.already ?? 0 };
+}
+
+/** A version to move between stores, with its patient for the audit row. */
+export interface StoredVersionRef {
+  documentId: string;
+  version: number;
+  blobKey: string;
+  blobVersionId: string | null;
+  contentType: string;
+  size: number;
+  sha256: string;
+  patient: string;
+}
+
+/** One keyset page of the versions in a store, in (document, version) order. */
+export async function versionsInStorePage(db: Db, store: string, after: { documentId: string; version: number } | null, limit: number): Promise<StoredVersionRef[]> {
+  const rows = await db<{ document_id: string; version: number; blob_key: string; blob_version_id: string | null; content_type: string; size: string; sha256: string; patient_nhs: string }[]>`
+    select v.document_id, v.version, v.blob_key, v.blob_version_id, v.content_type, v.size::text as size, v.sha256, d.patient_nhs
+    from document_versions v join documents d on d.id = v.document_id
+    where v.blob_store = ${store}
+      ${after ? db`and (v.document_id, v.version) > (${after.documentId}::uuid, ${after.version})` : db``}
+    order by v.document_id, v.version
+    limit ${limit}`;
+  return rows.map((r) => ({
+    documentId: r.document_id,
+    version: r.version,
+    blobKey: r.blob_key,
+    blobVersionId: r.blob_version_id,
+    contentType: r.content_type,
+    size: Number(r.size),
+    sha256: r.sha256,
+    patient: r.patient_nhs,
+  }));
+}
+
+/**
+ * Points a version at its copy in another store, only if it still is where and what the caller read (so a re-run or
+ * a concurrent run never repoints twice). Returns whether the row moved.
+ */
+export async function repointVersion(db: Db, v: StoredVersionRef, from: string, to: string, toVersionId: string | null): Promise<boolean> {
+  const res = await db`
+    update document_versions set blob_store = ${to}, blob_key = ${v.blobKey}, blob_version_id = ${toVersionId}
+    where document_id = ${v.documentId} and version = ${v.version} and blob_store = ${from} and blob_key = ${v.blobKey} and sha256 = ${v.sha256}`;
+  return res.count > 0;
+}
+
+/** Every document id, oldest first (reconcile --fhir). */
+export async function allDocumentIds(db: Db): Promise<string[]> {
+  return (await db<{ id: string }[]>`select id from documents order by created_at`).map((r) => r.id);
+}
+
+/** The version a signed fs URL names, with its document's patient. */
+export async function findVersionByBlobKeyWithPatient(db: Db, store: string, key: string): Promise<{ version: DocumentVersion; patient: string } | null> {
+  const rows = await db<(VersionRow & { patient_nhs: string })[]>`
+    select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id where v.blob_store = ${store} and v.blob_key = ${key}`;
+  return rows[0] ? { version: toVersion(rows[0]), patient: rows[0].patient_nhs } : null;
 }

@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream';
 
-export type BlobStoreKind = 'fs' | 's3' | 'azure';
+/** Every kind of blob store, written once: configuration, the registry and the CLI all take it from here. */
+export const BLOB_STORE_KINDS = ['fs', 's3', 'azure'] as const;
+export type BlobStoreKind = (typeof BLOB_STORE_KINDS)[number];
+export const isBlobStoreKind = (kind: string): kind is BlobStoreKind => (BLOB_STORE_KINDS as readonly string[]).includes(kind);
 
 export interface BlobPutOptions {
   contentType: string;
@@ -54,6 +57,12 @@ export interface BlobStore {
   delete(key: string, versionId: string | null): Promise<void>;
   /** Every object version under prefix, for the reconciler. */
   list(prefix: string): AsyncIterable<BlobListing>;
+  /**
+   * Ends uploads that were started before `startedBefore` and never completed (S3 multipart uploads), freeing their
+   * parts; returns how many. Stores whose partial uploads are visible to list() (fs temp files) or expire by
+   * themselves (Azure uncommitted blocks, after 7 days) return 0.
+   */
+  abortIncompleteUploads(startedBefore: Date): Promise<number>;
   /** Throws AppError storage_unavailable when the store cannot be used. */
   ping(): Promise<void>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */

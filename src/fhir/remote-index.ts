@@ -3,12 +3,12 @@ import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 import { toDocumentReference } from './document-reference.ts';
 import type { Config } from '../config/config.ts';
 import { FhirClient } from './remote-client.ts';
-import { masterIdentifier, NHS_NUMBER_SYSTEM, OWNER_TAG, URI_SYSTEM } from './systems.ts';
+import { LEGACY_OWNER_TAG, masterIdentifier, NHS_NUMBER_SYSTEM, ownerTag, URI_SYSTEM } from './systems.ts';
 
 /** The remote index QUILL_FHIR_URL names, or null when the built-in index is the only one. */
-export function remoteFhirIndexFromConfig(cfg: Config, baseUrl: () => string): RemoteFhirIndex | null {
+export function remoteFhirIndexFromConfig(cfg: Config, baseUrl: () => string, deploymentId: string): RemoteFhirIndex | null {
   if (!cfg.fhir.url) return null;
-  return new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl, odsCode: cfg.odsCode });
+  return new RemoteFhirIndex(new FhirClient({ baseUrl: cfg.fhir.url, token: cfg.fhir.token, basicAuth: cfg.fhir.basicAuth }), { baseUrl, odsCode: cfg.odsCode, deploymentId });
 }
 
 /**
@@ -18,10 +18,10 @@ export function remoteFhirIndexFromConfig(cfg: Config, baseUrl: () => string): R
  */
 export class RemoteFhirIndex {
   readonly #client: FhirClient;
-  readonly #mapping: { baseUrl: () => string; odsCode: string };
+  readonly #mapping: { baseUrl: () => string; odsCode: string; deploymentId: string };
   readonly #patients = new Map<string, string>(); // NHS number -> "Patient/<id>"
 
-  constructor(client: FhirClient, mapping: { baseUrl: () => string; odsCode: string }) {
+  constructor(client: FhirClient, mapping: { baseUrl: () => string; odsCode: string; deploymentId: string }) {
     this.#client = client;
     this.#mapping = mapping;
   }
@@ -54,7 +54,7 @@ export class RemoteFhirIndex {
   build(doc: DocumentRecord, version: DocumentVersion, patientReference: string): DocumentReference {
     const dr = toDocumentReference(doc, version, { baseUrl: this.#mapping.baseUrl(), odsCode: this.#mapping.odsCode, patientReference });
     delete dr.id; // the server assigns its own ids; ours is the identifier
-    dr.meta = { tag: [OWNER_TAG] }; // lets reconcile find every resource this service owns
+    dr.meta = { tag: [ownerTag(this.#mapping.deploymentId)] }; // lets reconcile find every resource this deployment owns
     return dr;
   }
 
@@ -71,12 +71,17 @@ export class RemoteFhirIndex {
     return id;
   }
 
-  /** Every DocumentReference on the server that carries one of our identifiers, with the document id it names. */
-  async *ours(): AsyncGenerator<{ documentId: string; resource: DocumentReference }> {
-    for await (const r of this.#client.searchAll<DocumentReference>(`DocumentReference?_tag=${encodeURIComponent(`${OWNER_TAG.system}|${OWNER_TAG.code}`)}&_count=200`)) {
-      const value = r.masterIdentifier?.system === URI_SYSTEM ? r.masterIdentifier.value : undefined;
-      const m = value ? /^urn:uuid:([0-9a-f-]{36})$/.exec(value) : null;
-      if (m) yield { documentId: m[1]!, resource: r };
+  /**
+   * Every DocumentReference on the server tagged as this deployment's, with the document id it names; then those with
+   * the pre-deployment legacy tag (`legacy: true`), which may belong to any deployment that shares the server.
+   */
+  async *ours(): AsyncGenerator<{ documentId: string; resource: DocumentReference; legacy: boolean }> {
+    for (const [tag, legacy] of [[ownerTag(this.#mapping.deploymentId), false], [LEGACY_OWNER_TAG, true]] as const) {
+      for await (const r of this.#client.searchAll<DocumentReference>(`DocumentReference?_tag=${encodeURIComponent(`${tag.system}|${tag.code}`)}&_count=200`)) {
+        const value = r.masterIdentifier?.system === URI_SYSTEM ? r.masterIdentifier.value : undefined;
+        const m = value ? /^urn:uuid:([0-9a-f-]{36})$/.exec(value) : null;
+        if (m) yield { documentId: m[1]!, resource: r, legacy };
+      }
     }
   }
 

@@ -5,5 +5,11 @@ export const URI_SYSTEM = 'urn:ietf:rfc:3986';
 export const SHA256_EXTENSION = 'https://quill-docstore.nhs.example/fhir/StructureDefinition/attachment-sha256';
 export const FORMAT_SYSTEM = 'https://fhir.nhs.uk/England/CodeSystem/England-NRLFormatCode';
 export const masterIdentifier = (documentId: string): string => `urn:uuid:${documentId}`;
-/** meta.tag on every resource this service writes to a remote server. */
-export const OWNER_TAG = { system: 'https://quill-docstore.nhs.example/fhir/CodeSystem/owner', code: 'quill-docstore' };
+export const OWNER_SYSTEM = 'https://quill-docstore.nhs.example/fhir/CodeSystem/owner';
+/**
+ * meta.tag on every resource this deployment writes to a remote server: scoped to the deployment (its database's
+ * id), so two deployments sharing one FHIR server (staging and live, or two trusts) never claim each other's.
+ */
+export const ownerTag = (deploymentId: string) => ({ system: OWNER_SYSTEM, code: `quill-docstore:${deploymentId}` });
+/** The tag written before ownership was scoped per deployment: such resources are adopted only if ours by identifier. */
+export const LEGACY_OWNER_TAG = { system: OWNER_SYSTEM, code: 'quill-docstore' };

@@ -6,7 +6,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { TokenVerifier } from '../auth/verifier.ts';
-import type { Sql } from '../db/sql.ts';
+import type { AuditService } from '../audit/audit-service.ts';
+import type { FhirIndexService } from '../fhir/index-service.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import type { DocumentService } from '../documents/service.ts';
 import { authHook } from './context.ts';
@@ -30,8 +31,9 @@ import type { AuditLogWriter } from './types.ts';
 
 export interface AppDeps {
   log: Logger;
-  sql: Sql;
   documents: DocumentService;
+  audits: AuditService;
+  fhirIndex: FhirIndexService;
   verify: TokenVerifier;
   audit: AuditLogWriter;
   valueSet: DocumentValueSet;
@@ -132,9 +134,9 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   contentRoute(app, d.documents);
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
-  auditRoute(app, d.sql, d.audit, { odsCode: d.odsCode, baseUrl: d.baseUrl });
+  auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl });
   signedBlobRoute(app, d.documents, d.urlSigningKey);
-  fhirRoutes(app, d.sql, d.audit, d.baseUrl);
+  fhirRoutes(app, d.fhirIndex, d.baseUrl);
   opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { ConfigError, type Config } from '../config/config.ts';
+import type { Config } from '../config/config.ts';
+import { storeChecks } from '../blobstores/store-checks.ts';
 import { openEmbedded } from '../db/embedded-access.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { connect } from '../db/sql.ts';
-import { AppError } from '../domain/errors.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
 
 export interface DoctorReport {
@@ -22,15 +22,6 @@ export async function runDoctor(cfg: Config, store: BlobStore, log: Logger): Pro
   const [db, blob] = await Promise.all([checkDatabase(cfg, log), storeChecks(store)]);
   const checks = [...db, ...blob];
   return { ok: checks.every((c) => c.ok), checks };
-}
-
-/** The store's doctor(); a doctor that throws is itself a failed check, never an exception. */
-export async function storeChecks(store: BlobStore): Promise<StoreCheck[]> {
-  try {
-    return await store.doctor();
-  } catch (e) {
-    return [{ name: `${store.kind}.doctor`, ok: false, detail: `the ${store.kind} store's checks failed: ${(e as Error).message}` }];
-  }
 }
 
 async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
@@ -76,52 +67,6 @@ async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
     await sql.end({ timeout: 1 });
     await embedded?.stop();
   }
-}
-
-/**
- * The start-up rule for a non-fs live store (and a migration target): its objects must be versioned, so metadata can
- * pin each version and nothing a document points at can be replaced. Throws a ConfigError naming the fix unless
- * QUILL_ALLOW_UNVERSIONED=true (development only: Azurite has no versioning); throws storage_unavailable when the
- * store cannot be reached to tell. Returns the checks it ran (the readiness cache starts from them).
- */
-export async function requireVersionedStore(store: BlobStore, cfg: Pick<Config, 'allowUnversioned'>, log: Logger, role = 'live store (QUILL_BLOB_STORE)'): Promise<StoreCheck[]> {
-  if (store.kind === 'fs') return storeChecks(store); // keys are never reused and files never rewritten: nothing to version
-  const checks = await storeChecks(store);
-  const versioning = checks.find((c) => c.name.endsWith('.versioning'));
-  if (!versioning) {
-    const failed = checks.filter((c) => !c.ok);
-    const why = failed.map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`).join('; ') || 'no versioning check was reported';
-    throw new AppError('storage_unavailable', `the ${store.kind} ${role} could not be checked for versioning: ${why}`, { layer: 'blob' }, { retryAfter: 5 });
-  }
-  if (versioning.ok) return checks;
-  if (cfg.allowUnversioned) {
-    log.warn({ store: store.kind, detail: versioning.detail }, 'QUILL_ALLOW_UNVERSIONED=true: using an unversioned blob store (development only; never in production)');
-    return checks;
-  }
-  throw new ConfigError(
-    `refusing to use the ${store.kind} ${role}: ${versioning.detail}.\n  fix: ${versioning.fix ?? 'enable object versioning'}\n` +
-      '  (QUILL_ALLOW_UNVERSIONED=true accepts an unversioned store for development only, e.g. Azurite.)',
-  );
-}
-
-export interface CachedDoctor {
-  /** The store's checks, re-run at most once per ttl; concurrent callers share one run. */
-  (): Promise<{ checkedAt: string; checks: StoreCheck[] }>;
-}
-
-/** Keeps /readyz cheap: the deeper checks (several requests; a probe write on Azure) run at most once a minute. */
-export function cachedDoctor(store: BlobStore, ttlMs = 60_000, seed?: StoreCheck[]): CachedDoctor {
-  let cached: { at: number; value: Promise<{ checkedAt: string; checks: StoreCheck[] }> } | null = seed
-    ? { at: Date.now(), value: Promise.resolve({ checkedAt: new Date().toISOString(), checks: seed }) }
-    : null;
-  return () => {
-    if (!cached || Date.now() - cached.at >= ttlMs) {
-      const at = Date.now();
-      const value = storeChecks(store).then((checks) => ({ checkedAt: new Date(at).toISOString(), checks }));
-      cached = { at, value };
-    }
-    return cached.value;
-  };
 }
 
 function describeUrl(url: string): string {

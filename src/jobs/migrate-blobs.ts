@@ -3,8 +3,11 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.ts';
+import { withAdvisoryLock } from '../db/advisory-lock.ts';
 import type { Sql } from '../db/sql.ts';
 import { faultPoint } from '../documents/fault-points.ts';
+import * as repo from '../documents/repository.ts';
+import type { StoredVersionRef } from '../documents/repository.ts';
 import { VerifyingStream } from '../documents/verifying-stream.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
 import type { BlobStore } from '../domain/ports.ts';
@@ -77,17 +80,6 @@ export interface MigrateBlobsReport {
   remaining: number;
 }
 
-interface VersionRow {
-  document_id: string;
-  version: number;
-  blob_key: string;
-  blob_version_id: string | null;
-  content_type: string;
-  size: bigint | string | number;
-  sha256: string;
-  patient_nhs: string;
-}
-
 type Outcome = { kind: 'copied' | 'adopted' | 'skipped' } | { kind: 'failed'; reason: string };
 
 const LOCK = 'quill-docstore:migrate-blobs';
@@ -102,35 +94,22 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
   const ctx: RequestContext = { principal: { sub: 'system:migrate-blobs', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore migrate-blobs', requestId: runId };
 
   // One run at a time: a session advisory lock, released when the run ends or its connection dies with the process.
-  const lock = await sql.reserve();
-  try {
-    const [got] = await lock<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtext(${LOCK})) as ok`;
-    if (!got?.ok) throw new AppError('validation_failed', 'another migrate-blobs run holds the lock; wait for it to finish');
-    try {
-      return await run();
-    } finally {
-      await lock`select pg_advisory_unlock(hashtext(${LOCK}))`.catch(() => undefined);
-    }
-  } finally {
-    lock.release();
-  }
+  const locked = await withAdvisoryLock(sql, LOCK, () => run());
+  if (!locked.ran) throw new AppError('validation_failed', 'another migrate-blobs run holds the lock; wait for it to finish');
+  return locked.value;
 
   async function run(): Promise<MigrateBlobsReport> {
     const startedAt = Date.now();
-    const [counts] = await sql<{ n: number; bytes: string; already: number }[]>`
-      select count(*) filter (where blob_store = ${from})::int as n,
-             coalesce(sum(size) filter (where blob_store = ${from}), 0)::text as bytes,
-             count(*) filter (where blob_store = ${to})::int as already
-      from document_versions`;
+    const counts = await repo.migrationCounts(sql, from, to);
     const p: MigrateProgress = {
       from,
       to,
-      total: counts?.n ?? 0,
-      totalBytes: Number(counts?.bytes ?? 0),
+      total: counts.n,
+      totalBytes: counts.bytes,
       done: 0,
       copied: 0,
       adopted: 0,
-      skipped: counts?.already ?? 0,
+      skipped: counts.already,
       failed: 0,
       bytes: 0,
       startedAt,
@@ -144,18 +123,12 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
     // twice). When a pass has moved anything, another pass picks up rows that arrived meanwhile (a service still
     // uploading to the source); it ends when a pass finds nothing. Failed or skipped rows are not retried in this run.
     const excluded = new Set<string>();
-    async function* pass(first: boolean, found: { n: number }): AsyncGenerator<VersionRow> {
-      let after: { id: string; v: number } | null = null;
+    async function* pass(first: boolean, found: { n: number }): AsyncGenerator<StoredVersionRef> {
+      let after: { documentId: string; version: number } | null = null;
       for (;;) {
-        const page: VersionRow[] = await sql<VersionRow[]>`
-          select v.document_id, v.version, v.blob_key, v.blob_version_id, v.content_type, v.size, v.sha256, d.patient_nhs
-          from document_versions v join documents d on d.id = v.document_id
-          where v.blob_store = ${from}
-            ${after ? sql`and (v.document_id, v.version) > (${after.id}::uuid, ${after.v})` : sql``}
-          order by v.document_id, v.version
-          limit ${pageSize}`;
+        const page = await repo.versionsInStorePage(sql, from, after, pageSize);
         for (const r of page) {
-          if (excluded.has(`${r.document_id}/${r.version}`)) continue;
+          if (excluded.has(`${r.documentId}/${r.version}`)) continue;
           found.n++;
           if (!first) {
             // an upload that arrived during the previous pass
@@ -166,11 +139,11 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
         }
         if (page.length < pageSize) return;
         const last = page.at(-1)!;
-        after = { id: last.document_id, v: last.version };
+        after = { documentId: last.documentId, version: last.version };
       }
     }
 
-    const worker = async (queue: AsyncGenerator<VersionRow>) => {
+    const worker = async (queue: AsyncGenerator<StoredVersionRef>) => {
       for (;;) {
         const next = await queue.next(); // async generators queue concurrent next() calls
         if (next.done) return;
@@ -180,12 +153,12 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
         p.total = Math.max(p.total, p.done); // an upload that landed during the first pass
         if (out.kind === 'failed') {
           p.failed++;
-          excluded.add(`${r.document_id}/${r.version}`);
-          failures.push({ documentId: r.document_id, version: r.version, key: r.blob_key, reason: out.reason });
-          log.error({ documentId: r.document_id, version: r.version, key: r.blob_key, reason: out.reason }, 'migrate-blobs: version not moved');
+          excluded.add(`${r.documentId}/${r.version}`);
+          failures.push({ documentId: r.documentId, version: r.version, key: r.blobKey, reason: out.reason });
+          log.error({ documentId: r.documentId, version: r.version, key: r.blobKey, reason: out.reason }, 'migrate-blobs: version not moved');
         } else if (out.kind === 'skipped') {
           p.skipped++;
-          excluded.add(`${r.document_id}/${r.version}`);
+          excluded.add(`${r.documentId}/${r.version}`);
         } else {
           p.copied++;
           if (out.kind === 'adopted') p.adopted++;
@@ -200,7 +173,7 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
       if (found.n === 0) break;
     }
 
-    const [left] = await sql<{ n: number }[]>`select count(*)::int as n from document_versions where blob_store = ${from}`;
+    const left = await repo.countVersionsInStore(sql, from);
     const report: MigrateBlobsReport = {
       from,
       to,
@@ -213,17 +186,17 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
       failed: failures,
       bytes: p.bytes,
       elapsedMs: Date.now() - startedAt,
-      remaining: left?.n ?? 0,
+      remaining: left,
     };
     log.info({ ...report, failed: failures.length }, 'migrate-blobs: finished');
     return report;
 
-    async function moveOne(r: VersionRow): Promise<Outcome> {
-      const size = Number(r.size);
+    async function moveOne(r: StoredVersionRef): Promise<Outcome> {
+      const size = r.size;
       const expected = Buffer.from(r.sha256, 'hex');
       let put: { versionId: string | null; adopted: boolean };
 
-      const src = await source.get(r.blob_key, r.blob_version_id);
+      const src = await source.get(r.blobKey, r.blobVersionId);
       const meter = new Meter((n) => {
         p.bytes += n;
         progress();
@@ -233,7 +206,7 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
       const verifier = new VerifyingStream(r.sha256, size, (actual) => (corrupt = actual));
       const [piped, stored] = await Promise.allSettled([
         pipeline(src, meter, verifier),
-        target.put(r.blob_key, verifier, { contentType: r.content_type, expectedSha256: expected }),
+        target.put(r.blobKey, verifier, { contentType: r.contentType, expectedSha256: expected }),
       ]);
       if (corrupt) {
         return { kind: 'failed', reason: `the ${from} copy does not match its recorded SHA-256 (got ${corrupt}); not copied` };
@@ -245,29 +218,29 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
           return { kind: 'failed', reason: `copying to ${to}: ${describe(inspect)}` };
         }
         // An earlier, interrupted run got this far: the target keeps what it has. Adopt it only if it is exactly ours.
-        const existing = await digestOf(target, r.blob_key, null).catch((err: unknown) => ({ error: describe(err) }));
-        if ('error' in existing) return { kind: 'failed', reason: `the ${to} store already holds ${r.blob_key} but it cannot be read back: ${existing.error}` };
+        const existing = await digestOf(target, r.blobKey, null).catch((err: unknown) => ({ error: describe(err) }));
+        if ('error' in existing) return { kind: 'failed', reason: `the ${to} store already holds ${r.blobKey} but it cannot be read back: ${existing.error}` };
         if (existing.sha256 !== r.sha256 || existing.size !== size) {
           return {
             kind: 'failed',
-            reason: `the ${to} store already holds ${r.blob_key} with different bytes (sha256 ${existing.sha256}, ${existing.size} bytes; expected ${r.sha256}, ${size} bytes); left as it is`
+            reason: `the ${to} store already holds ${r.blobKey} with different bytes (sha256 ${existing.sha256}, ${existing.size} bytes; expected ${r.sha256}, ${size} bytes); left as it is`
           };
         }
-        put = { versionId: await onlyVersionOf(target, r.blob_key), adopted: true };
+        put = { versionId: await onlyVersionOf(target, r.blobKey), adopted: true };
       } else {
         if (piped.status === 'rejected') {
           // the store finished but our side failed: do not trust what it holds
-          await target.delete(r.blob_key, stored.value.versionId).catch(() => undefined);
+          await target.delete(r.blobKey, stored.value.versionId).catch(() => undefined);
           return { kind: 'failed', reason: `reading from ${from}: ${describe(piped.reason)}` };
         }
         if (stored.value.storeSha256 && stored.value.storeSha256 !== r.sha256) {
-          await target.delete(r.blob_key, stored.value.versionId).catch(() => undefined);
+          await target.delete(r.blobKey, stored.value.versionId).catch(() => undefined);
           return { kind: 'failed', reason: `the ${to} store computed SHA-256 ${stored.value.storeSha256}, expected ${r.sha256}` };
         }
         // Verified at the target: read back exactly the version the row will point at.
-        const back = await digestOf(target, r.blob_key, stored.value.versionId).catch((err: unknown) => ({ error: describe(err) }));
+        const back = await digestOf(target, r.blobKey, stored.value.versionId).catch((err: unknown) => ({ error: describe(err) }));
         if ('error' in back || back.sha256 !== r.sha256 || back.size !== size) {
-          await target.delete(r.blob_key, stored.value.versionId).catch(() => undefined);
+          await target.delete(r.blobKey, stored.value.versionId).catch(() => undefined);
           const got = 'error' in back ? back.error : `sha256 ${back.sha256}, ${back.size} bytes`;
           return { kind: 'failed', reason: `read-back from ${to} did not verify (${got}; expected ${r.sha256}, ${size} bytes)` };
         }
@@ -276,17 +249,14 @@ export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStor
 
       faultPoint('migrate-before-commit');
       const moved = await sql.begin(async (tx) => {
-        const res = await tx`
-          update document_versions set blob_store = ${to}, blob_key = ${r.blob_key}, blob_version_id = ${put.versionId}
-          where document_id = ${r.document_id} and version = ${r.version} and blob_store = ${from} and blob_key = ${r.blob_key} and sha256 = ${r.sha256}`;
-        if (res.count === 0) return false;
+        if (!(await repo.repointVersion(tx, r, from, to, put.versionId))) return false;
         await recordAudit(tx, ctx, {
           action: 'document.blob-migrate',
           outcome: 'success',
-          documentId: r.document_id,
+          documentId: r.documentId,
           version: r.version,
-          patient: r.patient_nhs,
-          detail: { from, to, key: r.blob_key, fromVersionId: r.blob_version_id, toVersionId: put.versionId, sha256: r.sha256, adopted: put.adopted, runId },
+          patient: r.patient,
+          detail: { from, to, key: r.blobKey, fromVersionId: r.blobVersionId, toVersionId: put.versionId, sha256: r.sha256, adopted: put.adopted, runId },
         });
         return true;
       });

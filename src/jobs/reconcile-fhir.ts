@@ -4,7 +4,7 @@ import type { Sql } from '../db/sql.ts';
 import * as repo from '../documents/repository.ts';
 import type { RemoteFhirIndex } from '../fhir/remote-index.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
-import { latestQueued, markIndexed } from './fhir-outbox.ts';
+import { latestQueued, markIndexed } from '../documents/outbox-repository.ts';
 
 export interface FhirReconcileReport {
   checked: number;
@@ -38,16 +38,21 @@ function fingerprint(r: DocumentReference): string {
 /**
  * Compares PostgreSQL (the record) with the remote FHIR server and repairs drift both ways: missing and stale
  * resources are written again, duplicates of one document and resources naming documents we do not hold are removed.
+ * Only this deployment's resources are looked at (the owner tag carries the deployment id), so deployments sharing a
+ * FHIR server never remove each other's entries.
  */
 export async function reconcileFhir(sql: Sql, index: RemoteFhirIndex, log: Logger): Promise<FhirReconcileReport> {
   const report: FhirReconcileReport = { checked: 0, created: 0, updated: 0, duplicatesRemoved: 0, extraRemoved: 0, errors: [] };
   const remote = new Map<string, DocumentReference[]>();
-  for await (const { documentId, resource } of index.ours()) {
+  const legacy = new Set<DocumentReference>();
+  for await (const { documentId, resource, legacy: isLegacy } of index.ours()) {
+    if (remote.get(documentId)?.some((r) => r.id === resource.id)) continue;
     const list = remote.get(documentId) ?? [];
     list.push(resource);
     remote.set(documentId, list);
+    if (isLegacy) legacy.add(resource);
   }
-  const ids = (await sql<{ id: string }[]>`select id from documents order by created_at`).map((r) => r.id);
+  const ids = await repo.allDocumentIds(sql);
   for (const id of ids) {
     report.checked++;
     try {
@@ -73,7 +78,8 @@ export async function reconcileFhir(sql: Sql, index: RemoteFhirIndex, log: Logge
     }
   }
   for (const [documentId, resources] of remote) {
-    for (const r of resources) {
+    // A legacy-tagged resource naming a document we do not hold may be another deployment's: never ours to delete.
+    for (const r of resources.filter((x) => !legacy.has(x))) {
       try {
         await index.remove(r.id!);
         report.extraRemoved++;

@@ -7,18 +7,20 @@ export interface ReconcileReport {
   staleIntents: number;
   orphansRemoved: number;
   orphanBytes: number;
+  /** Unfinished multipart uploads (S3) older than the grace period, aborted so their parts stop using space. */
+  incompleteUploadsAborted: number;
   missingBlobs: { documentId: string; version: number; key: string }[];
   errors: string[];
 }
 
 /**
  * Repairs what a crash can leave behind. Metadata is written only after the bytes, so the only debris is bytes that
- * no version points at: from intents never committed, or (fs) temp files of interrupted uploads. Anything younger
- * than the grace period is left alone, since it may belong to an upload still in flight. It also reports any
- * version whose bytes are missing, which the protocol should make impossible.
+ * no version points at: from intents never committed, (fs) temp files of interrupted uploads, and (S3) unfinished
+ * multipart uploads. Anything younger than the grace period is left alone, since it may belong to an upload still in
+ * flight. It also reports any version whose bytes are missing, which the protocol should make impossible.
  */
 export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: { graceSeconds: number; checkMissing?: boolean }): Promise<ReconcileReport> {
-  const report: ReconcileReport = { staleIntents: 0, orphansRemoved: 0, orphanBytes: 0, missingBlobs: [], errors: [] };
+  const report: ReconcileReport = { staleIntents: 0, orphansRemoved: 0, orphanBytes: 0, incompleteUploadsAborted: 0, missingBlobs: [], errors: [] };
   for (const intent of await repo.staleIntents(sql, opts.graceSeconds)) {
     if (intent.blobStore !== store.kind) continue;
     try {
@@ -30,14 +32,20 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
     }
   }
   const cutoff = Date.now() - opts.graceSeconds * 1000;
+  try {
+    report.incompleteUploadsAborted = await store.abortIncompleteUploads(new Date(cutoff));
+    if (report.incompleteUploadsAborted) log.info({ aborted: report.incompleteUploadsAborted }, 'aborted unfinished multipart uploads');
+  } catch (e) {
+    report.errors.push(`unfinished uploads: ${(e as Error).message}`);
+  }
   const present = new Set<string>();
   for await (const obj of store.list('')) {
     present.add(obj.key);
     if (obj.lastModified.getTime() > cutoff) continue;
-    if (await repo.findVersionByBlobKey(sql, store.kind, obj.key)) continue;
-    // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in another store is either the
-    // source copy of a migrated version (kept for point-in-time restores) or a copy an interrupted migration will adopt.
-    if ((await sql`select 1 from document_versions where blob_store in ('fs', 's3', 'azure') and blob_key = ${obj.key} limit 1`).length) continue;
+    // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in any store is either this
+    // version's bytes, the source copy of a migrated version (kept for point-in-time restores), or a copy an
+    // interrupted migration will adopt.
+    if (await repo.blobKeyInUse(sql, obj.key)) continue;
     try {
       await store.delete(obj.key, obj.versionId);
       report.orphansRemoved++;
@@ -48,9 +56,7 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
     }
   }
   if (opts.checkMissing !== false) {
-    const rows = await sql<{ document_id: string; version: number; blob_key: string }[]>`
-      select document_id, version, blob_key from document_versions where blob_store = ${store.kind}`;
-    for (const r of rows) if (!present.has(r.blob_key)) report.missingBlobs.push({ documentId: r.document_id, version: r.version, key: r.blob_key });
+    for (const r of await repo.versionKeysInStore(sql, store.kind)) if (!present.has(r.key)) report.missingBlobs.push(r);
   }
   return report;
 }

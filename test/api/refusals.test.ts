@@ -191,6 +191,7 @@ describe('bad uploads leave nothing behind', () => {
 
 describe('download URLs', () => {
   it('refuses a tampered URL with 403 and an expired one with 410, both audited', async () => {
+    const [{ start }] = (await s.sql`select coalesce(max(id), 0) as start from audit_events`) as unknown as [{ start: bigint }];
     const link = await (await fetch(`${s.baseUrl}/v1/documents/${docId}/download-url`, { method: 'POST', headers: { ...auth(clinician), 'content-type': 'application/json' }, body: JSON.stringify({ expiresIn: 1 }) })).json();
     const u = new URL(link.url);
     const tamperedSig = new URL(u);
@@ -206,6 +207,17 @@ describe('download URLs', () => {
     await expectProblem(await fetch(otherKey), 403, 'url_invalid');
     await new Promise((r) => setTimeout(r, 2100));
     await expectProblem(await fetch(u), 410, 'url_expired');
+    const rows = await s.sql<{ outcome: string; error_code: string; patient_nhs: string | null; document_id: string | null; detail: { claimedUser?: string } }[]>`
+      select outcome, error_code, patient_nhs, document_id, detail from audit_events
+      where id > ${String(start)} and action = 'document.blob-fetch' and outcome <> 'success' order by id`;
+    // four tampered fetches (signature, expiry, user, key) and one expired, each a denied row
+    expect(rows.map((r) => r.error_code)).toEqual(['url_invalid', 'url_invalid', 'url_invalid', 'url_invalid', 'url_expired']);
+    expect(rows.every((r) => r.outcome === 'denied')).toBe(true);
+    // the URLs that named a real version carry its document and patient; the claimed user is kept as detail
+    expect(rows[0]).toMatchObject({ document_id: docId, patient_nhs: PATIENT, detail: { claimedUser: 'dr.alice' } });
+    expect(rows[2]!.detail.claimedUser).toBe('someone-else');
+    expect(rows[3]!.document_id).toBeNull(); // a key no version has
+    expect(rows[4]).toMatchObject({ document_id: docId, patient_nhs: PATIENT });
   });
 
   it('detects bytes corrupted at rest: the stream aborts before completing and the failure is audited', async () => {

@@ -218,8 +218,35 @@ describe('the outbox', () => {
   });
 });
 
+describe('the outbox worker and PostgreSQL', () => {
+  it('holds no transaction open while it waits on the FHIR server (claims are leases)', async () => {
+    const hapiUrl = new URL(hapi);
+    const proxy = await startProxy(Number(hapiUrl.port));
+    const server = await startTestServer({ QUILL_FHIR_URL: `${hapiUrl.protocol}//127.0.0.1:${proxy.port}${hapiUrl.pathname}`, QUILL_ODS_CODE: odsCode });
+    try {
+      const db = (await server.sql`select current_database() as db`)[0]!.db as string;
+      proxy.setDelay(2500);
+      const t = await server.token('dr.slow', ['clinician']);
+      expect((await uploadMultipart(server.baseUrl, t, pdfBytes('slow fhir'), { patient: randomNhsNumber() })).status).toBe(201);
+      // wait until the worker's request is being held by the slow proxy, then look at every session of this database
+      for (let i = 0; i < 100 && proxy.held === 0; i++) await sleep(20);
+      expect(proxy.held).toBeGreaterThan(0);
+      const [lease] = await server.sql`select owner, lease_until > now() as live from fhir_index_leases`;
+      expect(lease).toMatchObject({ live: true });
+      const open = await server.sql`select pid, state, query from pg_stat_activity where datname = ${db} and state like 'idle in transaction%'`;
+      expect(open).toEqual([]);
+      proxy.setDelay(0);
+      await drained(server);
+      expect(await server.sql`select * from fhir_index_leases`).toEqual([]);
+    } finally {
+      await server.close();
+      await proxy.close();
+    }
+  });
+});
+
 describe('several instances', () => {
-  it('share the outbox through SKIP LOCKED and write each document exactly once', async () => {
+  it('share the outbox through leases and write each document exactly once', async () => {
     // instances behind one load balancer share the public URL that attachment.url is built from
     const second = await startTestServer({ QUILL_FHIR_URL: hapi, QUILL_ODS_CODE: odsCode, QUILL_PUBLIC_URL: s.baseUrl }, { databaseUrl: s.cfg.databaseUrl! });
     try {
@@ -257,18 +284,7 @@ describe('reconcile --fhir', () => {
     const posted = await fetch(`${hapi}/DocumentReference`, { method: 'POST', headers: { 'content-type': 'application/fhir+json' }, body: JSON.stringify(extra) });
     expect(posted.status).toBe(201);
 
-    // async, never spawnSync: this process's own service (and its outbox worker) must keep running meanwhile
-    const run = () =>
-      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-        const child = spawn(process.execPath, [path.resolve('bin/quill-docstore.js'), 'reconcile', '--fhir', '--json'], {
-          env: { ...process.env, DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir, QUILL_FHIR_URL: hapi, QUILL_ODS_CODE: odsCode, QUILL_PUBLIC_URL: s.baseUrl, LOG_LEVEL: 'warn' },
-        });
-        let stdout = '';
-        let stderr = '';
-        child.stdout.on('data', (d) => (stdout += d));
-        child.stderr.on('data', (d) => (stderr += d));
-        child.on('exit', (status) => resolve({ status, stdout, stderr }));
-      });
+    const run = () => reconcileFhirCli(s);
     const r = await run();
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout.trim().split('\n').pop()!);
@@ -282,4 +298,41 @@ describe('reconcile --fhir', () => {
     const fixed = await (await fetch(`${hapi}/DocumentReference?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|urn:uuid:${stale.id}`)}`)).json();
     expect(fixed.entry[0].resource.description).toBe('doc 2');
   });
+
+  it('leaves alone the index entries of another deployment sharing the FHIR server', async () => {
+    // its own database is another deployment (staging, or a second trust) writing to the same HAPI
+    const staging = await startTestServer({ QUILL_FHIR_URL: hapi, QUILL_ODS_CODE: odsCode });
+    try {
+      const t = await staging.token('dr.staging', ['clinician']);
+      const id = (await (await uploadMultipart(staging.baseUrl, t, pdfBytes('staging'), { patient: randomNhsNumber() })).json()).id;
+      await drained(staging);
+      const byId = async () => (await (await fetch(`${hapi}/DocumentReference?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|urn:uuid:${id}`)}`)).json()).entry ?? [];
+      const [entry] = await byId();
+      const [dep] = await staging.sql`select id from deployment`;
+      const [ours] = await s.sql`select id from deployment`;
+      expect(dep!.id).not.toBe(ours!.id);
+      expect(entry.resource.meta.tag).toContainEqual(expect.objectContaining({ code: `quill-docstore:${dep!.id}` }));
+
+      const r = await reconcileFhirCli(s);
+      expect(r.status, r.stderr).toBe(0);
+      expect(await byId()).toHaveLength(1); // still there: not ours to remove
+    } finally {
+      await staging.close();
+    }
+  });
 });
+
+/** `quill-docstore reconcile --fhir --json` for a test server's deployment, spawned asynchronously (never spawnSync:
+ * this process's own services and their outbox workers must keep running meanwhile). */
+function reconcileFhirCli(server: TestServer): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.resolve('bin/quill-docstore.js'), 'reconcile', '--fhir', '--json'], {
+      env: { ...process.env, DATABASE_URL: server.cfg.databaseUrl!, QUILL_DATA_DIR: server.cfg.dataDir, QUILL_FHIR_URL: hapi, QUILL_ODS_CODE: odsCode, QUILL_PUBLIC_URL: server.baseUrl, LOG_LEVEL: 'warn' },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('exit', (status) => resolve({ status, stdout, stderr }));
+  });
+}

@@ -209,19 +209,21 @@ async function waitForS3(server: ServerProcess, endpoint: string, creds: S3Crede
 /**
  * Creates a bucket with versioning enabled and default encryption SSE-S3
  * (AES256). With `objectLock`, the bucket is created with Object Lock enabled
- * (which also turns versioning on).
+ * (which also turns versioning on). `defaultEncryption: false` leaves the bucket
+ * without a default, so only what a client asks for per request gets encrypted
+ * (tests of the client's own SSE header need that: a default would mask it).
  */
 export async function createVersionedBucket(
   endpoint: string,
   creds: S3Credentials,
   name: string,
-  options: { objectLock?: boolean } = {},
+  options: { objectLock?: boolean; defaultEncryption?: boolean } = {},
 ): Promise<void> {
   const client = s3Client({ endpoint, ...creds });
   try {
     await client.send(new CreateBucketCommand({ Bucket: name, ...(options.objectLock ? { ObjectLockEnabledForBucket: true } : {}) }));
     await client.send(new PutBucketVersioningCommand({ Bucket: name, VersioningConfiguration: { Status: 'Enabled' } }));
-    await client.send(
+    if (options.defaultEncryption !== false) await client.send(
       new PutBucketEncryptionCommand({
         Bucket: name,
         ServerSideEncryptionConfiguration: {

@@ -4,8 +4,21 @@ import net from 'node:net';
  * A loopback TCP proxy that can be switched off and on, to take a real server "down" for the client under test
  * without stopping the server itself. Down means connections are refused, as when a server is not running.
  */
-export async function startProxy(targetPort: number): Promise<{ port: number; down(): Promise<void>; up(): Promise<void>; close(): Promise<void> }> {
+export interface TcpProxy {
+  port: number;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  /** Holds every request byte for ms before passing it on (0: straight through), as a slow server would. */
+  setDelay(ms: number): void;
+  /** Request chunks being held right now. */
+  readonly held: number;
+  close(): Promise<void>;
+}
+
+export async function startProxy(targetPort: number): Promise<TcpProxy> {
   const sockets = new Set<net.Socket>();
+  let delay = 0;
+  let held = 0;
   let server: net.Server | null = null;
   let port = 0;
   const listen = () =>
@@ -13,7 +26,16 @@ export async function startProxy(targetPort: number): Promise<{ port: number; do
       server = net.createServer((client) => {
         const upstream = net.connect(targetPort, '127.0.0.1');
         sockets.add(client).add(upstream);
-        client.pipe(upstream).pipe(client);
+        upstream.pipe(client);
+        client.on('data', (chunk) => {
+          if (delay === 0) return void upstream.write(chunk);
+          held++;
+          setTimeout(() => {
+            held--;
+            if (!upstream.destroyed) upstream.write(chunk);
+          }, delay);
+        });
+        client.on('end', () => setTimeout(() => upstream.end(), delay));
         const end = () => {
           client.destroy();
           upstream.destroy();
@@ -38,5 +60,16 @@ export async function startProxy(targetPort: number): Promise<{ port: number; do
       server = null;
     });
   await listen();
-  return { get port() { return port; }, down: stop, up: listen, close: stop };
+  return {
+    get port() {
+      return port;
+    },
+    get held() {
+      return held;
+    },
+    setDelay: (ms) => void (delay = ms),
+    down: stop,
+    up: listen,
+    close: stop,
+  };
 }

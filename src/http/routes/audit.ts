@@ -1,13 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import { queryAudit } from '../../audit/audit-log.ts';
-import { requirePermission } from '../../auth/permissions.ts';
-import type { Sql } from '../../db/sql.ts';
-import { AppError } from '../../domain/errors.ts';
-import type { AuditLogWriter } from '../types.ts';
-import { toAuditEvent } from '../../audit/audit-event-fhir.ts';
+import type { AuditSearch, AuditService } from '../../audit/audit-service.ts';
+import { toAuditEvent } from '../../fhir/audit-event.ts';
 import { errorResponses } from '../schemas.ts';
 
-export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter, fhir: { odsCode: string; baseUrl: () => string }): void {
+export function auditRoute(app: FastifyInstance, audits: AuditService, fhir: { odsCode: string; baseUrl: () => string }): void {
   app.get('/v1/audit', {
     schema: {
       tags: ['audit'],
@@ -31,20 +27,9 @@ export function auditRoute(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
       response: { ...errorResponses },
     },
     handler: async (request, reply) => {
-      const q = request.query as { document?: string; patient?: string; actor?: string; action?: string; outcome?: string; from?: string; to?: string; limit: number; cursor?: string; _format?: string };
-      const p = request.ctx.principal;
-      try {
-        if (!p) throw new AppError('unauthenticated');
-        requirePermission(p, 'audit:read');
-      } catch (e) {
-        await audit(request.ctx, { action: 'audit.read', outcome: 'denied', errorCode: (e as AppError).code, documentId: q.document, patient: q.patient });
-        throw e;
-      }
-      const rows = await queryAudit(sql, { ...q, beforeId: q.cursor, limit: q.limit + 1 });
-      const page = rows.slice(0, q.limit);
-      await audit(request.ctx, { action: 'audit.read', outcome: 'success', documentId: q.document, patient: q.patient, detail: { count: page.length } });
-      const nextCursor = rows.length > q.limit ? (page.at(-1)?.id ?? null) : null;
-      if (q._format === 'fhir') {
+      const { _format, ...q } = request.query as AuditSearch & { _format?: string };
+      const { items: page, nextCursor } = await audits.search(request.ctx, q);
+      if (_format === 'fhir') {
         const base = fhir.baseUrl();
         const next = new URL(`${base}${request.url}`);
         if (nextCursor) next.searchParams.set('cursor', nextCursor);

@@ -13,7 +13,13 @@ export function signedBlobRoute(app: FastifyInstance, docs: DocumentService, sig
     schema: { tags: ['documents'], summary: 'Fetch bytes with a signed download URL (filesystem store)', hide: false },
     handler: async (request, reply) => {
       const key = (request.params as { '*': string })['*'];
-      const claims = verifySignedUrl(signingKey, key, request.query as Record<string, string>);
+      const q = request.query as Record<string, string | undefined>;
+      let claims;
+      try {
+        claims = verifySignedUrl(signingKey, key, q);
+      } catch (e) {
+        return docs.refuseSignedBlob(request.ctx, key, typeof q.sub === 'string' ? q.sub : undefined, e);
+      }
       request.ctx.principal = { sub: claims.issuedTo, roles: [], patients: null };
       const { version, stream } = await docs.openSignedBlob(request.ctx, key);
       return sendDocumentBytes(reply, version, stream);

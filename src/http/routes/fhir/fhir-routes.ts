@@ -1,17 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Bundle, CapabilityStatement, DocumentReference } from '@medplum/fhirtypes';
-import { requirePatient, requirePermission } from '../../../auth/permissions.ts';
-import type { Sql } from '../../../db/sql.ts';
-import { AppError } from '../../../domain/errors.ts';
-import { readBuiltin, searchBuiltin } from '../../../fhir/builtin-index.ts';
-import { parseSearch, SUPPORTED, type Params } from '../../../fhir/search-params.ts';
-import type { AuditLogWriter } from '../../types.ts';
-import { outcomeOf } from '../../../audit/audit-event.ts';
+import type { FhirIndexService } from '../../../fhir/index-service.ts';
+import { SUPPORTED, type Params } from '../../../fhir/search-params.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** The built-in FHIR R4 index: CapabilityStatement, DocumentReference read and ITI-67 search (GET and POST). */
-export function fhirRoutes(app: FastifyInstance, sql: Sql, audit: AuditLogWriter, baseUrl: () => string): void {
+export function fhirRoutes(app: FastifyInstance, index: FhirIndexService, baseUrl: () => string): void {
   app.get('/fhir/metadata', { config: { auth: false }, schema: { tags: ['fhir'], summary: 'CapabilityStatement' } }, async (_req, reply) =>
     reply.type(FHIR_JSON).send(capabilityStatement(baseUrl())),
   );
@@ -19,37 +14,14 @@ export function fhirRoutes(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
   app.get('/fhir/DocumentReference/:id', {
     schema: { tags: ['fhir'], summary: 'Read a DocumentReference', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } },
     handler: async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const target = { documentId: id, patient: null as string | null };
-      try {
-        requirePermission(request.ctx.principal!, 'document:read');
-        const found = await readBuiltin(sql, id);
-        if (!found) throw new AppError('not_found', `no DocumentReference ${id}`);
-        target.patient = found.patient;
-        requirePatient(request.ctx.principal!, found.patient);
-        await audit(request.ctx, { action: 'fhir.read', outcome: 'success', ...target });
-        return reply.type(FHIR_JSON).header('etag', `W/"${found.resource.meta?.versionId ?? '1'}"`).send(found.resource);
-      } catch (e) {
-        await audit(request.ctx, { action: 'fhir.read', outcome: outcomeOf(e), ...target, errorCode: (e as AppError).code ?? 'internal_error' });
-        throw e;
-      }
+      const resource = await index.read(request.ctx, (request.params as { id: string }).id);
+      return reply.type(FHIR_JSON).header('etag', `W/"${resource.meta?.versionId ?? '1'}"`).send(resource);
     },
   });
 
   const search = async (request: FastifyRequest, params: Params) => {
-    let patient: string | null = null;
-    try {
-      requirePermission(request.ctx.principal!, 'document:read');
-      const s = parseSearch(params);
-      patient = s.patient;
-      requirePatient(request.ctx.principal!, s.patient);
-      const { total, resources } = await searchBuiltin(sql, s);
-      await audit(request.ctx, { action: 'fhir.search', outcome: 'success', patient, detail: { total } });
-      return searchset(baseUrl(), params, s.count, s.offset, total, resources);
-    } catch (e) {
-      await audit(request.ctx, { action: 'fhir.search', outcome: outcomeOf(e), patient, errorCode: (e as AppError).code ?? 'internal_error' });
-      throw e;
-    }
+    const { total, count, offset, resources } = await index.search(request.ctx, params);
+    return searchset(baseUrl(), params, count, offset, total, resources);
   };
 
   app.get('/fhir/DocumentReference', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References' } }, async (request, reply) =>
@@ -59,7 +31,6 @@ export function fhirRoutes(app: FastifyInstance, sql: Sql, audit: AuditLogWriter
     reply.type(FHIR_JSON).send(await search(request, { ...(request.query as Params), ...((request.body ?? {}) as Params) })),
   );
 }
-
 
 function searchset(base: string, params: Params, count: number, offset: number, total: number, resources: DocumentReference[]): Bundle {
   const link = (relation: string, off: number) => {

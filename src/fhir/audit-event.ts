@@ -1,6 +1,6 @@
 import type { AuditEvent } from '@medplum/fhirtypes';
-import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from '../fhir/systems.ts';
-import type { AuditRecord } from './audit-event.ts';
+import { NHS_NUMBER_SYSTEM, ODS_SYSTEM } from './systems.ts';
+import type { AuditRecord } from '../audit/audit-event.ts';
 
 /** Our actions as IHE BALP RESTful interactions (type rest, subtype the FHIR interaction, action C/R/U/D/E). */
 const interactions: Record<string, { subtype: string; action: 'C' | 'R' | 'U' | 'D' | 'E' }> = {

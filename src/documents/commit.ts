@@ -1,0 +1,35 @@
+import { recordAudit } from '../audit/audit-log.ts';
+import type { AuditAction } from '../audit/audit-event.ts';
+import type { Tx } from '../db/sql.ts';
+import type { DocumentRecord, DocumentVersion, DocumentWithVersion } from '../domain/document.ts';
+import type { RequestContext } from '../domain/principal.ts';
+import { indexChange, type IndexOptions } from './fhir-index.ts';
+import * as repo from './repository.ts';
+
+export interface CommitOptions extends IndexOptions {
+  /** Called after the transaction commits when remote FHIR work was queued. */
+  onIndexWork?: (() => void) | undefined;
+}
+
+/**
+ * Step 3 of the upload protocol (and the end of every other change), inside the caller's transaction: the intent is
+ * committed, the FHIR index written or queued, and the audit row written, so all of them commit or none does.
+ */
+export async function commitChange(
+  tx: Tx,
+  o: CommitOptions,
+  ctx: RequestContext,
+  action: AuditAction,
+  doc: DocumentRecord,
+  version: DocumentVersion,
+  intentId: string | null,
+  detail?: Record<string, unknown>,
+): Promise<DocumentWithVersion> {
+  if (intentId) await repo.finishIntent(tx, intentId, 'committed');
+  if (await indexChange(tx, doc, version, o)) {
+    // after commit: the worker picks it up at once rather than at its next poll
+    setImmediate(() => o.onIndexWork?.());
+  }
+  await recordAudit(tx, ctx, { action, outcome: 'success', documentId: doc.id, version: version.version, patient: doc.patient, detail });
+  return { document: doc, version };
+}

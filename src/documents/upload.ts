@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Sql } from '../db/sql.ts';
+import type { DocumentVersion } from '../domain/document.ts';
+import { AppError, isAppError } from '../domain/errors.ts';
+import type { BlobStore } from '../domain/ports.ts';
+import type { Principal } from '../domain/principal.ts';
+import { faultPoint } from './fault-points.ts';
+import { HashingStream } from './hashing-stream.ts';
+import { cleanFilename } from './metadata.ts';
+import * as repo from './repository.ts';
+import { TypeSniffer } from './type-sniffer.ts';
+import { runUploadPipeline } from './upload-pipeline.ts';
+
+export interface UploadInput {
+  body: Readable;
+  /** null when the client did not declare a type (or declared application/octet-stream). */
+  declaredType: string | null;
+  filename: string | null;
+  expectedSha256: Buffer | null;
+}
+
+export interface UploadDeps {
+  sql: Sql;
+  store: BlobStore;
+  log: Logger;
+  allowedContentTypes: string[];
+  maxUploadBytes: number;
+}
+
+/** Bytes that are in the store under a fresh key, checked, with their intent still pending until the commit. */
+export interface StoredBytes {
+  intentId: string;
+  version: Omit<DocumentVersion, 'createdAt' | 'version'>;
+}
+
+/**
+ * Steps 1 and 2 of the upload protocol: record an intent naming a fresh key, then stream the bytes to it through the
+ * size limit, SHA-256/SHA-1 hashing and the magic-byte type check, in one pass. Anything refused is removed again.
+ */
+export async function storeBytes(d: UploadDeps, p: Principal, documentId: string, input: UploadInput): Promise<StoredBytes> {
+  const intentId = randomUUID();
+  const blobKey = `documents/${documentId}/${intentId}`;
+  const store = d.store;
+  await repo.insertIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey, createdBy: p.sub });
+  faultPoint('after-intent');
+  const hasher = new HashingStream({ sha1: true, maxBytes: d.maxUploadBytes });
+  const sniffer = new TypeSniffer(d.allowedContentTypes, input.declaredType);
+  const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined };
+  // The source feeds the size/hash and type checks, whose output is what the store reads: one pass over the bytes.
+  // Wait for both sides so a failed upload is fully cleaned up (temp file, multipart upload) before answering.
+  const [piped, stored] = await runUploadPipeline(input.body, [hasher, sniffer], (body) => store.put(blobKey, body, opts));
+  if (piped.status === 'rejected' || stored.status === 'rejected') {
+    await repo.finishIntent(d.sql, intentId, 'aborted').catch(() => undefined);
+    const inspectError = piped.status === 'rejected' ? piped.reason : null;
+    throw toUploadError(isAppError(inspectError) ? inspectError : stored.status === 'rejected' ? stored.reason : inspectError);
+  }
+  const put = stored.value;
+  if (!sniffer.detected) throw new AppError('empty_body');
+  const digests = hasher.digests();
+  if (digests.size === 0) {
+    await discard(d, intentId, blobKey, put.versionId);
+    throw new AppError('empty_body');
+  }
+  if (input.expectedSha256 && input.expectedSha256.toString('hex') !== digests.sha256) {
+    await discard(d, intentId, blobKey, put.versionId);
+    throw new AppError('digest_mismatch', 'the sha-256 digest you sent does not match the bytes received', { received: digests.sha256 });
+  }
+  if (put.storeSha256 && put.storeSha256 !== digests.sha256) {
+    await discard(d, intentId, blobKey, put.versionId);
+    throw new AppError('integrity_failure', 'the blob store computed a different SHA-256 for the bytes it stored');
+  }
+  faultPoint('after-blob');
+  return {
+    intentId,
+    version: {
+      documentId,
+      blobStore: store.kind,
+      blobKey,
+      blobVersionId: put.versionId,
+      contentType: sniffer.detected,
+      size: digests.size,
+      sha256: digests.sha256,
+      sha1: digests.sha1,
+      filename: cleanFilename(input.filename),
+      createdBy: p.sub,
+    },
+  };
+}
+
+/** Best effort removal of bytes the metadata will never point at; reconcile catches what this misses. */
+export async function discard(d: Pick<UploadDeps, 'sql' | 'store' | 'log'>, intentId: string, key: string, versionId: string | null): Promise<void> {
+  try {
+    await d.store.delete(key, versionId);
+    await repo.finishIntent(d.sql, intentId, 'aborted');
+    await repo.deleteIntent(d.sql, intentId);
+  } catch (e) {
+    d.log.warn({ err: e, key }, 'could not remove discarded upload; reconcile will');
+  }
+}
+
+function toUploadError(e: unknown): unknown {
+  if (isAppError(e)) return e;
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'ERR_STREAM_PREMATURE_CLOSE' || code === 'ECONNRESET' || code === 'ABORT_ERR') return new AppError('upload_aborted', undefined, {}, { cause: e });
+  const inner = (e as { cause?: unknown })?.cause;
+  if (isAppError(inner)) return inner;
+  return e;
+}
