@@ -236,3 +236,47 @@ describe.skipIf(!remoteStores)('remote store faults', () => {
     }, 180_000);
   }
 });
+
+describe('/readyz: public status only, details for an admin', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer();
+  });
+  afterAll(async () => {
+    await s?.close();
+  });
+
+  it('anonymous: status and ok/down per layer, no paths or findings', async () => {
+    const res = await fetch(`${s.baseUrl}/readyz`);
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body).toEqual({
+      status: 'ready',
+      layers: [
+        { layer: 'database', status: 'ok', required: true },
+        { layer: 'blob', status: 'ok', required: true },
+      ],
+    });
+    expect(JSON.stringify(body)).not.toContain(s.cfg.fs.dir);
+  });
+
+  it('an admin gets the details; ?verbose without a token is 401, a non-admin 403, both audited', async () => {
+    const admin = await s.token('ops.admin', ['admin']);
+    const detailed = await (await fetch(`${s.baseUrl}/readyz?verbose`, { headers: { authorization: `Bearer ${admin}` } })).json();
+    expect(detailed.layers.find((l: { layer: string }) => l.layer === 'blob').detail).toMatchObject({ store: 'fs', doctor: { ok: true } });
+    expect(JSON.stringify(detailed)).toContain(s.cfg.fs.dir);
+
+    const anonymous = await fetch(`${s.baseUrl}/readyz?verbose`);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get('content-type')).toContain('application/problem+json');
+    const clinician = await s.token('dr.curious', ['clinician']);
+    const refused = await fetch(`${s.baseUrl}/readyz`, { headers: { authorization: `Bearer ${clinician}` } });
+    expect(refused.status).toBe(403);
+    expect(JSON.stringify(await refused.json())).not.toContain(s.cfg.fs.dir);
+    const rows = await s.sql`select actor, error_code from audit_events where action = 'auth' and outcome = 'denied' and detail->>'route' = '/readyz' order by id`;
+    expect(rows.map((r) => [r.actor, r.error_code])).toEqual([
+      [null, 'unauthenticated'],
+      ['dr.curious', 'forbidden'],
+    ]);
+  });
+});

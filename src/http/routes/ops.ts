@@ -22,10 +22,37 @@ export interface OpsDeps {
 /** Each readiness check gets this long; a layer that has not answered by then is reported down (timeout). */
 export const READINESS_CHECK_TIMEOUT_MS = 1500;
 
+const readinessBody = {
+  type: 'object',
+  required: ['status', 'layers'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'degraded', 'unavailable'] },
+    layers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['layer', 'status', 'required'],
+        properties: {
+          layer: { type: 'string' },
+          status: { type: 'string', enum: ['ok', 'down'] },
+          required: { type: 'boolean' },
+          detail: { description: 'admin only: what was checked, or why the layer is down' },
+        },
+      },
+    },
+  },
+} as const;
+
+const healthBody = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok', 'unhealthy'] }, detail: { type: 'string' } } } as const;
+
 export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], registry: Registry, deps: OpsDeps): void {
   app.get('/healthz', {
     config: { auth: false },
-    schema: { tags: ['operations'], summary: 'The process is alive (503 when a part it supervises, the embedded PostgreSQL, cannot be brought back: restart it)' },
+    schema: {
+      tags: ['operations'],
+      summary: 'The process is alive (503 when a part it supervises, the embedded PostgreSQL, cannot be brought back: restart it)',
+      response: { 200: healthBody, 503: healthBody },
+    },
     handler: async (_request, reply) => {
       const h = deps.health?.() ?? { ok: true };
       if (!h.ok) {
@@ -44,6 +71,7 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
       description:
         'Public: overall status and each layer ok/down, nothing else. With an admin bearer token (or `?verbose`, which requires one) the answer adds each layer\'s detail: store names, doctor findings, errors. Each check is given 1.5 s, so the answer comes within 2 s.',
       querystring: { type: 'object', properties: { verbose: { type: 'string' } } },
+      response: { 200: readinessBody, 503: readinessBody, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
     },
     handler: async (request, reply) => {
       const verbose = await wantsDetail(request, deps);
