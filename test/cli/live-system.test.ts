@@ -128,6 +128,7 @@ describe('with no service running', () => {
   it('a command starts its own embedded server on the data directory, and leaves it stopped', async () => {
     await service?.stop(15_000);
     service = null;
+    expect(existsSync(path.join(dataDir, 'pg-endpoint.json'))).toBe(false); // withdrawn on shutdown
     const r = await cli(['doctor', '--json']);
     notInUse(r);
     expect(r.code).toBe(0);
