@@ -28,7 +28,7 @@ const CANCEL_REQUEST = 80877102;
 
 function watch(socket: net.Socket, stallMs: number): void {
   let lastRead = Date.now();
-  let lastWrite = 0;
+  let unanswered = false; // bytes written since the last bytes read
   let expected = 0; // ReadyForQuery messages owed by the server
   let received = 0;
   let counting = true; // false once the protocol is not plaintext we can frame (TLS), or framing fails
@@ -40,7 +40,7 @@ function watch(socket: net.Socket, stallMs: number): void {
   let header = Buffer.alloc(0);
   let skip = 0;
 
-  const pending = () => lastWrite > lastRead || (counting && expected > received);
+  const pending = () => unanswered || (counting && expected > received);
   const check = () => {
     timer = null;
     if (socket.destroyed || !pending()) return;
@@ -62,7 +62,7 @@ function watch(socket: net.Socket, stallMs: number): void {
   const write = socket.write.bind(socket) as (...a: unknown[]) => boolean;
   socket.write = ((chunk: unknown, ...rest: unknown[]) => {
     if (!pending()) since = Date.now();
-    lastWrite = Date.now();
+    unanswered = true;
     if (counting && Buffer.isBuffer(chunk)) countWrites(chunk);
     arm();
     return write(chunk, ...rest);
@@ -91,6 +91,7 @@ function watch(socket: net.Socket, stallMs: number): void {
 
   socket.on('data', (d: Buffer) => {
     lastRead = Date.now();
+    unanswered = false;
     if (counting) countReads(d);
     if (!pending() && timer) {
       clearTimeout(timer);
