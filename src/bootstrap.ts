@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from './audit/audit-log.ts';
-import { jwtSecret, urlSigningKey } from './auth/keys.ts';
+import { externalIdentityProvider, jwtSecret, urlSigningKey } from './auth/keys.ts';
 import { createVerifier } from './auth/verifier.ts';
 import { createBlobStore } from './blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from './blobstores/store-registry.ts';
@@ -11,6 +11,7 @@ import { migrate } from './db/migrate.ts';
 import { connect, ping, type Sql } from './db/sql.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
+import { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor } from './blobstores/store-checks.ts';
 import { requireVersionedStore } from './blobstores/startup-gate.ts';
@@ -94,7 +95,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
-  const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
+  const secret = await jwtSecret(cfg);
+  const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({
     sql: db.sql,
     blobs,
@@ -154,6 +156,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     requestTimeoutMs: cfg.requestTimeoutMs,
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
+    web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
+    uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
   });
   app.addHook('onListen', async () => {
     const addr = app.server.address();

@@ -3,13 +3,14 @@ export const HELP = `quill-docstore: clinical document store (bytes in object st
 Usage: quill-docstore <command> [options]
 
 Commands:
-  start                     Run the API (default http://127.0.0.1:8080; Swagger UI at /docs).
+  start                     Run the API and the clinician's page (default http://127.0.0.1:8080/; Swagger UI at /docs).
   token --sub <user> --role <role> [--role …] [--patient <NHS number> …] [--expires 8h]
                             Print a development JWT signed with the embedded secret. Roles: clinician,
                             records-manager, auditor, admin. Refused when QUILL_JWKS_URL or QUILL_JWT_SECRET is set.
   reconcile [--grace <seconds>] [--json]
                             Remove bytes no metadata points at (interrupted or crashed uploads) older than the
-                            grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), and report versions whose
+                            grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), expire resumable uploads idle
+                            for QUILL_UPLOAD_EXPIRY_HOURS and remove their parts, and report versions whose
                             bytes are missing. Exit 1 if anything could not be repaired.
   reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
@@ -40,6 +41,7 @@ and start one of their own only when none runs. A command that fails prints one 
 Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
-QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database
-wait, default 5000).
+QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database wait, default 5000),
+QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads,
+default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
 `;

@@ -157,7 +157,7 @@ async function runReconcile(args: string[]): Promise<number> {
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
       process.stdout.write(
-        `reconcile: ${report.staleIntents} stale upload intents cleared, ${report.orphansRemoved} orphan objects removed (${report.orphanBytes} bytes), ` +
+        `reconcile: ${report.staleIntents} stale upload intents cleared, ${report.expiredUploads ?? 0} expired resumable uploads removed, ${report.orphansRemoved} orphan objects removed (${report.orphanBytes} bytes), ` +
           `${report.incompleteUploadsAborted} unfinished multipart uploads aborted, ` +
           `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors\n` +
           report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +

@@ -28,6 +28,9 @@ import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
+import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
+import { tusRoutes } from './routes/uploads/tus-routes.ts';
+import { webPageRoutes, type WebPageOptions } from './routes/web/web-page.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -47,6 +50,10 @@ export interface AppDeps {
   requestTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+  /** tus resumable uploads at /v1/uploads (issue 13). */
+  uploads?: ResumableUploads;
+  /** The clinician's page at / (issue 13). */
+  web?: WebPageOptions;
 }
 
 const uploadRequestBody = {
@@ -128,6 +135,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     addVersionRoute(scope, d.documents, d.maxUploadBytes);
   });
 
+  if (d.uploads) await app.register(async (scope) => tusRoutes(scope, d.uploads!));
+
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents);
   downloadUrlRoutes(app, d.documents);
@@ -139,7 +148,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
   opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
+  if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));
+  else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
 
   return app;
 }

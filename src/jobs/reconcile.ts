@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import * as repo from '../documents/repository.ts';
+import { expireUploads } from '../uploads/resumable-uploads.ts';
+import { liveUploadIds } from '../uploads/repository.ts';
 
 export interface ReconcileReport {
   staleIntents: number;
@@ -11,6 +13,8 @@ export interface ReconcileReport {
   incompleteUploadsAborted: number;
   missingBlobs: { documentId: string; version: number; key: string }[];
   errors: string[];
+  /** Resumable uploads past QUILL_UPLOAD_EXPIRY_HOURS: marked expired, their parts removed. */
+  expiredUploads?: number;
 }
 
 /**
@@ -31,6 +35,10 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
       report.errors.push(`intent ${intent.id}: ${(e as Error).message}`);
     }
   }
+  const uploads = await expireUploads(sql, store, log);
+  report.expiredUploads = uploads.expired;
+  report.errors.push(...uploads.errors);
+  const liveUploads = await liveUploadIds(sql, store.kind); // their parts are not orphans, however old
   const cutoff = Date.now() - opts.graceSeconds * 1000;
   try {
     report.incompleteUploadsAborted = await store.abortIncompleteUploads(new Date(cutoff));
@@ -42,6 +50,7 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
   for await (const obj of store.list('')) {
     present.add(obj.key);
     if (obj.lastModified.getTime() > cutoff) continue;
+    if (obj.key.startsWith('uploads/') && liveUploads.has(obj.key.split('/')[1]!)) continue;
     // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in any store is either this
     // version's bytes, the source copy of a migrated version (kept for point-in-time restores), or a copy an
     // interrupted migration will adopt.
