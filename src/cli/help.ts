@@ -41,7 +41,7 @@ and start one of their own only when none runs. A command that fails prints one 
 Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
-QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database wait, default 5000),
-QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads,
-default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
+QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database
+wait, default 5000), QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads, default 24), QUILL_OIDC_ISSUER +
+QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
 `;
