@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,6 +99,48 @@ describe('fs store faults', () => {
     }
     // and the store works again once writable
     expect((await upload(s, token, pdfOfSize(100 * KiB), 'multipart')).status).toBe(201);
+  }, 120_000);
+
+  it('a read-only store answers a resumable (tus) PATCH of 100 KB or 600 KB with 503; the connection stays usable and the upload resumes', async () => {
+    // one keep-alive connection for every request, so a request body left half-read would stall the next request
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const send = (method: string, url: string, headers: Record<string, string>, body?: Buffer) =>
+      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+        const req = http.request(url, { method, agent, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }, signal: AbortSignal.timeout(HANG_GUARD_MS) }, (res) => {
+          let text = '';
+          res.on('data', (d) => (text += d));
+          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const auth = { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0' };
+      const b64 = (v: string) => Buffer.from(v).toString('base64');
+      const bytes = pdfOfSize(600 * KiB); // part and document both fit the 2 MiB filesystem
+      const created = await send('POST', `${s.baseUrl}/v1/uploads`, {
+        ...auth,
+        'upload-length': String(bytes.length),
+        'upload-metadata': `patient ${b64(PATIENT)},type ${b64(DISCHARGE)},title ${b64('Resumable fault')},filetype ${b64('application/pdf')},filename ${b64('r.pdf')}`,
+      });
+      expect(created.status).toBe(201);
+      const url = new URL(String(created.headers.location), s.baseUrl).toString();
+      const patch = (body: Buffer) => send('PATCH', url, { ...auth, 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, body);
+      await readOnly(true);
+      try {
+        for (const n of [100 * KiB, bytes.length]) {
+          const res = await patch(bytes.subarray(0, n));
+          expect({ n, status: res.status }).toEqual({ n, status: 503 });
+          expect(JSON.parse(res.body)).toMatchObject({ code: 'storage_unavailable' });
+          expect((await send('GET', `${s.baseUrl}/healthz`, {})).status).toBe(200); // same connection, answered
+        }
+      } finally {
+        await readOnly(false);
+      }
+      expect((await patch(bytes)).status).toBe(204);
+    } finally {
+      agent.destroy();
+    }
   }, 120_000);
 
   it.skipIf(!asRoot)('a full store answers 507 insufficient_storage (audited), leaves nothing behind, and is usable after', async () => {
