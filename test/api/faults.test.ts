@@ -56,6 +56,22 @@ function upload(s: TestServer, token: string, bytes: Buffer, form: 'multipart' |
   return fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers, body: f, signal });
 }
 
+/** One keep-alive connection for every request, so a request body left half-read would stall the next request. */
+function oneConnection() {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (method: string, url: string, headers: Record<string, string>, body?: Buffer) =>
+    new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
+      const req = http.request(url, { method, agent, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }, signal: AbortSignal.timeout(HANG_GUARD_MS) }, (res) => {
+        let text = '';
+        res.on('data', (d) => (text += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  return { agent, send };
+}
+
 describe('fs store faults', () => {
   let s: TestServer;
   let token: string;
@@ -101,19 +117,27 @@ describe('fs store faults', () => {
     expect((await upload(s, token, pdfOfSize(100 * KiB), 'multipart')).status).toBe(201);
   }, 120_000);
 
+  it('after a refused 3 MB upload the same keep-alive connection answers the next request', async () => {
+    const { agent, send } = oneConnection();
+    const q = new URLSearchParams({ patient: PATIENT, type: DISCHARGE, title: 'One connection' });
+    const post = () => send('POST', `${s.baseUrl}/v1/documents?${q}`, { authorization: `Bearer ${token}`, 'content-type': 'application/pdf' }, pdfOfSize(3 * MiB));
+    try {
+      await readOnly(true);
+      try {
+        expect((await post()).status).toBe(503);
+        expect((await send('GET', `${s.baseUrl}/healthz`, {})).status).toBe(200);
+        expect((await post()).status).toBe(503);
+      } finally {
+        await readOnly(false);
+      }
+      expect((await send('GET', `${s.baseUrl}/healthz`, {})).status).toBe(200);
+    } finally {
+      agent.destroy();
+    }
+  }, 120_000);
+
   it('a read-only store answers a resumable (tus) PATCH of 100 KB or 600 KB with 503; the connection stays usable and the upload resumes', async () => {
-    // one keep-alive connection for every request, so a request body left half-read would stall the next request
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-    const send = (method: string, url: string, headers: Record<string, string>, body?: Buffer) =>
-      new Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }>((resolve, reject) => {
-        const req = http.request(url, { method, agent, headers: { ...headers, ...(body ? { 'content-length': String(body.length) } : {}) }, signal: AbortSignal.timeout(HANG_GUARD_MS) }, (res) => {
-          let text = '';
-          res.on('data', (d) => (text += d));
-          res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: text }));
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
+    const { agent, send } = oneConnection();
     try {
       const auth = { authorization: `Bearer ${token}`, 'tus-resumable': '1.0.0' };
       const b64 = (v: string) => Buffer.from(v).toString('base64');
