@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from './audit/audit-log.ts';
@@ -19,6 +20,7 @@ import { outboxStats, startOutboxWorker } from './documents/fhir-outbox-worker.t
 import { deploymentId } from './documents/outbox-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
+import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -45,7 +47,7 @@ export interface Database {
  * of a service already running on this data directory is used rather than starting a second server.
  */
 export async function openDatabase(cfg: Config, log: Logger, opts: { command?: boolean } = {}): Promise<Database> {
-  const embedded = cfg.databaseUrl ? null : await openEmbedded(cfg.dataDir, log, { shareRunning: opts.command === true });
+  const embedded = cfg.databaseUrl ? null : await openEmbedded(cfg.dataDir, log, { shareRunning: opts.command === true, backup: cfg.backup });
   const url = cfg.databaseUrl ?? embedded!.url;
   const sql = connect(url, { timeoutMs: cfg.dbTimeoutMs, boundStatements: !opts.command });
   try {
@@ -95,6 +97,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
+  const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const documents = new DocumentService({
@@ -122,6 +125,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
     health: () => db.health(),
+    tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
+    trustProxy: cfg.edge.trustProxy,
     readiness: [
       { name: 'database', check: () => ping(db.sql) },
       {
@@ -173,6 +178,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     close: async () => {
       await app.close();
       await worker?.stop();
+      await backups?.stop();
       await db.close();
     },
   };

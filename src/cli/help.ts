@@ -29,6 +29,23 @@ Commands:
                             repoint the version. Resumable: re-run after a failure or a kill; moved versions are
                             skipped. Source bytes are never deleted. Both stores must be configured. Exit 1 if any
                             version failed (listed with the reason).
+  backup run [--full] [--json]
+                            Take a PostgreSQL base backup now (pg_basebackup; incremental on the newest backup unless
+                            --full or none exists), check it with pg_verifybackup, then list it; expire what falls out
+                            of QUILL_BACKUP_RETENTION_DAYS. Works while the service runs. Exit 75 if another backup runs.
+  backup list [--json]      Each backup (kind, start/end, size, verified) and the restorable window.
+  backup verify [--json]    pg_verifybackup on every kept backup, and the archived WAL: no gap, every record readable.
+  backup pull               Fetch the backup repository from QUILL_BACKUP_STORE=s3|azure into QUILL_BACKUP_DIR (a new machine).
+  restore --to <ISO time|latest> (--into <new dir> | --in-place) [--json]
+                            Rebuild the database as it was at that instant (combine full + incrementals, replay WAL),
+                            then run verify-restore on it. Never touches the live database; --in-place (service
+                            stopped, embedded database) swaps it in and keeps the old data directory beside it.
+                            Refuses a time outside the window (printed); names a missing or damaged WAL segment.
+  verify-restore [--database-url <url>] [--restore-point <ISO time>] [--json]
+                            Cross-store check: every version's bytes exist and match their SHA-256 (counted), the
+                            built-in FHIR index matches, objects newer than the restore point are listed and kept; on
+                            the service's own database a remote FHIR index is re-synced (as reconcile --fhir). Exit 1
+                            unless all hold.
   migrate                   Apply database migrations and exit.
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
@@ -42,6 +59,12 @@ Configuration comes from environment variables (or a JSON file named by QUILL_CO
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
 QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database
-wait, default 5000), QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads, default 24), QUILL_OIDC_ISSUER +
-QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
+wait, default 5000), QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads, default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
+Backups: QUILL_BACKUP_DIR (default $QUILL_DATA_DIR/backups), QUILL_BACKUP_RETENTION_DAYS (30), QUILL_BACKUP_SCHEDULE
+(true), QUILL_BACKUP_FULL_INTERVAL_HOURS (24), QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES (60),
+QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS (60), QUILL_BACKUP_MAX_RATE, QUILL_BACKUP_STORE (fs|s3|azure) with
+QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QUILL_BACKUP_AZURE_PREFIX,
+QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
+QUILL_TLS_CERT_FILE + QUILL_TLS_KEY_FILE (serve HTTPS with HSTS), QUILL_TRUST_PROXY (true | hop count |
+proxy addresses/CIDRs, when behind a TLS terminator: the audit then records the X-Forwarded-For client).
 `;

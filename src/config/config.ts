@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { envSchema } from 'env-schema';
+import { edgeConfig, type EdgeConfig } from './edge.ts';
 import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
+import { backupConfigFrom, type BackupConfig } from './backup.ts';
 
 export interface Config {
   host: string;
@@ -38,6 +40,9 @@ export interface Config {
   /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
   dbTimeoutMs: number;
   logLevel: string;
+  /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
+  edge: EdgeConfig;
+  backup: BackupConfig;
 }
 
 export class ConfigError extends Error {
@@ -122,6 +127,8 @@ function toConfig(raw: Raw): Config {
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
+    edge: edgeConfig(raw, problems),
+    backup: backupConfigFrom(raw, dataDir, problems),
   };
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
@@ -149,4 +156,4 @@ function toConfig(raw: Raw): Config {
 
 /** The URL this service is reached at, for links it hands out. */
 export const publicBaseUrl = (cfg: Config, boundPort?: number): string =>
-  cfg.publicUrl ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;
+  cfg.publicUrl ?? `${cfg.edge?.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;

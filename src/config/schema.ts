@@ -1,3 +1,4 @@
+import { backupSchemaProperties } from './backup.ts';
 import { BLOB_STORE_KINDS } from '../domain/ports.ts';
 
 /**
@@ -50,9 +51,13 @@ export const configSchema = {
     QUILL_DOWNLOAD_URL_TTL: { type: 'integer', minimum: 1, default: 3600 },
     QUILL_DOWNLOAD_URL_MAX_TTL: { type: 'integer', minimum: 1, default: 86400 },
     QUILL_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 86400 },
+    QUILL_TLS_CERT_FILE: { type: 'string' },
+    QUILL_TLS_KEY_FILE: { type: 'string' },
+    QUILL_TRUST_PROXY: { type: 'string' },
     QUILL_UPLOAD_EXPIRY_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
     QUILL_DB_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
+    ...backupSchemaProperties,
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;

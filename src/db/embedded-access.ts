@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { BackupConfig } from '../config/backup.ts';
 import { secretFile } from '../config/secret-file.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
 import { liveEndpoint } from './embedded-endpoint.ts';
@@ -9,7 +10,7 @@ import { liveEndpoint } from './embedded-endpoint.ts';
  * already running on it is used when there is one (it publishes its endpoint in the data directory; the password
  * is the data directory's pg-password); otherwise, and always for the service itself, a server is started here.
  */
-export async function openEmbedded(dataDir: string, log: Logger, opts: { shareRunning: boolean }): Promise<EmbeddedDatabase> {
+export async function openEmbedded(dataDir: string, log: Logger, opts: { shareRunning: boolean; backup?: BackupConfig }): Promise<EmbeddedDatabase> {
   if (opts.shareRunning) {
     const running = liveEndpoint(dataDir);
     if (running) {
@@ -22,5 +23,5 @@ export async function openEmbedded(dataDir: string, log: Logger, opts: { shareRu
       };
     }
   }
-  return startEmbeddedPostgres(dataDir, log);
+  return startEmbeddedPostgres(dataDir, log, { backup: opts.backup });
 }

@@ -7,6 +7,8 @@ import { openEmbedded } from '../db/embedded-access.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { connect } from '../db/sql.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
+import { backupChecks } from './backup-doctor.ts';
+import { replicationChecks } from './replication-doctor.ts';
 
 export interface DoctorReport {
   ok: boolean;
@@ -19,12 +21,12 @@ export interface DoctorReport {
  * whether uploads get a versionId (written and removed again).
  */
 export async function runDoctor(cfg: Config, store: BlobStore, log: Logger): Promise<DoctorReport> {
-  const [db, blob] = await Promise.all([checkDatabase(cfg, log), storeChecks(store)]);
+  const [db, blob] = await Promise.all([checkDatabase(cfg, log, store), storeChecks(store)]);
   const checks = [...db, ...blob];
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
+async function checkDatabase(cfg: Config, log: Logger, store: BlobStore): Promise<StoreCheck[]> {
   let url = cfg.databaseUrl;
   let embedded: { stop(): Promise<void> } | null = null;
   const where = url ? describeUrl(url) : `embedded PostgreSQL in ${path.join(cfg.dataDir, 'pg')}`;
@@ -35,7 +37,7 @@ async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
         return [{ name: 'database.connect', ok: false, detail: `no embedded PostgreSQL in ${path.join(cfg.dataDir, 'pg')} and DATABASE_URL is not set`, fix: 'set DATABASE_URL, or run `quill-docstore migrate` once to create the embedded database' }];
       }
       // the running service's server when there is one; a server of our own only when none runs
-      const e = await openEmbedded(cfg.dataDir, log, { shareRunning: true });
+      const e = await openEmbedded(cfg.dataDir, log, { shareRunning: true, backup: cfg.backup });
       embedded = e;
       url = e.url;
     }
@@ -62,6 +64,7 @@ async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
     } catch (e) {
       checks.push({ name: 'database.migrations', ok: false, detail: `could not read schema_migrations: ${describeDbError(e)}`, fix: 'grant this user SELECT on schema_migrations' });
     }
+    checks.push(...(await backupChecks(cfg, sql)), ...(await replicationChecks(store, sql).catch(() => [])));
     return checks;
   } finally {
     await sql.end({ timeout: 1 });

@@ -5,6 +5,7 @@ import type { DocumentService } from '../../../documents/service.ts';
 import { reprDigest } from '../../../documents/digest-header.ts';
 import { attachmentDisposition } from '../../../blobstores/content-disposition.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
+import { INT4_MAX } from '../../../domain/input-limits.ts';
 
 /** Headers for streamed document bytes: exact length, digest, strong ETag, never cached, never sniffed. */
 export function sendDocumentBytes(reply: FastifyReply, v: DocumentVersion, stream: Readable): FastifyReply {
@@ -25,7 +26,7 @@ export function contentRoute(app: FastifyInstance, docs: DocumentService): void 
       tags: ['documents'],
       summary: 'The bytes, streamed through the service with SHA-256 re-verified (FHIR ITI-68 retrieve)',
       params: idParams,
-      querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+      querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1, maximum: INT4_MAX } }, additionalProperties: false },
       response: { ...errorResponses, 409: { $ref: 'Problem#' } },
     },
     handler: async (request, reply) => {
