@@ -47,6 +47,13 @@ afterAll(async () => {
   await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
+/** doctor exits 1 exactly when a check failed; on a fresh data dir only the backup check may (no backup taken yet). */
+function expectDoctorExit(r: CliResult, report: { checks: { name: string; ok: boolean }[] }): void {
+  const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
+  expect(failed.filter((n) => !n.startsWith('backup.'))).toEqual([]);
+  expect(r.code).toBe(failed.length ? 1 : 0);
+}
+
 const cli = (args: string[], extra: Record<string, string> = {}) => runCli(args, { ...cleanEnv(), ...env, ...extra });
 
 describe('operator commands while the service runs on the same data directory', () => {
@@ -66,10 +73,10 @@ describe('operator commands while the service runs on the same data directory', 
   it('doctor', async () => {
     const r = await cli(['doctor', '--json']);
     notInUse(r);
-    expect(r.code).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.checks.find((c: { name: string }) => c.name === 'database.connect')).toMatchObject({ ok: true });
     expect(report.checks.find((c: { name: string }) => c.name === 'database.migrations')).toMatchObject({ ok: true });
+    expectDoctorExit(r, report);
   });
 
   it('reconcile', async () => {
@@ -131,8 +138,9 @@ describe('with no service running', () => {
     expect(existsSync(path.join(dataDir, 'pg-endpoint.json'))).toBe(false); // withdrawn on shutdown
     const r = await cli(['doctor', '--json']);
     notInUse(r);
-    expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 'database.connect').ok).toBe(true);
+    const report = JSON.parse(r.stdout);
+    expect(report.checks.find((c: { name: string }) => c.name === 'database.connect').ok).toBe(true);
+    expectDoctorExit(r, report);
     expect(existsSync(path.join(dataDir, 'pg', 'postmaster.pid'))).toBe(false);
   }, 120_000);
 });
