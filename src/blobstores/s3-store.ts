@@ -16,6 +16,8 @@ import {
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectRetentionCommand,
+  GetObjectLockConfigurationCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -186,6 +188,35 @@ export class S3BlobStore implements BlobStore {
       return out.Body as Readable;
     } catch (e) {
       throw this.#mapError(e, `reading ${key}`);
+    }
+  }
+
+  #objectLock: Promise<boolean> | undefined;
+
+  /** Object Lock retention (COMPLIANCE) for one version; false when the bucket has no Object Lock configured. */
+  async retain(key: string, versionId: string | null, until: Date): Promise<boolean> {
+    // ask the bucket first: some S3 implementations accept a retention on a bucket without Object Lock and ignore it
+    this.#objectLock ??= this.#client
+      .send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }))
+      .then((o) => o.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled', () => false);
+    if (!(await this.#objectLock)) return false;
+    try {
+      await this.#client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }));
+      return true;
+    } catch (e) {
+      const name = errorName(e);
+      if (name === 'InvalidRequest' || name === 'ObjectLockConfigurationNotFoundError' || name === 'InvalidBucketState' || httpStatus(e) === 400) return false;
+      throw this.#mapError(e, `setting retention on ${key}`);
+    }
+  }
+
+  /** The full-object SHA-256 S3 keeps for the object, if any (the scrubber's cheap first check). */
+  async storedSha256(key: string, versionId: string | null): Promise<string | null> {
+    try {
+      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED', ...(versionId ? { VersionId: versionId } : {}) }));
+      return fullObjectSha256(out.ChecksumSHA256, out.ChecksumType) ?? null;
+    } catch (e) {
+      throw this.#mapError(e, `reading the checksum of ${key}`);
     }
   }
 

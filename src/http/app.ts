@@ -5,6 +5,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '../auth/verifier.ts';
 import type { AuditService } from '../audit/audit-service.ts';
 import type { FhirIndexService } from '../fhir/index-service.ts';
@@ -56,6 +57,8 @@ export interface AppDeps {
   requestTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+  /** More gauges on /metrics (the integrity scrubber's). */
+  extraMetrics?: (registry: Registry) => void;
   /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Fastify trustProxy (QUILL_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
@@ -141,6 +144,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   await app.register(formbody);
 
   const registry = createMetrics(app, d.outboxStats);
+  d.extraMetrics?.(registry);
   app.addHook('onRequest', authHook(d.verify, d.audit));
   app.addHook('preHandler', async (request) => {
     request.reachedHandler = true;
