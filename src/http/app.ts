@@ -51,6 +51,8 @@ export interface AppDeps {
   /** This service serves the filesystem store's signed URLs. */
   urlSigningKey: Buffer;
   readiness: ReadinessCheck[];
+  /** /healthz: false when a supervised part (the embedded PostgreSQL) cannot be brought back. */
+  health?: () => { ok: boolean; detail?: string };
   baseUrl: () => string;
   requestTimeoutMs: number;
   odsCode: string;
@@ -183,7 +185,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
   signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
-  opsRoutes(app, d.readiness, registry);
+  opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));
   else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
