@@ -188,7 +188,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is alive */
+        /** The process is alive (503 when a part it supervises, the embedded PostgreSQL, cannot be brought back: restart it) */
         get: {
             parameters: {
                 query?: never;
@@ -203,7 +203,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            /** @enum {string} */
+                            status: "ok" | "unhealthy";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail?: string;
+                            /** @enum {string} */
+                            status: "ok" | "unhealthy";
+                        };
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -274,10 +293,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every storage layer answers; the detail names the one that does not */
+        /**
+         * Every storage layer answers
+         * @description Public: overall status and each layer ok/down, nothing else. With an admin bearer token (or `?verbose`, which requires one) the answer adds each layer's detail: store names, doctor findings, errors. Each check is given 1.5 s, so the answer comes within 2 s.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    verbose?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -289,7 +313,58 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            layers: {
+                                /** @description admin only: what was checked, or why the layer is down */
+                                detail?: unknown;
+                                layer: string;
+                                required: boolean;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            }[];
+                            /** @enum {string} */
+                            status: "ready" | "degraded" | "unavailable";
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            layers: {
+                                /** @description admin only: what was checked, or why the layer is down */
+                                detail?: unknown;
+                                layer: string;
+                                required: boolean;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            }[];
+                            /** @enum {string} */
+                            status: "ready" | "degraded" | "unavailable";
+                        };
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -808,6 +883,15 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1428,6 +1512,24 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
