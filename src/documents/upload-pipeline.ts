@@ -27,6 +27,12 @@ export async function runUploadPipeline<T>(
   };
   source.on('error', onSourceError);
   source.on('close', onSourceClose);
+  if (source.destroyed) {
+    // It failed (or closed) before we got to it, e.g. a multipart form found bad after a small file part: its
+    // 'error' and 'close' have already been emitted, so take the outcome from its state instead.
+    if (source.errored) onSourceError(source.errored);
+    else onSourceClose();
+  }
   source.pipe(gate);
   const checked = pipeline(gate, first, last);
   const stored = put(last).catch((e: unknown) => {
