@@ -18,6 +18,8 @@ import { outboxStats, startOutboxWorker } from './documents/fhir-outbox-worker.t
 import { deploymentId } from './documents/outbox-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
+import { RetentionService } from './retention/retention-service.ts';
+import { runDisposals } from './retention/disposal.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -81,6 +83,15 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
+  const retention = new RetentionService({
+    sql: db.sql,
+    log,
+    blobs,
+    schedule: cfg.retentionSchedule,
+    valueSet: cfg.valueSet,
+    index: { baseUrl, odsCode: cfg.odsCode, remoteFhir: Boolean(remote), onIndexWork: () => worker?.kick() },
+  });
+  const disposalDeps = { sql: db.sql, log, blobs, removeRemote: remote ? (id: string) => remote.remove(id) : null };
   const documents = new DocumentService({
     sql: db.sql,
     blobs,
@@ -94,6 +105,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     remoteFhir: Boolean(remote),
     baseUrl,
     onIndexWork: () => worker?.kick(),
+    retention,
   });
   const app = await buildApp({
     log,
@@ -139,6 +151,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     requestTimeoutMs: cfg.requestTimeoutMs,
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
+    retention: { service: retention, sql: db.sql, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
   });
   app.addHook('onListen', async () => {
     const addr = app.server.address();

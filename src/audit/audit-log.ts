@@ -7,9 +7,10 @@ import type { AuditEntry, AuditRecord } from './audit-event.ts';
  * a response is sent only after its audit row is durable, so a crash cannot lose an access.
  */
 export async function recordAudit(db: Db, ctx: RequestContext, e: AuditEntry): Promise<void> {
+  const detail = e.breakGlass ? { ...e.detail, breakGlass: e.breakGlass } : e.detail;
   await db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
     values (${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}, ${e.action}, ${e.outcome}, ${e.documentId ?? null}, ${e.version ?? null},
-      ${e.patient ?? null}, ${e.errorCode ?? null}, ${e.detail ? db.json(e.detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
+      ${e.patient ?? null}, ${e.errorCode ?? null}, ${detail ? db.json(detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
 }
 
 export interface AuditQuery {
@@ -20,6 +21,8 @@ export interface AuditQuery {
   actor?: string | undefined;
   action?: string | undefined;
   outcome?: string | undefined;
+  /** Only break-glass reads. */
+  breakGlass?: boolean | undefined;
   from?: string | undefined;
   to?: string | undefined;
   beforeId?: string | undefined;
@@ -67,6 +70,7 @@ function selectAudit(db: Db, q: AuditQuery & { afterId?: string }, order: 'asc' 
     ${q.actor ? db`and actor = ${q.actor}` : db``}
     ${q.action ? db`and action = ${q.action}` : db``}
     ${q.outcome ? db`and outcome = ${q.outcome}` : db``}
+    ${q.breakGlass ? db`and detail ? 'breakGlass'` : db``}
     ${q.from ? db`and at >= ${q.from}::timestamptz` : db``}
     ${q.to ? db`and at < ${q.to}::timestamptz` : db``}
     ${q.beforeId ? db`and id < ${q.beforeId}::bigint` : db``}

@@ -3,9 +3,9 @@ import type { Permission, Principal, RequestContext } from '../domain/principal.
 
 const grants: Record<string, readonly Permission[]> = {
   clinician: ['document:read', 'document:write'],
-  'records-manager': ['document:read', 'document:write', 'document:delete'],
+  'records-manager': ['document:read', 'document:write', 'document:delete', 'records:manage'],
   auditor: ['audit:read'],
-  admin: ['document:read', 'document:write', 'document:delete', 'audit:read'],
+  admin: ['document:read', 'document:write', 'document:delete', 'audit:read', 'records:manage'],
 };
 
 export function hasPermission(p: Principal, perm: Permission): boolean {

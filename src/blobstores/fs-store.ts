@@ -43,7 +43,8 @@ export class FsBlobStore implements BlobStore {
     await mkdir(path.dirname(temp), { recursive: true });
     await mkdir(path.dirname(target), { recursive: true });
     try {
-      await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      // read-only once written (0400): stored bytes are never modified in place; retention is enforced by the service
+      await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o400 }));
       const fh = await open(temp, 'r');
       try {
         await fh.sync();

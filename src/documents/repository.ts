@@ -24,6 +24,10 @@ interface DocumentRow {
   entered_in_error_reason: string | null;
   fhir_state: 'indexed' | 'pending' | 'failed';
   fhir_id: string | null;
+  retention_class: string;
+  retain_until: string | null;
+  retention_missing: string[];
+  disposal_id: string | null;
 }
 
 interface VersionRow {
@@ -58,6 +62,10 @@ const toDocument = (r: DocumentRow): DocumentRecord => ({
   enteredInErrorReason: r.entered_in_error_reason,
   fhirState: r.fhir_state,
   fhirId: r.fhir_id,
+  retentionClass: r.retention_class,
+  retainUntil: r.retain_until,
+  retentionMissing: r.retention_missing,
+  disposalId: r.disposal_id,
 });
 
 const toVersion = (r: VersionRow): DocumentVersion => ({
@@ -76,12 +84,13 @@ const toVersion = (r: VersionRow): DocumentVersion => ({
 });
 
 const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type_display', 'category_system', 'category_code', 'category_display',
-  'title', 'description', 'author', 'status', 'current_version', 'created_at', 'created_by', 'updated_at', 'entered_in_error_reason', 'fhir_state', 'fhir_id'];
+  'title', 'description', 'author', 'status', 'current_version', 'created_at', 'created_by', 'updated_at', 'entered_in_error_reason', 'fhir_state', 'fhir_id',
+  'retention_class', 'retention_missing', 'disposal_id'];
 
 /** The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). */
 const documentColumns = (db: Db, alias?: string) => {
   const q = (c: string) => (alias ? `${alias}.${c}` : c);
-  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date`;
+  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date, to_char(${db(q('retain_until'))}, 'YYYY-MM-DD') as retain_until`;
 };
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {
@@ -122,7 +131,7 @@ export async function listDocuments(db: Db, f: ListFilter): Promise<DocumentWith
   const rows = await db<(DocumentRow & { v: VersionRow })[]>`
     select ${documentColumns(db, 'd')}, to_jsonb(v) as v
     from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-    where d.patient_nhs = ${f.patient}
+    where d.patient_nhs = ${f.patient} and d.disposal_id is null
       ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
       ${f.type ? db`and d.type_code = ${f.type}` : db``}
       ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}

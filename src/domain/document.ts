@@ -38,6 +38,12 @@ export interface DocumentRecord {
   enteredInErrorReason: string | null;
   fhirState: 'indexed' | 'pending' | 'failed';
   fhirId: string | null;
+  /** Records governance (src/retention): the class, the last day it must be kept (null = indefinitely), facts missing. */
+  retentionClass: string;
+  retainUntil: string | null;
+  retentionMissing: string[];
+  /** Set once an approved disposal has begun: the document is no longer served. */
+  disposalId: string | null;
 }
 
 export interface DocumentWithVersion {
@@ -53,4 +59,6 @@ export interface NewDocumentMetadata {
   category?: string | undefined;
   date?: string | undefined;
   author?: string | undefined;
+  /** A retention class overriding the type's (one the uploader's role may set). */
+  retentionClass?: string | undefined;
 }
