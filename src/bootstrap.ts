@@ -64,6 +64,7 @@ export interface Service {
   db: Database;
   blobs: BlobStoreRegistry;
   documents: DocumentService;
+  retention: RetentionService;
   baseUrl: () => string;
   remote: RemoteFhirIndex | null;
   close(): Promise<void>;
@@ -162,6 +163,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     db,
     blobs,
     documents,
+    retention,
     baseUrl,
     remote,
     close: async () => {

@@ -8,6 +8,8 @@ import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
 import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
+import { reconcileRetention } from '../jobs/reconcile-retention.ts';
+import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
@@ -150,7 +152,10 @@ async function runReconcile(args: string[]): Promise<number> {
     const store = await createBlobStore(cfg, cfg.blobStore, await storeDeps(cfg));
     const graceSeconds = values.grace !== undefined ? Number(values.grace) : cfg.orphanGraceSeconds;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');
-    const report = await reconcile(db.sql, store, log, { graceSeconds });
+    const deps = await storeDeps(cfg);
+    const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(db.sql)) : null;
+    const retention = await reconcileRetention(db.sql, new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps)), log, remote ? (id) => remote.remove(id) : null);
+    const report = { ...(await reconcile(db.sql, store, log, { graceSeconds })), retention };
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
       process.stdout.write(
@@ -158,9 +163,12 @@ async function runReconcile(args: string[]): Promise<number> {
           `${report.incompleteUploadsAborted} unfinished multipart uploads aborted, ` +
           `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors\n` +
           report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +
-          report.errors.map((e) => `  ERROR ${e}\n`).join(''),
+          report.errors.map((e) => `  ERROR ${e}\n`).join('') +
+          `retention: ${retention.disposalsFinished.length} interrupted disposals finished, ${retention.disposalsFailed.length} failed, ` +
+          `${retention.locksExtended} object locks extended, ${retention.legalHoldsChanged} legal holds brought in step\n` +
+          [...retention.disposalsFailed, ...retention.lockErrors].map((e) => `  ERROR ${e.documentId}: ${e.error}\n`).join(''),
       );
-    return report.errors.length || report.missingBlobs.length ? 1 : 0;
+    return report.errors.length || report.missingBlobs.length || retention.disposalsFailed.length || retention.lockErrors.length ? 1 : 0;
   } finally {
     await db.close();
   }
