@@ -5,7 +5,7 @@ import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
-import { loadSchedule, type RetentionSchedule } from '../retention/schedule.ts';
+import { loadSchedule, type RetentionSchedule } from '../domain/retention-schedule.ts';
 
 export interface Config {
   host: string;

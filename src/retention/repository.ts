@@ -1,5 +1,5 @@
 import type { Db } from '../db/sql.ts';
-import type { PatientFacts } from './schedule.ts';
+import type { PatientFacts } from '../domain/retention-schedule.ts';
 
 /** SQL for patient facts, retention columns, legal holds, disposal batches and certificates. */
 

@@ -14,7 +14,7 @@ import type { Principal, RequestContext } from '../domain/principal.ts';
 import { indexChange, initialFhirState, type IndexOptions } from '../documents/fhir-index.ts';
 import * as docs from '../documents/repository.ts';
 import * as repo from './repository.ts';
-import { computeRetention, findClass, isIsoDate, NO_FACTS, type FactName, type PatientFacts, type RetentionClass, type RetentionSchedule } from './schedule.ts';
+import { computeRetention, findClass, isIsoDate, NO_FACTS, type FactName, type PatientFacts, type RetentionClass, type RetentionSchedule } from '../domain/retention-schedule.ts';
 import { lockDateOf, syncStoreRetention } from './store-retention.ts';
 
 export interface RetentionServiceOptions {

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { addYears, computeRetention, findClass, loadSchedule, NO_FACTS, scheduleProblems, type PatientFacts } from '../../src/retention/schedule.ts';
+import { addYears, computeRetention, findClass, loadSchedule, NO_FACTS, scheduleProblems, type PatientFacts } from '../../src/domain/retention-schedule.ts';
 
 const schedule = loadSchedule();
 const cls = (code: string) => {
