@@ -17,7 +17,7 @@ export interface Config {
   blobStore: BlobStoreKind;
   fs: { dir: string; signingKey: string | null };
   s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null; objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE' | null | undefined };
-  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null };
+  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null; immutability?: 'unlocked' | 'locked' | null | undefined };
   /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
   allowUnversioned: boolean;
   /** Browsers fetch presigned URLs directly (cross-origin), so the bucket needs a CORS rule: `doctor` checks it. */
@@ -97,6 +97,7 @@ function toConfig(raw: Raw): Config {
       connectionString: str(raw.AZURE_STORAGE_CONNECTION_STRING),
       accountUrl: str(raw.QUILL_AZURE_ACCOUNT_URL),
       encryptionScope: str(raw.QUILL_AZURE_ENCRYPTION_SCOPE),
+      immutability: (str(raw.QUILL_AZURE_IMMUTABILITY) as 'unlocked' | 'locked' | null) ?? null,
     },
     allowUnversioned: raw.QUILL_ALLOW_UNVERSIONED === true,
     browserDownloads: raw.QUILL_BROWSER_DOWNLOADS === true,

@@ -30,6 +30,7 @@ export const configSchema = {
     AZURE_STORAGE_CONNECTION_STRING: { type: 'string' },
     QUILL_AZURE_ACCOUNT_URL: { type: 'string', pattern: '^https?://' },
     QUILL_AZURE_ENCRYPTION_SCOPE: { type: 'string' },
+    QUILL_AZURE_IMMUTABILITY: { type: 'string', enum: ['unlocked', 'locked'] },
     QUILL_ALLOW_UNVERSIONED: { type: 'boolean', default: false },
     QUILL_BROWSER_DOWNLOADS: { type: 'boolean', default: false },
 
