@@ -1,5 +1,5 @@
 import type { AuditTarget } from '../audit/audited.ts';
-import { canAccessPatient, hasPermission, requirePermission } from '../auth/permissions.ts';
+import { canAccessPatient, hasPermission, requirePatientRead, requirePermission } from '../auth/permissions.ts';
 import type { Db } from '../db/sql.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
@@ -15,12 +15,12 @@ export { principalOf } from '../auth/permissions.ts';
  * `Quill-Break-Glass: <reason>` header from someone with read permission), which marks every audit row of the request.
  */
 export function requirePatientAccess(p: Principal, patient: string, target: AuditTarget, opts: { read?: boolean } = {}): void {
-  if (canAccessPatient(p, patient)) return;
-  if (opts.read && p.breakGlass && hasPermission(p, 'document:read')) {
-    target.breakGlass = p.breakGlass;
+  if (opts.read) {
+    const breakGlass = requirePatientRead(p, patient);
+    if (breakGlass) target.breakGlass = breakGlass;
     return;
   }
-  throw new AppError('patient_forbidden', p.breakGlass ? 'break-glass allows reading a patient outside your scope, nothing else' : undefined);
+  if (!canAccessPatient(p, patient)) throw new AppError('patient_forbidden', p.breakGlass ? 'break-glass allows reading a patient outside your scope, nothing else' : undefined);
 }
 
 /** The document, if it exists and its patient is in the caller's scope; target learns the patient either way. */

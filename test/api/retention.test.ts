@@ -282,18 +282,21 @@ describe('break-glass', () => {
     await content.arrayBuffer();
     const list = await api(`/v1/documents?patient=${PATIENT}`, { headers: auth(scoped, { 'quill-break-glass': reason }) });
     expect(list.status).toBe(200);
+    await expectProblem(await api(`/fhir/DocumentReference/${recent}`, { headers: auth(scoped) }), 403, 'patient_forbidden');
+    const fhir = await api(`/fhir/DocumentReference/${recent}`, { headers: auth(scoped, { 'quill-break-glass': reason }) });
+    expect(fhir.status).toBe(200);
     // writing is never allowed by break-glass
     const form = new FormData();
     form.set('file', new Blob([new Uint8Array(pdfBytes('bg'))], { type: 'application/pdf' }), 'x.pdf');
     await expectProblem(await api(`/v1/documents/${recent}/versions`, { method: 'POST', headers: auth(scoped, { 'quill-break-glass': reason }), body: form }), 403, 'patient_forbidden');
 
     const rows = await s.sql`select action, outcome, detail from audit_events where actor = 'dr.scoped' and detail ? 'breakGlass' order by id`;
-    expect(rows.map((r) => r.action)).toEqual(['document.read', 'document.content', 'document.list']);
+    expect(rows.map((r) => r.action)).toEqual(['document.read', 'document.content', 'document.list', 'fhir.read']);
     expect(rows.every((r) => r.detail.breakGlass === reason && r.outcome === 'success')).toBe(true);
 
     await expectProblem(await api('/v1/audit?breakGlass=true', { headers: auth(clinician) }), 403, 'forbidden');
     const audit = (await (await api('/v1/audit?breakGlass=true', { headers: auth(auditor) })).json()) as { items: { action: string; actor: string }[] };
-    expect(audit.items.map((i) => i.action).sort()).toEqual(['document.content', 'document.list', 'document.read']);
+    expect(audit.items.map((i) => i.action).sort()).toEqual(['document.content', 'document.list', 'document.read', 'fhir.read']);
     const bundle = (await (await api('/v1/audit?breakGlass=true&_format=fhir', { headers: auth(auditor) })).json()) as { entry: { resource: Record<string, any> }[] };
     for (const e of bundle.entry) {
       expect(e.resource.purposeOfEvent[0]).toMatchObject({ coding: [{ code: 'BTG' }], text: reason });
