@@ -11,6 +11,8 @@ Commands:
                             Remove bytes no metadata points at (interrupted or crashed uploads) older than the
                             grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), and report versions whose
                             bytes are missing. Exit 1 if anything could not be repaired.
+                            Also finishes approved disposals a crash interrupted and re-applies Object Lock dates and
+                            legal holds the store missed (src/retention).
   reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
   audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
@@ -36,4 +38,7 @@ Configuration comes from environment variables (or a JSON file named by QUILL_CO
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
 QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS.
+Records governance: QUILL_RETENTION_SCHEDULE_FILE (replaces the Code of Practice 2023 schedule),
+QUILL_S3_OBJECT_LOCK_MODE (GOVERNANCE|COMPLIANCE: S3 Object Lock per version), QUILL_AZURE_IMMUTABILITY
+(unlocked|locked: Azure version-level immutability). `doctor` checks the bucket has Object Lock when the mode is set.
 `;
