@@ -11,8 +11,9 @@ Commands:
                             Remove bytes no metadata points at (interrupted or crashed uploads) older than the
                             grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), and report versions whose
                             bytes are missing. Exit 1 if anything could not be repaired.
-                            Also finishes approved disposals a crash interrupted and re-applies Object Lock dates and
-                            legal holds the store missed (src/retention).
+                            Also (records governance) computes retention for documents stored before it existed,
+                            finishes approved disposals a crash interrupted, and re-applies Object Lock dates and
+                            legal holds the store missed.
   reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
   audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
@@ -40,5 +41,5 @@ QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_M
 QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS.
 Records governance: QUILL_RETENTION_SCHEDULE_FILE (replaces the Code of Practice 2023 schedule),
 QUILL_S3_OBJECT_LOCK_MODE (GOVERNANCE|COMPLIANCE: S3 Object Lock per version), QUILL_AZURE_IMMUTABILITY
-(unlocked|locked: Azure version-level immutability). `doctor` checks the bucket has Object Lock when the mode is set.
+(unlocked|locked: Azure version-level immutability). doctor checks the bucket has Object Lock when the mode is set.
 `;

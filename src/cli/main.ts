@@ -10,6 +10,7 @@ import { reconcile } from '../jobs/reconcile.ts';
 import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
 import { reconcileRetention } from '../jobs/reconcile-retention.ts';
 import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
+import { RetentionService } from '../retention/retention-service.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
@@ -154,7 +155,9 @@ async function runReconcile(args: string[]): Promise<number> {
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');
     const deps = await storeDeps(cfg);
     const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(db.sql)) : null;
-    const retention = await reconcileRetention(db.sql, new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps)), log, remote ? (id) => remote.remove(id) : null);
+    const blobs = new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps));
+    const governance = new RetentionService({ sql: db.sql, log, blobs, schedule: cfg.retentionSchedule, valueSet: cfg.valueSet, index: { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode, remoteFhir: Boolean(remote) } });
+    const retention = await reconcileRetention(db.sql, blobs, log, remote ? (id) => remote.remove(id) : null, () => governance.backfill());
     const report = { ...(await reconcile(db.sql, store, log, { graceSeconds })), retention };
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
@@ -164,7 +167,7 @@ async function runReconcile(args: string[]): Promise<number> {
           `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors\n` +
           report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +
           report.errors.map((e) => `  ERROR ${e}\n`).join('') +
-          `retention: ${retention.disposalsFinished.length} interrupted disposals finished, ${retention.disposalsFailed.length} failed, ` +
+          `retention: ${retention.retentionComputed} documents given a retention date, ${retention.disposalsFinished.length} interrupted disposals finished, ${retention.disposalsFailed.length} failed, ` +
           `${retention.locksExtended} object locks extended, ${retention.legalHoldsChanged} legal holds brought in step\n` +
           [...retention.disposalsFailed, ...retention.lockErrors].map((e) => `  ERROR ${e.documentId}: ${e.error}\n`).join(''),
       );

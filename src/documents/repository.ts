@@ -28,6 +28,7 @@ interface DocumentRow {
   retain_until: string | null;
   retention_missing: string[];
   disposal_id: string | null;
+  on_hold: boolean;
 }
 
 interface VersionRow {
@@ -66,6 +67,7 @@ const toDocument = (r: DocumentRow): DocumentRecord => ({
   retainUntil: r.retain_until,
   retentionMissing: r.retention_missing,
   disposalId: r.disposal_id,
+  legalHold: r.on_hold,
 });
 
 const toVersion = (r: VersionRow): DocumentVersion => ({
@@ -90,7 +92,8 @@ const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type
 /** The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). */
 const documentColumns = (db: Db, alias?: string) => {
   const q = (c: string) => (alias ? `${alias}.${c}` : c);
-  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date, to_char(${db(q('retain_until'))}, 'YYYY-MM-DD') as retain_until`;
+  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date, to_char(${db(q('retain_until'))}, 'YYYY-MM-DD') as retain_until,
+    document_on_hold(${db(alias ?? 'documents')}) as on_hold`;
 };
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {

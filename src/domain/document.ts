@@ -44,6 +44,8 @@ export interface DocumentRecord {
   retentionMissing: string[];
   /** Set once an approved disposal has begun: the document is no longer served. */
   disposalId: string | null;
+  /** Whether any active legal hold covers the document (computed from the holds, never stale). */
+  legalHold: boolean;
 }
 
 export interface DocumentWithVersion {

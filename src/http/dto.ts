@@ -36,5 +36,6 @@ export const documentDto = (d: DocumentRecord, v: DocumentVersion, versions?: Do
   /** The last day the document must be kept (null: until a missing fact is recorded). */
   retainUntil: d.retainUntil,
   retentionMissing: d.retentionMissing,
+  legalHold: d.legalHold,
   ...(versions ? { versions: versions.map(versionDto) } : {}),
 });

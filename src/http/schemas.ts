@@ -63,6 +63,7 @@ export const documentSchema = {
     retentionClass: { type: 'string', description: 'retention class (GET /v1/retention/schedule)' },
     retainUntil: { type: ['string', 'null'], format: 'date', description: 'the last day the document must be kept; null while a fact the schedule needs is missing' },
     retentionMissing: { type: 'array', items: { type: 'string' }, description: 'patient facts whose absence keeps retention longer or open-ended' },
+    legalHold: { type: 'boolean', description: 'a legal hold covers the document: it cannot be destroyed' },
     versions: { type: 'array', items: { $ref: 'DocumentVersion#' } },
   },
 } as const;

@@ -7,6 +7,8 @@ import { runDisposals, type RemoteRemover } from '../retention/disposal.ts';
 import { driftedDocuments, syncStoreRetention } from '../retention/store-retention.ts';
 
 export interface RetentionReconcileReport {
+  /** Documents stored before retention existed, given their class and retainUntil now. */
+  retentionComputed: number;
   /** Approved disposals a crash interrupted, finished now (document ids). */
   disposalsFinished: string[];
   disposalsFailed: { documentId: string; error: string }[];
@@ -21,9 +23,10 @@ export interface RetentionReconcileReport {
  * idempotent, see retention/disposal.ts) and re-applies Object Lock dates and legal holds that a crash after a
  * commit left unapplied. Runs before the orphan scan, so a half-disposed document's bytes are never reported missing.
  */
-export async function reconcileRetention(sql: Sql, blobs: BlobStores, log: Logger, removeRemote: RemoteRemover): Promise<RetentionReconcileReport> {
+export async function reconcileRetention(sql: Sql, blobs: BlobStores, log: Logger, removeRemote: RemoteRemover, backfill: () => Promise<number> = async () => 0): Promise<RetentionReconcileReport> {
   const ctx: RequestContext = { principal: { sub: 'system:reconcile', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore reconcile', requestId: randomUUID() };
+  const retentionComputed = await backfill();
   const run = await runDisposals({ sql, log, blobs, removeRemote }, ctx);
   const sync = await syncStoreRetention({ sql, blobs, log }, await driftedDocuments(sql));
-  return { disposalsFinished: run.destroyed, disposalsFailed: run.failed, locksExtended: sync.locked, legalHoldsChanged: sync.holdsChanged, lockErrors: sync.errors };
+  return { retentionComputed, disposalsFinished: run.destroyed, disposalsFailed: run.failed, locksExtended: sync.locked, legalHoldsChanged: sync.holdsChanged, lockErrors: sync.errors };
 }

@@ -244,6 +244,14 @@ export async function openCertificate(db: Db, c: { id: string; batchId: string; 
       b.proposed_by, b.proposed_at, ${c.approvedBy}, now()
     from documents d, disposal_batches b where d.id = ${c.documentId} and b.id = ${c.batchId}`;
   await db`update documents set disposal_id = ${c.id} where id = ${c.documentId}`;
+  // withdrawn from the built-in FHIR index at once (the remote entry goes during the destruction)
+  await db`delete from fhir_document_references where id = ${c.documentId}`;
+}
+
+/** Documents whose retention was never computed (stored before retention existed), oldest first. */
+export async function documentsWithoutRetention(db: Db, limit: number): Promise<string[]> {
+  const rows = await db<{ id: string }[]>`select id from documents where retention_basis is null and disposal_id is null order by created_at limit ${limit}`;
+  return rows.map((r) => r.id);
 }
 
 export async function certificatesInProgress(db: Db): Promise<{ id: string; documentId: string; batchId: string }[]> {

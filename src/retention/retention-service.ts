@@ -88,6 +88,33 @@ export class RetentionService {
     });
   }
 
+  /**
+   * Computes retention for documents stored before retention existed (class from their type), in batches, each
+   * document in its own transaction; returns how many. Run by `reconcile` after an upgrade.
+   */
+  async backfill(batch = 500): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const ids = await repo.documentsWithoutRetention(this.#o.sql, batch);
+      if (!ids.length) break;
+      const touched: string[] = [];
+      for (const id of ids) {
+        await this.#o.sql.begin(async (tx) => {
+          const row = await repo.retentionRow(tx, id, { forUpdate: true });
+          const doc = await docs.findDocument(tx, id);
+          if (!row || !doc) return;
+          const code = findType(this.#o.valueSet, doc.type.code)?.retentionClass ?? FALLBACK_CLASS;
+          await this.#apply(tx, row, await this.#factsOf(tx, row.patient), code);
+          touched.push(id);
+        });
+        n++;
+      }
+      this.afterCommit(touched);
+      if (ids.length < batch) break;
+    }
+    return n;
+  }
+
   // ---- patient facts ----
 
   async getFacts(ctx: RequestContext, patientIn: string) {

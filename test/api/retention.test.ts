@@ -175,6 +175,7 @@ describe('legal holds and the refusal of early or held destruction', () => {
       expect(hold.documents).toBeGreaterThanOrEqual(1);
       const due = (await (await api('/v1/retention/due', { headers: auth(rm1) })).json()) as { items: { id: string }[] };
       expect(due.items.map((d) => d.id)).not.toContain(old);
+      expect(((await (await api(`/v1/documents/${old}`, { headers: auth(clinician) })).json()) as { legalHold: boolean }).legalHold).toBe(true);
       await expectProblem(await api('/v1/retention/disposals', json(rm1, 'POST', { documents: [old], reason: 'review' })), 409, 'legal_hold');
       expect(await lastAudit('retention.disposal.propose')).toMatchObject({ outcome: 'failed', error_code: 'legal_hold', document_id: old });
       await expectProblem(await api(`/v1/retention/holds/${hold.id}/lift`, json(clinician, 'POST', { reason: 'done' })), 403, 'forbidden');
@@ -185,6 +186,7 @@ describe('legal holds and the refusal of early or held destruction', () => {
     expect(all.items).toHaveLength(3);
     const active = (await (await api('/v1/retention/holds', { headers: auth(rm1) })).json()) as { items: unknown[] };
     expect(active.items).toHaveLength(0);
+    expect(((await (await api(`/v1/documents/${old}`, { headers: auth(clinician) })).json()) as { legalHold: boolean }).legalHold).toBe(false);
     expect(await lastAudit('retention.hold.lift')).toMatchObject({ outcome: 'success', actor: 'rm.two' });
   });
 });
@@ -267,6 +269,19 @@ describe('four-eyes disposal', () => {
     expect(b!.state).toBe('completed');
     // a re-run finds nothing to do
     expect((await reconcileRetention(s.service.db.sql, new BlobStoreRegistry(s.service.blobs.live, () => Promise.reject(new Error('one store'))), createLogger('silent'), null)).disposalsFinished).toEqual([]);
+  });
+});
+
+describe('documents stored before retention existed', () => {
+  it('reconcile gives them their class and retainUntil', async () => {
+    await s.sql`update documents set retention_basis = null, retain_until = null, retention_class = 'adult' where id = ${recent}`;
+    const report = await reconcileRetention(s.service.db.sql, new BlobStoreRegistry(s.service.blobs.live, () => Promise.reject(new Error('one store'))), createLogger('silent'), null, () => s.service.retention.backfill());
+    expect(report.retentionComputed).toBe(1);
+    const [row] = await s.sql`select retention_class, to_char(retain_until, 'YYYY-MM-DD') as d, retention_basis from documents where id = ${recent}`;
+    // class back from its type (discharge summary: adult); the patient's facts give 8 years after death
+    expect(row).toMatchObject({ retention_class: 'adult', d: '2019-06-01' });
+    expect(row!.retention_basis).toContain('8 years after death');
+    await api(`/v1/documents/${recent}/retention`, json(rm1, 'PUT', { retentionClass: 'oncology', reason: 'back to the cancer pathway' }));
   });
 });
 
