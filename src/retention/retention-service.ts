@@ -31,6 +31,9 @@ const FALLBACK_CLASS = 'adult';
 
 export type FactsPatch = Partial<Record<FactName, string | null>>;
 
+/** Stands for an NDJSON line too long to read (the reader drops its text): reported as that line's error. */
+export const TOO_LONG_LINE = '\u0000';
+
 /**
  * Records governance use cases, each audited: patient facts, a document's retention class, legal holds, the list of
  * documents due for disposal, and four-eyes disposal ending in certificates of destruction (disposal.ts runs them).
@@ -169,6 +172,7 @@ export class RetentionService {
         n++;
         if (!raw.trim()) continue;
         try {
+          if (raw === TOO_LONG_LINE) throw new AppError('payload_too_large', 'the line is longer than 64 KiB');
           let rec: Record<string, unknown>;
           try {
             rec = JSON.parse(raw) as Record<string, unknown>;

@@ -142,6 +142,10 @@ describe('retention computed per document', () => {
     expect(facts).toMatchObject({ dateOfBirth: '1950-02-02', lastContact: '2020-03-03', updatedBy: 'rm.one' });
     const [{ n }] = (await s.sql`select count(*)::int as n from audit_events where action = 'retention.facts.set' and patient_nhs = ${OTHER_PATIENT} and detail->>'source' = 'import'`) as unknown as [{ n: number }];
     expect(n).toBe(2);
+    await expectProblem(await api('/v1/retention/facts/import', json(rm1, 'POST', { patient: OTHER_PATIENT })), 415, 'unsupported_media_type');
+    await expectProblem(await api('/v1/retention/facts/import', { method: 'POST', headers: auth(clinician, { 'content-type': 'application/x-ndjson' }), body: lines[0] }), 403, 'forbidden');
+    const long = await api('/v1/retention/facts/import', { method: 'POST', headers: auth(rm1, { 'content-type': 'application/x-ndjson' }), body: `${'x'.repeat(200_000)}\n${lines[3]}` });
+    expect(await long.json()).toMatchObject({ imported: 1, errors: [{ line: 1, code: 'payload_too_large' }] });
   });
 });
 
@@ -193,6 +197,18 @@ describe('legal holds and the refusal of early or held destruction', () => {
 
 describe('four-eyes disposal', () => {
   let batchId: string;
+
+  it('a proposal can be rejected (by another records manager, or withdrawn by its proposer); its documents are due again', async () => {
+    const b = (await (await api('/v1/retention/disposals', json(rm1, 'POST', { documents: [old], reason: 'first look' }))).json()) as { id: string };
+    let due = (await (await api('/v1/retention/due', { headers: auth(rm1) })).json()) as { items: { id: string }[] };
+    expect(due.items.map((d) => d.id)).not.toContain(old); // already proposed
+    await expectProblem(await api('/v1/retention/disposals', json(rm2, 'POST', { documents: [old], reason: 'second look' })), 409, 'disposal_state');
+    const res = await api(`/v1/retention/disposals/${b.id}/reject`, json(rm2, 'POST', { note: 'needs clinical review first' }));
+    expect(await res.json()).toMatchObject({ state: 'rejected', decidedBy: 'rm.two' });
+    await expectProblem(await api(`/v1/retention/disposals/${b.id}/approve`, json(admin, 'POST', {})), 409, 'disposal_state');
+    due = (await (await api('/v1/retention/due', { headers: auth(rm1) })).json()) as { items: { id: string }[] };
+    expect(due.items.map((d) => d.id)).toContain(old);
+  });
   let versionsBefore: { sha256: string; blob_key: string }[];
 
   it('the proposer cannot approve; a hold set after the proposal refuses the approval', async () => {

@@ -1,7 +1,7 @@
-import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { AppError } from '../../../domain/errors.ts';
 import type { FastifyInstance } from 'fastify';
-import type { FactsPatch, RetentionService } from '../../../retention/retention-service.ts';
+import { TOO_LONG_LINE, type FactsPatch, type RetentionService } from '../../../retention/retention-service.ts';
 import { documentDto } from '../../dto.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
 import * as docsRepo from '../../../documents/repository.ts';
@@ -49,8 +49,9 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
         response: { ...errorResponses },
       },
       handler: async (request) => {
-        const lines = createInterface({ input: request.body as Readable, crlfDelay: Infinity });
-        return retention.importFacts(request.ctx, lines);
+        const body = request.body as Readable | undefined;
+        if (!body || typeof body.pipe !== 'function') throw new AppError('unsupported_media_type', 'send the facts as application/x-ndjson, one JSON object per line');
+        return retention.importFacts(request.ctx, ndjsonLines(body));
       },
     });
   });
@@ -71,4 +72,31 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
       return documentDto(doc, version);
     },
   });
+}
+
+const MAX_LINE = 64 * 1024;
+
+/**
+ * The lines of an NDJSON stream. A line longer than 64 KiB is not buffered (readline would hold a line of any length
+ * in memory; a fact line is under 200 bytes): its text is dropped as it arrives and it is reported as one failed line.
+ */
+export async function* ndjsonLines(input: Readable): AsyncGenerator<string> {
+  let pending = '';
+  let skipping = false;
+  input.setEncoding('utf8'); // a character split across chunks is decoded whole
+  for await (const chunk of input) {
+    pending += chunk as string;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      yield skipping ? TOO_LONG_LINE : pending.slice(0, nl).replace(/\r$/, '');
+      skipping = false;
+      pending = pending.slice(nl + 1);
+    }
+    if (pending.length > MAX_LINE) {
+      pending = '';
+      skipping = true;
+    }
+  }
+  if (skipping) yield TOO_LONG_LINE;
+  else if (pending.trim()) yield pending;
 }
