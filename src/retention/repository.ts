@@ -244,8 +244,10 @@ export async function openCertificate(db: Db, c: { id: string; batchId: string; 
       b.proposed_by, b.proposed_at, ${c.approvedBy}, now()
     from documents d, disposal_batches b where d.id = ${c.documentId} and b.id = ${c.batchId}`;
   await db`update documents set disposal_id = ${c.id} where id = ${c.documentId}`;
-  // withdrawn from the built-in FHIR index at once (the remote entry goes during the destruction)
+  // withdrawn from the built-in FHIR index at once (the remote entry goes during the destruction), and no more
+  // remote index work queued for it
   await db`delete from fhir_document_references where id = ${c.documentId}`;
+  await db`delete from fhir_outbox where document_id = ${c.documentId} and done_at is null`;
 }
 
 /** Documents whose retention was never computed (stored before retention existed), oldest first. */
