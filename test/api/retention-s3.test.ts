@@ -99,6 +99,8 @@ if (run) {
       } finally {
         store.destroy();
       }
+      // and the service refuses to start on it (every upload would be refused by the store)
+      await expect(startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, plain), QUILL_S3_OBJECT_LOCK_MODE: 'GOVERNANCE' })).rejects.toThrow(/QUILL_S3_OBJECT_LOCK_MODE=GOVERNANCE but bucket nolock-[0-9a-f]+ has no Object Lock/);
     });
 
     it('writes each version locked until its retention (the floor while open-ended); the store itself refuses to delete it', async () => {
