@@ -14,6 +14,7 @@ import type { Principal, RequestContext } from '../domain/principal.ts';
 import { principalOf, readableVersion, requirePatientAccess, visibleDocument } from './access.ts';
 import { commitChange, type CommitOptions } from './commit.ts';
 import { issueDownloadUrl } from './download-url.ts';
+import { openSignedBlob, refuseSignedBlob } from './signed-blob.ts';
 import { faultPoint } from './fault-points.ts';
 import { initialFhirState } from './fhir-index.ts';
 import { resolveMetadata, validatePatient } from './metadata.ts';
@@ -23,8 +24,6 @@ import { verifiedStream } from './verified-read.ts';
 
 export type { UploadInput } from './upload.ts';
 
-/** The shape of every key this service writes (documents/<document id>/<upload id>). */
-const SIGNED_KEY = /^documents\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
 export type { AuditTarget } from '../audit/audited.ts';
 
 export interface DocumentServiceOptions {
@@ -187,30 +186,12 @@ export class DocumentService {
   /** For the filesystem store's signed URLs: the signature was checked by the caller; verify bytes and audit. */
   async openSignedBlob(ctx: RequestContext, key: string): Promise<{ version: DocumentVersion; stream: Readable }> {
     const target: AuditTarget = {};
-    return this.#audited(ctx, 'document.blob-fetch', target, async () => {
-      const found = await repo.findVersionByBlobKeyWithPatient(this.#o.sql, 'fs', key);
-      if (!found) throw new AppError('not_found');
-      const { version } = found;
-      Object.assign(target, { documentId: version.documentId, version: version.version, patient: found.patient });
-      const stream = await verifiedStream(this.#o, ctx, 'document.blob-fetch', target, version);
-      await recordAudit(this.#o.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
-      return { version, stream };
-    });
+    return this.#audited(ctx, 'document.blob-fetch', target, () => openSignedBlob(this.#o, ctx, key, target));
   }
 
-  /**
-   * A signed fs URL that failed its check (tampered 403, expired 410): audited as a denied fetch, naming the version
-   * when the key is one of ours and the user the URL claims to be issued to (unverified, so kept as detail).
-   */
-  async refuseSignedBlob(ctx: RequestContext, key: string, claimedUser: string | undefined, e: unknown): Promise<never> {
-    const target: AuditTarget = {};
-    const found = SIGNED_KEY.test(key) ? await repo.findVersionByBlobKeyWithPatient(this.#o.sql, 'fs', key).catch(() => null) : null;
-    if (found) Object.assign(target, { documentId: found.version.documentId, version: found.version.version, patient: found.patient });
-    const detail = { key: key.slice(0, 200), ...(claimedUser ? { claimedUser: claimedUser.slice(0, 200) } : {}) };
-    await recordAudit(this.#o.sql, ctx, { action: 'document.blob-fetch', outcome: 'denied', ...target, errorCode: (e as { code?: string }).code ?? 'url_invalid', detail }).catch((ae) =>
-      this.#o.log.error({ err: ae }, 'could not write audit row for a refused signed URL'),
-    );
-    throw e;
+  /** A signed fs URL that failed its check (tampered 403, expired 410): audited as a denied fetch, then rethrown. */
+  refuseSignedBlob(ctx: RequestContext, key: string, claimedUser: string | undefined, e: unknown): Promise<never> {
+    return refuseSignedBlob(this.#o, ctx, key, claimedUser, e);
   }
 
   async enterInError(ctx: RequestContext, documentId: string, reason: string): Promise<DocumentWithVersion> {
