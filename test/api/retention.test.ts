@@ -150,6 +150,25 @@ describe('retention computed per document', () => {
 });
 
 describe('legal holds and the refusal of early or held destruction', () => {
+  it('pages the due list oldest retention first, with a cursor', async () => {
+    const THIRD = '9000000009';
+    await api(`/v1/retention/patients/${THIRD}/facts`, json(rm1, 'PUT', { lastContact: '1999-01-01', dateOfDeath: '2000-01-01' }));
+    for (const d of ['1990-05-05', '1995-05-05', '1998-05-05']) expect((await upload(clinician, { date: d }, THIRD, d)).res.status).toBe(201);
+    const seen: { id: string; retainUntil: string }[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (await api(`/v1/retention/due?limit=2${cursor ? `&cursor=${cursor}` : ''}`, { headers: auth(rm1) })).json()) as { items: { id: string; retainUntil: string }[]; nextCursor: string | null };
+      expect(page.items.length).toBeLessThanOrEqual(2);
+      seen.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen.length).toBe(new Set(seen.map((x) => x.id)).size);
+    expect(seen.map((x) => x.retainUntil)).toEqual([...seen.map((x) => x.retainUntil)].sort());
+    expect(seen.filter((x) => x.retainUntil === '2007-01-01')).toHaveLength(3); // the third patient's: 8 years after the last contact
+    expect(seen.map((x) => x.id)).toContain(old);
+    await expectProblem(await api('/v1/retention/due?cursor=bm9wZQ', { headers: auth(rm1) }), 400, 'validation_failed');
+  });
+
   it('lists only due documents, for records managers only', async () => {
     await expectProblem(await api('/v1/retention/due', { headers: auth(clinician) }), 403, 'forbidden');
     const due = (await (await api('/v1/retention/due', { headers: auth(rm1) })).json()) as { items: { id: string }[] };
