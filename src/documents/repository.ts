@@ -286,6 +286,8 @@ export async function repointVersion(db: Db, v: StoredVersionRef, from: string, 
   const res = await db`
     update document_versions set blob_store = ${to}, blob_key = ${v.blobKey}, blob_version_id = ${toVersionId}
     where document_id = ${v.documentId} and version = ${v.version} and blob_store = ${from} and blob_key = ${v.blobKey} and sha256 = ${v.sha256}`;
+  // the copy carries no Object Lock or legal hold yet: `reconcile` re-applies them (retention/store-retention.ts)
+  if (res.count > 0) await db`update documents set object_lock_until = null, object_legal_hold = false where id = ${v.documentId}`;
   return res.count > 0;
 }
 

@@ -125,11 +125,15 @@ export async function listHolds(db: Db, f: { active: boolean; patient?: string |
     order by set_at desc limit 1000`;
 }
 
-/** The documents a hold covers (for S3 legal hold and the audit detail). */
+/**
+ * The documents a hold covers (for S3 legal hold and the audit detail), locked: a hold and an approval touching the
+ * same document run one after the other, so an approval never misses a hold committed while it ran.
+ */
 export async function documentsUnderHold(db: Db, h: LegalHold): Promise<string[]> {
   const rows = await db<{ id: string }[]>`select id from documents d where d.disposal_id is null and (
     ${h.scope === 'document' ? db`d.id = ${h.documentId}` : h.scope === 'patient' ? db`d.patient_nhs = ${h.patient}` : db`d.type_code = ${h.typeCode}
-      and coalesce(d.clinical_date, (d.created_at at time zone 'UTC')::date) between ${h.dateFrom}::date and ${h.dateTo}::date`})`;
+      and coalesce(d.clinical_date, (d.created_at at time zone 'UTC')::date) between ${h.dateFrom}::date and ${h.dateTo}::date`})
+    order by d.id for update of d`;
   return rows.map((r) => r.id);
 }
 

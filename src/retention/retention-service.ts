@@ -77,6 +77,8 @@ export class RetentionService {
 
   /** Inside the upload transaction: computes and stores the new document's retention; returns the document as stored. */
   async assign(tx: Tx, doc: DocumentRecord, cls: { code: string }, lockedUntil: Date | null): Promise<DocumentRecord> {
+    // in turn with fact changes for this patient (setFacts takes the same lock): never computed from stale facts
+    await lockPatientFacts(tx, doc.patient);
     if (lockedUntil) await repo.setObjectLockUntil(tx, doc.id, isoDay(lockedUntil, -1));
     const row = (await repo.retentionRow(tx, doc.id))!;
     await this.#apply(tx, row, await this.#factsOf(tx, doc.patient), cls.code);
@@ -141,7 +143,7 @@ export class RetentionService {
       target.patient = patient;
       checkFacts(patch);
       const result = await this.#o.sql.begin(async (tx) => {
-        await tx`select pg_advisory_xact_lock(hashtext(${'quill-patient-facts:' + patient}))`;
+        await lockPatientFacts(tx, patient);
         const before = (await repo.findFacts(tx, patient)) ?? NO_FACTS;
         const facts: PatientFacts = { ...pick(before), ...patch };
         checkOrder(facts);
@@ -308,7 +310,8 @@ export class RetentionService {
       if (ids.length === 1) target.documentId = ids[0];
       return this.#o.sql.begin(async (tx) => {
         for (const id of ids) {
-          const row = await repo.retentionRow(tx, id, { forUpdate: true });
+          await repo.retentionRow(tx, id, { forUpdate: true });
+          const row = await repo.retentionRow(tx, id);
           if (!row) throw new AppError('not_found', `no document ${id}`, { document: id });
           if (ids.length === 1) target.patient = row.patient;
           await assertDisposable(tx, row);
@@ -342,7 +345,9 @@ export class RetentionService {
         if (b.state !== 'proposed') throw new AppError('disposal_state', `the batch is ${b.state}`);
         if (b.proposedBy === p.sub) throw new AppError('four_eyes', 'the proposer cannot approve their own disposal batch');
         for (const id of b.documents) {
-          const row = await repo.retentionRow(tx, id, { forUpdate: true });
+          // lock first, then read in a new statement: its snapshot sees a hold committed while we waited for the lock
+          await repo.retentionRow(tx, id, { forUpdate: true });
+          const row = await repo.retentionRow(tx, id);
           if (!row) throw new AppError('not_found', `document ${id} no longer exists`, { document: id });
           await assertDisposable(tx, row);
         }
@@ -460,6 +465,11 @@ async function assertDisposable(tx: Tx, row: repo.RetentionRow): Promise<void> {
       retainUntil: row.retainUntil,
     });
   }
+}
+
+/** Serialises fact changes and new documents of one patient (a transaction-scoped advisory lock). */
+async function lockPatientFacts(tx: Tx, patient: string): Promise<void> {
+  await tx`select pg_advisory_xact_lock(hashtext(${`quill-patient-facts:${patient}`}))`;
 }
 
 const pick = (f: PatientFacts): PatientFacts => ({ dateOfBirth: f.dateOfBirth, dateOfDeath: f.dateOfDeath, lastContact: f.lastContact, lastChildBirth: f.lastChildBirth });
