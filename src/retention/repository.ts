@@ -46,9 +46,9 @@ export async function retentionRow(db: Db, id: string, opts: { forUpdate?: boole
   return rows[0] ?? null;
 }
 
-export async function setRetention(db: Db, id: string, r: { retentionClass: string; retainUntil: string | null; missing: string[]; basis: string }): Promise<void> {
+export async function setRetention(db: Db, id: string, r: { retentionClass: string; retainUntil: string | null; missing: string[]; basis: string; schedule: string }): Promise<void> {
   await db`update documents set retention_class = ${r.retentionClass}, retain_until = ${r.retainUntil}, retention_missing = ${r.missing},
-    retention_basis = ${r.basis}, updated_at = now() where id = ${id}`;
+    retention_basis = ${r.basis}, retention_schedule = ${r.schedule}, updated_at = now() where id = ${id}`;
 }
 
 /** Records that every stored version of the document now carries this retain-until date. Never moves it earlier. */
@@ -254,10 +254,10 @@ export async function openCertificate(db: Db, c: { id: string; batchId: string; 
   await db`delete from fhir_outbox where document_id = ${c.documentId} and done_at is null`;
 }
 
-/** Documents whose retention was never computed (stored before retention existed), oldest first. */
-export async function documentsWithoutRetention(db: Db, limit: number): Promise<string[]> {
-  const rows = await db<{ id: string }[]>`select id from documents where retention_basis is null and disposal_id is null order by created_at limit ${limit}`;
-  return rows.map((r) => r.id);
+/** Documents whose retention was never computed (stored before retention existed) or computed with another schedule. */
+export async function documentsNotComputedWith(db: Db, schedule: string, limit: number): Promise<{ id: string; computed: boolean }[]> {
+  return db<{ id: string; computed: boolean }[]>`select id, retention_basis is not null as computed from documents
+    where retention_schedule is distinct from ${schedule} and disposal_id is null order by created_at, id limit ${limit}`;
 }
 
 export async function certificatesInProgress(db: Db): Promise<{ id: string; documentId: string; batchId: string }[]> {

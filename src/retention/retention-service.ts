@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { audited, type AuditTarget } from '../audit/audited.ts';
 import type { RetentionAction } from '../audit/audit-event.ts';
@@ -41,9 +41,12 @@ export const TOO_LONG_LINE = '\u0000';
  */
 export class RetentionService {
   readonly #o: RetentionServiceOptions;
+  /** Identifies the schedule in force: each computed date records it, so a changed schedule is re-applied. */
+  readonly #fingerprint: string;
 
   constructor(o: RetentionServiceOptions) {
     this.#o = o;
+    this.#fingerprint = createHash('sha256').update(JSON.stringify(o.schedule)).digest('hex').slice(0, 16);
   }
 
   get schedule(): RetentionSchedule {
@@ -94,28 +97,32 @@ export class RetentionService {
   }
 
   /**
-   * Computes retention for documents stored before retention existed (class from their type), in batches, each
-   * document in its own transaction; returns how many. Run by `reconcile` after an upgrade.
+   * Computes retention for documents stored before retention existed (class from their type) and recomputes those
+   * computed with another schedule (QUILL_RETENTION_SCHEDULE_FILE changed; their class kept if it still exists), in
+   * batches, each document in its own transaction; returns how many. Run by `reconcile`.
    */
   async backfill(batch = 500): Promise<number> {
     let n = 0;
     for (;;) {
-      const ids = await repo.documentsWithoutRetention(this.#o.sql, batch);
-      if (!ids.length) break;
+      const rows = await repo.documentsNotComputedWith(this.#o.sql, this.#fingerprint, batch);
+      if (!rows.length) break;
       const touched: string[] = [];
-      for (const id of ids) {
+      for (const { id, computed } of rows) {
         await this.#o.sql.begin(async (tx) => {
-          const row = await repo.retentionRow(tx, id, { forUpdate: true });
           const doc = await docs.findDocument(tx, id);
-          if (!row || !doc) return;
-          const code = findType(this.#o.valueSet, doc.type.code)?.retentionClass ?? FALLBACK_CLASS;
+          if (!doc) return;
+          await lockPatientFacts(tx, doc.patient); // the same order as setFacts: patient lock, then the rows
+          const row = await repo.retentionRow(tx, id, { forUpdate: true });
+          if (!row) return;
+          const fromType = findType(this.#o.valueSet, doc.type.code)?.retentionClass ?? FALLBACK_CLASS;
+          const code = computed && findClass(this.#o.schedule, row.retentionClass) ? row.retentionClass : fromType;
           await this.#apply(tx, row, await this.#factsOf(tx, row.patient), code);
           touched.push(id);
         });
         n++;
       }
       this.afterCommit(touched);
-      if (ids.length < batch) break;
+      if (rows.length < batch) break;
     }
     return n;
   }
@@ -419,7 +426,7 @@ export class RetentionService {
     const code = classCode ?? row.retentionClass;
     const cls = this.#classOf(code);
     const r = computeRetention(cls, { facts, documentDate: row.documentDate, promised: row.objectLockUntil });
-    await repo.setRetention(tx, row.id, { retentionClass: code, retainUntil: r.retainUntil, missing: r.missing, basis: r.basis });
+    await repo.setRetention(tx, row.id, { retentionClass: code, retainUntil: r.retainUntil, missing: r.missing, basis: r.basis, schedule: this.#fingerprint });
     if (r.retainUntil !== row.retainUntil || code !== row.retentionClass) await this.#reindex(tx, row.id);
     return r.retainUntil;
   }

@@ -309,7 +309,7 @@ describe('four-eyes disposal', () => {
 
 describe('documents stored before retention existed', () => {
   it('reconcile gives them their class and retainUntil', async () => {
-    await s.sql`update documents set retention_basis = null, retain_until = null, retention_class = 'adult' where id = ${recent}`;
+    await s.sql`update documents set retention_basis = null, retain_until = null, retention_class = 'adult', retention_schedule = null where id = ${recent}`;
     const report = await reconcileRetention(s.service.db.sql, new BlobStoreRegistry(s.service.blobs.live, () => Promise.reject(new Error('one store'))), createLogger('silent'), null, () => s.service.retention.backfill());
     expect(report.retentionComputed).toBe(1);
     const [row] = await s.sql`select retention_class, to_char(retain_until, 'YYYY-MM-DD') as d, retention_basis from documents where id = ${recent}`;
@@ -350,6 +350,33 @@ describe('break-glass', () => {
     const bundle = (await (await api('/v1/audit?breakGlass=true&_format=fhir', { headers: auth(auditor) })).json()) as { entry: { resource: Record<string, any> }[] };
     for (const e of bundle.entry) {
       expect(e.resource.purposeOfEvent[0]).toMatchObject({ coding: [{ code: 'BTG' }], text: reason });
+    }
+  });
+});
+
+describe('a changed schedule', () => {
+  it('is applied to every document by reconcile (a trust lengthens the adult period to 10 years)', async () => {
+    const { mkdtemp, readFile, rm, writeFile } = await import('node:fs/promises');
+    const os = await import('node:os');
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'quill-schedule-'));
+    const shipped = JSON.parse(await readFile(new URL('../../src/domain/nhs-retention-schedule-2023.json', import.meta.url), 'utf8'));
+    for (const c of shipped.classes) if (c.code === 'adult') c.rule = { ...c.rule, years: 10, afterDeathYears: 10 };
+    const file = path.join(dir, 'schedule.json');
+    await writeFile(file, JSON.stringify(shipped));
+    const s2 = await startTestServer({ QUILL_RETENTION_SCHEDULE_FILE: file }, { databaseUrl: s.cfg.databaseUrl! });
+    try {
+      const before = await s.sql`select to_char(retain_until, 'YYYY-MM-DD') as d from documents where patient_nhs = '9000000009'`;
+      expect(before.map((r) => r.d)).toEqual(['2007-01-01', '2007-01-01', '2007-01-01']);
+      const [{ n }] = (await s.sql`select count(*)::int as n from documents where disposal_id is null`) as unknown as [{ n: number }];
+      expect(await s2.service.retention.backfill()).toBe(n);
+      const after = await s.sql`select to_char(retain_until, 'YYYY-MM-DD') as d from documents where patient_nhs = '9000000009'`;
+      expect(after.map((r) => r.d)).toEqual(['2009-01-01', '2009-01-01', '2009-01-01']); // 10 years after the last contact
+      const [onco] = await s.sql`select retention_class from documents where id = ${recent}`;
+      expect(onco!.retention_class).toBe('oncology'); // a class still in the schedule is kept
+      expect(await s2.service.retention.backfill()).toBe(0);
+    } finally {
+      await s2.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -18,6 +18,8 @@ alter table documents
   add column retain_until      date,
   add column retention_missing text[] not null default '{}',
   add column retention_basis   text,
+  -- a fingerprint of the schedule the date was computed with: a changed schedule is applied by `reconcile`
+  add column retention_schedule text,
   -- the retain-until date every stored object version carries (S3 Object Lock); retention never ends before it
   add column object_lock_until date,
   -- whether the stored object versions carry an S3 legal hold (kept in step with legal_holds by the service and reconcile)
