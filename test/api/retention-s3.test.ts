@@ -116,6 +116,15 @@ if (run) {
       expect(await retentionOf(v.key, v.versionId)).toMatchObject({ mode: 'COMPLIANCE' }); // still there
     });
 
+    it('locks a large (multipart) upload the same way', async () => {
+      const big = Buffer.concat([pdfBytes('big'), Buffer.alloc(9 * 1024 * 1024, 7)]);
+      const res = await uploadMultipart(s.baseUrl, clinician, big, { patient: PATIENT });
+      expect(res.status).toBe(201);
+      const v = await versionOf(((await res.json()) as { id: string }).id);
+      expect(await retentionOf(v.key, v.versionId)).toEqual({ mode: 'COMPLIANCE', until: nextDay(addYears(today, 8)) });
+      await expect(deleteVersion(v.key, v.versionId)).rejects.toThrow();
+    });
+
     it('extends the lock when retention is extended', async () => {
       const res = await api(`/v1/documents/${locked}/retention`, json(rm1, 'PUT', { retentionClass: 'oncology', reason: 'cancer pathway' }));
       expect(await res.json()).toMatchObject({ retainUntil: addYears(today, 30) });
