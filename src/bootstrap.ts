@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from './audit/audit-log.ts';
-import { jwtSecret, urlSigningKey } from './auth/keys.ts';
+import { externalIdentityProvider, jwtSecret, urlSigningKey } from './auth/keys.ts';
 import { createVerifier } from './auth/verifier.ts';
 import { createBlobStore } from './blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from './blobstores/store-registry.ts';
@@ -11,6 +11,7 @@ import { migrate } from './db/migrate.ts';
 import { connect, ping, type Sql } from './db/sql.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
+import { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor } from './blobstores/store-checks.ts';
 import { requireVersionedStore } from './blobstores/startup-gate.ts';
@@ -20,6 +21,7 @@ import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
+import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -40,7 +42,7 @@ export interface Database {
 
 /** PostgreSQL: DATABASE_URL, or the embedded server under the data directory. Migrated before use. */
 export async function openDatabase(cfg: Config, log: Logger): Promise<Database> {
-  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log);
+  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
   const sql = connect(cfg.databaseUrl ?? embedded!.url);
   try {
     const applied = await migrate(sql);
@@ -83,7 +85,9 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
-  const verify = createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined });
+  const backups = await startBackupsIfApplicable(cfg, db.sql, log);
+  const secret = await jwtSecret(cfg);
+  const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const retention = new RetentionService({
     sql: db.sql,
     log,
@@ -153,6 +157,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
     retention: { service: retention, sql: db.sql, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
+    web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
+    uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
   });
   app.addHook('onListen', async () => {
     const addr = app.server.address();
@@ -169,6 +175,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     close: async () => {
       await app.close();
       await worker?.stop();
+      await backups?.stop();
       await db.close();
     },
   };

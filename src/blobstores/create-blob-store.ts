@@ -10,7 +10,7 @@ export async function createBlobStore(cfg: Config, kind: BlobStoreKind, deps: { 
     case 's3': {
       if (!cfg.s3.bucket) throw new Error('QUILL_S3_BUCKET is not set');
       const { S3BlobStore } = await import('./s3-store.ts');
-      return new S3BlobStore(cfg.s3, { browserDownloads: cfg.browserDownloads });
+      return new S3BlobStore(cfg.s3, { browserDownloads: cfg.browserDownloads, retentionDays: cfg.backup?.retentionDays });
     }
     case 'azure': {
       if (!cfg.azure.container || !(cfg.azure.connectionString || cfg.azure.accountUrl)) throw new Error('QUILL_AZURE_CONTAINER and a connection string or account URL are not set');

@@ -13,6 +13,7 @@ import {
   GetObjectLockConfigurationCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
@@ -43,6 +44,8 @@ export interface S3StoreOptions {
   maxAttempts?: number;
   /** QUILL_BROWSER_DOWNLOADS: browsers fetch presigned URLs cross-origin, so doctor() requires a CORS rule allowing GET. */
   browserDownloads?: boolean;
+  /** QUILL_BACKUP_RETENTION_DAYS: lifecycle rules must not expire noncurrent versions sooner (a restore needs them). */
+  retentionDays?: number;
 }
 
 /**
@@ -61,6 +64,7 @@ export class S3BlobStore implements BlobStore {
   readonly #browserDownloads: boolean;
   /** With QUILL_S3_OBJECT_LOCK_MODE: every version is written locked and its lock extended as retention grows. */
   readonly retention: StoreRetention | undefined;
+  readonly #retentionDays: number;
 
   constructor(cfg: Config['s3'], opts: S3StoreOptions = {}) {
     if (!cfg.bucket) throw new AppError('internal_error', 'S3 blob store needs a bucket (QUILL_S3_BUCKET)');
@@ -68,6 +72,7 @@ export class S3BlobStore implements BlobStore {
     this.bucket = cfg.bucket;
     this.#cfg = cfg;
     this.#browserDownloads = opts.browserDownloads ?? false;
+    this.#retentionDays = Math.max(30, opts.retentionDays ?? 30);
     this.#region = opts.region ?? (process.env.AWS_REGION || 'eu-west-2');
     const ca = cfg.caBundle ? readFileSync(cfg.caBundle) : undefined;
     const base: S3ClientConfig = {
@@ -304,6 +309,16 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  /**
+   * Where the bucket replicates (AWS S3 CRR, MinIO bucket replication): the object version's x-amz-replication-status
+   * (PENDING, COMPLETED, FAILED; REPLICA on a target). null when the store reports none (no replication rule, or a
+   * store such as SeaweedFS whose replication, filer.sync, runs beside S3). For `doctor`'s replication-lag check.
+   */
+  async replicationStatus(key: string, versionId: string | null): Promise<string | null> {
+    const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
+    return head.ReplicationStatus ?? null;
+  }
+
   async ping(): Promise<void> {
     try {
       await this.#client.send(new HeadBucketCommand({ Bucket: this.bucket }));
@@ -402,17 +417,17 @@ export class S3BlobStore implements BlobStore {
     try {
       const lc = await this.#client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: b }));
       const rules = (lc.Rules ?? []).filter((r) => r.Status === 'Enabled');
-      const short = rules.filter((r) => r.NoncurrentVersionExpiration?.NoncurrentDays !== undefined && r.NoncurrentVersionExpiration.NoncurrentDays < 30);
+      const short = rules.filter((r) => r.NoncurrentVersionExpiration?.NoncurrentDays !== undefined && r.NoncurrentVersionExpiration.NoncurrentDays < this.#retentionDays);
       const expiring = rules.filter((r) => r.Expiration?.Days !== undefined || r.Expiration?.Date !== undefined);
       if (short.length || expiring.length) {
         checks.push({
           name: 's3.lifecycle',
           ok: false,
           detail: [
-            short.length ? `rule(s) ${short.map((r) => r.ID ?? '?').join(', ')} expire noncurrent versions in under 30 days` : '',
+            short.length ? `rule(s) ${short.map((r) => r.ID ?? '?').join(', ')} expire noncurrent versions in under ${this.#retentionDays} days (the point-in-time restore window)` : '',
             expiring.length ? `rule(s) ${expiring.map((r) => r.ID ?? '?').join(', ')} expire current versions (clinical records must not expire by lifecycle)` : '',
           ].filter(Boolean).join('; '),
-          fix: `${cli} get-bucket-lifecycle-configuration --bucket ${b}, then raise NoncurrentVersionExpiration.NoncurrentDays to at least 30 and remove Expiration from rules covering document keys (put-bucket-lifecycle-configuration)`,
+          fix: `${cli} get-bucket-lifecycle-configuration --bucket ${b}, then raise NoncurrentVersionExpiration.NoncurrentDays to at least ${this.#retentionDays} and remove Expiration from rules covering document keys (put-bucket-lifecycle-configuration)`,
         });
       } else {
         const abortRule = rules.some((r) => r.AbortIncompleteMultipartUpload?.DaysAfterInitiation !== undefined);

@@ -3,13 +3,14 @@ export const HELP = `quill-docstore: clinical document store (bytes in object st
 Usage: quill-docstore <command> [options]
 
 Commands:
-  start                     Run the API (default http://127.0.0.1:8080; Swagger UI at /docs).
+  start                     Run the API and the clinician's page (default http://127.0.0.1:8080/; Swagger UI at /docs).
   token --sub <user> --role <role> [--role …] [--patient <NHS number> …] [--expires 8h]
                             Print a development JWT signed with the embedded secret. Roles: clinician,
                             records-manager, auditor, admin. Refused when QUILL_JWKS_URL or QUILL_JWT_SECRET is set.
   reconcile [--grace <seconds>] [--json]
                             Remove bytes no metadata points at (interrupted or crashed uploads) older than the
-                            grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), and report versions whose
+                            grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), expire resumable uploads idle
+                            for QUILL_UPLOAD_EXPIRY_HOURS and remove their parts, and report versions whose
                             bytes are missing. Exit 1 if anything could not be repaired.
                             Also (records governance) computes retention for documents stored before it existed,
                             finishes approved disposals a crash interrupted, and re-applies Object Lock dates and
@@ -31,6 +32,23 @@ Commands:
                             repoint the version. Resumable: re-run after a failure or a kill; moved versions are
                             skipped. Source bytes are never deleted. Both stores must be configured. Exit 1 if any
                             version failed (listed with the reason).
+  backup run [--full] [--json]
+                            Take a PostgreSQL base backup now (pg_basebackup; incremental on the newest backup unless
+                            --full or none exists), check it with pg_verifybackup, then list it; expire what falls out
+                            of QUILL_BACKUP_RETENTION_DAYS. Works while the service runs. Exit 75 if another backup runs.
+  backup list [--json]      Each backup (kind, start/end, size, verified) and the restorable window.
+  backup verify [--json]    pg_verifybackup on every kept backup, and the archived WAL: no gap, every record readable.
+  backup pull               Fetch the backup repository from QUILL_BACKUP_STORE=s3|azure into QUILL_BACKUP_DIR (a new machine).
+  restore --to <ISO time|latest> (--into <new dir> | --in-place) [--json]
+                            Rebuild the database as it was at that instant (combine full + incrementals, replay WAL),
+                            then run verify-restore on it. Never touches the live database; --in-place (service
+                            stopped, embedded database) swaps it in and keeps the old data directory beside it.
+                            Refuses a time outside the window (printed); names a missing or damaged WAL segment.
+  verify-restore [--database-url <url>] [--restore-point <ISO time>] [--json]
+                            Cross-store check: every version's bytes exist and match their SHA-256 (counted), the
+                            built-in FHIR index matches, objects newer than the restore point are listed and kept; on
+                            the service's own database a remote FHIR index is re-synced (as reconcile --fhir). Exit 1
+                            unless all hold.
   migrate                   Apply database migrations and exit.
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
@@ -38,7 +56,13 @@ Commands:
 Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
-QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS.
+QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads,
+default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
+Backups: QUILL_BACKUP_DIR (default $QUILL_DATA_DIR/backups), QUILL_BACKUP_RETENTION_DAYS (30), QUILL_BACKUP_SCHEDULE
+(true), QUILL_BACKUP_FULL_INTERVAL_HOURS (24), QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES (60),
+QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS (60), QUILL_BACKUP_MAX_RATE, QUILL_BACKUP_STORE (fs|s3|azure) with
+QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QUILL_BACKUP_AZURE_PREFIX,
+QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
 Records governance: QUILL_RETENTION_SCHEDULE_FILE (replaces the Code of Practice 2023 schedule),
 QUILL_S3_OBJECT_LOCK_MODE (GOVERNANCE|COMPLIANCE: S3 Object Lock per version), QUILL_AZURE_IMMUTABILITY
 (unlocked|locked: Azure version-level immutability). doctor checks the bucket has Object Lock when the mode is set.

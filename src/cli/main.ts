@@ -26,6 +26,8 @@ import { requireVersionedStore } from '../blobstores/startup-gate.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../fhir/audit-event.ts';
+import { backupCommand, restoreCommand, verifyRestoreCommand } from './backup-commands.ts';
+import { keepUnreferencedSeconds } from '../backup/reconcile-guard.ts';
 
 /** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
 const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
@@ -52,6 +54,12 @@ export async function main(argv: string[]): Promise<number> {
         return await runDoctorCommand(rest);
       case 'migrate-blobs':
         return await runMigrateBlobs(rest);
+      case 'backup':
+        return await backupCommand(rest);
+      case 'restore':
+        return await restoreCommand(rest);
+      case 'verify-restore':
+        return await verifyRestoreCommand(rest);
       case 'config':
         return printConfig();
       case 'help':
@@ -158,13 +166,14 @@ async function runReconcile(args: string[]): Promise<number> {
     const blobs = new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps));
     const governance = new RetentionService({ sql: db.sql, log, blobs, schedule: cfg.retentionSchedule, valueSet: cfg.valueSet, index: { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode, remoteFhir: Boolean(remote) } });
     const retention = await reconcileRetention(db.sql, blobs, log, remote ? (id) => remote.remove(id) : null, () => governance.backfill());
-    const report = { ...(await reconcile(db.sql, store, log, { graceSeconds })), retention };
+    const report = { ...(await reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) })), retention };
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
       process.stdout.write(
-        `reconcile: ${report.staleIntents} stale upload intents cleared, ${report.orphansRemoved} orphan objects removed (${report.orphanBytes} bytes), ` +
+        `reconcile: ${report.staleIntents} stale upload intents cleared, ${report.expiredUploads ?? 0} expired resumable uploads removed, ${report.orphansRemoved} orphan objects removed (${report.orphanBytes} bytes), ` +
           `${report.incompleteUploadsAborted} unfinished multipart uploads aborted, ` +
-          `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors\n` +
+          `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors` +
+          `${report.keptForRestore ? `; ${report.keptForRestore} unreferenced objects kept (younger than the ${cfg.backup.retentionDays}-day backup window)` : ''}\n` +
           report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +
           report.errors.map((e) => `  ERROR ${e}\n`).join('') +
           `retention: ${retention.retentionComputed} documents given a retention date, ${retention.disposalsFinished.length} interrupted disposals finished, ${retention.disposalsFailed.length} failed, ` +

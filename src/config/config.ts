@@ -6,6 +6,7 @@ import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
 import { loadSchedule, type RetentionSchedule } from '../domain/retention-schedule.ts';
+import { backupConfigFrom, type BackupConfig } from './backup.ts';
 
 export interface Config {
   host: string;
@@ -33,8 +34,13 @@ export interface Config {
   downloadUrlTtl: number;
   downloadUrlMaxTtl: number;
   orphanGraceSeconds: number;
+  /** Resumable (tus) uploads not finished within this many hours of their last request expire. */
+  uploadExpiryHours: number;
+  /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
+  oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
   logLevel: string;
+  backup: BackupConfig;
 }
 
 export class ConfigError extends Error {
@@ -117,8 +123,11 @@ function toConfig(raw: Raw): Config {
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
+    uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
+    oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
+    backup: backupConfigFrom(raw, dataDir, problems),
   };
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
@@ -130,6 +139,7 @@ function toConfig(raw: Raw): Config {
   if (cfg.blobStore === 'azure' && !cfg.azure.container) problems.push('QUILL_BLOB_STORE=azure needs QUILL_AZURE_CONTAINER');
   if (cfg.blobStore === 'azure' && !cfg.azure.connectionString && !cfg.azure.accountUrl)
     problems.push('QUILL_BLOB_STORE=azure needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
+  if (Boolean(str(raw.QUILL_OIDC_ISSUER)) !== Boolean(str(raw.QUILL_OIDC_CLIENT_ID))) problems.push('set both QUILL_OIDC_ISSUER and QUILL_OIDC_CLIENT_ID, or neither');
   if (cfg.fhir.token && cfg.fhir.basicAuth) problems.push('set QUILL_FHIR_TOKEN or QUILL_FHIR_BASIC_AUTH, not both');
   if (raw.QUILL_DOCUMENT_TYPES_FILE) {
     try {

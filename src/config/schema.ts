@@ -1,3 +1,4 @@
+import { backupSchemaProperties } from './backup.ts';
 import { BLOB_STORE_KINDS } from '../domain/ports.ts';
 
 /**
@@ -42,6 +43,8 @@ export const configSchema = {
     QUILL_JWT_AUDIENCE: { type: 'string', default: 'quill-docstore' },
     QUILL_JWT_SECRET: { type: 'string', minLength: 32 },
     QUILL_JWKS_URL: { type: 'string', pattern: '^https?://' },
+    QUILL_OIDC_ISSUER: { type: 'string', pattern: '^https?://' },
+    QUILL_OIDC_CLIENT_ID: { type: 'string', minLength: 1 },
     QUILL_ROLES_CLAIM: { type: 'string', default: 'roles' },
 
     QUILL_ODS_CODE: { type: 'string', pattern: '^[A-Z0-9]{3,10}$', default: 'X26' },
@@ -51,7 +54,9 @@ export const configSchema = {
     QUILL_DOWNLOAD_URL_TTL: { type: 'integer', minimum: 1, default: 3600 },
     QUILL_DOWNLOAD_URL_MAX_TTL: { type: 'integer', minimum: 1, default: 86400 },
     QUILL_ORPHAN_GRACE_SECONDS: { type: 'integer', minimum: 0, default: 86400 },
+    QUILL_UPLOAD_EXPIRY_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
+    ...backupSchemaProperties,
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;

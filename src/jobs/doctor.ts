@@ -7,6 +7,8 @@ import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { connect } from '../db/sql.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
+import { backupChecks } from './backup-doctor.ts';
+import { replicationChecks } from './replication-doctor.ts';
 
 export interface DoctorReport {
   ok: boolean;
@@ -19,12 +21,12 @@ export interface DoctorReport {
  * whether uploads get a versionId (written and removed again).
  */
 export async function runDoctor(cfg: Config, store: BlobStore, log: Logger): Promise<DoctorReport> {
-  const [db, blob] = await Promise.all([checkDatabase(cfg, log), storeChecks(store)]);
+  const [db, blob] = await Promise.all([checkDatabase(cfg, log, store), storeChecks(store)]);
   const checks = [...db, ...blob];
   return { ok: checks.every((c) => c.ok), checks };
 }
 
-async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
+async function checkDatabase(cfg: Config, log: Logger, store: BlobStore): Promise<StoreCheck[]> {
   let url = cfg.databaseUrl;
   let embedded: { stop(): Promise<void> } | null = null;
   const where = url ? describeUrl(url) : `embedded PostgreSQL in ${path.join(cfg.dataDir, 'pg')}`;
@@ -34,7 +36,7 @@ async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
       if (!existsSync(path.join(cfg.dataDir, 'pg', 'PG_VERSION'))) {
         return [{ name: 'database.connect', ok: false, detail: `no embedded PostgreSQL in ${path.join(cfg.dataDir, 'pg')} and DATABASE_URL is not set`, fix: 'set DATABASE_URL, or run `quill-docstore migrate` once to create the embedded database' }];
       }
-      const e = await startEmbeddedPostgres(cfg.dataDir, log);
+      const e = await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
       embedded = e;
       url = e.url;
     }
@@ -61,6 +63,7 @@ async function checkDatabase(cfg: Config, log: Logger): Promise<StoreCheck[]> {
     } catch (e) {
       checks.push({ name: 'database.migrations', ok: false, detail: `could not read schema_migrations: ${describeDbError(e)}`, fix: 'grant this user SELECT on schema_migrations' });
     }
+    checks.push(...(await backupChecks(cfg, sql)), ...(await replicationChecks(store, sql).catch(() => [])));
     return checks;
   } finally {
     await sql.end({ timeout: 1 });

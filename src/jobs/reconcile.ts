@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import * as repo from '../documents/repository.ts';
+import { expireUploads } from '../uploads/resumable-uploads.ts';
+import { liveUploadIds } from '../uploads/repository.ts';
 
 export interface ReconcileReport {
   staleIntents: number;
@@ -11,6 +13,10 @@ export interface ReconcileReport {
   incompleteUploadsAborted: number;
   missingBlobs: { documentId: string; version: number; key: string }[];
   errors: string[];
+  /** Resumable uploads past QUILL_UPLOAD_EXPIRY_HOURS: marked expired, their parts removed. */
+  expiredUploads?: number;
+  /** Unreferenced objects kept because a point-in-time restore inside the backup window may point at them. */
+  keptForRestore?: number;
 }
 
 /**
@@ -19,7 +25,7 @@ export interface ReconcileReport {
  * multipart uploads. Anything younger than the grace period is left alone, since it may belong to an upload still in
  * flight. It also reports any version whose bytes are missing, which the protocol should make impossible.
  */
-export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: { graceSeconds: number; checkMissing?: boolean }): Promise<ReconcileReport> {
+export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: { graceSeconds: number; checkMissing?: boolean; keepUnreferencedSeconds?: number }): Promise<ReconcileReport> {
   const report: ReconcileReport = { staleIntents: 0, orphansRemoved: 0, orphanBytes: 0, incompleteUploadsAborted: 0, missingBlobs: [], errors: [] };
   for (const intent of await repo.staleIntents(sql, opts.graceSeconds)) {
     if (intent.blobStore !== store.kind) continue;
@@ -31,7 +37,13 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
       report.errors.push(`intent ${intent.id}: ${(e as Error).message}`);
     }
   }
+  const uploads = await expireUploads(sql, store, log);
+  report.expiredUploads = uploads.expired;
+  report.errors.push(...uploads.errors);
+  const liveUploads = await liveUploadIds(sql, store.kind); // their parts are not orphans, however old
   const cutoff = Date.now() - opts.graceSeconds * 1000;
+  // With backups on, a restore to any instant of the retention window may name an object no row names today.
+  const keepAfter = Date.now() - (opts.keepUnreferencedSeconds ?? 0) * 1000;
   try {
     report.incompleteUploadsAborted = await store.abortIncompleteUploads(new Date(cutoff));
     if (report.incompleteUploadsAborted) log.info({ aborted: report.incompleteUploadsAborted }, 'aborted unfinished multipart uploads');
@@ -42,10 +54,15 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
   for await (const obj of store.list('')) {
     present.add(obj.key);
     if (obj.lastModified.getTime() > cutoff) continue;
+    if (obj.key.startsWith('uploads/') && liveUploads.has(obj.key.split('/')[1]!)) continue;
     // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in any store is either this
     // version's bytes, the source copy of a migrated version (kept for point-in-time restores), or a copy an
     // interrupted migration will adopt.
     if (await repo.blobKeyInUse(sql, obj.key)) continue;
+    if (obj.lastModified.getTime() > keepAfter) {
+      report.keptForRestore = (report.keptForRestore ?? 0) + 1;
+      continue;
+    }
     try {
       await store.delete(obj.key, obj.versionId);
       report.orphansRemoved++;

@@ -276,10 +276,10 @@ describe.skipIf(!run)('quill-docstore doctor', () => {
     const r = await runCli(['doctor'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket) }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
-    for (const name of ['database.connect', 'database.migrations', 's3.bucket', 's3.versioning', 's3.encryption', 's3.cors', 's3.lifecycle']) {
+    for (const name of ['database.connect', 'database.migrations', 'backup.pitr', 'blob.replication', 's3.bucket', 's3.versioning', 's3.encryption', 's3.cors', 's3.lifecycle']) {
       expect(r.stdout).toMatch(new RegExp(`^  ok +${name.replace('.', '\\.')} `, 'm'));
     }
-    expect(r.stdout).toContain('all 7 checks passed');
+    expect(r.stdout).toContain('all 9 checks passed');
     expect(r.stdout).not.toContain('FAIL');
   });
 
@@ -292,7 +292,7 @@ describe.skipIf(!run)('quill-docstore doctor', () => {
     expect(r.stdout).toMatch(/^ {2}FAIL +s3\.encryption /m);
     expect(r.stdout).toContain('put-bucket-encryption');
     expect(r.stdout).toMatch(/^ {2}ok +database\.migrations /m);
-    expect(r.stdout).toContain('2 of 7 checks failed');
+    expect(r.stdout).toContain('2 of 9 checks failed');
 
     const json = await runCli(['doctor', '--json'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bare) }));
     expect(json.code).toBe(1);

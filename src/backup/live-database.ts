@@ -1,0 +1,58 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import { startEmbeddedPostgres } from '../db/embedded.ts';
+
+export interface LiveDatabase {
+  /** A connection URL (with password) for postgres.js. */
+  url: string;
+  /** libpq keywords without the password (for pg_basebackup -d) and the password for PGPASSWORD. */
+  conninfo: string;
+  password: string;
+  embedded: boolean;
+  /** Stops the embedded server if this call started it. */
+  release(): Promise<void>;
+}
+
+/** Port of the embedded server if it is running now (postmaster.pid line 4), else null. */
+export function runningEmbeddedPort(pgDir: string): number | null {
+  const file = path.join(pgDir, 'postmaster.pid');
+  if (!existsSync(file)) return null;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  const pid = Number(lines[0]);
+  const port = Number(lines[3]);
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return null;
+  }
+  return Number.isInteger(port) && port > 0 ? port : null;
+}
+
+/**
+ * The service's database for backup commands: DATABASE_URL; or the embedded server, reached on its port while the
+ * service runs (backups and checks run beside it), started for the command when it is not running.
+ */
+export async function openLiveDatabase(cfg: Config, log: Logger, opts: { start?: boolean } = {}): Promise<LiveDatabase> {
+  if (cfg.databaseUrl) return { ...fromUrl(cfg.databaseUrl), embedded: false, release: async () => undefined };
+  const pgDir = path.join(cfg.dataDir, 'pg');
+  const port = runningEmbeddedPort(pgDir);
+  if (port !== null) {
+    const password = readFileSync(path.join(cfg.dataDir, 'pg-password'), 'utf8').trim();
+    return { ...fromUrl(`postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/quill`), embedded: true, release: async () => undefined };
+  }
+  if (opts.start === false) throw new Error(`the embedded PostgreSQL in ${pgDir} is not running`);
+  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) throw new Error(`no embedded PostgreSQL in ${pgDir} (and DATABASE_URL is not set)`);
+  const e = await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
+  return { ...fromUrl(e.url), embedded: true, release: () => e.stop() };
+}
+
+export function fromUrl(url: string): { url: string; conninfo: string; password: string } {
+  const u = new URL(url);
+  const password = decodeURIComponent(u.password);
+  const q = (v: string) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  const parts = [`host=${q(u.hostname)}`, `port=${u.port || '5432'}`, `user=${q(decodeURIComponent(u.username))}`, `dbname=${q(decodeURIComponent(u.pathname.slice(1)) || 'postgres')}`];
+  for (const [k, v] of u.searchParams) if (/^(sslmode|sslrootcert|sslcert|sslkey|application_name|connect_timeout)$/.test(k)) parts.push(`${k}=${q(v)}`);
+  return { url, conninfo: parts.join(' '), password };
+}

@@ -1,0 +1,134 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.ts';
+import type { Sql } from '../db/sql.ts';
+import { listBackups, type BackupMeta } from './catalog.ts';
+import { BackupBusyError, runBackup } from './take-backup.ts';
+import { backupRemote, mirrorToRemote } from './remote-mirror.ts';
+
+/** The scheduler's own key: the instance holding it takes the scheduled backups; the others stand by. */
+const LEADER_LOCK = "hashtext('quill-docstore:backup-scheduler')";
+
+/** What is due now: a full backup every fullIntervalHours (and when none exists), else an incremental one hourly. */
+export function dueBackup(backups: BackupMeta[], b: Pick<Config['backup'], 'fullIntervalHours' | 'incrementalIntervalMinutes'>, now = new Date()): 'full' | 'incremental' | null {
+  const lastFull = backups.filter((m) => m.kind === 'full').at(-1);
+  if (!lastFull || now.getTime() - new Date(lastFull.startedAt).getTime() >= b.fullIntervalHours * 3600_000) return 'full';
+  const last = backups.at(-1)!;
+  return now.getTime() - new Date(last.startedAt).getTime() >= b.incrementalIntervalMinutes * 60_000 ? 'incremental' : null;
+}
+
+export interface BackupScheduler {
+  stop(): Promise<void>;
+}
+
+/**
+ * Daily full + hourly incremental backups inside the service. Several instances may run: each minute every one tries
+ * a session advisory lock on its own connection; the one holding it (until it stops or dies) is the only one that
+ * backs up. runBackup's own lock also keeps a cron `backup run` from overlapping.
+ */
+export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: { tickMs?: number; firstTickMs?: number } = {}): BackupScheduler {
+  let timer: NodeJS.Timeout | null = null;
+  let stopped = false;
+  let running: Promise<void> | null = null;
+  let leader: Awaited<ReturnType<Sql['reserve']>> | null = null;
+  // after a failed backup, wait 1, 2, 4 … up to 60 minutes before the next attempt (a broken disk is not hammered)
+  let failures = 0;
+  let notBefore = 0;
+  const tick = async () => {
+    if (Date.now() < notBefore) return;
+    try {
+      if (!leader) {
+        const conn = await sql.reserve();
+        const [r] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${conn.unsafe(LEADER_LOCK)}) as ok`;
+        if (!r?.ok) {
+          conn.release();
+          return;
+        }
+        leader = conn;
+        log.info('this instance takes the scheduled backups');
+      }
+      const kind = dueBackup(await listBackups(cfg.backup), cfg.backup);
+      if (!kind) {
+        // between backups, ship newly archived WAL off the machine every tick (QUILL_BACKUP_STORE=s3|azure)
+        const remote = await backupRemote(cfg);
+        if (remote) await mirrorToRemote(cfg, log, remote);
+        return;
+      }
+      const r = await runBackup(cfg, log, { full: kind === 'full' });
+      failures = 0;
+      log.info({ backup: r.backup.id, kind: r.backup.kind, sizeBytes: r.backup.sizeBytes, ms: r.elapsedMs, expired: r.expired.backupsRemoved.length }, 'scheduled backup done');
+    } catch (e) {
+      if (e instanceof BackupBusyError) log.info('scheduled backup skipped: another backup is running');
+      else {
+        failures++;
+        const waitMin = Math.min(60, 2 ** (failures - 1));
+        notBefore = Date.now() + waitMin * 60_000;
+        log.error({ err: (e as Error).message, failures, retryInMinutes: waitMin }, 'scheduled backup FAILED; see `quill-docstore doctor` and `quill-docstore backup run`');
+      }
+      if (leader && /connection|terminat|ECONN/i.test((e as Error).message)) {
+        leader.release();
+        leader = null;
+      }
+    }
+  };
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick().finally(() => {
+        running = null;
+        schedule(opts.tickMs ?? 60_000);
+      });
+    }, ms);
+    timer.unref();
+  };
+  schedule(opts.firstTickMs ?? 60_000);
+  return {
+    stop: async () => {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+      if (leader) {
+        await leader`select pg_advisory_unlock(${leader.unsafe(LEADER_LOCK)})`.catch(() => undefined);
+        leader.release();
+      }
+    },
+  };
+}
+
+/**
+ * Whether this service backs the database up itself: the embedded one always; DATABASE_URL when its role may
+ * replicate (pg_basebackup) and the server keeps enough WAL (wal_level replica). Otherwise the provider's or the DBA's
+ * backups apply (managed PostgreSQL: its point-in-time restore), and the reason is returned.
+ */
+export async function selfBackupApplies(cfg: Config, sql: Sql): Promise<{ applies: boolean; reason: string; managed: string | null }> {
+  const managed = await managedProvider(sql);
+  if (!cfg.databaseUrl) return { applies: true, reason: 'embedded PostgreSQL: WAL archiving and base backups by this service', managed: null };
+  if (managed) return { applies: false, reason: `${managed}: the provider's automated backups and point-in-time restore apply (not pg_basebackup)`, managed };
+  const [r] = await sql<{ repl: boolean; wal_level: string; archive_mode: string }[]>`
+    select (select rolreplication or rolsuper from pg_roles where rolname = current_user) as repl,
+           current_setting('wal_level') as wal_level, current_setting('archive_mode') as archive_mode`;
+  if (!r?.repl) return { applies: false, reason: 'DATABASE_URL: this role has no REPLICATION right, so pg_basebackup cannot run; the DBA\'s backups apply', managed: null };
+  if (r.wal_level === 'minimal') return { applies: false, reason: 'DATABASE_URL: wal_level=minimal, base backups impossible', managed: null };
+  if (r.archive_mode === 'off')
+    return { applies: false, reason: `DATABASE_URL: archive_mode=off, so no point-in-time recovery; set archive_command to copy into ${cfg.backup.dir}/wal (see README) for this service's backups`, managed: null };
+  return { applies: true, reason: `DATABASE_URL with replication rights and WAL archiving: base backups by this service into ${cfg.backup.dir}`, managed: null };
+}
+
+/** Azure Database for PostgreSQL and Amazon RDS/Aurora announce themselves through their own settings and roles. */
+async function managedProvider(sql: Sql): Promise<string | null> {
+  const rows = await sql<{ name: string }[]>`
+    select name from pg_settings where name like 'azure.%' or name like 'rds.%' or name like 'aurora%' limit 1`;
+  const name = rows[0]?.name ?? '';
+  if (name.startsWith('azure.')) return 'Azure Database for PostgreSQL';
+  if (name.startsWith('rds.') || name.startsWith('aurora')) return 'Amazon RDS / Aurora PostgreSQL';
+  const roles = await sql<{ rolname: string }[]>`select rolname from pg_roles where rolname in ('rds_superuser', 'azure_pg_admin', 'cloudsqlsuperuser') limit 1`;
+  const role = roles[0]?.rolname;
+  return role === 'rds_superuser' ? 'Amazon RDS PostgreSQL' : role === 'azure_pg_admin' ? 'Azure Database for PostgreSQL' : role === 'cloudsqlsuperuser' ? 'Google Cloud SQL' : null;
+}
+
+/** The service's start: schedule backups when they apply here (QUILL_BACKUP_SCHEDULE, and see selfBackupApplies). */
+export async function startBackupsIfApplicable(cfg: Config, sql: Sql, log: Logger): Promise<BackupScheduler | null> {
+  if (!cfg.backup.schedule) return null;
+  const which = await selfBackupApplies(cfg, sql).catch((e: Error) => ({ applies: false, reason: `could not tell: ${e.message}`, managed: null }));
+  log.info({ backups: which.applies, reason: which.reason }, which.applies ? 'scheduled backups on (daily full, hourly incremental)' : 'scheduled backups off');
+  return which.applies ? startBackupScheduler(cfg, sql, log) : null;
+}

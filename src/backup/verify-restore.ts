@@ -1,0 +1,133 @@
+import { createHash } from 'node:crypto';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { Sql } from '../db/sql.ts';
+import type { BlobStores } from '../domain/ports.ts';
+import { SHA256_EXTENSION } from '../fhir/systems.ts';
+
+/** What `reconcile --fhir` reports (jobs/reconcile-fhir.ts), which the caller runs for the live database. */
+export interface RemoteResyncReport {
+  checked: number;
+  created: number;
+  updated: number;
+  duplicatesRemoved: number;
+  extraRemoved: number;
+  errors: string[];
+}
+
+export interface VerifyRestoreReport {
+  ok: boolean;
+  restorePoint: string | null;
+  documents: number;
+  versions: number;
+  /** Versions whose bytes were found in the store their row names and hash to the stored SHA-256. */
+  versionsVerified: number;
+  missing: { documentId: string; version: number; store: string; key: string; reason: string }[];
+  mismatched: { documentId: string; version: number; store: string; key: string; sha256: string }[];
+  fhir: { index: 'builtin' | 'remote'; checked: number; problems: string[] };
+  /** Objects no version points at, written after the restore point: uploads the restore rolled back. Kept. */
+  newerThanRestorePoint: { store: string; key: string; lastModified: string; size: number }[];
+  /** Objects no version points at from before the restore point (interrupted uploads; `reconcile` handles them). */
+  unreferencedOlder: number;
+  remoteFhir: RemoteResyncReport | 'skipped' | null;
+}
+
+export interface VerifyRestoreOptions {
+  stores: BlobStores;
+  /** The instant restored to; objects after it that no row names are listed (and kept). Default: the newest version. */
+  restorePoint?: Date | null;
+  /** Re-syncs the remote FHIR index (`reconcile --fhir`; only for the database that is live, never for a side copy). */
+  resyncRemote?: (() => Promise<RemoteResyncReport>) | null;
+  /** true when the service keeps no remote index: the built-in table must match the metadata. */
+  builtinFhir: boolean;
+  concurrency?: number;
+  log: Logger;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * The cross-store check of a database (restored, or any other): every version row's bytes exist in the store the row
+ * names and hash to its SHA-256 (each one read in full); the FHIR index matches the metadata; unreferenced objects are
+ * listed — never deleted — split by the restore point. Read-only, except the remote FHIR re-sync when asked for.
+ */
+export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promise<VerifyRestoreReport> {
+  const versions = await sql<{ document_id: string; version: number; blob_store: string; blob_key: string; blob_version_id: string | null; sha256: string; size: bigint }[]>`
+    select document_id, version, blob_store, blob_key, blob_version_id, sha256, size from document_versions order by document_id, version`;
+  const [{ n: documents }] = (await sql<{ n: number }[]>`select count(*)::int as n from documents`) as unknown as [{ n: number }];
+  const report: VerifyRestoreReport = {
+    ok: false,
+    restorePoint: null,
+    documents,
+    versions: versions.length,
+    versionsVerified: 0,
+    missing: [],
+    mismatched: [],
+    fhir: { index: opts.builtinFhir ? 'builtin' : 'remote', checked: 0, problems: [] },
+    newerThanRestorePoint: [],
+    unreferencedOlder: 0,
+    remoteFhir: null,
+  };
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < versions.length) {
+      const v = versions[next++]!;
+      const where = { documentId: v.document_id, version: v.version, store: v.blob_store, key: v.blob_key };
+      try {
+        const store = await opts.stores.of(v.blob_store);
+        const hash = createHash('sha256');
+        await pipeline(await store.get(v.blob_key, v.blob_version_id), new Writable({ write: (c: Buffer, _e, cb) => (hash.update(c), cb()) }));
+        const got = hash.digest('hex');
+        if (got === v.sha256) report.versionsVerified++;
+        else report.mismatched.push({ ...where, sha256: got });
+      } catch (e) {
+        report.missing.push({ ...where, reason: (e as Error).message });
+      }
+      opts.onProgress?.(++done, versions.length);
+    }
+  };
+  await Promise.all(Array.from({ length: opts.concurrency ?? 4 }, worker));
+
+  if (opts.builtinFhir) await checkBuiltinIndex(sql, report);
+  const restorePoint =
+    opts.restorePoint ?? (await sql<{ t: Date | null }[]>`select max(created_at) as t from document_versions`)[0]?.t ?? null;
+  report.restorePoint = restorePoint?.toISOString() ?? null;
+  const referenced = new Set(versions.map((v) => `${v.blob_store}\0${v.blob_key}`));
+  const kinds = new Set([opts.stores.live.kind, ...versions.map((v) => v.blob_store)]);
+  for (const kind of kinds) {
+    const store = await opts.stores.of(kind).catch(() => null);
+    if (!store) continue;
+    for await (const o of store.list('')) {
+      if (referenced.has(`${kind}\0${o.key}`)) continue;
+      if (restorePoint && o.lastModified.getTime() > restorePoint.getTime())
+        report.newerThanRestorePoint.push({ store: kind, key: o.key, lastModified: o.lastModified.toISOString(), size: o.size });
+      else report.unreferencedOlder++;
+    }
+  }
+  if (opts.resyncRemote) report.remoteFhir = await opts.resyncRemote();
+  else if (!opts.builtinFhir) report.remoteFhir = 'skipped';
+  const remoteOk = typeof report.remoteFhir !== 'object' || report.remoteFhir === null || report.remoteFhir.errors.length === 0;
+  report.ok = report.versionsVerified === report.versions && report.fhir.problems.length === 0 && remoteOk;
+  return report;
+}
+
+/** The built-in index (written in the metadata transaction) must hold one resource per document, matching it. */
+async function checkBuiltinIndex(sql: Sql, report: VerifyRestoreReport): Promise<void> {
+  const rows = await sql<{ id: string; status: string; current_version: number; sha256: string; idx_id: string | null; idx_status: string | null; resource: { content?: { attachment?: { extension?: { url: string; valueString?: string }[] } }[] } | null }[]>`
+    select d.id, d.status, d.current_version, v.sha256, f.id as idx_id, f.status as idx_status, f.resource
+    from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+    left join fhir_document_references f on f.id = d.id`;
+  for (const r of rows) {
+    report.fhir.checked++;
+    if (!r.idx_id) {
+      report.fhir.problems.push(`${r.id}: no DocumentReference in the built-in index`);
+      continue;
+    }
+    if (r.idx_status !== r.status) report.fhir.problems.push(`${r.id}: index status ${r.idx_status}, metadata ${r.status}`);
+    const sha = r.resource?.content?.[0]?.attachment?.extension?.find((e) => e.url === SHA256_EXTENSION)?.valueString;
+    if (sha !== r.sha256) report.fhir.problems.push(`${r.id}: index points at bytes ${sha ?? '(none)'}, current version ${r.current_version} is ${r.sha256}`);
+  }
+  const [{ n }] = (await sql<{ n: number }[]>`select count(*)::int as n from fhir_document_references f where not exists (select 1 from documents d where d.id = f.id)`) as unknown as [{ n: number }];
+  if (n) report.fhir.problems.push(`${n} DocumentReferences for documents the metadata does not hold`);
+}

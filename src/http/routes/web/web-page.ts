@@ -1,0 +1,87 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyInstance } from 'fastify';
+import { mintDevToken } from '../../../auth/dev-token.ts';
+import { Roles } from '../../../domain/principal.ts';
+import { AppError } from '../../../domain/errors.ts';
+import { isValidNhsNumber } from '../../../domain/nhs-number.ts';
+import type { AuditLogWriter } from '../../types.ts';
+
+/** Where `npm run build:web` (vite, run by npm install's prepare and by npm start when missing) puts the page. */
+export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
+
+export interface WebPageOptions {
+  /** The embedded development secret, when it is the one in use; null with an external identity provider. */
+  devSecret: Buffer | null;
+  jwt: { issuer: string; audience: string; rolesClaim: string };
+  oidc: { issuer: string; clientId: string } | null;
+  maxUploadBytes: number;
+}
+
+export interface WebPageDeps extends WebPageOptions {
+  /** Refused development sign-ins are denials, and every denial is audited. */
+  audit: AuditLogWriter;
+}
+
+/**
+ * The clinician's page at / (a static bundle built by vite from web/), its runtime settings at /ui/config.json, and
+ * the development sign-in (POST /v1/dev/token), which exists only while the embedded development secret signs tokens.
+ */
+export async function webPageRoutes(app: FastifyInstance, o: WebPageDeps): Promise<void> {
+  // Everything in this scope is public (the page's files; the API calls it makes carry the bearer token).
+  app.addHook('onRoute', (route) => {
+    route.config = { ...(route.config as object), auth: false } as never;
+  });
+  app.get('/ui/config.json', { config: { auth: false }, schema: { hide: true } }, async () => ({
+    devSignIn: o.devSecret !== null,
+    oidc: o.oidc,
+    maxUploadBytes: o.maxUploadBytes,
+    roles: Roles,
+    rolesClaim: o.jwt.rolesClaim,
+  }));
+
+  app.post('/v1/dev/token', {
+    config: { auth: false },
+    schema: {
+      tags: ['development'],
+      summary: 'Development sign-in: a token for the chosen user and role (only while the embedded development secret is in use)',
+      security: [],
+      body: {
+        type: 'object',
+        required: ['sub', 'role'],
+        additionalProperties: false,
+        properties: {
+          sub: { type: 'string', pattern: '^[A-Za-z0-9._@-]{1,64}$' },
+          role: { type: 'string', enum: [...Roles] },
+          patients: { type: 'array', maxItems: 50, items: { type: 'string', pattern: '^[0-9]{10}$' } },
+        },
+      },
+      response: { 200: { type: 'object', properties: { token: { type: 'string' }, expiresIn: { type: 'string' } } }, 400: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+    },
+  }, async (request) => {
+    if (!o.devSecret) {
+      await o.audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: 'forbidden', detail: { route: '/v1/dev/token', method: 'POST' } });
+      throw new AppError('forbidden', 'development sign-in is off: tokens come from the identity provider');
+    }
+    const b = request.body as { sub: string; role: string; patients?: string[] };
+    const bad = b.patients?.find((p) => !isValidNhsNumber(p));
+    if (bad) throw new AppError('invalid_nhs_number', `${bad} is not a valid NHS number`, { field: 'patients' });
+    const token = await mintDevToken(o.devSecret, o.jwt, { sub: b.sub, roles: [b.role], patients: b.patients, expiresIn: '8h' });
+    return { token, expiresIn: '8h' };
+  });
+
+  // The NHS design system's own images (its CSS refers to /assets/images/…), straight from the package.
+  const nhsuk = path.join(path.dirname(createRequire(import.meta.url).resolve('nhsuk-frontend/package.json')), 'dist', 'nhsuk', 'assets');
+  await app.register(fastifyStatic, { root: nhsuk, prefix: '/assets/', decorateReply: false, schemaHide: true });
+
+  if (existsSync(path.join(WEB_DIST, 'index.html'))) {
+    await app.register(fastifyStatic, { root: WEB_DIST, prefix: '/', index: 'index.html', decorateReply: false, wildcard: false, schemaHide: true });
+  } else {
+    app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) =>
+      reply.type('text/html; charset=utf-8').code(503).send('<!doctype html><title>Quill Document Store</title><p>The page is not built: run <code>npm run build:web</code> (npm install and npm start do it).</p><p><a href="/docs">API documentation</a></p>'),
+    );
+  }
+}

@@ -1,0 +1,371 @@
+/// <reference lib="dom" />
+// The clinician's page at / in real Chromium (playwright-core), against the real service with the development secret
+// (so the page's development sign-in is on): a clinician signs in, finds a patient, uploads a PDF with progress, sees
+// it listed, opens it (SHA-256 verified), adds a version; a records manager marks it entered-in-error; an auditor sees
+// it all in the trail; a clinician scoped to one patient cannot reach another's; a 50 MB upload cut off mid-way
+// through the DevTools protocol resumes and completes with the right hash. axe-core runs on every screen.
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WEB_DIST } from '../../src/http/routes/web/web-page.ts';
+import { OTHER_PATIENT, PATIENT, pdfBytes, sha256 } from '../support/fixtures.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const CHROMIUM = process.env.QUILL_CHROMIUM ?? '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available && process.env.CI) throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
+const SHOTS = path.resolve('docs', 'screenshots');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const MiB = 1024 * 1024;
+
+let s: TestServer;
+let browser: Browser;
+let tmp: string;
+const state: { documentId?: string; v1?: Buffer; v2?: Buffer } = {};
+
+beforeAll(async () => {
+  if (!available) return;
+  if (!existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error('web/dist is missing: npm run build:web (npm install does it)');
+  // QUILL_JWT_SECRET '' = unset: the embedded development secret signs tokens, so development sign-in is offered
+  s = await startTestServer({ QUILL_JWT_SECRET: '', QUILL_MAX_UPLOAD_BYTES: String(80 * MiB) });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'quill-web-'));
+  await mkdir(SHOTS, { recursive: true });
+}, 60_000);
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+  if (tmp) await rm(tmp, { recursive: true, force: true });
+});
+
+/** axe-core in the page: no serious or critical WCAG 2.x A/AA (2.2 included) violations. */
+async function expectAccessible(page: Page, screen: string): Promise<void> {
+  await page.addScriptTag({ path: AXE });
+  const result = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run(ctx: unknown, o: unknown): Promise<{ violations: { id: string; impact: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] } });
+  });
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+  expect(bad, `axe on the ${screen} screen`).toEqual([]);
+}
+
+async function signIn(page: Page, sub: string, role: string, patients: string[] = []): Promise<void> {
+  await page.goto(`${s.baseUrl}/#/sign-in`);
+  await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+  await page.getByLabel('User name').fill(sub);
+  await page.locator(`input[name=role][value="${role}"]`).check();
+  if (patients.length) await page.getByLabel('Limit to these patients (optional)').fill(patients.join(', '));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByText(`Signed in as`).waitFor();
+}
+
+async function findPatient(page: Page, nhs: string): Promise<void> {
+  await page.getByLabel('NHS number').fill(nhs);
+  await page.getByRole('button', { name: 'Find documents' }).click();
+  await page.getByRole('heading', { level: 1, name: /Documents for NHS number/ }).waitFor();
+  await page.locator('#documents, #no-documents, .nhsuk-error-summary').first().waitFor();
+}
+
+/** A real one-page PDF (Chromium's viewer renders it) showing `text`, padded to about `size` with an unused stream. */
+function realPdf(text: string, size: number): Buffer {
+  const content = `BT /F1 24 Tf 72 720 Td (${text}) Tj ET`;
+  const pad = randomBytes(size);
+  const objects = [
+    Buffer.from('<< /Type /Catalog /Pages 2 0 R >>'),
+    Buffer.from('<< /Type /Pages /Kids [3 0 R] /Count 1 >>'),
+    Buffer.from('<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>'),
+    Buffer.from(`<< /Length ${content.length} >>\nstream\n${content}\nendstream`),
+    Buffer.from('<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>'),
+    Buffer.concat([Buffer.from(`<< /Length ${pad.length} >>\nstream\n`), pad, Buffer.from('\nendstream')]),
+  ];
+  const parts: Buffer[] = [Buffer.from('%PDF-1.4\n')];
+  const offsets: number[] = [];
+  let at = parts[0]!.length;
+  objects.forEach((o, i) => {
+    offsets.push(at);
+    const b = Buffer.concat([Buffer.from(`${i + 1} 0 obj\n`), o, Buffer.from('\nendobj\n')]);
+    parts.push(b);
+    at += b.length;
+  });
+  const xref = `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((o) => `${String(o).padStart(10, '0')} 00000 n \n`).join('')}`;
+  parts.push(Buffer.from(`${xref}trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${at}\n%%EOF\n`));
+  return Buffer.concat(parts);
+}
+
+async function pdfFile(name: string, size: number): Promise<{ path: string; bytes: Buffer }> {
+  const bytes = realPdf(`${name}: a test letter`, size);
+  const p = path.join(tmp, name);
+  await writeFile(p, bytes);
+  return { path: p, bytes };
+}
+
+async function devToken(sub: string, role: string, patients?: string[]): Promise<string> {
+  const r = await fetch(`${s.baseUrl}/v1/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ sub, role, patients }) });
+  return ((await r.json()) as { token: string }).token;
+}
+
+describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
+  it('clinician: signs in, finds a patient, uploads a PDF with progress, sees it listed, opens it verified, adds a version', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    await page.goto(`${s.baseUrl}/`);
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    await expectAccessible(page, 'sign-in');
+    await page.screenshot({ path: path.join(SHOTS, 'sign-in.png') });
+    // no token in any browser storage, ever
+    await signIn(page, 'dr.jones', 'clinician');
+    await page.getByRole('heading', { name: 'Find a patient', level: 1 }).waitFor();
+    await expectAccessible(page, 'find a patient');
+    // the NHS number is checked as the API checks it (modulus 11)
+    await page.getByLabel('NHS number').fill('943 476 5918');
+    await page.getByRole('button', { name: 'Find documents' }).click();
+    await page.locator('.nhsuk-error-summary').getByText('Enter a valid 10-digit NHS number').waitFor();
+    await expectAccessible(page, 'find a patient (error)');
+    await findPatient(page, '943 476 5919');
+    await page.locator('#no-documents').waitFor();
+    await expectAccessible(page, 'patient documents (empty) with upload form');
+    // the records manager's and auditor's controls are not there for a clinician
+    expect(await page.locator('#filter-eie').count()).toBe(0);
+    expect(await page.getByText('View the audit trail').count()).toBe(0);
+
+    const v1 = await pdfFile('discharge-letter.pdf', 4 * MiB);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    // slow the link (4 MiB/s up) so the progress bar has something to show
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 4 * MiB });
+    await page.getByLabel('File', { exact: true }).setInputFiles(v1.path);
+    await page.getByText('Selected: discharge-letter.pdf').waitFor();
+    await page.locator('#doc-type').selectOption({ label: 'Discharge summary' });
+    await page.locator('#doc-title').fill('Discharge summary, ward 7');
+    await page.locator('#doc-date').fill('2026-11-02');
+    await page.evaluate(() => {
+      const seen: number[] = ((window as unknown as { seen: number[] }).seen = []);
+      const bar = document.getElementById('upload-progress') as HTMLProgressElement;
+      new MutationObserver(() => seen.push(bar.value)).observe(bar, { attributes: true });
+      const t = setInterval(() => (document.getElementById('upload-progress') ? seen.push((document.getElementById('upload-progress') as HTMLProgressElement).value) : clearInterval(t)), 50);
+    });
+    await page.getByRole('button', { name: 'Upload document' }).click();
+    await page.locator('#upload-progress-block:not([hidden])').waitFor();
+    await page.getByText('Document uploaded').waitFor({ timeout: 30_000 });
+    const seen = await page.evaluate(() => (window as unknown as { seen: number[] }).seen).catch(() => [] as number[]);
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    state.documentId = page.url().match(/documents\/([0-9a-f-]{36})/)![1];
+    state.v1 = v1.bytes;
+    // the page navigated away when done, so the evaluate may have lost its window; progress was shown either way
+    if (seen.length) expect(seen.some((v) => v > 0 && v < 100)).toBe(true);
+    await expect(page.locator('.nhsuk-summary-list').innerText()).resolves.toContain(sha256(v1.bytes));
+    await expectAccessible(page, 'document (just uploaded)');
+
+    await page.locator('#open').click();
+    await page.locator('#verified').waitFor();
+    await expect(page.locator('#verified').innerText()).resolves.toContain(sha256(v1.bytes));
+    expect(await page.locator('iframe.quill-viewer').count()).toBe(1);
+    await expectAccessible(page, 'document opened, hash verified');
+    await page.locator('#open').scrollIntoViewIfNeeded();
+    await page.evaluate(() => window.scrollBy(0, -200));
+    await page.waitForTimeout(2000); // let the PDF viewer draw
+    await page.screenshot({ path: path.join(SHOTS, 'document-verified.png') });
+    expect(await page.locator('#eie').count()).toBe(0);
+
+    const v2 = await pdfFile('discharge-letter-v2.pdf', 256 * 1024);
+    await page.getByLabel('New version of the file').setInputFiles(v2.path);
+    await page.getByRole('button', { name: 'Add version' }).click();
+    await page.getByText('Version 2 added').waitFor();
+    state.v2 = v2.bytes;
+    expect(await page.locator('#versions tbody tr').count()).toBe(2);
+    await expect(page.locator('.nhsuk-summary-list').innerText()).resolves.toContain(sha256(v2.bytes));
+
+    await page.getByRole('link', { name: /NHS number 943 476 5919/ }).click();
+    const row = page.locator('#documents tbody tr', { hasText: 'Discharge summary, ward 7' });
+    await row.waitFor();
+    const cells = await row.locator('td').allInnerTexts();
+    expect(cells).toEqual(['Discharge summary', '2 November 2026', 'Discharge summary, ward 7', '2', expect.stringMatching(/KB$/), 'Current']);
+    await expectAccessible(page, 'patient documents (listed)');
+    // filters: a type with nothing in it, then back
+    await page.locator('#filter-type').selectOption({ index: 2 });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('#no-documents').waitFor();
+    await page.getByLabel('Clinical date from').fill('2026-11-01');
+    await page.locator('#filter-type').selectOption({ value: '' });
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await row.waitFor();
+    await page.screenshot({ path: path.join(SHOTS, 'patient-documents.png') });
+    const stored = await page.evaluate(() => ({ local: JSON.stringify(localStorage), session: JSON.stringify(sessionStorage), cookie: document.cookie }));
+    expect(stored.local + stored.session + stored.cookie).not.toMatch(/eyJ/);
+    await page.close();
+  }, 90_000);
+
+  it('pages through a patient\'s documents', async () => {
+    const token = await devToken('dr.paging', 'clinician');
+    for (let i = 0; i < 12; i++) {
+      const form = new FormData();
+      form.set('patient', OTHER_PATIENT);
+      form.set('type', '373942005');
+      form.set('title', `Letter ${i + 1}`);
+      form.set('file', new Blob([new Uint8Array(pdfBytes(`p${i}`))], { type: 'application/pdf' }), `p${i}.pdf`);
+      expect((await fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).status).toBe(201);
+    }
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signIn(page, 'dr.paging', 'clinician');
+    await findPatient(page, OTHER_PATIENT);
+    expect(await page.locator('#documents tbody tr').count()).toBe(10);
+    await page.getByRole('link', { name: /Next/ }).click();
+    await page.locator('#documents tbody tr', { hasText: 'Letter 2' }).waitFor();
+    expect(await page.locator('#documents tbody tr').count()).toBe(2);
+    await page.getByRole('link', { name: /Previous/ }).click();
+    await page.locator('#documents tbody tr', { hasText: 'Letter 12' }).waitFor();
+    await page.close();
+  }, 60_000);
+
+  it('records manager marks the document entered in error with a reason', async () => {
+    expect(state.documentId).toBeTruthy();
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signIn(page, 'rm.smith', 'records-manager');
+    await page.goto(`${s.baseUrl}/#/documents/${state.documentId}`);
+    await page.getByRole('heading', { name: 'Mark as entered in error' }).waitFor();
+    await expectAccessible(page, 'document (records manager)');
+    await page.getByRole('button', { name: 'Mark as entered in error' }).click();
+    await page.locator('.nhsuk-error-summary').getByText('Enter the reason').waitFor();
+    await page.getByLabel('Reason').fill('Filed against the wrong patient');
+    await page.getByRole('button', { name: 'Mark as entered in error' }).click();
+    await page.locator('#eie-reason', { hasText: 'Filed against the wrong patient' }).waitFor();
+    expect(await page.locator('.nhsuk-tag--red', { hasText: 'Entered in error' }).count()).toBe(1);
+    expect(await page.locator('#eie').count()).toBe(0);
+    expect(await page.locator('#add-version').count()).toBe(0);
+    await page.close();
+  });
+
+  it('auditor sees all of it in the trail, and no document controls', async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    await signIn(page, 'aud.khan', 'auditor');
+    await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
+    expect(await page.getByText('Find a patient').count()).toBe(0);
+    await page.getByLabel('Document ID').fill(state.documentId!);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await page.locator('#audit tbody tr[data-action="document.enter-in-error"]').waitFor();
+    const actions = await page.locator('#audit tbody tr').evaluateAll((rows) => rows.map((r) => `${(r as HTMLElement).dataset.action}:${(r as HTMLElement).dataset.outcome}`));
+    expect(actions).toEqual(expect.arrayContaining(['document.create:success', 'document.content:success', 'document.version.create:success', 'document.enter-in-error:success']));
+    await expect(page.locator('#audit').innerText()).resolves.toContain('Reason: Filed against the wrong patient');
+    await expectAccessible(page, 'audit trail');
+    await page.screenshot({ path: path.join(SHOTS, 'audit-trail.png') });
+    // the auditor cannot open documents even by URL
+    await page.goto(`${s.baseUrl}/#/documents/${state.documentId}`);
+    await page.locator('.nhsuk-error-summary').getByText('You do not have permission').waitFor();
+    await page.close();
+  });
+
+  it('a clinician scoped to one patient cannot reach another patient\'s documents', async () => {
+    const admin = await devToken('admin.a', 'admin');
+    const form = new FormData();
+    form.set('patient', OTHER_PATIENT);
+    form.set('type', '373942005');
+    form.set('title', 'Not yours');
+    form.set('file', new Blob([new Uint8Array(pdfBytes('not yours'))], { type: 'application/pdf' }), 'x.pdf');
+    const other = (await (await fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form })).json()) as { id: string };
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signIn(page, 'dr.scoped', 'clinician', [PATIENT]);
+    await findPatient(page, OTHER_PATIENT);
+    await page.locator('.nhsuk-error-summary').getByText('You do not have access to this patient’s records').waitFor();
+    expect(await page.locator('#documents').count()).toBe(0);
+    expect(await page.locator('#upload').count()).toBe(0);
+    await expectAccessible(page, 'patient refused');
+    await page.goto(`${s.baseUrl}/#/documents/${other.id}`);
+    await page.locator('.nhsuk-error-summary').getByText('You do not have access to this patient’s records').waitFor();
+    expect(await page.getByText('Not yours').count()).toBe(0);
+    await page.close();
+  });
+
+  it('says clearly why an upload is refused: wrong type, too large, damaged on the way', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signIn(page, 'dr.refused', 'clinician');
+    await findPatient(page, PATIENT);
+    const upload = async (file: string, title: string) => {
+      await page.getByLabel('File', { exact: true }).setInputFiles(file);
+      await page.locator('#doc-type').selectOption({ label: 'Discharge summary' });
+      await page.locator('#doc-title').fill(title);
+      await page.getByRole('button', { name: 'Upload document' }).click();
+    };
+    // a PNG named .pdf: the service reads the first bytes and refuses it
+    const fake = path.join(tmp, 'not-really.pdf');
+    await writeFile(fake, Buffer.concat([Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64'), randomBytes(1024)]));
+    await upload(fake, 'Not a PDF');
+    await page.locator('#upload-errors .nhsuk-error-summary').getByText('The file’s contents do not match its type').waitFor();
+    await expectAccessible(page, 'upload refused');
+    // larger than the limit: refused before anything is sent
+    const huge = path.join(tmp, 'huge.pdf');
+    const fh = await import('node:fs/promises').then((f) => f.open(huge, 'w'));
+    await fh.truncate(80 * MiB + 1);
+    await fh.close();
+    await upload(huge, 'Too big');
+    await page.locator('#upload-errors .nhsuk-error-summary').getByText('the limit is 80 MB').waitFor();
+    // damaged on the way: the SHA-256 the page sends no longer matches what arrives (simulated by rewriting it)
+    await page.route('**/v1/uploads', async (route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      const h = route.request().headers();
+      const meta = h['upload-metadata']!.split(',').map((kv) => (kv.startsWith('sha256 ') ? `sha256 ${Buffer.from('0'.repeat(64)).toString('base64')}` : kv)).join(',');
+      await route.continue({ headers: { ...h, 'upload-metadata': meta } });
+    });
+    const ok = await pdfFile('damaged.pdf', 64 * 1024);
+    await upload(ok.path, 'Damaged');
+    await page.locator('#upload-errors .nhsuk-error-summary').getByText('its SHA-256 does not match. Nothing was saved').waitFor();
+    const [n] = await s.sql`select count(*)::int as n from documents where title = 'Damaged'`;
+    expect(n!.n).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  it('a 50 MB upload cut off mid-way (DevTools offline) resumes and completes with the right hash', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signIn(page, 'dr.big', 'clinician');
+    await findPatient(page, PATIENT);
+    const big = await pdfFile('scanned-notes.pdf', 50 * MiB);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Network.enable');
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: 20 * MiB });
+    const requests: string[] = [];
+    const resumedAt: number[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/uploads')) requests.push(r.method());
+    });
+    page.on('response', (r) => {
+      if (r.request().method() === 'HEAD' && r.url().includes('/v1/uploads/')) resumedAt.push(Number(r.headers()['upload-offset']));
+    });
+    await page.getByLabel('File', { exact: true }).setInputFiles(big.path);
+    await page.locator('#doc-type').selectOption({ label: 'Discharge summary' });
+    await page.locator('#doc-title').fill('Scanned notes bundle');
+    if (process.env.QUILL_TEST_DEBUG) {
+      page.on('console', (m) => console.log('console', m.text()));
+      page.on('requestfailed', (r) => console.log('failed', r.method(), r.url(), r.failure()?.errorText));
+      page.on('response', (r) => console.log('response', r.request().method(), r.url(), r.status(), r.headers()['upload-offset']));
+    }
+    await page.getByRole('button', { name: 'Upload document' }).click();
+    await page.waitForFunction(() => {
+      const label = document.getElementById('upload-progress-label')?.textContent;
+      const v = (document.getElementById('upload-progress') as HTMLProgressElement | null)?.value ?? 0;
+      return label === 'Uploading' && v >= 30;
+    }, undefined, { timeout: 60_000, polling: 100 });
+    await cdp.send('Network.emulateNetworkConditions', { offline: true, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const failedWhileOffline = requests.length;
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await page.getByText('Document uploaded').waitFor({ timeout: 90_000 });
+    // tus-js-client asked the service where to resume (HEAD) and went on from there
+    expect(requests.slice(failedWhileOffline - 1)).toContain('HEAD');
+    // …and carried on from there, not from the start: what was sent before the cut was kept
+    expect(resumedAt.length).toBeGreaterThan(0);
+    expect(resumedAt[0]).toBeGreaterThan(0);
+    expect(resumedAt[0]).toBeLessThan(big.bytes.length);
+    const id = page.url().match(/documents\/([0-9a-f-]{36})/)![1]!;
+    const [row] = await s.sql`select v.sha256, v.size from document_versions v where v.document_id = ${id}`;
+    expect(row).toMatchObject({ sha256: sha256(big.bytes), size: String(big.bytes.length) });
+    const [u] = await s.sql`select state, jsonb_array_length(parts) as parts from resumable_uploads where document_id = ${id}`;
+    expect(u!.state).toBe('committed');
+    await page.close();
+  }, 180_000);
+});

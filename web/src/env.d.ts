@@ -1,0 +1,2 @@
+// vite imports CSS for its side effect
+declare module '*.css';

@@ -1,0 +1,24 @@
+// Builds the clinician's page (web/) into web/dist, served by the service at /. Run by `npm run build:web`, which
+// npm install (prepare) and npm start (prestart, when web/dist is missing) call.
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+export default defineConfig({
+  root: here,
+  base: '/',
+  publicDir: false,
+  logLevel: 'warn',
+  build: {
+    outDir: path.join(here, 'dist'),
+    emptyOutDir: true,
+    // /assets/ is the NHS design system's images (its CSS asks for /assets/images/…), served from the package
+    assetsDir: 'static',
+    sourcemap: true,
+    // nhsuk-frontend ships minified CSS with old-browser hacks lightningcss refuses; ours is a few lines
+    cssMinify: false,
+    chunkSizeWarningLimit: 1024,
+  },
+});
