@@ -299,6 +299,7 @@ export async function allDocumentIds(db: Db): Promise<string[]> {
 /** The version a signed fs URL names, with its document's patient. */
 export async function findVersionByBlobKeyWithPatient(db: Db, store: string, key: string): Promise<{ version: DocumentVersion; patient: string } | null> {
   const rows = await db<(VersionRow & { patient_nhs: string })[]>`
-    select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id where v.blob_store = ${store} and v.blob_key = ${key}`;
+    select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id
+    where v.blob_store = ${store} and v.blob_key = ${key} and d.disposal_id is null`;
   return rows[0] ? { version: toVersion(rows[0]), patient: rows[0].patient_nhs } : null;
 }

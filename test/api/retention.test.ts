@@ -286,6 +286,8 @@ describe('four-eyes disposal', () => {
     const doc = (await upload(rm1, { retentionClass: 'gp', date: '2001-01-01' }, OTHER_PATIENT, 'gp')).body;
     await api(`/v1/retention/patients/${OTHER_PATIENT}/facts`, json(rm1, 'PUT', { dateOfDeath: '2003-03-03', lastContact: '2003-01-01' }));
     const [v] = await s.sql`select blob_key from document_versions where document_id = ${doc.id}`;
+    const link = (await (await api(`/v1/documents/${doc.id}/download-url`, { method: 'POST', headers: auth(rm1) })).json()) as { url: string };
+    expect((await fetch(link.url)).status).toBe(200);
     const batch = (await (await api('/v1/retention/disposals', json(rm1, 'POST', { documents: [doc.id], reason: 'GP records of a deceased patient' }))).json()) as { id: string };
     // the approving transaction commits, then the process dies before any byte is deleted
     await s.service.retention.approve({ principal: { sub: 'root', roles: ['admin'], patients: null }, clientIp: null, userAgent: null, requestId: 'crash-test' }, batch.id, null);
@@ -293,6 +295,7 @@ describe('four-eyes disposal', () => {
     expect(cert!.state).toBe('destroying');
     expect(await blobFiles()).toContain(v!.blob_key);
     await expectProblem(await api(`/v1/documents/${doc.id}`, { headers: auth(rm1) }), 410, 'document_disposed');
+    expect((await fetch(link.url)).status).toBe(404); // a download link issued before the approval no longer serves it
 
     const report = await reconcileRetention(s.service.db.sql, new BlobStoreRegistry(s.service.blobs.live, () => Promise.reject(new Error('one store'))), createLogger('silent'), null);
     expect(report.disposalsFinished).toEqual([doc.id]);
