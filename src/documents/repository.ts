@@ -293,7 +293,8 @@ export async function repointVersion(db: Db, v: StoredVersionRef, from: string, 
 
 /** Every document id, oldest first (reconcile --fhir). */
 export async function allDocumentIds(db: Db): Promise<string[]> {
-  return (await db<{ id: string }[]>`select id from documents order by created_at`).map((r) => r.id);
+  // a document being disposed of has no index entry to keep
+  return (await db<{ id: string }[]>`select id from documents where disposal_id is null order by created_at`).map((r) => r.id);
 }
 
 /** The version a signed fs URL names, with its document's patient. */

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { audited, type AuditTarget } from '../audit/audited.ts';
 import type { RetentionAction } from '../audit/audit-event.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { hasPermission, principalOf, requirePermission } from '../auth/permissions.ts';
+import { canAccessPatient, hasPermission, principalOf, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Db, Sql, Tx } from '../db/sql.ts';
 import type { DocumentRecord } from '../domain/document.ts';
 import { findType, type DocumentValueSet } from '../domain/document-types.ts';
@@ -132,9 +132,10 @@ export class RetentionService {
   async getFacts(ctx: RequestContext, patientIn: string) {
     const target: AuditTarget = {};
     return this.#audited(ctx, 'retention.facts.read', target, async () => {
-      this.#manager(ctx);
+      const p = this.#manager(ctx);
       const patient = nhs(patientIn);
       target.patient = patient;
+      requirePatient(p, patient);
       const f = await repo.findFacts(this.#o.sql, patient);
       await recordAudit(this.#o.sql, ctx, { action: 'retention.facts.read', outcome: 'success', patient });
       return { patient, ...(f ?? { ...NO_FACTS, updatedAt: null, updatedBy: null }) };
@@ -148,6 +149,7 @@ export class RetentionService {
       const p = this.#manager(ctx);
       const patient = nhs(patientIn);
       target.patient = patient;
+      requirePatient(p, patient);
       checkFacts(patch);
       const result = await this.#o.sql.begin(async (tx) => {
         await lockPatientFacts(tx, patient);
@@ -210,13 +212,14 @@ export class RetentionService {
   async setClass(ctx: RequestContext, documentId: string, code: string, reason: string) {
     const target: AuditTarget = { documentId };
     return this.#audited(ctx, 'retention.class.set', target, async () => {
-      this.#manager(ctx);
+      const p = this.#manager(ctx);
       const cls = findClass(this.#o.schedule, code);
       if (!cls) throw new AppError('unknown_retention_class', `retentionClass must be one of ${this.#o.schedule.classes.map((x) => x.code).join(', ')}`, { field: 'retentionClass' });
       const doc = await this.#o.sql.begin(async (tx) => {
         const row = await repo.retentionRow(tx, documentId, { forUpdate: true });
         if (!row) throw new AppError('not_found', `no document ${documentId}`);
         target.patient = row.patient;
+        requirePatient(p, row.patient);
         if ((await docs.findDocument(tx, documentId))?.disposalId) throw new AppError('document_disposed');
         const to = await this.#apply(tx, row, await this.#factsOf(tx, row.patient), cls.code);
         await recordAudit(tx, ctx, { action: 'retention.class.set', outcome: 'success', documentId, patient: row.patient, detail: { from: row.retentionClass, to: cls.code, retainUntil: { from: row.retainUntil, to }, reason } });
@@ -241,11 +244,14 @@ export class RetentionService {
         const doc = await docs.findDocument(this.#o.sql, h.document);
         if (!doc) throw new AppError('not_found', `no document ${h.document}`);
         target.patient = doc.patient;
+        requirePatient(p, doc.patient);
         hold.documentId = doc.id;
       } else if (h.scope === 'patient') {
         hold.patient = nhs(h.patient ?? '');
         target.patient = hold.patient;
+        requirePatient(p, hold.patient);
       } else {
+        if (p.patients !== null) throw new AppError('patient_forbidden', 'a type hold covers every patient: it needs a records manager not limited to some patients');
         if (!h.type || !findType(this.#o.valueSet, h.type)) throw new AppError('unknown_document_type', 'a type hold names a document type (GET /v1/document-types)', { field: 'type' });
         if (!isIsoDate(h.from) || !isIsoDate(h.to) || h.from > h.to) throw new AppError('validation_failed', 'a type hold needs from <= to, both calendar dates', { field: 'from' });
         Object.assign(hold, { typeCode: h.type, dateFrom: h.from, dateTo: h.to });
@@ -285,7 +291,8 @@ export class RetentionService {
   async listHolds(ctx: RequestContext, f: { active: boolean; patient?: string; document?: string }) {
     const target: AuditTarget = { patient: f.patient ?? null, documentId: f.document ?? null };
     return this.#audited(ctx, 'retention.hold.list', target, async () => {
-      this.#manager(ctx);
+      const p = this.#manager(ctx, { wholeOrganisation: !f.patient });
+      if (f.patient) requirePatient(p, f.patient);
       const holds = await repo.listHolds(this.#o.sql, f);
       await recordAudit(this.#o.sql, ctx, { action: 'retention.hold.list', outcome: 'success', ...target, detail: { count: holds.length } });
       return holds;
@@ -296,7 +303,7 @@ export class RetentionService {
 
   async due(ctx: RequestContext, cursor: string | undefined, limit: number) {
     return this.#audited(ctx, 'retention.due', {}, async () => {
-      this.#manager(ctx);
+      this.#manager(ctx, { wholeOrganisation: true });
       const after = cursor ? decodeCursor(cursor) : null;
       const rows = await repo.dueDocuments(this.#o.sql, after, limit + 1);
       const items = rows.slice(0, limit);
@@ -321,6 +328,7 @@ export class RetentionService {
           const row = await repo.retentionRow(tx, id);
           if (!row) throw new AppError('not_found', `no document ${id}`, { document: id });
           if (ids.length === 1) target.patient = row.patient;
+          requirePatient(p, row.patient);
           await assertDisposable(tx, row);
         }
         const inOther = await tx<{ document_id: string }[]>`select i.document_id from disposal_items i join disposal_batches b on b.id = i.batch_id
@@ -356,6 +364,7 @@ export class RetentionService {
           await repo.retentionRow(tx, id, { forUpdate: true });
           const row = await repo.retentionRow(tx, id);
           if (!row) throw new AppError('not_found', `document ${id} no longer exists`, { document: id });
+          requirePatient(p, row.patient);
           await assertDisposable(tx, row);
         }
         await repo.decideBatch(tx, b.id, 'approved', p.sub, note);
@@ -388,7 +397,7 @@ export class RetentionService {
 
   async listBatches(ctx: RequestContext, state?: string) {
     return this.#audited(ctx, 'retention.disposal.list', {}, async () => {
-      this.#manager(ctx);
+      this.#manager(ctx, { wholeOrganisation: true });
       const out = await repo.listBatches(this.#o.sql, state);
       await recordAudit(this.#o.sql, ctx, { action: 'retention.disposal.list', outcome: 'success', detail: { count: out.length } });
       return out;
@@ -400,6 +409,8 @@ export class RetentionService {
     return this.#audited(ctx, 'retention.certificate.read', target, async () => {
       const p = principalOf(ctx);
       if (!hasPermission(p, 'records:manage') && !hasPermission(p, 'audit:read')) throw new AppError('forbidden', 'certificates are for records managers, auditors and admins');
+      // a reader limited to some patients lists one of them at a time
+      if (p.patients !== null && !(f.patient && canAccessPatient(p, f.patient))) throw new AppError('patient_forbidden', 'name one of your patients (?patient=)');
       const out = await repo.listCertificates(this.#o.sql, f);
       await recordAudit(this.#o.sql, ctx, { action: 'retention.certificate.read', outcome: 'success', ...target, detail: { count: out.length } });
       return out;
@@ -414,6 +425,7 @@ export class RetentionService {
       const c = await repo.findCertificate(this.#o.sql, id);
       if (!c) throw new AppError('not_found', `no certificate ${id}`);
       Object.assign(target, { documentId: c.documentId, patient: c.patient });
+      if (!canAccessPatient(p, c.patient)) throw new AppError('patient_forbidden');
       await recordAudit(this.#o.sql, ctx, { action: 'retention.certificate.read', outcome: 'success', ...target });
       return c;
     });
@@ -449,9 +461,11 @@ export class RetentionService {
     return pick((await repo.findFacts(db, patient)) ?? NO_FACTS);
   }
 
-  #manager(ctx: RequestContext): Principal {
+  #manager(ctx: RequestContext, opts: { wholeOrganisation?: boolean } = {}): Principal {
     const p = principalOf(ctx);
     requirePermission(p, 'records:manage');
+    // lists across patients (due documents, batches, type holds) are for records managers not limited to some patients
+    if (opts.wholeOrganisation && p.patients !== null) throw new AppError('patient_forbidden', 'this needs a records manager whose token is not limited to some patients');
     return p;
   }
 

@@ -171,6 +171,10 @@ describe('legal holds and the refusal of early or held destruction', () => {
 
   it('lists only due documents, for records managers only', async () => {
     await expectProblem(await api('/v1/retention/due', { headers: auth(clinician) }), 403, 'forbidden');
+    const scopedRm = await s.token('rm.scoped', ['records-manager'], [OTHER_PATIENT]);
+    await expectProblem(await api('/v1/retention/due', { headers: auth(scopedRm) }), 403, 'patient_forbidden');
+    await expectProblem(await api(`/v1/retention/patients/${PATIENT}/facts`, json(scopedRm, 'PUT', { lastContact: '2010-01-01' })), 403, 'patient_forbidden');
+    await expectProblem(await api('/v1/retention/holds', json(scopedRm, 'POST', { scope: 'type', type: DISCHARGE, from: '2000-01-01', to: '2001-01-01', reason: 'inquiry' })), 403, 'patient_forbidden');
     const due = (await (await api('/v1/retention/due', { headers: auth(rm1) })).json()) as { items: { id: string }[] };
     expect(due.items.map((d) => d.id)).toContain(old);
     expect(due.items.map((d) => d.id)).not.toContain(recent);
@@ -274,6 +278,10 @@ describe('four-eyes disposal', () => {
     expect(c.versions.map((v: { sha256: string }) => v.sha256)).toEqual(versionsBefore.map((v) => v.sha256));
     expect(c.versions[0].sha256).toBe(sha256(pdfBytes('old')));
     expect(c.destroyedAt).toBeTruthy();
+    const scopedAuditor = await s.token('aud.scoped', ['auditor'], [OTHER_PATIENT]);
+    await expectProblem(await api('/v1/retention/certificates', { headers: auth(scopedAuditor) }), 403, 'patient_forbidden');
+    await expectProblem(await api(`/v1/retention/certificates/${c.id}`, { headers: auth(scopedAuditor) }), 403, 'patient_forbidden');
+    expect(((await (await api(`/v1/retention/certificates/${c.id}`, { headers: auth(auditor) })).json()) as { documentId: string }).documentId).toBe(old);
 
     const trail = await s.sql`select action, outcome from audit_events where document_id = ${old} order by id`;
     expect(trail.map((r) => r.action)).toEqual(expect.arrayContaining(['document.create', 'document.read', 'retention.disposal.propose', 'retention.dispose']));
