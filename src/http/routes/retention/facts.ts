@@ -46,7 +46,8 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
       schema: {
         tags: ['retention'],
         summary: 'Bulk patient facts as NDJSON, one {"patient": …, "dateOfDeath": …} per line; each line applied and audited on its own; errors reported by line (records-manager, admin)',
-        response: { ...errorResponses },
+        description: 'Content-Type: application/x-ndjson. Each line is a JSON object with `patient` and any of dateOfBirth, dateOfDeath, lastContact, lastChildBirth (YYYY-MM-DD or null). Lines over 64 KiB are reported, not read.',
+        response: { ...errorResponses, 415: { $ref: 'Problem#' } },
       },
       handler: async (request) => {
         const body = request.body as Readable | undefined;
@@ -62,7 +63,7 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
       summary: "Reclassifies a document's retention (records-manager, admin); retainUntil is recomputed in the same transaction",
       params: idParams,
       body: { type: 'object', properties: { retentionClass: { type: 'string', maxLength: 40 }, reason: { type: 'string', minLength: 3, maxLength: 2000 } }, required: ['retentionClass', 'reason'], additionalProperties: false },
-      response: { 200: { $ref: 'Document#' }, ...errorResponses, 409: { $ref: 'Problem#' } },
+      response: { 200: { $ref: 'Document#' }, ...errorResponses, 409: { $ref: 'Problem#' }, 410: { $ref: 'Problem#' } },
     },
     handler: async (request) => {
       const { id } = request.params as { id: string };
