@@ -234,6 +234,18 @@ describe('four-eyes disposal', () => {
   });
   let versionsBefore: { sha256: string; blob_key: string }[];
 
+  it('retention extended after the proposal (a new fact) refuses the approval', async () => {
+    const [third] = await s.sql`select id from documents where patient_nhs = '9000000009' order by id limit 1`;
+    const b = (await (await api('/v1/retention/disposals', json(rm1, 'POST', { documents: [third!.id], reason: 'past retention' }))).json()) as { id: string };
+    // the PAS reports the patient is alive after all, last seen in 2020
+    await api('/v1/retention/patients/9000000009/facts', json(rm2, 'PUT', { dateOfDeath: null, lastContact: '2020-01-01' }));
+    const body = await expectProblem(await api(`/v1/retention/disposals/${b.id}/approve`, json(rm2, 'POST', {})), 409, 'retention_period_active');
+    expect(body.retainUntil).toBe('2028-01-01');
+    expect(await s.sql`select 1 from destruction_certificates where document_id = ${third!.id}`).toHaveLength(0);
+    await api(`/v1/retention/disposals/${b.id}/reject`, json(rm1, 'POST', { note: 'withdrawn: patient alive' }));
+    await api('/v1/retention/patients/9000000009/facts', json(rm2, 'PUT', { dateOfDeath: '2000-01-01', lastContact: '1999-01-01' }));
+  });
+
   it('the proposer cannot approve; a hold set after the proposal refuses the approval', async () => {
     // a second version: every version's bytes must go, and every version's SHA-256 is certified
     const form = new FormData();
