@@ -55,9 +55,10 @@ async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string;
   let objects = 0;
   for (const v of versions) {
     const store = await d.blobs.of(v.blobStore);
-    // every stored version under the key (a versioned bucket may hold more than the one the metadata pins)
+    // every stored version under the key (a versioned bucket may hold more than the one the metadata pins); a store
+    // without versions (fs) has the one file, and its list() would walk the whole store
     const found: (string | null)[] = [];
-    for await (const l of store.list(v.blobKey)) if (l.key === v.blobKey) found.push(l.versionId);
+    if (v.blobVersionId !== null) for await (const l of store.list(v.blobKey)) if (l.key === v.blobKey) found.push(l.versionId);
     if (!found.includes(v.blobVersionId)) found.push(v.blobVersionId);
     for (const versionId of found) {
       // no hold covered the document at approval: clear a store legal hold the sync may not have lifted yet
