@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
+import { faultPoint } from '../documents/fault-points.ts';
 import * as docs from '../documents/repository.ts';
 import * as repo from './repository.ts';
 
@@ -67,6 +68,7 @@ async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string;
       objects++;
     }
   }
+  faultPoint('disposal-after-bytes');
   if (doc?.fhirId && d.removeRemote) await d.removeRemote(doc.fhirId);
   await d.sql.begin(async (tx) => {
     await repo.removeDocumentMetadata(tx, c.id, c.documentId);
