@@ -51,7 +51,8 @@ export interface UploadRetention {
   /** The Object Lock date the new version's bytes are written with (null when the store does not lock). */
   lockFor(patient: string, cls: { code: string }, documentDate: string, promised?: string | null): Promise<Date | null>;
   assign(tx: Tx, doc: DocumentRecord, cls: { code: string }, lockedUntil: Date | null): Promise<DocumentRecord>;
-  afterCommit(documentIds: string[]): void;
+  /** After the commit: brings store-enforced locks and holds in step (newVersion: the new version needs them too). */
+  afterCommit(documentIds: string[], opts?: { newVersion?: boolean }): void;
 }
 
 /**
@@ -101,7 +102,7 @@ export class DocumentService {
         }),
       );
       target.version = 1;
-      retention?.afterCommit([documentId]);
+      retention?.afterCommit([documentId], { newVersion: true });
       return result;
     });
   }
@@ -127,7 +128,7 @@ export class DocumentService {
           return commitChange(tx, this.#commit, ctx, 'document.version.create', updated, version, stored.intentId);
         }),
       );
-      retention?.afterCommit([documentId]);
+      retention?.afterCommit([documentId], { newVersion: true });
       return result;
     });
   }

@@ -60,6 +60,11 @@ export async function setObjectLegalHold(db: Db, id: string, on: boolean): Promi
   await db`update documents set object_legal_hold = ${on} where id = ${id}`;
 }
 
+/** The store's legal hold no longer covers every version (one was added): re-applied by the next sync. */
+export async function markLegalHoldUnapplied(db: Db, ids: string[]): Promise<void> {
+  await db`update documents d set object_legal_hold = false where d.id = any(${ids}::uuid[]) and document_on_hold(d)`;
+}
+
 /** Documents whose stored objects' legal hold is not in step with the holds table. */
 export async function legalHoldDrift(db: Db, limit = 1000): Promise<{ id: string; on: boolean }[]> {
   return db<{ id: string; on: boolean }[]>`

@@ -89,10 +89,14 @@ export class RetentionService {
   }
 
   /** After a commit that may have raised retention or changed holds: brings the stored objects' locks in step. */
-  afterCommit(documentIds: string[]): void {
+  afterCommit(documentIds: string[], opts: { newVersion?: boolean } = {}): void {
     if (!documentIds.length) return;
     setImmediate(() => {
-      syncStoreRetention(this.#o, documentIds).catch((e) => this.#o.log.warn({ err: e }, 'object lock sync failed; reconcile will retry'));
+      (async () => {
+        // a new version of a held document must be held too: mark the store out of step, so the sync re-applies it
+        if (opts.newVersion) await repo.markLegalHoldUnapplied(this.#o.sql, documentIds);
+        await syncStoreRetention(this.#o, documentIds);
+      })().catch((e) => this.#o.log.warn({ err: e }, 'object lock sync failed; reconcile will retry'));
     });
   }
 

@@ -148,17 +148,26 @@ if (run) {
       const hold = (await (await api('/v1/retention/holds', json(rm1, 'POST', { scope: 'document', document: doc.id, reason: 'litigation' }))).json()) as { id: string };
       await eventually('legal hold on', () => legalHoldOf(v.key, v.versionId), (x) => x === 'ON');
       await expect(deleteVersion(v.key, v.versionId)).rejects.toThrow();
+      // a version added while the hold stands is held too
+      const form = new FormData();
+      form.set('file', new Blob([new Uint8Array(pdfBytes('expired v2'))], { type: 'application/pdf' }), 'v2.pdf');
+      expect((await api(`/v1/documents/${doc.id}/versions`, { method: 'POST', headers: auth(clinician), body: form })).status).toBe(201);
+      const [v2] = await s.sql`select blob_key, blob_version_id from document_versions where document_id = ${doc.id} and version = 2`;
+      await eventually('legal hold on the new version', () => legalHoldOf(v2!.blob_key, v2!.blob_version_id), (x) => x === 'ON');
       const refused = await api('/v1/retention/disposals', json(rm1, 'POST', { documents: [doc.id], reason: 'review' }));
       expect(refused.status).toBe(409);
 
       await api(`/v1/retention/holds/${hold.id}/lift`, json(rm2, 'POST', { reason: 'litigation over' }));
       await eventually('legal hold off', () => legalHoldOf(v.key, v.versionId), (x) => x === 'OFF');
+      await eventually('legal hold off on the new version', () => legalHoldOf(v2!.blob_key, v2!.blob_version_id), (x) => x === 'OFF');
       const batch = (await (await api('/v1/retention/disposals', json(rm1, 'POST', { documents: [doc.id], reason: 'past retention' }))).json()) as { id: string };
       const approved = await api(`/v1/retention/disposals/${batch.id}/approve`, json(rm2, 'POST', {}));
       expect(await approved.json()).toMatchObject({ destroyed: [doc.id], failed: [] });
       const left = await raw.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: v.key }));
       expect((left.Versions ?? []).map((x) => x.VersionId)).toEqual([]);
       expect(stray.VersionId).toBeTruthy();
+      const left2 = await raw.send(new ListObjectVersionsCommand({ Bucket: bucket, Prefix: v2!.blob_key }));
+      expect(left2.Versions ?? []).toEqual([]);
       const [cert] = await s.sql`select state from destruction_certificates where document_id = ${doc.id}`;
       expect(cert!.state).toBe('destroyed');
     });
