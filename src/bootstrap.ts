@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from './audit/audit-log.ts';
@@ -21,6 +22,7 @@ import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
+import { startIntegrity } from './integrity/background.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
@@ -85,6 +87,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
+  const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
@@ -122,6 +125,9 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     valueSet: cfg.valueSet,
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
+    extraMetrics: integrity.metrics,
+    tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
+    trustProxy: cfg.edge.trustProxy,
     readiness: [
       { name: 'database', check: () => ping(db.sql) },
       {
@@ -151,6 +157,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
             },
           ]
         : []),
+      integrity.readiness,
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
@@ -174,6 +181,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     remote,
     close: async () => {
       await app.close();
+      await integrity.stop();
       await worker?.stop();
       await backups?.stop();
       await db.close();

@@ -222,6 +222,35 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
+  #objectLock: Promise<boolean> | undefined;
+
+  /** Object Lock retention (COMPLIANCE) for one version; false when the bucket has no Object Lock configured. */
+  async retain(key: string, versionId: string | null, until: Date): Promise<boolean> {
+    // ask the bucket first: some S3 implementations accept a retention on a bucket without Object Lock and ignore it
+    this.#objectLock ??= this.#client
+      .send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }))
+      .then((o) => o.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled', () => false);
+    if (!(await this.#objectLock)) return false;
+    try {
+      await this.#client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }));
+      return true;
+    } catch (e) {
+      const name = errorName(e);
+      if (name === 'InvalidRequest' || name === 'ObjectLockConfigurationNotFoundError' || name === 'InvalidBucketState' || httpStatus(e) === 400) return false;
+      throw this.#mapError(e, `setting retention on ${key}`);
+    }
+  }
+
+  /** The full-object SHA-256 S3 keeps for the object, if any (the scrubber's cheap first check). */
+  async storedSha256(key: string, versionId: string | null): Promise<string | null> {
+    try {
+      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED', ...(versionId ? { VersionId: versionId } : {}) }));
+      return fullObjectSha256(out.ChecksumSHA256, out.ChecksumType) ?? null;
+    } catch (e) {
+      throw this.#mapError(e, `reading the checksum of ${key}`);
+    }
+  }
+
   async presign(key: string, versionId: string | null, opts: PresignOptions): Promise<string> {
     const expiresIn = Math.max(1, Math.min(Math.floor(opts.expiresInSeconds), MAX_PRESIGN_SECONDS));
     // Note: with temporary credentials (an IAM role) the URL also stops working when that session ends.

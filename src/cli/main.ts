@@ -26,6 +26,7 @@ import { requireVersionedStore } from '../blobstores/startup-gate.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../fhir/audit-event.ts';
+import { runAuditVerify, runEncryptFs, runRotateKey, runScrub } from './integrity-commands.ts';
 import { backupCommand, restoreCommand, verifyRestoreCommand } from './backup-commands.ts';
 import { keepUnreferencedSeconds } from '../backup/reconcile-guard.ts';
 
@@ -47,13 +48,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'reconcile':
         return await runReconcile(rest);
       case 'audit':
-        return await auditExport(rest);
+        return rest[0] === 'verify' ? await runAuditVerify(rest.slice(1)) : await auditExport(rest);
+      case 'scrub':
+        return await runScrub(rest);
+      case 'rotate-key':
+        return await runRotateKey(rest);
       case 'migrate':
         return await runMigrate();
       case 'doctor':
         return await runDoctorCommand(rest);
       case 'migrate-blobs':
-        return await runMigrateBlobs(rest);
+        return rest.includes('fs-encrypted') ? await runEncryptFs(rest) : await runMigrateBlobs(rest);
       case 'backup':
         return await backupCommand(rest);
       case 'restore':
@@ -272,8 +277,8 @@ async function runDoctorCommand(args: string[]): Promise<number> {
       const width = Math.max(...report.checks.map((c) => c.name.length));
       process.stdout.write(`quill-docstore doctor (database, ${kind} store)\n`);
       for (const c of report.checks) {
-        process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
-        if (!c.ok && c.fix) process.stdout.write(`        ${' '.repeat(width)}  fix: ${c.fix}\n`);
+        process.stdout.write(`  ${c.ok ? (c.warning ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
+        if ((!c.ok || c.warning) && c.fix) process.stdout.write(`        ${' '.repeat(width)}  fix: ${c.fix}\n`);
       }
       const failed = report.checks.filter((c) => !c.ok).length;
       process.stdout.write(failed ? `${failed} of ${report.checks.length} checks failed\n` : `all ${report.checks.length} checks passed\n`);
@@ -355,6 +360,7 @@ function printConfig(): number {
     ...cfg,
     databaseUrl: hide(cfg.databaseUrl),
     fs: { ...cfg.fs, signingKey: hide(cfg.fs.signingKey) },
+    fsEncryption: { ...cfg.fsEncryption, kek: hide(cfg.fsEncryption.kek), kekPrevious: cfg.fsEncryption.kekPrevious.map(() => '[set]') },
     azure: { ...cfg.azure, connectionString: hide(cfg.azure.connectionString) },
     fhir: { ...cfg.fhir, token: hide(cfg.fhir.token), basicAuth: hide(cfg.fhir.basicAuth) },
     jwt: { ...cfg.jwt, secret: hide(cfg.jwt.secret) },

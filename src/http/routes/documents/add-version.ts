@@ -15,7 +15,7 @@ export function addVersionRoute(app: FastifyInstance, docs: DocumentService, max
     },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };
-      const upload = await parseUpload(request, maxBytes).catch((e) => docs.refuse(request.ctx, 'document.version.create', { documentId: id }, e));
+      const upload = await parseUpload(request, maxBytes, 'version').catch((e) => docs.refuse(request.ctx, 'document.version.create', { documentId: id }, e));
       const { document, version } = await docs.addVersion(request.ctx, id, upload.input);
       upload.finish();
       return reply.code(201).header('location', `/v1/documents/${id}?version=${version.version}`).send(documentDto(document, version));
