@@ -41,7 +41,8 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
 
   // A PAS feed: NDJSON, read line by line from the request stream (never buffered whole).
   app.register(async (scope) => {
-    scope.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], (_req, payload, done) => done(null, payload));
+    // the body is left unread here (and so not walked by body checks); the handler streams request.raw
+    scope.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], (_req, _payload, done) => done(null, undefined));
     scope.post('/v1/retention/facts/import', {
       schema: {
         tags: ['retention'],
@@ -50,9 +51,9 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
         response: { ...errorResponses, 415: { $ref: 'Problem#' } },
       },
       handler: async (request) => {
-        const body = request.body as Readable | undefined;
-        if (!body || typeof body.pipe !== 'function') throw new AppError('unsupported_media_type', 'send the facts as application/x-ndjson, one JSON object per line');
-        return retention.importFacts(request.ctx, ndjsonLines(body));
+        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (type !== 'application/x-ndjson' && type !== 'application/ndjson') throw new AppError('unsupported_media_type', 'send the facts as application/x-ndjson, one JSON object per line');
+        return retention.importFacts(request.ctx, ndjsonLines(request.raw));
       },
     });
   });
