@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../domain/errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
 import { buildSignedUrl } from './signed-url.ts';
+import { mapStoreError, storeSystemError } from './store-errors.ts';
 import { openObjectFile, rewrapFile, type ByteRange, type RewrapOutcome } from './encryption/encrypted-file.ts';
 import type { Keyring } from './encryption/keyring.ts';
 import { geometry, HEADER_SIZE, isEncrypted } from './encryption/format.ts';
@@ -45,7 +46,18 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.dir, key);
   }
 
-  async put(key: string, body: Readable, _opts: BlobPutOptions): Promise<BlobPutResult> {
+  async put(key: string, body: Readable, opts: BlobPutOptions): Promise<BlobPutResult> {
+    try {
+      return await this.#put(key, body, opts);
+    } catch (e) {
+      // ENOENT while storing: a directory could not be created under the store (recursive mkdir on a read-only
+      // filesystem reports ENOENT) or vanished; either way the store cannot take writes now.
+      const missing = (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+      throw missing ? new AppError('storage_unavailable', `the filesystem store ${this.dir} cannot create files`, { layer: 'blob' }, { cause: e, retryAfter: 5 }) : mapStoreError(e, 'filesystem', `storing ${key}`);
+    }
+  }
+
+  async #put(key: string, body: Readable, _opts: BlobPutOptions): Promise<BlobPutResult> {
     const target = this.#path(key);
     const temp = path.join(this.dir, INCOMING, randomUUID());
     await mkdir(path.dirname(temp), { recursive: true });
@@ -109,7 +121,7 @@ export class FsBlobStore implements BlobStore {
     const file = this.#path(key);
     const fh = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') throw new AppError('not_found', 'the stored object is missing');
-      throw e;
+      throw mapStoreError(e, 'filesystem', `reading ${key}`);
     });
     return openObjectFile(fh, key, this.keyring, range);
   }
@@ -128,7 +140,7 @@ export class FsBlobStore implements BlobStore {
 
   async delete(key: string, _versionId: string | null): Promise<void> {
     await unlink(this.#path(key)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+      if (e.code !== 'ENOENT') throw mapStoreError(e, 'filesystem', `deleting ${key}`);
     });
   }
 
@@ -152,6 +164,7 @@ export class FsBlobStore implements BlobStore {
       await (await open(probe, 'wx')).close();
       await unlink(probe);
     } catch (e) {
+      if (storeSystemError(e, 'filesystem', 'ping')?.code === 'insufficient_storage') throw storeSystemError(e, 'filesystem', `writing to ${this.dir}`);
       throw new AppError('storage_unavailable', `filesystem store ${this.dir} is not writable`, { layer: 'blob' }, { cause: e, retryAfter: 5 });
     }
   }

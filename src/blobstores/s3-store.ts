@@ -26,6 +26,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../domain/errors.ts';
+import { storeSystemError } from './store-errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../domain/ports.ts';
 import { attachmentDisposition } from './content-disposition.ts';
 
@@ -479,6 +480,8 @@ export class S3BlobStore implements BlobStore {
   /** Missing → not_found; unreachable, throttled, 5xx or credential problems → storage_unavailable. */
   #mapError(e: unknown, what: string): unknown {
     if (e instanceof AppError) return e;
+    const system = storeSystemError(e, 'S3', what);
+    if (system) return system;
     const name = errorName(e);
     const status = httpStatus(e);
     if (name === 'NoSuchKey' || name === 'NoSuchVersion' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) {

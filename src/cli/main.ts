@@ -14,6 +14,7 @@ import { RetentionService } from '../retention/retention-service.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
+import { reportFailure, stackOf } from './failure.ts';
 import { once } from 'node:events';
 import { AuditService } from '../audit/audit-service.ts';
 import { createVerifier } from '../auth/verifier.ts';
@@ -37,7 +38,9 @@ const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'in
 const storeDeps = async (cfg: Config) => ({ signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
 
 /** Returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argvIn: string[]): Promise<number> {
+  const debug = argvIn.includes('--debug');
+  const argv = argvIn.filter((a) => a !== '--debug');
   const [command = 'help', ...rest] = argv;
   try {
     switch (command) {
@@ -83,14 +86,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof AppError) {
       process.stderr.write(`${e.message}\n`);
-      return e.code === 'storage_unavailable' ? 69 : 1; // EX_UNAVAILABLE
+      if (debug && e.cause) process.stderr.write(`${stackOf(e.cause)}\n`);
+      return e.code === 'storage_unavailable' ? 69 : e.code === 'insufficient_storage' ? 73 : 1; // EX_UNAVAILABLE, EX_CANTCREAT
     }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    return reportFailure(e, debug);
   }
 }
 
@@ -150,7 +153,7 @@ async function runReconcile(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { grace: { type: 'string' }, json: { type: 'boolean' }, fhir: { type: 'boolean' } }, strict: true });
   const cfg = loadConfig();
   const log = commandLogger(cfg);
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     if (values.fhir) {
       if (!cfg.fhir.url) throw new ConfigError('reconcile --fhir needs QUILL_FHIR_URL (the built-in index is written in the same transaction and cannot drift)');
@@ -224,7 +227,7 @@ async function auditExport(args: string[]): Promise<number> {
     userAgent: 'quill-docstore audit export',
     requestId: randomUUID(),
   };
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     const base = publicBaseUrl(cfg);
     const q = { from: values.from, to: values.to, patient: values.patient, document: values.document };
@@ -249,7 +252,7 @@ function isIsoTime(v: string): boolean {
 
 async function runMigrate(): Promise<number> {
   const cfg = loadConfig();
-  const db = await openDatabase(cfg, createLogger(cfg.logLevel));
+  const db = await openDatabase(cfg, createLogger(cfg.logLevel), { command: true });
   await db.close();
   return 0;
 }
@@ -322,7 +325,7 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
     // The target gets the same rule as a live store: versioned (or QUILL_ALLOW_UNVERSIONED=true), and reachable.
     await requireVersionedStore(target, cfg, log, 'migration target');
     await target.ping();
-    const db = await openDatabase(cfg, log);
+    const db = await openDatabase(cfg, log, { command: true });
     try {
       const progress = progressRenderer(process.stderr, interval * 1000);
       const report = await migrateBlobs(db.sql, source, target, log, { concurrency, onProgress: (p) => progress.update(p) });

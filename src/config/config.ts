@@ -44,6 +44,8 @@ export interface Config {
   /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
   oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
+  /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
+  dbTimeoutMs: number;
   logLevel: string;
   /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
   edge: EdgeConfig;
@@ -141,6 +143,7 @@ function toConfig(raw: Raw): Config {
     uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
+    dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),
     backup: backupConfigFrom(raw, dataDir, problems),

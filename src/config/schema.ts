@@ -67,6 +67,7 @@ export const configSchema = {
     QUILL_TRUST_PROXY: { type: 'string' },
     QUILL_UPLOAD_EXPIRY_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
+    QUILL_DB_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
     ...backupSchemaProperties,
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },

@@ -58,6 +58,8 @@ export interface AppDeps {
   /** This service serves the filesystem store's signed URLs. */
   urlSigningKey: Buffer;
   readiness: ReadinessCheck[];
+  /** /healthz: false when a supervised part (the embedded PostgreSQL) cannot be brought back. */
+  health?: () => { ok: boolean; detail?: string };
   baseUrl: () => string;
   requestTimeoutMs: number;
   odsCode: string;
@@ -193,7 +195,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
   signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
-  opsRoutes(app, d.readiness, registry);
+  opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   if (d.retention) {
     retentionFactsRoutes(app, d.retention.service, d.retention.sql);
     legalHoldRoutes(app, d.retention.service);

@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailable } from '../db/errors.ts';
 import { AppError, isAppError, type ErrorCode } from '../domain/errors.ts';
 
 export const PROBLEM_TYPE_BASE = 'https://quill-docstore.nhs.example/problems/';
@@ -32,8 +33,6 @@ const byStatus: Record<number, ErrorCode> = {
   431: 'request_header_fields_too_large',
 };
 
-const databaseDown = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P03']);
-
 /** Turns anything thrown into an AppError: ours as they are, Fastify's by their code, the rest as 500/503. */
 export function toAppError(e: unknown): AppError {
   if (isAppError(e)) return e;
@@ -56,7 +55,8 @@ export function toAppError(e: unknown): AppError {
     case 'FST_NO_FORM_DATA':
       return new AppError('validation_failed', 'the multipart body has no file part');
   }
-  if (fe?.code && databaseDown.has(fe.code)) return new AppError('storage_unavailable', 'the database is unavailable', { layer: 'database' }, { cause: e, retryAfter: 5 });
+  const dbDown = databaseUnavailable(e);
+  if (dbDown) return dbDown;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
     return new AppError(byStatus[fe.statusCode] ?? 'validation_failed', fe.message);
   }
