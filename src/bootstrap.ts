@@ -20,6 +20,8 @@ import { outboxStats, startOutboxWorker } from './documents/fhir-outbox-worker.t
 import { deploymentId } from './documents/outbox-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
+import { RetentionService } from './retention/retention-service.ts';
+import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
@@ -80,6 +82,7 @@ export interface Service {
   db: Database;
   blobs: BlobStoreRegistry;
   documents: DocumentService;
+  retention: RetentionService;
   baseUrl: () => string;
   remote: RemoteFhirIndex | null;
   close(): Promise<void>;
@@ -102,6 +105,15 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
+  const retention = new RetentionService({
+    sql: db.sql,
+    log,
+    blobs,
+    schedule: cfg.retentionSchedule,
+    valueSet: cfg.valueSet,
+    index: { baseUrl, odsCode: cfg.odsCode, remoteFhir: Boolean(remote), onIndexWork: () => worker?.kick() },
+  });
+  const disposalDeps = { sql: db.sql, log, blobs, removeRemote: remote ? (id: string) => remote.remove(id) : null };
   const documents = new DocumentService({
     sql: db.sql,
     blobs,
@@ -115,6 +127,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     remoteFhir: Boolean(remote),
     baseUrl,
     onIndexWork: () => worker?.kick(),
+    retention,
   });
   const app = await buildApp({
     log,
@@ -165,6 +178,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     requestTimeoutMs: cfg.requestTimeoutMs,
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
+    retention: { service: retention, sql: db.sql, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
     uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
   });
@@ -177,6 +191,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     db,
     blobs,
     documents,
+    retention,
     baseUrl,
     remote,
     close: async () => {

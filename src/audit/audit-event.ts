@@ -21,7 +21,25 @@ export type AuditAction =
   | 'fhir.search'
   | 'audit.read'
   | 'audit.export'
-  | 'auth';
+  | 'auth'
+  | RetentionAction;
+
+/** Records governance (src/retention). */
+export type RetentionAction =
+  | 'retention.facts.read'
+  | 'retention.facts.set'
+  | 'retention.facts.import'
+  | 'retention.class.set'
+  | 'retention.hold.set'
+  | 'retention.hold.lift'
+  | 'retention.hold.list'
+  | 'retention.due'
+  | 'retention.disposal.propose'
+  | 'retention.disposal.approve'
+  | 'retention.disposal.reject'
+  | 'retention.disposal.list'
+  | 'retention.dispose'
+  | 'retention.certificate.read';
 
 /** A refusal to authenticate or authorise (401/403) is a denial; any other error is a failure. */
 export function outcomeOf(e: unknown): 'denied' | 'failed' {
@@ -37,6 +55,8 @@ export interface AuditEntry {
   patient?: string | null | undefined;
   errorCode?: string | null | undefined;
   detail?: Record<string, unknown> | null | undefined;
+  /** The reason stated for a break-glass read; written into detail.breakGlass. */
+  breakGlass?: string | null | undefined;
 }
 
 export interface AuditRecord {

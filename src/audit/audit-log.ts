@@ -8,10 +8,13 @@ import { sanitiseAuditEntry } from './sanitise-entry.ts';
  * a response is sent only after its audit row is durable, so a crash cannot lose an access.
  */
 export async function recordAudit(db: Db, rawCtx: RequestContext, rawEntry: AuditEntry): Promise<void> {
-  const { ctx, entry: e } = sanitiseAuditEntry(rawCtx, rawEntry);
+  // a break-glass reason goes into detail before sanitising, so it is cleaned like any other detail
+  const withReason = rawEntry.breakGlass ? { ...rawEntry, detail: { ...rawEntry.detail, breakGlass: rawEntry.breakGlass } } : rawEntry;
+  const { ctx, entry: e } = sanitiseAuditEntry(rawCtx, withReason);
+  const detail = e.detail;
   await db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
     values (${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}, ${e.action}, ${e.outcome}, ${e.documentId ?? null}, ${e.version ?? null},
-      ${e.patient ?? null}, ${e.errorCode ?? null}, ${e.detail ? db.json(e.detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
+      ${e.patient ?? null}, ${e.errorCode ?? null}, ${detail ? db.json(detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
 }
 
 export interface AuditQuery {
@@ -22,6 +25,8 @@ export interface AuditQuery {
   actor?: string | undefined;
   action?: string | undefined;
   outcome?: string | undefined;
+  /** Only break-glass reads. */
+  breakGlass?: boolean | undefined;
   from?: string | undefined;
   to?: string | undefined;
   beforeId?: string | undefined;
@@ -69,6 +74,7 @@ function selectAudit(db: Db, q: AuditQuery & { afterId?: string }, order: 'asc' 
     ${q.actor ? db`and actor = ${q.actor}` : db``}
     ${q.action ? db`and action = ${q.action}` : db``}
     ${q.outcome ? db`and outcome = ${q.outcome}` : db``}
+    ${q.breakGlass ? db`and detail ? 'breakGlass'` : db``}
     ${q.from ? db`and at >= ${q.from}::text::timestamptz` : db``}
     ${q.to ? db`and at < ${q.to}::text::timestamptz` : db``}
     ${q.beforeId ? db`and id < ${q.beforeId}::bigint` : db``}

@@ -11,6 +11,8 @@ export interface AuditTarget {
   documentId?: string | null;
   version?: number | null;
   patient?: string | null;
+  /** Set when the read went ahead by break-glass: every audit row of the request carries the reason. */
+  breakGlass?: string | null;
 }
 
 /**

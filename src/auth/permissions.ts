@@ -3,9 +3,9 @@ import type { Permission, Principal, RequestContext } from '../domain/principal.
 
 const grants: Record<string, readonly Permission[]> = {
   clinician: ['document:read', 'document:write'],
-  'records-manager': ['document:read', 'document:write', 'document:delete'],
+  'records-manager': ['document:read', 'document:write', 'document:delete', 'records:manage'],
   auditor: ['audit:read'],
-  admin: ['document:read', 'document:write', 'document:delete', 'audit:read'],
+  admin: ['document:read', 'document:write', 'document:delete', 'audit:read', 'records:manage'],
 };
 
 export function hasPermission(p: Principal, perm: Permission): boolean {
@@ -24,6 +24,17 @@ export function canAccessPatient(p: Principal, nhsNumber: string): boolean {
 
 export function requirePatient(p: Principal, nhsNumber: string): void {
   if (!canAccessPatient(p, nhsNumber)) throw new AppError('patient_forbidden');
+}
+
+/**
+ * Read access to a patient's documents: in the caller's `patients` scope, or by break-glass (a reason stated in the
+ * Quill-Break-Glass header, by someone with read permission). Returns the break-glass reason when that was used, so
+ * the caller marks its audit rows; null when the patient was in scope.
+ */
+export function requirePatientRead(p: Principal, nhsNumber: string): string | null {
+  if (canAccessPatient(p, nhsNumber)) return null;
+  if (p.breakGlass && hasPermission(p, 'document:read')) return p.breakGlass;
+  throw new AppError('patient_forbidden', p.breakGlass ? 'break-glass allows reading a patient outside your scope, nothing else' : undefined);
 }
 
 /** The authenticated caller, or 401. */

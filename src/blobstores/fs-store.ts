@@ -63,11 +63,12 @@ export class FsBlobStore implements BlobStore {
     await mkdir(path.dirname(temp), { recursive: true });
     await mkdir(path.dirname(target), { recursive: true });
     try {
+      // read-only once written (0400): stored bytes are never modified in place; retention is enforced by the service
       if (this.keyring) {
         await this.keyring.refresh(); // picks up a rotation's new current key
-        await pipeline(body, new EncryptingStream(this.keyring.current, key), createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+        await pipeline(body, new EncryptingStream(this.keyring.current, key), createWriteStream(temp, { flags: 'wx', mode: 0o400 }));
       } else {
-        await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+        await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o400 }));
       }
       const fh = await open(temp, 'r');
       try {

@@ -10,14 +10,15 @@ import {
   GetBucketEncryptionCommand,
   GetBucketLifecycleConfigurationCommand,
   GetBucketVersioningCommand,
+  GetObjectLockConfigurationCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   PutObjectRetentionCommand,
-  GetObjectLockConfigurationCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -26,7 +27,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../domain/errors.ts';
 import { storeSystemError } from './store-errors.ts';
-import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
+import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../domain/ports.ts';
 import { attachmentDisposition } from './content-disposition.ts';
 
 /** Multipart part size: objects up to this size go in one PutObject (whose SHA-256 the store checks and reports). */
@@ -62,6 +63,8 @@ export class S3BlobStore implements BlobStore {
   readonly #presigner: S3Client;
   readonly #region: string;
   readonly #browserDownloads: boolean;
+  /** With QUILL_S3_OBJECT_LOCK_MODE: every version is written locked and its lock extended as retention grows. */
+  readonly retention: StoreRetention | undefined;
   readonly #retentionDays: number;
 
   constructor(cfg: Config['s3'], opts: S3StoreOptions = {}) {
@@ -89,6 +92,35 @@ export class S3BlobStore implements BlobStore {
     };
     this.#client = new S3Client({ ...base, followRegionRedirects: true });
     this.#presigner = new S3Client({ ...base, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    const mode = cfg.objectLockMode ?? null;
+    this.retention = mode
+      ? {
+          setRetainUntil: async (key, versionId, until) => {
+            try {
+              await this.#client.send(
+                new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), Retention: { Mode: mode, RetainUntilDate: until } }),
+              );
+            } catch (e) {
+              throw this.#mapError(e, `locking ${key}`);
+            }
+          },
+          setLegalHold: async (key, versionId, on) => {
+            try {
+              await this.#client.send(
+                new PutObjectLegalHoldCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), LegalHold: { Status: on ? 'ON' : 'OFF' } }),
+              );
+            } catch (e) {
+              throw this.#mapError(e, `setting the legal hold of ${key}`);
+            }
+          },
+        }
+      : undefined;
+  }
+
+  /** Object Lock headers for a new version (S3 requires a checksum on such PUTs: every PUT here sends SHA-256). */
+  #lock(opts: BlobPutOptions): { ObjectLockMode?: 'GOVERNANCE' | 'COMPLIANCE'; ObjectLockRetainUntilDate?: Date } {
+    const mode = this.#cfg.objectLockMode;
+    return mode && opts.retainUntil && opts.retainUntil.getTime() > Date.now() ? { ObjectLockMode: mode, ObjectLockRetainUntilDate: opts.retainUntil } : {};
   }
 
   #sse(): { ServerSideEncryption: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string } {
@@ -99,7 +131,7 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: Readable, opts: BlobPutOptions): Promise<BlobPutResult> {
     const expected = opts.expectedSha256;
-    const common = { Bucket: this.bucket, Key: key, ContentType: opts.contentType, ChecksumAlgorithm: 'SHA256' as const, ...this.#sse() };
+    const common = { Bucket: this.bucket, Key: key, ContentType: opts.contentType, ChecksumAlgorithm: 'SHA256' as const, ...this.#sse(), ...this.#lock(opts) };
     const source = body[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
     let bodyError: unknown;
     const next = async (): Promise<IteratorResult<Buffer>> => {
@@ -376,6 +408,21 @@ export class S3BlobStore implements BlobStore {
           ? { name: 's3.encryption', ok: false, detail: `no default bucket encryption (every PUT still sends ${this.#cfg.sse})`, fix: encFix }
           : { name: 's3.encryption', ok: false, detail: `could not read the default encryption: ${describe(e)}`, fix: `grant s3:GetEncryptionConfiguration to this service, or: ${encFix}` },
       );
+    }
+
+    const lockMode = this.#cfg.objectLockMode;
+    if (lockMode) {
+      const lockFix = `Object Lock can only be enabled on a versioned bucket: create a new bucket with ${cli} create-bucket --bucket <name> --object-lock-enabled-for-bucket (or, on AWS, ${cli} put-object-lock-configuration --bucket ${b} --object-lock-configuration ObjectLockEnabled=Enabled), migrate the documents with quill-docstore migrate-blobs, or unset QUILL_S3_OBJECT_LOCK_MODE`;
+      try {
+        const lc = await this.#client.send(new GetObjectLockConfigurationCommand({ Bucket: b }));
+        checks.push(
+          lc.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled'
+            ? { name: 's3.object-lock', ok: true, detail: `Object Lock is enabled; versions are written in ${lockMode} mode until their retention date` }
+            : { name: 's3.object-lock', ok: false, detail: `QUILL_S3_OBJECT_LOCK_MODE=${lockMode} but Object Lock is not enabled on bucket ${b}`, fix: lockFix },
+        );
+      } catch (e) {
+        checks.push({ name: 's3.object-lock', ok: false, detail: `QUILL_S3_OBJECT_LOCK_MODE=${lockMode} but bucket ${b} has no Object Lock configuration: ${describe(e)}`, fix: lockFix });
+      }
     }
 
     const browser = this.#browserDownloads;

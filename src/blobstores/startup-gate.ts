@@ -19,6 +19,9 @@ export async function requireVersionedStore(store: BlobStore, cfg: Pick<Config, 
     const why = failed.map((c) => `${c.name}: ${c.detail}${c.fix ? ` (fix: ${c.fix})` : ''}`).join('; ') || 'no versioning check was reported';
     throw new AppError('storage_unavailable', `the ${store.kind} ${role} could not be checked for versioning: ${why}`, { layer: 'blob' }, { retryAfter: 5 });
   }
+  // QUILL_S3_OBJECT_LOCK_MODE set on a bucket without Object Lock: every upload would be refused by the store
+  const lock = checks.find((c) => c.name === 's3.object-lock');
+  if (lock && !lock.ok) throw new ConfigError(`refusing to use the ${store.kind} ${role}: ${lock.detail}.\n  fix: ${lock.fix ?? 'enable Object Lock'}`);
   if (versioning.ok) return checks;
   if (cfg.allowUnversioned) {
     log.warn({ store: store.kind, detail: versioning.detail }, 'QUILL_ALLOW_UNVERSIONED=true: using an unversioned blob store (development only; never in production)');

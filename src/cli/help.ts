@@ -12,6 +12,9 @@ Commands:
                             grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), expire resumable uploads idle
                             for QUILL_UPLOAD_EXPIRY_HOURS and remove their parts, and report versions whose
                             bytes are missing. Exit 1 if anything could not be repaired.
+                            Also (records governance) computes retention for documents stored before it existed,
+                            finishes approved disposals a crash interrupted, and re-applies Object Lock dates and
+                            legal holds the store missed.
   reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
   audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
@@ -89,4 +92,7 @@ QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QU
 QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
 QUILL_TLS_CERT_FILE + QUILL_TLS_KEY_FILE (serve HTTPS with HSTS), QUILL_TRUST_PROXY (true | hop count |
 proxy addresses/CIDRs, when behind a TLS terminator: the audit then records the X-Forwarded-For client).
+Records governance: QUILL_RETENTION_SCHEDULE_FILE (replaces the Code of Practice 2023 schedule),
+QUILL_S3_OBJECT_LOCK_MODE (GOVERNANCE|COMPLIANCE: S3 Object Lock per version), QUILL_AZURE_IMMUTABILITY
+(unlocked|locked: Azure version-level immutability). doctor checks the bucket has Object Lock when the mode is set.
 `;

@@ -8,6 +8,9 @@ import { isValidNhsNumber } from '../domain/nhs-number.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
 import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
+import { reconcileRetention } from '../jobs/reconcile-retention.ts';
+import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
+import { RetentionService } from '../retention/retention-service.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
@@ -166,7 +169,12 @@ async function runReconcile(args: string[]): Promise<number> {
     const store = await createBlobStore(cfg, cfg.blobStore, await storeDeps(cfg));
     const graceSeconds = values.grace !== undefined ? Number(values.grace) : cfg.orphanGraceSeconds;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');
-    const report = await reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) });
+    const deps = await storeDeps(cfg);
+    const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(db.sql)) : null;
+    const blobs = new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps));
+    const governance = new RetentionService({ sql: db.sql, log, blobs, schedule: cfg.retentionSchedule, valueSet: cfg.valueSet, index: { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode, remoteFhir: Boolean(remote) } });
+    const retention = await reconcileRetention(db.sql, blobs, log, remote ? (id) => remote.remove(id) : null, () => governance.backfill());
+    const report = { ...(await reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) })), retention };
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
       process.stdout.write(
@@ -175,9 +183,12 @@ async function runReconcile(args: string[]): Promise<number> {
           `${report.missingBlobs.length} versions with missing bytes, ${report.errors.length} errors` +
           `${report.keptForRestore ? `; ${report.keptForRestore} unreferenced objects kept (younger than the ${cfg.backup.retentionDays}-day backup window)` : ''}\n` +
           report.missingBlobs.map((m) => `  MISSING ${m.documentId} v${m.version} ${m.key}\n`).join('') +
-          report.errors.map((e) => `  ERROR ${e}\n`).join(''),
+          report.errors.map((e) => `  ERROR ${e}\n`).join('') +
+          `retention: ${retention.retentionComputed} documents given a retention date, ${retention.disposalsFinished.length} interrupted disposals finished, ${retention.disposalsFailed.length} failed, ` +
+          `${retention.locksExtended} object locks extended, ${retention.legalHoldsChanged} legal holds brought in step\n` +
+          [...retention.disposalsFailed, ...retention.lockErrors].map((e) => `  ERROR ${e.documentId}: ${e.error}\n`).join(''),
       );
-    return report.errors.length || report.missingBlobs.length ? 1 : 0;
+    return report.errors.length || report.missingBlobs.length || retention.disposalsFailed.length || retention.lockErrors.length ? 1 : 0;
   } finally {
     await db.close();
   }

@@ -6,6 +6,7 @@ import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
+import { loadSchedule, type RetentionSchedule } from '../domain/retention-schedule.ts';
 import { backupConfigFrom, type BackupConfig } from './backup.ts';
 
 export interface Config {
@@ -21,8 +22,8 @@ export interface Config {
   fsEncryption: { enabled: boolean; kek: string | null; kekPrevious: string[]; kekFile: string; kekFileIsDefault: boolean };
   /** The integrity scrubber (MiB/s; 0 = not in the background) and audit-chain anchoring (seconds; 0 = off). */
   integrity: { scrubRate: number; scrubIntervalDays: number; auditAnchorSeconds: number; auditAnchorRetainDays: number };
-  s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null };
-  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null };
+  s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null; objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE' | null | undefined };
+  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null; immutability?: 'unlocked' | 'locked' | null | undefined };
   /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
   allowUnversioned: boolean;
   /** Browsers fetch presigned URLs directly (cross-origin), so the bucket needs a CORS rule: `doctor` checks it. */
@@ -33,6 +34,8 @@ export interface Config {
   maxUploadBytes: number;
   allowedContentTypes: string[];
   valueSet: DocumentValueSet;
+  /** The retention schedule (src/retention): the Code of Practice 2023 as shipped, or QUILL_RETENTION_SCHEDULE_FILE. */
+  retentionSchedule: RetentionSchedule;
   downloadUrlTtl: number;
   downloadUrlMaxTtl: number;
   orphanGraceSeconds: number;
@@ -110,12 +113,14 @@ function toConfig(raw: Raw): Config {
       sse: raw.QUILL_S3_SSE as 'AES256' | 'aws:kms',
       kmsKeyId: str(raw.QUILL_S3_KMS_KEY_ID),
       caBundle: str(raw.QUILL_S3_CA_BUNDLE),
+      objectLockMode: (str(raw.QUILL_S3_OBJECT_LOCK_MODE) as 'GOVERNANCE' | 'COMPLIANCE' | null) ?? null,
     },
     azure: {
       container: str(raw.QUILL_AZURE_CONTAINER),
       connectionString: str(raw.AZURE_STORAGE_CONNECTION_STRING),
       accountUrl: str(raw.QUILL_AZURE_ACCOUNT_URL),
       encryptionScope: str(raw.QUILL_AZURE_ENCRYPTION_SCOPE),
+      immutability: (str(raw.QUILL_AZURE_IMMUTABILITY) as 'unlocked' | 'locked' | null) ?? null,
     },
     allowUnversioned: raw.QUILL_ALLOW_UNVERSIONED === true,
     browserDownloads: raw.QUILL_BROWSER_DOWNLOADS === true,
@@ -131,6 +136,7 @@ function toConfig(raw: Raw): Config {
     maxUploadBytes: Number(raw.QUILL_MAX_UPLOAD_BYTES),
     allowedContentTypes: str(raw.QUILL_ALLOWED_CONTENT_TYPES)?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) ?? [...defaultAllowedContentTypes],
     valueSet: defaultValueSet,
+    retentionSchedule: undefined as unknown as RetentionSchedule,
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
@@ -163,6 +169,14 @@ function toConfig(raw: Raw): Config {
     } catch (e) {
       problems.push(`QUILL_DOCUMENT_TYPES_FILE: ${(e as Error).message}`);
     }
+  }
+  try {
+    cfg.retentionSchedule = loadSchedule(str(raw.QUILL_RETENTION_SCHEDULE_FILE));
+    const classes = new Set(cfg.retentionSchedule.classes.map((c) => c.code));
+    const unmapped = cfg.valueSet.types.filter((t) => t.retentionClass && !classes.has(t.retentionClass)).map((t) => `${t.code} → ${t.retentionClass}`);
+    if (unmapped.length) problems.push(`document types name retention classes the schedule lacks: ${unmapped.join(', ')}`);
+  } catch (e) {
+    problems.push(`QUILL_RETENTION_SCHEDULE_FILE: ${(e as Error).message}`);
   }
   if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return cfg;

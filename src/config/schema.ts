@@ -33,10 +33,13 @@ export const configSchema = {
     QUILL_S3_SSE: { type: 'string', enum: ['AES256', 'aws:kms'], default: 'AES256' },
     QUILL_S3_KMS_KEY_ID: { type: 'string' },
     QUILL_S3_CA_BUNDLE: { type: 'string' },
+    QUILL_S3_OBJECT_LOCK_MODE: { type: 'string', enum: ['GOVERNANCE', 'COMPLIANCE'] },
+    QUILL_RETENTION_SCHEDULE_FILE: { type: 'string' },
     QUILL_AZURE_CONTAINER: { type: 'string', minLength: 3 },
     AZURE_STORAGE_CONNECTION_STRING: { type: 'string' },
     QUILL_AZURE_ACCOUNT_URL: { type: 'string', pattern: '^https?://' },
     QUILL_AZURE_ENCRYPTION_SCOPE: { type: 'string' },
+    QUILL_AZURE_IMMUTABILITY: { type: 'string', enum: ['unlocked', 'locked'] },
     QUILL_ALLOW_UNVERSIONED: { type: 'boolean', default: false },
     QUILL_BROWSER_DOWNLOADS: { type: 'boolean', default: false },
 

@@ -4,7 +4,7 @@
  * passes through the point go by (e.g. kill migrate-blobs on its second object, after the first was committed).
  * Inert otherwise.
  */
-export type FaultPoint = 'after-intent' | 'after-blob' | 'after-commit' | 'migrate-before-commit' | 'migrate-after-commit';
+export type FaultPoint = 'after-intent' | 'after-blob' | 'after-commit' | 'migrate-before-commit' | 'migrate-after-commit' | 'disposal-after-bytes';
 
 let hits = 0;
 

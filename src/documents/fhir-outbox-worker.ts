@@ -32,6 +32,7 @@ export async function drainOutboxOnce(sql: Sql, index: RemoteFhirIndex, log: Log
       const doc = await repo.findDocument(sql, documentId);
       const version = doc ? await repo.findVersion(sql, doc.id, doc.currentVersion) : null;
       if (!doc || !version) throw new Error(`document ${documentId} has no current version`);
+      if (doc.disposalId) throw new Error(`document ${documentId} is being disposed of; its index entry is removed by the disposal`);
       const fhirId = await index.upsert(doc, version);
       await sql.begin(async (tx) => {
         await outbox.markIndexed(tx, doc.id, fhirId, latest);

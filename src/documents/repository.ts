@@ -25,6 +25,11 @@ interface DocumentRow {
   entered_in_error_reason: string | null;
   fhir_state: 'indexed' | 'pending' | 'failed';
   fhir_id: string | null;
+  retention_class: string;
+  retain_until: string | null;
+  retention_missing: string[];
+  disposal_id: string | null;
+  on_hold: boolean;
 }
 
 interface VersionRow {
@@ -60,6 +65,11 @@ const toDocument = (r: DocumentRow): DocumentRecord => ({
   enteredInErrorReason: r.entered_in_error_reason,
   fhirState: r.fhir_state,
   fhirId: r.fhir_id,
+  retentionClass: r.retention_class,
+  retainUntil: r.retain_until,
+  retentionMissing: r.retention_missing,
+  disposalId: r.disposal_id,
+  legalHold: r.on_hold,
 });
 
 const toVersion = (r: VersionRow): DocumentVersion => ({
@@ -78,13 +88,15 @@ const toVersion = (r: VersionRow): DocumentVersion => ({
 });
 
 const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type_display', 'category_system', 'category_code', 'category_display',
-  'title', 'description', 'author', 'status', 'current_version', 'created_at', 'created_by', 'updated_at', 'entered_in_error_reason', 'fhir_state', 'fhir_id'];
+  'title', 'description', 'author', 'status', 'current_version', 'created_at', 'created_by', 'updated_at', 'entered_in_error_reason', 'fhir_state', 'fhir_id',
+  'retention_class', 'retention_missing', 'disposal_id'];
 
 /** The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). */
 const documentColumns = (db: Db, alias?: string) => {
   const q = (c: string) => (alias ? `${alias}.${c}` : c);
   return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date,
-    to_char(${db(q('created_at'))} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_exact`;
+    to_char(${db(q('created_at'))} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_exact,
+    to_char(${db(q('retain_until'))}, 'YYYY-MM-DD') as retain_until, document_on_hold(${db(alias ?? 'documents')}) as on_hold`;
 };
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {
@@ -125,7 +137,7 @@ export async function listDocuments(db: Db, f: ListFilter): Promise<DocumentWith
   const rows = await db<(DocumentRow & { v: VersionRow })[]>`
     select ${documentColumns(db, 'd')}, to_jsonb(v) as v
     from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-    where d.patient_nhs = ${f.patient}
+    where d.patient_nhs = ${f.patient} and d.disposal_id is null
       ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
       ${f.type ? db`and d.type_code = ${f.type}` : db``}
       ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}
@@ -277,17 +289,21 @@ export async function repointVersion(db: Db, v: StoredVersionRef, from: string, 
   const res = await db`
     update document_versions set blob_store = ${to}, blob_key = ${v.blobKey}, blob_version_id = ${toVersionId}
     where document_id = ${v.documentId} and version = ${v.version} and blob_store = ${from} and blob_key = ${v.blobKey} and sha256 = ${v.sha256}`;
+  // the copy carries no Object Lock or legal hold yet: `reconcile` re-applies them (retention/store-retention.ts)
+  if (res.count > 0) await db`update documents set object_lock_until = null, object_legal_hold = false where id = ${v.documentId}`;
   return res.count > 0;
 }
 
 /** Every document id, oldest first (reconcile --fhir). */
 export async function allDocumentIds(db: Db): Promise<string[]> {
-  return (await db<{ id: string }[]>`select id from documents order by created_at`).map((r) => r.id);
+  // a document being disposed of has no index entry to keep
+  return (await db<{ id: string }[]>`select id from documents where disposal_id is null order by created_at`).map((r) => r.id);
 }
 
 /** The version a signed fs URL names, with its document's patient. */
 export async function findVersionByBlobKeyWithPatient(db: Db, store: string, key: string): Promise<{ version: DocumentVersion; patient: string } | null> {
   const rows = await db<(VersionRow & { patient_nhs: string })[]>`
-    select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id where v.blob_store = ${store} and v.blob_key = ${key}`;
+    select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id
+    where v.blob_store = ${store} and v.blob_key = ${key} and d.disposal_id is null`;
   return rows[0] ? { version: toVersion(rows[0]), patient: rows[0].patient_nhs } : null;
 }

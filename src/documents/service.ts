@@ -5,13 +5,13 @@ import { audited, type AuditTarget } from '../audit/audited.ts';
 import type { AuditAction } from '../audit/audit-event.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { hasPermission, requirePatient, requirePermission } from '../auth/permissions.ts';
-import type { Sql } from '../db/sql.ts';
-import type { DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
+import type { Sql, Tx } from '../db/sql.ts';
+import type { DocumentRecord, DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStores } from '../domain/ports.ts';
-import type { RequestContext } from '../domain/principal.ts';
-import { principalOf, readableVersion, visibleDocument } from './access.ts';
+import type { Principal, RequestContext } from '../domain/principal.ts';
+import { principalOf, readableVersion, requirePatientAccess, visibleDocument } from './access.ts';
 import { commitChange, type CommitOptions } from './commit.ts';
 import { issueDownloadUrl } from './download-url.ts';
 import { openSignedBlob, refuseSignedBlob } from './signed-blob.ts';
@@ -42,6 +42,18 @@ export interface DocumentServiceOptions {
   baseUrl: () => string;
   /** Called after a commit that queued FHIR outbox work. */
   onIndexWork?: () => void;
+  /** Records governance (src/retention): each new document gets its class and retention date in its transaction. */
+  retention?: UploadRetention | undefined;
+}
+
+/** What uploads need from records governance; implemented by RetentionService (kept as an interface: no import cycle). */
+export interface UploadRetention {
+  classFor(p: Principal, typeCode: string, override: string | undefined): { code: string };
+  /** The Object Lock date the new version's bytes are written with (null when the store does not lock). */
+  lockFor(patient: string, cls: { code: string }, documentDate: string, promised?: string | null): Promise<Date | null>;
+  assign(tx: Tx, doc: DocumentRecord, cls: { code: string }, lockedUntil: Date | null): Promise<DocumentRecord>;
+  /** After the commit: brings store-enforced locks and holds in step (newVersion: the new version needs them too). */
+  afterCommit(documentIds: string[], opts?: { newVersion?: boolean }): void;
 }
 
 /**
@@ -78,15 +90,20 @@ export class DocumentService {
       requirePatient(p, m.patient);
       const documentId = randomUUID();
       target.documentId = documentId;
-      const stored = await storeBytes(this.#uploadDeps(), p, documentId, input);
+      const retention = this.#o.retention;
+      const cls = retention?.classFor(p, m.type.code, meta.retentionClass);
+      const lock = retention && cls ? await retention.lockFor(m.patient, cls, m.clinicalDate ?? new Date().toISOString().slice(0, 10)) : null;
+      const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
         this.#o.sql.begin(async (tx) => {
-          const doc = await repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o) });
+          const inserted = await repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o) });
+          const doc = retention && cls ? await retention.assign(tx, inserted, cls, lock) : inserted;
           const version = await repo.insertVersion(tx, { ...stored.version, version: 1 });
           return commitChange(tx, this.#commit, ctx, 'document.create', doc, version, stored.intentId);
         }),
       );
       target.version = 1;
+      retention?.afterCommit([documentId], { newVersion: true });
       return result;
     });
   }
@@ -98,8 +115,11 @@ export class DocumentService {
       requirePermission(p, 'document:write');
       const doc = await visibleDocument(this.#o.sql, p, documentId, target);
       if (doc.status === 'entered-in-error') throw new AppError('document_entered_in_error');
-      const stored = await storeBytes(this.#uploadDeps(), p, documentId, input);
-      return this.#commitOrDiscard(stored, () =>
+      // a new version is locked as long as the document's retention (or, while that is open-ended, its floor)
+      const retention = this.#o.retention;
+      const lock = retention ? await retention.lockFor(doc.patient, { code: doc.retentionClass }, doc.clinicalDate ?? doc.createdAt.toISOString().slice(0, 10), doc.retainUntil) : null;
+      const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
+      const result = await this.#commitOrDiscard(stored, () =>
         this.#o.sql.begin(async (tx) => {
           const locked = await repo.findDocument(tx, documentId, { forUpdate: true });
           if (!locked || locked.status !== 'current') throw new AppError('document_entered_in_error');
@@ -109,6 +129,8 @@ export class DocumentService {
           return commitChange(tx, this.#commit, ctx, 'document.version.create', updated, version, stored.intentId);
         }),
       );
+      retention?.afterCommit([documentId], { newVersion: true });
+      return result;
     });
   }
 
@@ -117,7 +139,7 @@ export class DocumentService {
     return this.#audited(ctx, 'document.read', target, async () => {
       const p = principalOf(ctx);
       requirePermission(p, 'document:read');
-      const doc = await visibleDocument(this.#o.sql, p, documentId, target);
+      const doc = await visibleDocument(this.#o.sql, p, documentId, target, { read: true });
       const versions = await repo.listVersions(this.#o.sql, documentId);
       const v = versions.find((x) => x.version === (version ?? doc.currentVersion));
       if (!v) throw new AppError('not_found', `document ${documentId} has no version ${version}`);
@@ -134,10 +156,10 @@ export class DocumentService {
       requirePermission(p, 'document:read');
       const patient = validatePatient(f.patient);
       target.patient = patient;
-      requirePatient(p, patient);
+      requirePatientAccess(p, patient, target, { read: true });
       if (f.includeEnteredInError && !hasPermission(p, 'document:delete')) throw new AppError('forbidden', 'listing entered-in-error documents needs the document:delete permission');
       const out = await repo.listDocuments(this.#o.sql, { ...f, patient });
-      await recordAudit(this.#o.sql, ctx, { action: 'document.list', outcome: 'success', patient, detail: { count: out.length } });
+      await recordAudit(this.#o.sql, ctx, { action: 'document.list', outcome: 'success', ...target, detail: { count: out.length } });
       return out;
     });
   }

@@ -39,7 +39,7 @@ export interface StoredBytes {
  * Steps 1 and 2 of the upload protocol: record an intent naming a fresh key, then stream the bytes to it through the
  * size limit, SHA-256/SHA-1 hashing and the magic-byte type check, in one pass. Anything refused is removed again.
  */
-export async function storeBytes(d: UploadDeps, p: Principal, documentId: string, input: UploadInput): Promise<StoredBytes> {
+export async function storeBytes(d: UploadDeps, p: Principal, documentId: string, input: UploadInput, retainUntil: Date | null = null): Promise<StoredBytes> {
   const intentId = randomUUID();
   const blobKey = `documents/${documentId}/${intentId}`;
   const store = d.store;
@@ -47,7 +47,7 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   faultPoint('after-intent');
   const hasher = new HashingStream({ sha1: true, maxBytes: d.maxUploadBytes });
   const sniffer = new TypeSniffer(d.allowedContentTypes, input.declaredType);
-  const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined };
+  const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined, retainUntil: retainUntil ?? undefined };
   // The source feeds the size/hash and type checks, whose output is what the store reads: one pass over the bytes.
   // Wait for both sides so a failed upload is fully cleaned up (temp file, multipart upload) before answering.
   const [piped, stored] = await runUploadPipeline(input.body, [hasher, sniffer], (body) => store.put(blobKey, body, opts));

@@ -40,6 +40,14 @@ export interface DocumentRecord {
   enteredInErrorReason: string | null;
   fhirState: 'indexed' | 'pending' | 'failed';
   fhirId: string | null;
+  /** Records governance (src/retention): the class, the last day it must be kept (null = indefinitely), facts missing. */
+  retentionClass: string;
+  retainUntil: string | null;
+  retentionMissing: string[];
+  /** Set once an approved disposal has begun: the document is no longer served. */
+  disposalId: string | null;
+  /** Whether any active legal hold covers the document (computed from the holds, never stale). */
+  legalHold: boolean;
 }
 
 export interface DocumentWithVersion {
@@ -55,4 +63,6 @@ export interface NewDocumentMetadata {
   category?: string | undefined;
   date?: string | undefined;
   author?: string | undefined;
+  /** A retention class overriding the type's (one the uploader's role may set). */
+  retentionClass?: string | undefined;
 }

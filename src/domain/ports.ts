@@ -9,6 +9,18 @@ export interface BlobPutOptions {
   contentType: string;
   /** The client's SHA-256 when known before the bytes; a store that can should refuse a mismatch itself. */
   expectedSha256?: Buffer | undefined;
+  /** Where the store enforces retention (S3 Object Lock): the version is written locked until then. */
+  retainUntil?: Date | undefined;
+}
+
+/**
+ * Retention enforced by the store itself (S3 Object Lock, Azure version-level immutability). Present only when the
+ * store is configured for it; the service then extends a version's lock as its retention grows and mirrors legal holds.
+ */
+export interface StoreRetention {
+  /** Sets or extends the version's retain-until date (a store refuses to shorten a COMPLIANCE lock). */
+  setRetainUntil(key: string, versionId: string | null, until: Date): Promise<void>;
+  setLegalHold(key: string, versionId: string | null, on: boolean): Promise<void>;
 }
 
 export interface BlobPutResult {
@@ -81,6 +93,8 @@ export interface BlobStore {
   storedSha256?(key: string, versionId: string | null): Promise<string | null>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
   doctor(): Promise<StoreCheck[]>;
+  /** Store-enforced retention, when configured (src/retention uses it). */
+  readonly retention?: StoreRetention | undefined;
 }
 
 /**

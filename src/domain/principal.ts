@@ -1,13 +1,15 @@
 export const Roles = ['clinician', 'records-manager', 'auditor', 'admin'] as const;
 export type Role = (typeof Roles)[number];
 
-export type Permission = 'document:read' | 'document:write' | 'document:delete' | 'audit:read';
+export type Permission = 'document:read' | 'document:write' | 'document:delete' | 'audit:read' | 'records:manage';
 
 /** The authenticated caller. `patients` null means not patient-scoped. */
 export interface Principal {
   sub: string;
   roles: string[];
   patients: string[] | null;
+  /** A `Quill-Break-Glass: <reason>` header on this request: may read documents of a patient outside `patients`. */
+  breakGlass?: string | undefined;
 }
 
 /** Who is asking, where from: every audit row carries this. */

@@ -16,6 +16,11 @@ const interactions: Record<string, { subtype: string; action: 'C' | 'R' | 'U' | 
   'fhir.read': { subtype: 'read', action: 'R' },
   'fhir.search': { subtype: 'search-type', action: 'E' },
   'audit.read': { subtype: 'search-type', action: 'E' },
+  'retention.dispose': { subtype: 'delete', action: 'D' },
+  'retention.facts.set': { subtype: 'update', action: 'U' },
+  'retention.class.set': { subtype: 'update', action: 'U' },
+  'retention.hold.set': { subtype: 'update', action: 'U' },
+  'retention.hold.lift': { subtype: 'update', action: 'U' },
   auth: { subtype: 'read', action: 'E' },
 };
 
@@ -49,6 +54,9 @@ export function toAuditEvent(r: AuditRecord, o: { odsCode: string; baseUrl: stri
       type: { system: 'https://profiles.ihe.net/ITI/BALP/CodeSystem/BasicAuditEntityType', code: 'XrequestId' },
     });
   }
+  // A break-glass read: purpose of use BTG (break the glass) with the reason the user stated, on the event and the user.
+  const reason = typeof r.detail?.breakGlass === 'string' ? r.detail.breakGlass : null;
+  const btg = reason ? [{ coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ActReason', code: 'BTG', display: 'break the glass' }], text: reason }] : null;
   return {
     resourceType: 'AuditEvent',
     id: r.id,
@@ -58,11 +66,13 @@ export function toAuditEvent(r: AuditRecord, o: { odsCode: string; baseUrl: stri
     recorded: r.at.toISOString(),
     outcome: outcomeCode[r.outcome],
     outcomeDesc: r.errorCode ? `${r.outcome}: ${r.errorCode}` : r.outcome,
+    ...(btg ? { purposeOfEvent: btg } : {}),
     agent: [
       {
         type: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/v3-ParticipationType', code: 'IRCP', display: 'information recipient' }] },
         who: r.actor ? { identifier: { value: r.actor } } : { display: 'unauthenticated' },
         requestor: true,
+        ...(btg ? { purposeOfUse: btg } : {}),
         ...(r.roles.length ? { role: r.roles.map((role) => ({ text: role })) } : {}),
         ...(r.clientIp ? { network: { address: r.clientIp, type: '2' } } : {}),
         ...(r.userAgent ? { name: r.userAgent.slice(0, 200) } : {}),

@@ -1,6 +1,6 @@
 import type { DocumentReference } from '@medplum/fhirtypes';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
-import { FORMAT_SYSTEM, masterIdentifier, NHS_NUMBER_SYSTEM, ODS_SYSTEM, SHA256_EXTENSION, URI_SYSTEM } from './systems.ts';
+import { FORMAT_SYSTEM, masterIdentifier, NHS_NUMBER_SYSTEM, ODS_SYSTEM, RETENTION_EXTENSION, SHA256_EXTENSION, URI_SYSTEM } from './systems.ts';
 
 export interface MappingContext {
   /** This service's base URL: attachment.url points at its retrieve endpoint, never at a presigned store URL. */
@@ -21,6 +21,12 @@ export function toDocumentReference(doc: DocumentRecord, v: DocumentVersion, m: 
     resourceType: 'DocumentReference',
     id: doc.id,
     meta: { lastUpdated: doc.updatedAt.toISOString() },
+    extension: [
+      {
+        url: RETENTION_EXTENSION,
+        extension: [{ url: 'retentionClass', valueCode: doc.retentionClass }, ...(doc.retainUntil ? [{ url: 'retainUntil', valueDate: doc.retainUntil }] : [])],
+      },
+    ],
     masterIdentifier: { system: URI_SYSTEM, value: masterIdentifier(doc.id) },
     identifier: [{ system: URI_SYSTEM, value: masterIdentifier(doc.id) }],
     status: entered ? 'entered-in-error' : 'current',

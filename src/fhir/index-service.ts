@@ -2,7 +2,7 @@ import type { DocumentReference } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { audited, type AuditTarget } from '../audit/audited.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { principalOf, requirePatient, requirePermission } from '../auth/permissions.ts';
+import { principalOf, requirePatientRead, requirePermission } from '../auth/permissions.ts';
 import type { Sql } from '../db/sql.ts';
 import { AppError } from '../domain/errors.ts';
 import type { RequestContext } from '../domain/principal.ts';
@@ -27,7 +27,7 @@ export class FhirIndexService {
       const found = await readBuiltin(this.#sql, id);
       if (!found) throw new AppError('not_found', `no DocumentReference ${id}`);
       target.patient = found.patient;
-      requirePatient(p, found.patient);
+      target.breakGlass = requirePatientRead(p, found.patient);
       await recordAudit(this.#sql, ctx, { action: 'fhir.read', outcome: 'success', ...target });
       return found.resource;
     });
@@ -40,7 +40,7 @@ export class FhirIndexService {
       requirePermission(p, 'document:read');
       const s = parseSearch(params);
       target.patient = s.patient;
-      requirePatient(p, s.patient);
+      target.breakGlass = requirePatientRead(p, s.patient);
       const { total, resources } = await searchBuiltin(this.#sql, s);
       await recordAudit(this.#sql, ctx, { action: 'fhir.search', outcome: 'success', ...target, detail: { total } });
       return { total, count: s.count, offset: s.offset, resources };

@@ -13,3 +13,10 @@ export const OWNER_SYSTEM = 'https://quill-docstore.nhs.example/fhir/CodeSystem/
 export const ownerTag = (deploymentId: string) => ({ system: OWNER_SYSTEM, code: `quill-docstore:${deploymentId}` });
 /** The tag written before ownership was scoped per deployment: such resources are adopted only if ours by identifier. */
 export const LEGACY_OWNER_TAG = { system: OWNER_SYSTEM, code: 'quill-docstore' };
+/**
+ * Our extension on DocumentReference carrying records-management retention: `retentionClass` (code) and
+ * `retainUntil` (date; absent while retention is open-ended). An extension, not DocumentReference.context: context
+ * describes the clinical circumstances of the document (encounter, event, period, facility, setting) and neither R4
+ * nor UK Core has an element for how long the record must be kept.
+ */
+export const RETENTION_EXTENSION = 'https://quill-docstore.nhs.example/fhir/StructureDefinition/retention';

@@ -34,6 +34,13 @@ import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
+import type { RetentionService } from '../retention/retention-service.ts';
+import type { DisposalRun } from '../retention/disposal.ts';
+import type { Sql } from '../db/sql.ts';
+import type { RequestContext } from '../domain/principal.ts';
+import { retentionFactsRoutes } from './routes/retention/facts.ts';
+import { legalHoldRoutes } from './routes/retention/holds.ts';
+import { disposalRoutes } from './routes/retention/disposal.ts';
 import { installValidators } from './validation.ts';
 import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
 import { tusRoutes } from './routes/uploads/tus-routes.ts';
@@ -57,6 +64,8 @@ export interface AppDeps {
   requestTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+  /** Records governance (retention, legal hold, disposal). */
+  retention?: { service: RetentionService; sql: Sql; runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun> } | undefined;
   /** More gauges on /metrics (the integrity scrubber's). */
   extraMetrics?: (registry: Registry) => void;
   /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
@@ -83,6 +92,7 @@ const uploadRequestBody = {
           category: { type: 'string' },
           date: { type: 'string', format: 'date' },
           author: { type: 'string' },
+          retentionClass: { type: 'string', description: 'optional retention class overriding the type\'s (one your role may set; GET /v1/retention/schedule)' },
           sha256: { type: 'string', description: 'optional hex SHA-256 of the file, checked' },
           file: { type: 'string', format: 'binary' },
         },
@@ -186,6 +196,11 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
   opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
+  if (d.retention) {
+    retentionFactsRoutes(app, d.retention.service, d.retention.sql);
+    legalHoldRoutes(app, d.retention.service);
+    disposalRoutes(app, d.retention.service, d.retention.runDisposals);
+  }
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));
   else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));

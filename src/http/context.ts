@@ -31,9 +31,20 @@ export function authHook(verify: TokenVerifier, audit: AuditLogWriter) {
     try {
       if (!match) throw new AppError('unauthenticated', 'send an Authorization: Bearer <JWT> header');
       request.ctx.principal = await verify(match[1]!);
+      const breakGlass = request.headers['quill-break-glass'];
+      if (breakGlass !== undefined) request.ctx.principal.breakGlass = breakGlassReason(breakGlass);
     } catch (e) {
       await audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: (e as AppError).code ?? 'invalid_token', detail: { route: request.routeOptions.url ?? null, method: request.method } });
       throw e;
     }
   };
+}
+
+/** The reason stated in a Quill-Break-Glass header: 3 to 500 printable characters (it is written to the audit trail). */
+export function breakGlassReason(h: string | string[]): string {
+  const v = (Array.isArray(h) ? h.join(', ') : h).trim();
+  if (v.length < 3 || v.length > 500 || /[\x00-\x1f\x7f]/.test(v)) {
+    throw new AppError('validation_failed', 'Quill-Break-Glass must state a reason (3 to 500 printable characters)', { field: 'Quill-Break-Glass' });
+  }
+  return v;
 }

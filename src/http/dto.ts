@@ -32,5 +32,10 @@ export const documentDto = (d: DocumentRecord, v: DocumentVersion, versions?: Do
   createdBy: d.createdBy,
   updatedAt: d.updatedAt.toISOString(),
   fhir: { state: d.fhirState, id: d.fhirId },
+  retentionClass: d.retentionClass,
+  /** The last day the document must be kept (null: until a missing fact is recorded). */
+  retainUntil: d.retainUntil,
+  retentionMissing: d.retentionMissing,
+  legalHold: d.legalHold,
   ...(versions ? { versions: versions.map(versionDto) } : {}),
 });

@@ -60,6 +60,10 @@ export const documentSchema = {
     createdBy: { type: 'string' },
     updatedAt: { type: 'string', format: 'date-time' },
     fhir: { type: 'object', properties: { state: { type: 'string', enum: ['indexed', 'pending', 'failed'] }, id: { type: ['string', 'null'] } } },
+    retentionClass: { type: 'string', description: 'retention class (GET /v1/retention/schedule)' },
+    retainUntil: { type: ['string', 'null'], format: 'date', description: 'the last day the document must be kept; null while a fact the schedule needs is missing' },
+    retentionMissing: { type: 'array', items: { type: 'string' }, description: 'patient facts whose absence keeps retention longer or open-ended' },
+    legalHold: { type: 'boolean', description: 'a legal hold covers the document: it cannot be destroyed' },
     versions: { type: 'array', items: { $ref: 'DocumentVersion#' } },
   },
 } as const;
@@ -80,6 +84,7 @@ export const uploadQuery = {
     category: { type: 'string', maxLength: 64 },
     date: { type: 'string', maxLength: 10, format: 'date' },
     author: { type: 'string', maxLength: 200 },
+    retentionClass: { type: 'string', maxLength: 40 },
     filename: { type: 'string', maxLength: 1000 },
   },
   additionalProperties: false,

@@ -224,9 +224,11 @@ describe('download URLs', () => {
     const bytes = Buffer.concat([pdfBytes('corrupt me'), Buffer.alloc(200_000, 3)]);
     const doc = await (await uploadRaw(s.baseUrl, clinician, bytes)).json();
     const [v] = await s.sql`select blob_key from document_versions where document_id = ${doc.id}`;
-    const { writeFile } = await import('node:fs/promises');
+    const { chmod, writeFile } = await import('node:fs/promises');
     const tampered = Buffer.from(bytes);
     tampered[tampered.length - 10] = 0xff - tampered[tampered.length - 10]!;
+    // stored files are read-only (0400); an attacker with the rights to tamper can change that first
+    await chmod(path.join(s.cfg.fs.dir, v!.blob_key as string), 0o600);
     await writeFile(path.join(s.cfg.fs.dir, v!.blob_key as string), tampered);
     const res = await fetch(`${s.baseUrl}/v1/documents/${doc.id}/content`, { headers: auth(clinician) });
     expect(res.status).toBe(200); // headers go first; the body must not complete

@@ -47,6 +47,7 @@ export function auditRoute(app: FastifyInstance, audits: AuditService, fhir: { o
           actor: { type: 'string', maxLength: 200 },
           action: { type: 'string', maxLength: 64 },
           outcome: { type: 'string', enum: ['success', 'denied', 'failed'] },
+          breakGlass: { type: 'boolean', description: 'true: only reads made by break-glass (the reason is in detail.breakGlass)' },
           from: { type: 'string', format: 'date-time' },
           to: { type: 'string', format: 'date-time' },
           limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },

@@ -204,6 +204,7 @@ export const toMetadata = (m: Record<string, string>): NewDocumentMetadata => ({
   category: m.category,
   date: m.date,
   author: m.author,
+  retentionClass: m.retentionClass,
 });
 
 function filenameFromDisposition(h: string | undefined): string | null {

@@ -1,0 +1,104 @@
+import type { Readable } from 'node:stream';
+import { AppError } from '../../../domain/errors.ts';
+import type { FastifyInstance } from 'fastify';
+import { TOO_LONG_LINE, type FactsPatch, type RetentionService } from '../../../retention/retention-service.ts';
+import { documentDto } from '../../dto.ts';
+import { errorResponses, idParams } from '../../schemas.ts';
+import * as docsRepo from '../../../documents/repository.ts';
+import type { Sql } from '../../../db/sql.ts';
+
+const date = { type: ['string', 'null'], pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
+const factsBody = {
+  type: 'object',
+  properties: { dateOfBirth: date, dateOfDeath: date, lastContact: date, lastChildBirth: date },
+  additionalProperties: false,
+  minProperties: 1,
+} as const;
+const patientParams = { type: 'object', properties: { patient: { type: 'string', pattern: '^[0-9 ]{10,12}$' } }, required: ['patient'] } as const;
+
+/** The schedule, patient facts (one patient, or an NDJSON feed) and a document's retention class. */
+export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionService, sql: Sql): void {
+  app.get('/v1/retention/schedule', {
+    schema: { tags: ['retention'], summary: 'The retention schedule in force: classes, periods, the Code of Practice table each cites', response: { ...errorResponses } },
+    handler: async () => retention.schedule,
+  });
+
+  app.get('/v1/retention/patients/:patient/facts', {
+    schema: { tags: ['retention'], summary: "A patient's facts that move the retention clock (records-manager, admin)", params: patientParams, response: { ...errorResponses } },
+    handler: async (request) => retention.getFacts(request.ctx, (request.params as { patient: string }).patient),
+  });
+
+  app.put('/v1/retention/patients/:patient/facts', {
+    schema: {
+      tags: ['retention'],
+      summary: "Sets facts (date of birth, death, last contact, birth of the last child; null clears one); every document of the patient is recomputed in the same transaction (records-manager, admin)",
+      params: patientParams,
+      body: factsBody,
+      response: { ...errorResponses },
+    },
+    handler: async (request) => retention.setFacts(request.ctx, (request.params as { patient: string }).patient, request.body as FactsPatch),
+  });
+
+  // A PAS feed: NDJSON, read line by line from the request stream (never buffered whole).
+  app.register(async (scope) => {
+    // the body is left unread here (and so not walked by body checks); the handler streams request.raw
+    scope.addContentTypeParser(['application/x-ndjson', 'application/ndjson'], (_req, _payload, done) => done(null, undefined));
+    scope.post('/v1/retention/facts/import', {
+      schema: {
+        tags: ['retention'],
+        summary: 'Bulk patient facts as NDJSON, one {"patient": …, "dateOfDeath": …} per line; each line applied and audited on its own; errors reported by line (records-manager, admin)',
+        description: 'Content-Type: application/x-ndjson. Each line is a JSON object with `patient` and any of dateOfBirth, dateOfDeath, lastContact, lastChildBirth (YYYY-MM-DD or null). Lines over 64 KiB are reported, not read.',
+        response: { ...errorResponses, 415: { $ref: 'Problem#' } },
+      },
+      handler: async (request) => {
+        const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+        if (type !== 'application/x-ndjson' && type !== 'application/ndjson') throw new AppError('unsupported_media_type', 'send the facts as application/x-ndjson, one JSON object per line');
+        return retention.importFacts(request.ctx, ndjsonLines(request.raw));
+      },
+    });
+  });
+
+  app.put('/v1/documents/:id/retention', {
+    schema: {
+      tags: ['retention'],
+      summary: "Reclassifies a document's retention (records-manager, admin); retainUntil is recomputed in the same transaction",
+      params: idParams,
+      body: { type: 'object', properties: { retentionClass: { type: 'string', maxLength: 40 }, reason: { type: 'string', minLength: 3, maxLength: 2000 } }, required: ['retentionClass', 'reason'], additionalProperties: false },
+      response: { 200: { $ref: 'Document#' }, ...errorResponses, 409: { $ref: 'Problem#' }, 410: { $ref: 'Problem#' } },
+    },
+    handler: async (request) => {
+      const { id } = request.params as { id: string };
+      const b = request.body as { retentionClass: string; reason: string };
+      const doc = await retention.setClass(request.ctx, id, b.retentionClass, b.reason);
+      const version = (await docsRepo.findVersion(sql, id, doc.currentVersion))!;
+      return documentDto(doc, version);
+    },
+  });
+}
+
+const MAX_LINE = 64 * 1024;
+
+/**
+ * The lines of an NDJSON stream. A line longer than 64 KiB is not buffered (readline would hold a line of any length
+ * in memory; a fact line is under 200 bytes): its text is dropped as it arrives and it is reported as one failed line.
+ */
+export async function* ndjsonLines(input: Readable): AsyncGenerator<string> {
+  let pending = '';
+  let skipping = false;
+  input.setEncoding('utf8'); // a character split across chunks is decoded whole
+  for await (const chunk of input) {
+    pending += chunk as string;
+    let nl: number;
+    while ((nl = pending.indexOf('\n')) >= 0) {
+      yield skipping ? TOO_LONG_LINE : pending.slice(0, nl).replace(/\r$/, '');
+      skipping = false;
+      pending = pending.slice(nl + 1);
+    }
+    if (pending.length > MAX_LINE) {
+      pending = '';
+      skipping = true;
+    }
+  }
+  if (skipping) yield TOO_LONG_LINE;
+  else if (pending.trim()) yield pending;
+}

@@ -1,0 +1,77 @@
+import type { Logger } from 'pino';
+import { recordAudit } from '../audit/audit-log.ts';
+import type { Sql } from '../db/sql.ts';
+import type { BlobStores } from '../domain/ports.ts';
+import type { RequestContext } from '../domain/principal.ts';
+import { faultPoint } from '../documents/fault-points.ts';
+import * as docs from '../documents/repository.ts';
+import * as repo from './repository.ts';
+
+/** Removes a document's entry from the remote FHIR server (null when the built-in index is the only one). */
+export type RemoteRemover = ((fhirId: string) => Promise<void>) | null;
+
+export interface DisposalDeps {
+  sql: Sql;
+  log: Logger;
+  blobs: BlobStores;
+  removeRemote: RemoteRemover;
+}
+
+export interface DisposalRun {
+  destroyed: string[];
+  failed: { documentId: string; error: string }[];
+}
+
+/**
+ * Carries out approved disposals, one certificate at a time, in an order that a crash can always resume:
+ *   1. (already done, in the approving transaction) the certificate exists, state destroying, and the document is
+ *      withdrawn: it is no longer served;
+ *   2. every stored object version of every document version is deleted (each store's own versions too, so nothing
+ *      is left for a lifecycle rule or an undelete);
+ *   3. the remote FHIR entry is deleted;
+ *   4. one transaction removes the metadata and the built-in FHIR entry and completes the certificate.
+ * Each step is idempotent (a missing object or entry counts as deleted). So there is never metadata served without
+ * bytes, and never bytes deleted without a certificate. `reconcile` runs this for certificates left destroying.
+ */
+export async function runDisposals(d: DisposalDeps, ctx: RequestContext, only?: { batchId: string }): Promise<DisposalRun> {
+  const out: DisposalRun = { destroyed: [], failed: [] };
+  const pending = (await repo.certificatesInProgress(d.sql)).filter((c) => !only || c.batchId === only.batchId);
+  for (const c of pending) {
+    try {
+      await destroyOne(d, ctx, c);
+      out.destroyed.push(c.documentId);
+    } catch (e) {
+      d.log.error({ err: e, documentId: c.documentId, certificate: c.id }, 'disposal step failed; reconcile resumes it');
+      out.failed.push({ documentId: c.documentId, error: (e as Error).message });
+      await recordAudit(d.sql, ctx, { action: 'retention.dispose', outcome: 'failed', documentId: c.documentId, errorCode: (e as { code?: string }).code ?? 'internal_error', detail: { certificate: c.id, batch: c.batchId } }).catch(() => undefined);
+    }
+  }
+  for (const b of new Set(pending.map((c) => c.batchId))) await repo.completeBatchIfDone(d.sql, b);
+  return out;
+}
+
+async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string; documentId: string; batchId: string }): Promise<void> {
+  const doc = await docs.findDocument(d.sql, c.documentId);
+  const versions = await repo.versionLocations(d.sql, c.documentId);
+  let objects = 0;
+  for (const v of versions) {
+    const store = await d.blobs.of(v.blobStore);
+    // every stored version under the key (a versioned bucket may hold more than the one the metadata pins); a store
+    // without versions (fs) has the one file, and its list() would walk the whole store
+    const found: (string | null)[] = [];
+    if (v.blobVersionId !== null) for await (const l of store.list(v.blobKey)) if (l.key === v.blobKey) found.push(l.versionId);
+    if (!found.includes(v.blobVersionId)) found.push(v.blobVersionId);
+    for (const versionId of found) {
+      // no hold covered the document at approval: clear a store legal hold the sync may not have lifted yet
+      await store.retention?.setLegalHold(v.blobKey, versionId, false).catch(() => undefined);
+      await store.delete(v.blobKey, versionId);
+      objects++;
+    }
+  }
+  faultPoint('disposal-after-bytes');
+  if (doc?.fhirId && d.removeRemote) await d.removeRemote(doc.fhirId);
+  await d.sql.begin(async (tx) => {
+    await repo.removeDocumentMetadata(tx, c.id, c.documentId);
+    await recordAudit(tx, ctx, { action: 'retention.dispose', outcome: 'success', documentId: c.documentId, patient: doc?.patient ?? null, detail: { certificate: c.id, batch: c.batchId, versions: versions.length, objectsDeleted: objects } });
+  });
+}

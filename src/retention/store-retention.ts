@@ -1,0 +1,78 @@
+import type { Logger } from 'pino';
+import type { Sql } from '../db/sql.ts';
+import type { BlobStores } from '../domain/ports.ts';
+import * as repo from './repository.ts';
+
+/**
+ * Keeps what the blob store enforces in step with the database: every stored version of a document is locked (S3
+ * Object Lock, Azure immutability) until at least its retention date, and carries a legal hold while any hold covers
+ * the document. Runs after the transaction that changed retention or holds, and from `reconcile`; the database
+ * records what has been applied (object_lock_until, object_legal_hold), so a crash in between is repaired by a re-run.
+ */
+
+/** The instant a lock for "keep through `day`" ends: the start of the next day (UTC); null when already past. */
+export function lockDateOf(day: string): Date | null {
+  const end = new Date(`${day}T00:00:00Z`);
+  end.setUTCDate(end.getUTCDate() + 1);
+  return end.getTime() > Date.now() ? end : null;
+}
+
+export interface SyncResult {
+  locked: number;
+  holdsChanged: number;
+  errors: { documentId: string; error: string }[];
+}
+
+export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: Logger }, documentIds: string[]): Promise<SyncResult> {
+  const out: SyncResult = { locked: 0, holdsChanged: 0, errors: [] };
+  for (const id of documentIds) {
+    try {
+      const row = await repo.retentionRow(o.sql, id);
+      if (!row) continue;
+      const versions = await repo.versionLocations(o.sql, id);
+      const target = await lockTargetOf(o.sql, id);
+      const lockUntil = target ? lockDateOf(target) : null;
+      if (target && lockUntil && (!row.objectLockUntil || target > row.objectLockUntil)) {
+        let any = false;
+        for (const v of versions) {
+          const store = await o.blobs.of(v.blobStore);
+          if (!store.retention) continue;
+          await store.retention.setRetainUntil(v.blobKey, v.blobVersionId, lockUntil);
+          any = true;
+        }
+        if (any) {
+          await repo.setObjectLockUntil(o.sql, id, target);
+          out.locked++;
+        }
+      }
+      if (row.onHold !== row.objectLegalHold) {
+        for (const v of versions) {
+          const store = await o.blobs.of(v.blobStore);
+          await store.retention?.setLegalHold(v.blobKey, v.blobVersionId, row.onHold);
+        }
+        // in step now (a store without legal hold has nothing to mirror)
+        await repo.setObjectLegalHold(o.sql, id, row.onHold);
+        out.holdsChanged++;
+      }
+    } catch (e) {
+      o.log.warn({ err: e, documentId: id }, 'could not bring the store-enforced retention in step');
+      out.errors.push({ documentId: id, error: (e as Error).message });
+    }
+  }
+  return out;
+}
+
+/** The date every version should be locked through: retainUntil, or while indefinite the floor the facts guarantee. */
+async function lockTargetOf(sql: Sql, id: string): Promise<string | null> {
+  const [r] = await sql<{ until: string | null }[]>`select to_char(retain_until, 'YYYY-MM-DD') as until from documents where id = ${id}`;
+  return r?.until ?? null;
+}
+
+/** Reconcile: every document whose stored locks or holds lag behind the database. */
+export async function driftedDocuments(sql: Sql): Promise<string[]> {
+  const rows = await sql<{ id: string }[]>`select id from documents d where d.disposal_id is null and (
+      d.object_legal_hold <> document_on_hold(d)
+      or (d.retain_until is not null and d.retain_until >= (now() at time zone 'UTC')::date and (d.object_lock_until is null or d.object_lock_until < d.retain_until)))
+    limit 10000`;
+  return rows.map((r) => r.id);
+}
