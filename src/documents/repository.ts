@@ -1,3 +1,4 @@
+import type { Fragment } from '../audit/audit-cte.ts';
 import type { Db } from '../db/sql.ts';
 import type { DocumentRecord, DocumentVersion, DocumentWithVersion } from '../domain/document.ts';
 
@@ -287,4 +288,70 @@ export async function findVersionByBlobKeyWithPatient(db: Db, store: string, key
   const rows = await db<(VersionRow & { patient_nhs: string })[]>`
     select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id where v.blob_store = ${store} and v.blob_key = ${key}`;
   return rows[0] ? { version: toVersion(rows[0]), patient: rows[0].patient_nhs } : null;
+}
+
+// ---- hot reads with their audit row in the same statement (one round trip; see audit/audit-cte.ts) ----
+
+/**
+ * listDocuments and its `document.list` success audit row in one statement: the page is a CTE, the audit insert
+ * another (it runs whatever the page holds, counting it), and the statement commits before the page is returned.
+ */
+export async function listDocumentsAudited(db: Db, f: ListFilter, audit: (source: Fragment, count: Fragment) => Fragment): Promise<DocumentWithVersion[]> {
+  const rows = await db<(DocumentRow & { v: VersionRow })[]>`
+    with page as (
+      select ${documentColumns(db, 'd')}, to_jsonb(v) as v
+      from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+      where d.patient_nhs = ${f.patient}
+        ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
+        ${f.type ? db`and d.type_code = ${f.type}` : db``}
+        ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}
+        ${f.dateTo ? db`and d.clinical_date <= ${f.dateTo}` : db``}
+        ${f.after ? db`and (d.created_at, d.id) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)` : db``}
+      order by d.created_at desc, d.id desc
+      limit ${f.limit}
+    ), audited as (${audit(db`(select 1) one`, db`(select count(*) from page)`)})
+    select * from page order by created_at desc, id desc`;
+  return rows.map((r) => ({ document: toDocument(r), version: toVersion({ ...r.v, created_at: new Date(r.v.created_at as unknown as string) }) }));
+}
+
+/** What the access check of a single-document read needs, found in the same statement that audits the read. */
+export interface AuditedVersionLookup {
+  /** null: no such document. */
+  patient: string | null;
+  status: DocumentRecord['status'] | null;
+  /** null: no such version. */
+  version: DocumentVersion | null;
+  /** Whether the statement wrote the success audit row (it does only when the access rules allow the read). */
+  audited: boolean;
+}
+
+/**
+ * A document's version (the current one unless `want` is given) and, in the same statement, the success audit row:
+ * written only when the document exists, its patient is in `patients` (null: any), it is current or `mayReadRetracted`
+ * holds, and the version exists. The caller turns the other cases into the same errors the access rules give.
+ */
+export async function findVersionAudited(
+  db: Db,
+  documentId: string,
+  want: number | null,
+  rules: { patients: string[] | null; mayReadRetracted: boolean },
+  audit: (source: Fragment) => Fragment,
+): Promise<AuditedVersionLookup> {
+  const rows = await db<{ patient_nhs: string; status: DocumentRecord['status']; v: VersionRow | null; audited: number }[]>`
+    with d as (select id, patient_nhs, status, current_version from documents where id = ${documentId}),
+    v as (select v.* from document_versions v join d on v.document_id = d.id and v.version = coalesce(${want}::int, d.current_version)),
+    ok as (
+      select d.patient_nhs, v.version from d join v on true
+      where (${rules.patients}::text[] is null or d.patient_nhs = any(${rules.patients}::text[]))
+        and (d.status = 'current' or ${rules.mayReadRetracted}::boolean)
+    ), audited as (${audit(db`ok`)})
+    select d.patient_nhs, d.status, (select to_jsonb(v) from v) as v, (select count(*) from audited)::int as audited from d`;
+  const r = rows[0];
+  if (!r) return { patient: null, status: null, version: null, audited: false };
+  return {
+    patient: r.patient_nhs,
+    status: r.status,
+    version: r.v ? toVersion({ ...r.v, created_at: new Date(r.v.created_at as unknown as string) }) : null,
+    audited: r.audited > 0,
+  };
 }

@@ -13,7 +13,8 @@ import type { BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { principalOf, readableVersion, visibleDocument } from './access.ts';
 import { commitChange, type CommitOptions } from './commit.ts';
-import { issueDownloadUrl } from './download-url.ts';
+import { downloadUrlTtl, presignDownloadUrl } from './download-url.ts';
+import { listPageAudited, readableVersionAudited } from './audited-reads.ts';
 import { openSignedBlob, refuseSignedBlob } from './signed-blob.ts';
 import { faultPoint } from './fault-points.ts';
 import { initialFhirState } from './fhir-index.ts';
@@ -80,8 +81,11 @@ export class DocumentService {
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input);
       const result = await this.#commitOrDiscard(stored, () =>
         this.#o.sql.begin(async (tx) => {
-          const doc = await repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o) });
-          const version = await repo.insertVersion(tx, { ...stored.version, version: 1 });
+          // pipelined: both statements go in one round trip, run in order (the version's foreign key needs the document)
+          const [doc, version] = await Promise.all([
+            repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o) }),
+            repo.insertVersion(tx, { ...stored.version, version: 1 }),
+          ]);
           return commitChange(tx, this.#commit, ctx, 'document.create', doc, version, stored.intentId);
         }),
       );
@@ -103,8 +107,10 @@ export class DocumentService {
           const locked = await repo.findDocument(tx, documentId, { forUpdate: true });
           if (!locked || locked.status !== 'current') throw new AppError('document_entered_in_error');
           target.version = locked.currentVersion + 1;
-          const version = await repo.insertVersion(tx, { ...stored.version, version: target.version });
-          const updated = await repo.setCurrentVersion(tx, documentId, version.version, initialFhirState(this.#o));
+          const [version, updated] = await Promise.all([
+            repo.insertVersion(tx, { ...stored.version, version: target.version }),
+            repo.setCurrentVersion(tx, documentId, target.version, initialFhirState(this.#o)),
+          ]);
           return commitChange(tx, this.#commit, ctx, 'document.version.create', updated, version, stored.intentId);
         }),
       );
@@ -135,9 +141,8 @@ export class DocumentService {
       target.patient = patient;
       requirePatient(p, patient);
       if (f.includeEnteredInError && !hasPermission(p, 'document:delete')) throw new AppError('forbidden', 'listing entered-in-error documents needs the document:delete permission');
-      const out = await repo.listDocuments(this.#o.sql, { ...f, patient });
-      await recordAudit(this.#o.sql, ctx, { action: 'document.list', outcome: 'success', patient, detail: { count: out.length } });
-      return out;
+      // the page and its audit row in one statement (audited-reads.ts)
+      return listPageAudited(this.#o.sql, ctx, { ...f, patient });
     });
   }
 
@@ -145,8 +150,11 @@ export class DocumentService {
     const target: AuditTarget = { documentId, version: opts.version ?? null };
     return this.#audited(ctx, 'document.download-url', target, async () => {
       const p = principalOf(ctx);
-      const { version } = await readableVersion(this.#o.sql, p, documentId, opts.version, target);
-      return issueDownloadUrl(this.#o, ctx, p, version, target, opts.expiresIn);
+      const ttl = downloadUrlTtl(this.#o, opts.expiresIn);
+      const expiresAt = new Date(Date.now() + ttl * 1000);
+      // the access check and the audit row in one statement (audited-reads.ts), durable before the URL exists
+      const version = await readableVersionAudited(this.#o.sql, ctx, p, documentId, opts.version, target, { expiresAt: expiresAt.toISOString() });
+      return presignDownloadUrl(this.#o, p, version, ttl, expiresAt);
     });
   }
 
