@@ -41,7 +41,7 @@ export async function readableVersionAudited(
       documentId: db`${documentId}::uuid`,
       version: db`ok.version`,
       patient: db`ok.patient_nhs`,
-      detail: db`${JSON.stringify(detail)}::jsonb`,
+      detail: db`${db.json(detail as never)}`,
     }),
   );
   if (found.patient === null) throw new AppError('not_found', `no document ${documentId}`);
