@@ -280,13 +280,14 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
     options: { from: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, 'progress-interval': { type: 'string' } },
     strict: true,
   });
-  const kinds = BLOB_STORE_KINDS.join('|');
+  const kinds = `${BLOB_STORE_KINDS.join('|')}|<name in QUILL_STORES>`;
   const usage = `usage: quill-docstore migrate-blobs --from <${kinds}> --to <${kinds}> [--concurrency N] [--json] [--progress-interval <seconds>]\n`;
+  const isStoreName = (s: string) => isBlobStoreKind(s) || /^[a-z][a-z0-9-]{0,31}$/.test(s);
   const from = values.from ?? '';
   const to = values.to ?? '';
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   const interval = values['progress-interval'] === undefined ? 5 : Number(values['progress-interval']);
-  if (!isBlobStoreKind(from) || !isBlobStoreKind(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
+  if (!isStoreName(from) || !isStoreName(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
     process.stderr.write(from && from === to ? `--from and --to must differ\n${usage}` : usage);
     return 2;
   }
@@ -294,7 +295,7 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
   const log = commandLogger(cfg, 2); // stdout is the report
   const deps = await storeDeps(cfg);
   const build = (kind: string) =>
-    createBlobStore(cfg, kind as BlobStoreKind, deps).catch((e: Error) => {
+    createBlobStore(cfg, kind, deps).catch((e: Error) => {
       throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);
     });
   let source: BlobStore | undefined;

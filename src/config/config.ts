@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseNamedStores, type NamedStoreConfig } from './named-stores.ts';
 import path from 'node:path';
 import { envSchema } from 'env-schema';
 import { configSchema } from './schema.ts';
@@ -38,6 +39,8 @@ export interface Config {
   requestTimeoutMs: number;
   logLevel: string;
   backup: BackupConfig;
+  /** Named stores (QUILL_STORES), besides the built-in fs, s3 and azure. */
+  stores: NamedStoreConfig[];
 }
 
 export class ConfigError extends Error {
@@ -60,7 +63,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (e) {
     throw new ConfigError(`invalid configuration: ${(e as Error).message}`);
   }
-  return toConfig(raw);
+  return toConfig(raw, { ...(file as Record<string, string | undefined>), ...env });
 }
 
 function readConfigFile(file: string): Raw {
@@ -75,7 +78,7 @@ function readConfigFile(file: string): Raw {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-function toConfig(raw: Raw): Config {
+function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
   const dataDir = path.resolve(String(raw.QUILL_DATA_DIR));
   const problems: string[] = [];
   const cfg: Config = {
@@ -122,7 +125,9 @@ function toConfig(raw: Raw): Config {
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
     backup: backupConfigFrom(raw, dataDir, problems),
+    stores: [],
   };
+  cfg.stores = parseNamedStores(env, cfg, problems);
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
   if (unsupported.length) problems.push(`QUILL_ALLOWED_CONTENT_TYPES: no magic-byte check exists for ${unsupported.join(', ')}`);
