@@ -11,7 +11,8 @@ Commands:
                             Remove bytes no metadata points at (interrupted or crashed uploads) older than the
                             grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), expire resumable uploads idle
                             for QUILL_UPLOAD_EXPIRY_HOURS and remove their parts, and report versions whose
-                            bytes are missing. Exit 1 if anything could not be repaired.
+                            bytes are missing. Exit 1 if anything could not be repaired; exit 75 if another
+                            reconcile (any instance) is running.
   reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
   audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
@@ -23,12 +24,12 @@ Commands:
                             live one, QUILL_BLOB_STORE): bucket/container, versioning, encryption, CORS (when
                             QUILL_BROWSER_DOWNLOADS=true), lifecycle. Prints ok/FAIL per check with the command that
                             fixes each failure. Exit 1 if any check fails.
-  migrate-blobs --from <fs|s3|azure> --to <fs|s3|azure> [--concurrency N] [--json] [--progress-interval <s>]
+  migrate-blobs --from <store> --to <store> [--concurrency N] [--json] [--progress-interval <s>]
                             Copy every document version whose bytes live in --from to --to (streamed, N objects in
                             flight, default 4), verify each copy's SHA-256 in the target against the metadata, then
                             repoint the version. Resumable: re-run after a failure or a kill; moved versions are
                             skipped. Source bytes are never deleted. Both stores must be configured. Exit 1 if any
-                            version failed (listed with the reason).
+                            version failed (listed with the reason). A store is fs, s3, azure or a QUILL_STORES name.
   backup run [--full] [--json]
                             Take a PostgreSQL base backup now (pg_basebackup; incremental on the newest backup unless
                             --full or none exists), check it with pg_verifybackup, then list it; expire what falls out
@@ -60,4 +61,8 @@ Backups: QUILL_BACKUP_DIR (default $QUILL_DATA_DIR/backups), QUILL_BACKUP_RETENT
 QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS (60), QUILL_BACKUP_MAX_RATE, QUILL_BACKUP_STORE (fs|s3|azure) with
 QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QUILL_BACKUP_AZURE_PREFIX,
 QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
+Named stores (two S3 endpoints side by side, for migrate-blobs and reads): QUILL_STORES=name,… and per name
+QUILL_STORE_<NAME>_KIND (fs|s3|azure) with QUILL_STORE_<NAME>_S3_BUCKET, _S3_ENDPOINT, _S3_FORCE_PATH_STYLE, _S3_SSE,
+_S3_KMS_KEY_ID, _S3_CA_BUNDLE, _S3_REGION, _S3_ACCESS_KEY_ID, _S3_SECRET_ACCESS_KEY, _FS_DIR, _AZURE_CONTAINER,
+_AZURE_CONNECTION_STRING, _AZURE_ACCOUNT_URL, _AZURE_ENCRYPTION_SCOPE.
 `;

@@ -20,6 +20,7 @@ import { AppError } from '../domain/errors.ts';
 import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStore, type BlobStoreKind } from '../domain/ports.ts';
 import { runDoctor } from '../jobs/doctor.ts';
 import { requireVersionedStore } from '../blobstores/startup-gate.ts';
+import { withAdvisoryLock } from '../db/advisory-lock.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../fhir/audit-event.ts';
@@ -158,7 +159,13 @@ async function runReconcile(args: string[]): Promise<number> {
     const store = await createBlobStore(cfg, cfg.blobStore, await storeDeps(cfg));
     const graceSeconds = values.grace !== undefined ? Number(values.grace) : cfg.orphanGraceSeconds;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');
-    const report = await reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) });
+    // one run at a time across every instance and operator (several service instances share one database)
+    const locked = await withAdvisoryLock(db.sql, 'quill-docstore:reconcile', async () => reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) }));
+    if (!locked.ran) {
+      process.stderr.write('reconcile: another reconcile run holds the lock (advisory lock quill-docstore:reconcile); try again when it ends\n');
+      return 75;
+    }
+    const report = locked.value;
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
       process.stdout.write(
