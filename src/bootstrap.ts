@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from './audit/audit-log.ts';
@@ -6,7 +7,7 @@ import { createVerifier } from './auth/verifier.ts';
 import { createBlobStore } from './blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from './blobstores/store-registry.ts';
 import { publicBaseUrl, type Config } from './config/config.ts';
-import { startEmbeddedPostgres } from './db/embedded.ts';
+import { openEmbedded } from './db/embedded-access.ts';
 import { migrate } from './db/migrate.ts';
 import { connect, ping, type Sql } from './db/sql.ts';
 import { DocumentService } from './documents/service.ts';
@@ -19,6 +20,7 @@ import { outboxStats, startOutboxWorker } from './documents/fhir-outbox-worker.t
 import { deploymentId } from './documents/outbox-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
+import { startIntegrity } from './integrity/background.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
@@ -35,16 +37,29 @@ export function createLogger(level: string, fd = 1): Logger {
 
 export interface Database {
   sql: Sql;
+  /** false when the embedded PostgreSQL died and could not be restarted (always true with DATABASE_URL). */
+  health(): { ok: boolean; detail?: string };
   close(): Promise<void>;
 }
 
-/** PostgreSQL: DATABASE_URL, or the embedded server under the data directory. Migrated before use. */
-export async function openDatabase(cfg: Config, log: Logger): Promise<Database> {
-  const embedded = cfg.databaseUrl ? null : await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
-  const sql = connect(cfg.databaseUrl ?? embedded!.url);
+/**
+ * PostgreSQL: DATABASE_URL, or the embedded server under the data directory. Migrated before use.
+ * For operator commands (opts.command): statements are not time-bounded, and on the embedded default the database
+ * of a service already running on this data directory is used rather than starting a second server.
+ */
+export async function openDatabase(cfg: Config, log: Logger, opts: { command?: boolean } = {}): Promise<Database> {
+  const embedded = cfg.databaseUrl ? null : await openEmbedded(cfg.dataDir, log, { shareRunning: opts.command === true, backup: cfg.backup });
+  const url = cfg.databaseUrl ?? embedded!.url;
+  const sql = connect(url, { timeoutMs: cfg.dbTimeoutMs, boundStatements: !opts.command });
   try {
-    const applied = await migrate(sql);
-    if (applied.length) log.info({ applied }, 'database migrated');
+    // Migrations may legitimately run long (DDL on big tables): their own connection, only connecting bounded.
+    const migrator = connect(url, { max: 1, timeoutMs: cfg.dbTimeoutMs, boundStatements: false });
+    try {
+      const applied = await migrate(migrator);
+      if (applied.length) log.info({ applied }, 'database migrated');
+    } finally {
+      await migrator.end({ timeout: 1 });
+    }
   } catch (e) {
     await sql.end({ timeout: 1 });
     await embedded?.stop();
@@ -52,6 +67,7 @@ export async function openDatabase(cfg: Config, log: Logger): Promise<Database> 
   }
   return {
     sql,
+    health: () => embedded?.health() ?? { ok: true },
     close: async () => {
       await sql.end({ timeout: 5 });
       await embedded?.stop();
@@ -82,6 +98,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps), cfg.stores.map((s) => s.name));
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
+  const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
@@ -109,6 +126,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     valueSet: cfg.valueSet,
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
+    health: () => db.health(),
+    extraMetrics: integrity.metrics,
+    tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
+    trustProxy: cfg.edge.trustProxy,
     readiness: [
       { name: 'database', check: () => ping(db.sql) },
       {
@@ -138,6 +159,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
             },
           ]
         : []),
+      integrity.readiness,
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
@@ -159,6 +181,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     remote,
     close: async () => {
       await app.close();
+      await integrity.stop();
       await worker?.stop();
       await backups?.stop();
       await db.close();

@@ -61,7 +61,13 @@ export interface paths {
                 path?: never;
                 cookie?: never;
             };
-            requestBody?: never;
+            requestBody: {
+                content: {
+                    "application/json": {
+                        [key: string]: string | string[];
+                    } | null;
+                };
+            };
             responses: {
                 /** @description Default Response */
                 200: {
@@ -182,7 +188,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is alive */
+        /** The process is alive (503 when a part it supervises, the embedded PostgreSQL, cannot be brought back: restart it) */
         get: {
             parameters: {
                 query?: never;
@@ -197,7 +203,26 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            detail?: string;
+                            /** @enum {string} */
+                            status: "ok" | "unhealthy";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            detail?: string;
+                            /** @enum {string} */
+                            status: "ok" | "unhealthy";
+                        };
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -268,10 +293,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every storage layer answers; the detail names the one that does not */
+        /**
+         * Every storage layer answers
+         * @description Public: overall status and each layer ok/down, nothing else. With an admin bearer token (or `?verbose`, which requires one) the answer adds each layer's detail: store names, doctor findings, errors. Each check is given 1.5 s, so the answer comes within 2 s.
+         */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    verbose?: string;
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -283,7 +313,58 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            layers: {
+                                /** @description admin only: what was checked, or why the layer is down */
+                                detail?: unknown;
+                                layer: string;
+                                required: boolean;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            }[];
+                            /** @enum {string} */
+                            status: "ready" | "degraded" | "unavailable";
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": {
+                            layers: {
+                                /** @description admin only: what was checked, or why the layer is down */
+                                detail?: unknown;
+                                layer: string;
+                                required: boolean;
+                                /** @enum {string} */
+                                status: "ok" | "down";
+                            }[];
+                            /** @enum {string} */
+                            status: "ready" | "degraded" | "unavailable";
+                        };
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -319,6 +400,7 @@ export interface paths {
                     _format?: "json" | "fhir";
                     action?: string;
                     actor?: string;
+                    /** @description nextCursor from the previous page (opaque) */
                     cursor?: string;
                     document?: string;
                     from?: string;
@@ -333,6 +415,40 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description A page of audit events (application/json), or a FHIR searchset Bundle of AuditEvent resources (_format=fhir) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/fhir+json": {
+                            [key: string]: unknown;
+                        };
+                        "application/json": {
+                            items?: {
+                                action?: string;
+                                actor?: string | null;
+                                /** Format: date-time */
+                                at?: string;
+                                clientIp?: string | null;
+                                detail?: {
+                                    [key: string]: unknown;
+                                } | null;
+                                documentId?: string | null;
+                                errorCode?: string | null;
+                                id?: string;
+                                /** @enum {string} */
+                                outcome?: "success" | "denied" | "failed";
+                                patient?: string | null;
+                                requestId?: string | null;
+                                roles?: string[];
+                                userAgent?: string | null;
+                                version?: number | null;
+                            }[];
+                            nextCursor?: string | null;
+                        };
+                    };
+                };
                 /** @description RFC 9457 problem details */
                 400: {
                     headers: {
@@ -407,12 +523,23 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The document bytes, SHA-256 verified while streaming (a mismatch aborts the response) */
                 200: {
                     headers: {
+                        "Content-Disposition"?: string;
+                        /** @description the hex SHA-256, quoted */
+                        ETag?: string;
+                        /** @description RFC 9530 sha-256 of the bytes */
+                        "Repr-Digest"?: string;
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/pdf": string;
+                        "image/jpeg": string;
+                        "image/png": string;
+                        "image/tiff": string;
+                        "text/plain": string;
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -562,6 +689,7 @@ export interface paths {
         get: {
             parameters: {
                 query: {
+                    /** @description nextCursor from the previous page (opaque) */
                     cursor?: string;
                     /** @description clinical date on or after */
                     from?: string;
@@ -755,6 +883,15 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -967,6 +1104,24 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description The document bytes, SHA-256 verified while streaming (a mismatch aborts the response) */
+                200: {
+                    headers: {
+                        "Content-Disposition"?: string;
+                        /** @description the hex SHA-256, quoted */
+                        ETag?: string;
+                        /** @description RFC 9530 sha-256 of the bytes */
+                        "Repr-Digest"?: string;
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                        "image/jpeg": string;
+                        "image/png": string;
+                        "image/tiff": string;
+                        "text/plain": string;
+                    };
+                };
                 /** @description RFC 9457 problem details */
                 400: {
                     headers: {
@@ -1005,6 +1160,15 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                416: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1052,6 +1216,13 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description See Other: Location is a fresh download URL */
+                303: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description RFC 9457 problem details */
                 400: {
                     headers: {
@@ -1341,6 +1512,24 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                507: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -1,12 +1,14 @@
 import type { Db } from '../db/sql.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import type { AuditEntry, AuditRecord } from './audit-event.ts';
+import { sanitiseAuditEntry } from './sanitise-entry.ts';
 
 /**
  * Writes one audit row, synchronously, in the caller's transaction when given one. There is no in-memory queue:
  * a response is sent only after its audit row is durable, so a crash cannot lose an access.
  */
-export async function recordAudit(db: Db, ctx: RequestContext, e: AuditEntry): Promise<void> {
+export async function recordAudit(db: Db, rawCtx: RequestContext, rawEntry: AuditEntry): Promise<void> {
+  const { ctx, entry: e } = sanitiseAuditEntry(rawCtx, rawEntry);
   await db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
     values (${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}, ${e.action}, ${e.outcome}, ${e.documentId ?? null}, ${e.version ?? null},
       ${e.patient ?? null}, ${e.errorCode ?? null}, ${e.detail ? db.json(e.detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
@@ -67,8 +69,8 @@ function selectAudit(db: Db, q: AuditQuery & { afterId?: string }, order: 'asc' 
     ${q.actor ? db`and actor = ${q.actor}` : db``}
     ${q.action ? db`and action = ${q.action}` : db``}
     ${q.outcome ? db`and outcome = ${q.outcome}` : db``}
-    ${q.from ? db`and at >= ${q.from}::timestamptz` : db``}
-    ${q.to ? db`and at < ${q.to}::timestamptz` : db``}
+    ${q.from ? db`and at >= ${q.from}::text::timestamptz` : db``}
+    ${q.to ? db`and at < ${q.to}::text::timestamptz` : db``}
     ${q.beforeId ? db`and id < ${q.beforeId}::bigint` : db``}
     ${q.afterId ? db`and id > ${q.afterId}::bigint` : db``}
     order by id ${order === 'asc' ? db`asc` : db`desc`} limit ${q.limit}`;

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { databaseUnavailable } from '../db/errors.ts';
 import type { Db } from '../db/sql.ts';
 import { isAppError } from '../domain/errors.ts';
 import type { RequestContext } from '../domain/principal.ts';
@@ -20,10 +21,15 @@ export async function audited<T>(db: Db, log: Logger, ctx: RequestContext, actio
   try {
     return await fn();
   } catch (e) {
-    const err = isAppError(e) ? e : null;
-    await recordAudit(db, ctx, { action, outcome: outcomeOf(err), ...target, errorCode: err?.code ?? 'internal_error' }).catch((ae) =>
-      log.error({ err: ae }, 'could not write audit row for a refused request'),
+    // a database outage is audited as storage_unavailable (what the client is told), not internal_error
+    const err = isAppError(e) ? e : databaseUnavailable(e);
+    const errorCode = err?.code ?? 'internal_error';
+    const written = recordAudit(db, ctx, { action, outcome: outcomeOf(err), ...target, errorCode }).catch((ae) =>
+      log.error({ err: ae, action, errorCode, requestId: ctx.requestId }, 'could not write audit row for a refused request'),
     );
+    // The database just failed us: answer now (within QUILL_DB_TIMEOUT_MS) and let the audit row land, or be
+    // logged at error level, in the background rather than waiting a second bound for it.
+    if (!(err?.code === 'storage_unavailable' && err.extra.layer === 'database')) await written;
     throw e;
   }
 }

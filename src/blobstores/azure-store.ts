@@ -14,6 +14,7 @@ import {
 } from '@azure/storage-blob';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../domain/errors.ts';
+import { storeSystemError } from './store-errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
 import { attachmentDisposition } from './content-disposition.ts';
 
@@ -268,6 +269,8 @@ export class AzureBlobStore implements BlobStore {
 
   #mapError(e: unknown, what: string): unknown {
     if (e instanceof AppError) return e;
+    const system = storeSystemError(e, 'Azure', what);
+    if (system) return system;
     const status = statusOf(e);
     const code = restCode(e);
     if (status === 404 && code !== 'ContainerNotFound') return new AppError('not_found', 'the stored object is missing', {}, { cause: e });

@@ -3,6 +3,7 @@ import type { NamedStoreConfig } from '../config/named-stores.ts';
 import { isBlobStoreKind, type BlobStore } from '../domain/ports.ts';
 import { namedStore } from './named-store.ts';
 import { FsBlobStore } from './fs-store.ts';
+import { fsKeyring } from './encryption/fs-keyring-config.ts';
 
 /** Builds any configured store by kind: the live one (QUILL_BLOB_STORE) or another one for migration. */
 export async function createBlobStore(cfg: Config, kind: string, deps: { signingKey: Buffer; baseUrl: () => string }): Promise<BlobStore> {
@@ -13,7 +14,7 @@ export async function createBlobStore(cfg: Config, kind: string, deps: { signing
   }
   switch (kind) {
     case 'fs':
-      return new FsBlobStore({ dir: cfg.fs.dir, signingKey: deps.signingKey, baseUrl: deps.baseUrl });
+      return new FsBlobStore({ dir: cfg.fs.dir, signingKey: deps.signingKey, baseUrl: deps.baseUrl, keyring: await fsKeyring(cfg) });
     case 's3': {
       if (!cfg.s3.bucket) throw new Error('QUILL_S3_BUCKET is not set');
       const { S3BlobStore } = await import('./s3-store.ts');

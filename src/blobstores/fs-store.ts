@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -7,6 +7,11 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../domain/errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
 import { buildSignedUrl } from './signed-url.ts';
+import { mapStoreError, storeSystemError } from './store-errors.ts';
+import { openObjectFile, rewrapFile, type ByteRange, type RewrapOutcome } from './encryption/encrypted-file.ts';
+import type { Keyring } from './encryption/keyring.ts';
+import { geometry, HEADER_SIZE, isEncrypted } from './encryption/format.ts';
+import { EncryptingStream } from './encryption/streams.ts';
 
 const INCOMING = '.incoming';
 
@@ -15,6 +20,8 @@ export interface FsStoreOptions {
   signingKey: Buffer;
   /** Where this service is reached, for the signed download URLs it serves itself. */
   baseUrl: () => string;
+  /** Encryption at rest (the default): new objects are encrypted under the keyring's current key. null: plaintext. */
+  keyring?: Keyring | null;
 }
 
 /** The embedded default: one file per object version, written to a temp file, fsynced, then linked into place. */
@@ -23,11 +30,13 @@ export class FsBlobStore implements BlobStore {
   readonly dir: string;
   readonly #signingKey: Buffer;
   readonly #baseUrl: () => string;
+  readonly keyring: Keyring | null;
 
   constructor(opts: FsStoreOptions) {
     this.dir = path.resolve(opts.dir);
     this.#signingKey = opts.signingKey;
     this.#baseUrl = opts.baseUrl;
+    this.keyring = opts.keyring ?? null;
   }
 
   #path(key: string): string {
@@ -37,13 +46,29 @@ export class FsBlobStore implements BlobStore {
     return path.join(this.dir, key);
   }
 
-  async put(key: string, body: Readable, _opts: BlobPutOptions): Promise<BlobPutResult> {
+  async put(key: string, body: Readable, opts: BlobPutOptions): Promise<BlobPutResult> {
+    try {
+      return await this.#put(key, body, opts);
+    } catch (e) {
+      // ENOENT while storing: a directory could not be created under the store (recursive mkdir on a read-only
+      // filesystem reports ENOENT) or vanished; either way the store cannot take writes now.
+      const missing = (e as NodeJS.ErrnoException)?.code === 'ENOENT';
+      throw missing ? new AppError('storage_unavailable', `the filesystem store ${this.dir} cannot create files`, { layer: 'blob' }, { cause: e, retryAfter: 5 }) : mapStoreError(e, 'filesystem', `storing ${key}`);
+    }
+  }
+
+  async #put(key: string, body: Readable, _opts: BlobPutOptions): Promise<BlobPutResult> {
     const target = this.#path(key);
     const temp = path.join(this.dir, INCOMING, randomUUID());
     await mkdir(path.dirname(temp), { recursive: true });
     await mkdir(path.dirname(target), { recursive: true });
     try {
-      await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      if (this.keyring) {
+        await this.keyring.refresh(); // picks up a rotation's new current key
+        await pipeline(body, new EncryptingStream(this.keyring.current, key), createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      } else {
+        await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o600 }));
+      }
       const fh = await open(temp, 'r');
       try {
         await fh.sync();
@@ -62,12 +87,42 @@ export class FsBlobStore implements BlobStore {
   }
 
   async get(key: string, _versionId: string | null): Promise<Readable> {
+    return (await this.#open(key)).stream;
+  }
+
+  /** Plaintext bytes start..end (inclusive) of an object: only the chunks covering them are read and decrypted. */
+  async getRange(key: string, _versionId: string | null, range: ByteRange): Promise<Readable> {
+    return (await this.#open(key, range)).stream;
+  }
+
+  /** A range of an encrypted object (each chunk authenticated); null for a plaintext file, which cannot vouch for a part. */
+  async getAuthenticatedRange(key: string, _versionId: string | null, range: ByteRange): Promise<Readable | null> {
+    const o = await this.#open(key, range);
+    if (o.encrypted) return o.stream;
+    o.stream.destroy();
+    return null;
+  }
+
+  /** Whether the object's file is encrypted (false for a plaintext file from before encryption was on). */
+  async isEncrypted(key: string): Promise<boolean> {
+    const o = await this.#open(key, { start: 0, end: 0 });
+    o.stream.destroy();
+    return o.encrypted;
+  }
+
+  /** rotate-key: re-wraps one object's data key under the current key-encryption key, in place. */
+  async rewrap(key: string): Promise<RewrapOutcome> {
+    if (!this.keyring) throw new AppError('validation_failed', 'encryption is off (QUILL_FS_ENCRYPTION=false)');
+    return rewrapFile(this.#path(key), key, this.keyring);
+  }
+
+  async #open(key: string, range?: ByteRange) {
     const file = this.#path(key);
     const fh = await open(file, 'r').catch((e: NodeJS.ErrnoException) => {
       if (e.code === 'ENOENT') throw new AppError('not_found', 'the stored object is missing');
-      throw e;
+      throw mapStoreError(e, 'filesystem', `reading ${key}`);
     });
-    return createReadStream('', { fd: fh });
+    return openObjectFile(fh, key, this.keyring, range);
   }
 
   async presign(key: string, versionId: string | null, opts: PresignOptions): Promise<string> {
@@ -84,7 +139,7 @@ export class FsBlobStore implements BlobStore {
 
   async delete(key: string, _versionId: string | null): Promise<void> {
     await unlink(this.#path(key)).catch((e: NodeJS.ErrnoException) => {
-      if (e.code !== 'ENOENT') throw e;
+      if (e.code !== 'ENOENT') throw mapStoreError(e, 'filesystem', `deleting ${key}`);
     });
   }
 
@@ -92,7 +147,7 @@ export class FsBlobStore implements BlobStore {
     for await (const rel of walk(this.dir, '')) {
       if (!rel.startsWith(prefix)) continue;
       const s = await stat(path.join(this.dir, rel)).catch(() => null);
-      if (s?.isFile()) yield { key: rel, versionId: null, size: s.size, lastModified: s.mtime };
+      if (s?.isFile()) yield { key: rel, versionId: null, size: await plainSize(path.join(this.dir, rel), s.size), lastModified: s.mtime };
     }
   }
 
@@ -108,17 +163,55 @@ export class FsBlobStore implements BlobStore {
       await (await open(probe, 'wx')).close();
       await unlink(probe);
     } catch (e) {
+      if (storeSystemError(e, 'filesystem', 'ping')?.code === 'insufficient_storage') throw storeSystemError(e, 'filesystem', `writing to ${this.dir}`);
       throw new AppError('storage_unavailable', `filesystem store ${this.dir} is not writable`, { layer: 'blob' }, { cause: e, retryAfter: 5 });
     }
   }
 
   async doctor(): Promise<StoreCheck[]> {
+    let writable: StoreCheck;
     try {
       await this.ping();
-      return [{ name: 'fs.writable', ok: true, detail: `${this.dir} is writable` }];
+      writable = { name: 'fs.writable', ok: true, detail: `${this.dir} is writable` };
     } catch (e) {
-      return [{ name: 'fs.writable', ok: false, detail: (e as Error).message, fix: `create ${this.dir} and make it writable by this service, or set QUILL_FS_DIR` }];
+      writable = { name: 'fs.writable', ok: false, detail: (e as Error).message, fix: `create ${this.dir} and make it writable by this service, or set QUILL_FS_DIR` };
     }
+    return [writable, ...encryptionChecks(this.keyring)];
+  }
+}
+
+/** doctor: is encryption on, and where does its key live. */
+function encryptionChecks(keyring: Keyring | null): StoreCheck[] {
+  if (!keyring) {
+    return [{ name: 'fs.encryption', ok: false, detail: 'encryption at rest is OFF (QUILL_FS_ENCRYPTION=false): documents are stored as plain files', fix: 'unset QUILL_FS_ENCRYPTION, then `quill-docstore migrate-blobs --from fs --to fs` to encrypt existing files' }];
+  }
+  const checks: StoreCheck[] = [{ name: 'fs.encryption', ok: true, detail: `new objects are encrypted (AES-256-GCM, per-object data keys) under key ${keyring.current.id.toString('hex')}; ${keyring.all.length} key(s) in the keyring` }];
+  if (keyring.kind !== 'env') {
+    checks.push({
+      name: 'fs.encryption-key',
+      ok: true,
+      warning: true,
+      detail:
+        `WARNING: the key-encryption key is a file (${keyring.source.file})${keyring.kind === 'generated' ? ', generated in the data directory beside the data' : ''}. A key kept beside the data protects only against a stolen disk image or blob backup, NOT against someone who copies the whole data directory`,
+      fix: 'keep the key elsewhere: set QUILL_FS_KEK (from a secret manager) or QUILL_FS_KEK_FILE on another volume, and back it up separately',
+    });
+  }
+  return checks;
+}
+
+/** The object's size: the plaintext size for an encrypted file (from its length and chunk size), else the file's. */
+async function plainSize(file: string, size: number): Promise<number> {
+  if (size < HEADER_SIZE) return size;
+  const fh = await open(file, 'r').catch(() => null);
+  if (!fh) return size;
+  try {
+    const head = Buffer.alloc(12);
+    await fh.read(head, 0, 12, 0);
+    return isEncrypted(head) ? geometry(size, head[9]!).plainSize : size;
+  } catch {
+    return size;
+  } finally {
+    await fh.close();
   }
 }
 

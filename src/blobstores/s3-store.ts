@@ -16,6 +16,8 @@ import {
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectRetentionCommand,
+  GetObjectLockConfigurationCommand,
   S3Client,
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
@@ -23,6 +25,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Config } from '../config/config.ts';
 import { AppError } from '../domain/errors.ts';
+import { storeSystemError } from './store-errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
 import { attachmentDisposition } from './content-disposition.ts';
 
@@ -185,6 +188,35 @@ export class S3BlobStore implements BlobStore {
       return out.Body as Readable;
     } catch (e) {
       throw this.#mapError(e, `reading ${key}`);
+    }
+  }
+
+  #objectLock: Promise<boolean> | undefined;
+
+  /** Object Lock retention (COMPLIANCE) for one version; false when the bucket has no Object Lock configured. */
+  async retain(key: string, versionId: string | null, until: Date): Promise<boolean> {
+    // ask the bucket first: some S3 implementations accept a retention on a bucket without Object Lock and ignore it
+    this.#objectLock ??= this.#client
+      .send(new GetObjectLockConfigurationCommand({ Bucket: this.bucket }))
+      .then((o) => o.ObjectLockConfiguration?.ObjectLockEnabled === 'Enabled', () => false);
+    if (!(await this.#objectLock)) return false;
+    try {
+      await this.#client.send(new PutObjectRetentionCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}), Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until } }));
+      return true;
+    } catch (e) {
+      const name = errorName(e);
+      if (name === 'InvalidRequest' || name === 'ObjectLockConfigurationNotFoundError' || name === 'InvalidBucketState' || httpStatus(e) === 400) return false;
+      throw this.#mapError(e, `setting retention on ${key}`);
+    }
+  }
+
+  /** The full-object SHA-256 S3 keeps for the object, if any (the scrubber's cheap first check). */
+  async storedSha256(key: string, versionId: string | null): Promise<string | null> {
+    try {
+      const out = await this.#client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED', ...(versionId ? { VersionId: versionId } : {}) }));
+      return fullObjectSha256(out.ChecksumSHA256, out.ChecksumType) ?? null;
+    } catch (e) {
+      throw this.#mapError(e, `reading the checksum of ${key}`);
     }
   }
 
@@ -401,6 +433,8 @@ export class S3BlobStore implements BlobStore {
   /** Missing → not_found; unreachable, throttled, 5xx or credential problems → storage_unavailable. */
   #mapError(e: unknown, what: string): unknown {
     if (e instanceof AppError) return e;
+    const system = storeSystemError(e, 'S3', what);
+    if (system) return system;
     const name = errorName(e);
     const status = httpStatus(e);
     if (name === 'NoSuchKey' || name === 'NoSuchVersion' || name === 'NotFound' || (status === 404 && name !== 'NoSuchBucket')) {

@@ -30,6 +30,24 @@ Commands:
                             repoint the version. Resumable: re-run after a failure or a kill; moved versions are
                             skipped. Source bytes are never deleted. Both stores must be configured. Exit 1 if any
                             version failed (listed with the reason). A store is fs, s3, azure or a QUILL_STORES name.
+  migrate-blobs --from fs --to fs-encrypted [--json]
+                            Encrypt, in place, every fs version still stored as a plain file (from before encryption
+                            at rest): SHA-256 checked before and after, atomic replace, audited. Resumable.
+  rotate-key [--keep-key] [--retire] [--json]
+                            Re-wrap every fs object's data key under a new key-encryption key, without re-encrypting
+                            the data. With a key file a new key is generated (old ones kept for decryption); with
+                            QUILL_FS_KEK set the new key there and the old in QUILL_FS_KEK_PREVIOUS first. Resumable
+                            (--keep-key: no new key); --retire drops the old keys once nothing uses them. Progress on
+                            stderr. Exit 1 if any object could not be re-wrapped.
+  scrub [--rate <MiB/s>] [--json] [--repair]
+                            Re-read every stored version from its store, recompute SHA-256 and compare with PostgreSQL
+                            (resumable: continues the pass from its checkpoint; default rate unlimited). Mismatched or
+                            missing versions are flagged (downloads refused) and audited. --repair restores flagged
+                            versions from an identical copy (another object version, another document with the same
+                            bytes) or says exactly what is lost. Exit 1 with the list on any failure left.
+  audit verify [--from <position>] [--json]
+                            Walk the audit hash chain and its anchors in the blob store; report the first edited,
+                            deleted, inserted or reordered row. Exit 1 on any break.
   backup run [--full] [--json]
                             Take a PostgreSQL base backup now (pg_basebackup; incremental on the newest backup unless
                             --full or none exists), check it with pg_verifybackup, then list it; expire what falls out
@@ -51,16 +69,27 @@ Commands:
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
 
+On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, migrate and migrate-blobs use the
+database of a service already running on the same QUILL_DATA_DIR (it publishes its port in pg-endpoint.json there),
+and start one of their own only when none runs. A command that fails prints one line and exits non-zero
+(69: the database is unavailable; 78: configuration); add --debug for the stack trace.
+
 Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
-QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads,
-default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
+QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database
+wait, default 5000), QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads, default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
+Integrity at rest: QUILL_FS_ENCRYPTION (default true), QUILL_FS_KEK [+ QUILL_FS_KEK_PREVIOUS] or QUILL_FS_KEK_FILE
+(default: generated in the data dir; doctor warns that a key beside the data only protects a stolen disk image),
+QUILL_SCRUB_RATE (MiB/s, default 4; 0 = no background scrub), QUILL_SCRUB_INTERVAL_DAYS (default 30),
+QUILL_AUDIT_ANCHOR_INTERVAL (seconds, default 3600; 0 = off), QUILL_AUDIT_ANCHOR_RETAIN_DAYS (S3 Object Lock, 3650).
 Backups: QUILL_BACKUP_DIR (default $QUILL_DATA_DIR/backups), QUILL_BACKUP_RETENTION_DAYS (30), QUILL_BACKUP_SCHEDULE
 (true), QUILL_BACKUP_FULL_INTERVAL_HOURS (24), QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES (60),
 QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS (60), QUILL_BACKUP_MAX_RATE, QUILL_BACKUP_STORE (fs|s3|azure) with
 QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QUILL_BACKUP_AZURE_PREFIX,
 QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
+QUILL_TLS_CERT_FILE + QUILL_TLS_KEY_FILE (serve HTTPS with HSTS), QUILL_TRUST_PROXY (true | hop count |
+proxy addresses/CIDRs, when behind a TLS terminator: the audit then records the X-Forwarded-For client).
 Named stores (two S3 endpoints side by side, for migrate-blobs and reads): QUILL_STORES=name,… and per name
 QUILL_STORE_<NAME>_KIND (fs|s3|azure) with QUILL_STORE_<NAME>_S3_BUCKET, _S3_ENDPOINT, _S3_FORCE_PATH_STYLE, _S3_SSE,
 _S3_KMS_KEY_ID, _S3_CA_BUNDLE, _S3_REGION, _S3_ACCESS_KEY_ID, _S3_SECRET_ACCESS_KEY, _FS_DIR, _AZURE_CONTAINER,

@@ -11,6 +11,7 @@ import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { HELP } from './help.ts';
+import { reportFailure, stackOf } from './failure.ts';
 import { once } from 'node:events';
 import { AuditService } from '../audit/audit-service.ts';
 import { createVerifier } from '../auth/verifier.ts';
@@ -24,6 +25,7 @@ import { withAdvisoryLock } from '../db/advisory-lock.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../fhir/audit-event.ts';
+import { runAuditVerify, runEncryptFs, runRotateKey, runScrub } from './integrity-commands.ts';
 import { backupCommand, restoreCommand, verifyRestoreCommand } from './backup-commands.ts';
 import { keepUnreferencedSeconds } from '../backup/reconcile-guard.ts';
 
@@ -34,7 +36,9 @@ const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'in
 const storeDeps = async (cfg: Config) => ({ signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
 
 /** Returns the process exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argvIn: string[]): Promise<number> {
+  const debug = argvIn.includes('--debug');
+  const argv = argvIn.filter((a) => a !== '--debug');
   const [command = 'help', ...rest] = argv;
   try {
     switch (command) {
@@ -45,13 +49,17 @@ export async function main(argv: string[]): Promise<number> {
       case 'reconcile':
         return await runReconcile(rest);
       case 'audit':
-        return await auditExport(rest);
+        return rest[0] === 'verify' ? await runAuditVerify(rest.slice(1)) : await auditExport(rest);
+      case 'scrub':
+        return await runScrub(rest);
+      case 'rotate-key':
+        return await runRotateKey(rest);
       case 'migrate':
         return await runMigrate();
       case 'doctor':
         return await runDoctorCommand(rest);
       case 'migrate-blobs':
-        return await runMigrateBlobs(rest);
+        return rest.includes('fs-encrypted') ? await runEncryptFs(rest) : await runMigrateBlobs(rest);
       case 'backup':
         return await backupCommand(rest);
       case 'restore':
@@ -76,14 +84,14 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (e instanceof AppError) {
       process.stderr.write(`${e.message}\n`);
-      return e.code === 'storage_unavailable' ? 69 : 1; // EX_UNAVAILABLE
+      if (debug && e.cause) process.stderr.write(`${stackOf(e.cause)}\n`);
+      return e.code === 'storage_unavailable' ? 69 : e.code === 'insufficient_storage' ? 73 : 1; // EX_UNAVAILABLE, EX_CANTCREAT
     }
     if (e instanceof TypeError && (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
-    process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
-    return 1;
+    return reportFailure(e, debug);
   }
 }
 
@@ -143,7 +151,7 @@ async function runReconcile(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { grace: { type: 'string' }, json: { type: 'boolean' }, fhir: { type: 'boolean' } }, strict: true });
   const cfg = loadConfig();
   const log = commandLogger(cfg);
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     if (values.fhir) {
       if (!cfg.fhir.url) throw new ConfigError('reconcile --fhir needs QUILL_FHIR_URL (the built-in index is written in the same transaction and cannot drift)');
@@ -215,7 +223,7 @@ async function auditExport(args: string[]): Promise<number> {
     userAgent: 'quill-docstore audit export',
     requestId: randomUUID(),
   };
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     const base = publicBaseUrl(cfg);
     const q = { from: values.from, to: values.to, patient: values.patient, document: values.document };
@@ -240,7 +248,7 @@ function isIsoTime(v: string): boolean {
 
 async function runMigrate(): Promise<number> {
   const cfg = loadConfig();
-  const db = await openDatabase(cfg, createLogger(cfg.logLevel));
+  const db = await openDatabase(cfg, createLogger(cfg.logLevel), { command: true });
   await db.close();
   return 0;
 }
@@ -268,8 +276,8 @@ async function runDoctorCommand(args: string[]): Promise<number> {
       const width = Math.max(...report.checks.map((c) => c.name.length));
       process.stdout.write(`quill-docstore doctor (database, ${kind} store)\n`);
       for (const c of report.checks) {
-        process.stdout.write(`  ${c.ok ? 'ok  ' : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
-        if (!c.ok && c.fix) process.stdout.write(`        ${' '.repeat(width)}  fix: ${c.fix}\n`);
+        process.stdout.write(`  ${c.ok ? (c.warning ? 'WARN' : 'ok  ') : 'FAIL'}  ${c.name.padEnd(width)}  ${c.detail}\n`);
+        if ((!c.ok || c.warning) && c.fix) process.stdout.write(`        ${' '.repeat(width)}  fix: ${c.fix}\n`);
       }
       const failed = report.checks.filter((c) => !c.ok).length;
       process.stdout.write(failed ? `${failed} of ${report.checks.length} checks failed\n` : `all ${report.checks.length} checks passed\n`);
@@ -314,7 +322,7 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
     // The target gets the same rule as a live store: versioned (or QUILL_ALLOW_UNVERSIONED=true), and reachable.
     await requireVersionedStore(target, cfg, log, 'migration target');
     await target.ping();
-    const db = await openDatabase(cfg, log);
+    const db = await openDatabase(cfg, log, { command: true });
     try {
       const progress = progressRenderer(process.stderr, interval * 1000);
       const report = await migrateBlobs(db.sql, source, target, log, { concurrency, onProgress: (p) => progress.update(p) });
@@ -352,6 +360,7 @@ function printConfig(): number {
     ...cfg,
     databaseUrl: hide(cfg.databaseUrl),
     fs: { ...cfg.fs, signingKey: hide(cfg.fs.signingKey) },
+    fsEncryption: { ...cfg.fsEncryption, kek: hide(cfg.fsEncryption.kek), kekPrevious: cfg.fsEncryption.kekPrevious.map(() => '[set]') },
     azure: { ...cfg.azure, connectionString: hide(cfg.azure.connectionString) },
     fhir: { ...cfg.fhir, token: hide(cfg.fhir.token), basicAuth: hide(cfg.fhir.basicAuth) },
     jwt: { ...cfg.jwt, secret: hide(cfg.jwt.secret) },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseNamedStores, type NamedStoreConfig } from './named-stores.ts';
 import path from 'node:path';
 import { envSchema } from 'env-schema';
+import { edgeConfig, type EdgeConfig } from './edge.ts';
 import { configSchema } from './schema.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
@@ -17,6 +18,10 @@ export interface Config {
   databaseUrl: string | null;
   blobStore: BlobStoreKind;
   fs: { dir: string; signingKey: string | null };
+  /** Encryption at rest for the fs store: QUILL_FS_ENCRYPTION, QUILL_FS_KEK (+ _PREVIOUS) or QUILL_FS_KEK_FILE. */
+  fsEncryption: { enabled: boolean; kek: string | null; kekPrevious: string[]; kekFile: string; kekFileIsDefault: boolean };
+  /** The integrity scrubber (MiB/s; 0 = not in the background) and audit-chain anchoring (seconds; 0 = off). */
+  integrity: { scrubRate: number; scrubIntervalDays: number; auditAnchorSeconds: number; auditAnchorRetainDays: number };
   s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null };
   azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null };
   /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
@@ -37,7 +42,11 @@ export interface Config {
   /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
   oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
+  /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
+  dbTimeoutMs: number;
   logLevel: string;
+  /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
+  edge: EdgeConfig;
   backup: BackupConfig;
   /** Named stores (QUILL_STORES), besides the built-in fs, s3 and azure. */
   stores: NamedStoreConfig[];
@@ -89,6 +98,14 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
     databaseUrl: str(raw.DATABASE_URL),
     blobStore: raw.QUILL_BLOB_STORE as BlobStoreKind,
     fs: { dir: path.resolve(str(raw.QUILL_FS_DIR) ?? path.join(dataDir, 'blobs')), signingKey: str(raw.QUILL_URL_SIGNING_KEY) },
+    fsEncryption: {
+      enabled: raw.QUILL_FS_ENCRYPTION !== false,
+      kek: str(raw.QUILL_FS_KEK),
+      kekPrevious: str(raw.QUILL_FS_KEK_PREVIOUS)?.split(',').map((s) => s.trim()).filter(Boolean) ?? [],
+      kekFile: path.resolve(str(raw.QUILL_FS_KEK_FILE) ?? path.join(dataDir, 'fs-kek')),
+      kekFileIsDefault: !str(raw.QUILL_FS_KEK_FILE),
+    },
+    integrity: { scrubRate: Number(raw.QUILL_SCRUB_RATE), scrubIntervalDays: Number(raw.QUILL_SCRUB_INTERVAL_DAYS), auditAnchorSeconds: Number(raw.QUILL_AUDIT_ANCHOR_INTERVAL), auditAnchorRetainDays: Number(raw.QUILL_AUDIT_ANCHOR_RETAIN_DAYS) },
     s3: {
       bucket: str(raw.QUILL_S3_BUCKET),
       endpoint: str(raw.QUILL_S3_ENDPOINT),
@@ -123,7 +140,9 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
     uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
+    dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
+    edge: edgeConfig(raw, problems),
     backup: backupConfigFrom(raw, dataDir, problems),
     stores: [],
   };
@@ -138,6 +157,8 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
   if (cfg.blobStore === 'azure' && !cfg.azure.container) problems.push('QUILL_BLOB_STORE=azure needs QUILL_AZURE_CONTAINER');
   if (cfg.blobStore === 'azure' && !cfg.azure.connectionString && !cfg.azure.accountUrl)
     problems.push('QUILL_BLOB_STORE=azure needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
+  if (cfg.fsEncryption.kek && str(raw.QUILL_FS_KEK_FILE)) problems.push('set QUILL_FS_KEK or QUILL_FS_KEK_FILE, not both');
+  if (cfg.fsEncryption.kekPrevious.length && !cfg.fsEncryption.kek) problems.push('QUILL_FS_KEK_PREVIOUS needs QUILL_FS_KEK (the new key)');
   if (Boolean(str(raw.QUILL_OIDC_ISSUER)) !== Boolean(str(raw.QUILL_OIDC_CLIENT_ID))) problems.push('set both QUILL_OIDC_ISSUER and QUILL_OIDC_CLIENT_ID, or neither');
   if (cfg.fhir.token && cfg.fhir.basicAuth) problems.push('set QUILL_FHIR_TOKEN or QUILL_FHIR_BASIC_AUTH, not both');
   if (raw.QUILL_DOCUMENT_TYPES_FILE) {
@@ -154,4 +175,4 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
 
 /** The URL this service is reached at, for links it hands out. */
 export const publicBaseUrl = (cfg: Config, boundPort?: number): string =>
-  cfg.publicUrl ?? `http://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;
+  cfg.publicUrl ?? `${cfg.edge?.tls ? 'https' : 'http'}://${cfg.host.includes(':') ? `[${cfg.host}]` : cfg.host}:${boundPort ?? cfg.port}`;

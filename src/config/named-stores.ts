@@ -34,8 +34,8 @@ export function parseNamedStores(env: Record<string, string | undefined>, base: 
   const list = (env.QUILL_STORES ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   const out: NamedStoreConfig[] = [];
   for (const name of list) {
-    if (!NAME.test(name) || isBlobStoreKind(name)) {
-      problems.push(`QUILL_STORES: "${name}" is not a valid store name (lower case letters, digits and -, starting with a letter; not ${BLOB_STORE_KINDS.join('/')})`);
+    if (!NAME.test(name) || isBlobStoreKind(name) || name === 'fs-encrypted') {
+      problems.push(`QUILL_STORES: "${name}" is not a valid store name (lower case letters, digits and -, starting with a letter; not ${BLOB_STORE_KINDS.join('/')}/fs-encrypted)`);
       continue;
     }
     if (out.some((s) => s.name === name)) {

@@ -6,12 +6,16 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { secretFile } from '../config/secret-file.ts';
+import { publishEndpoint, withdrawEndpoint } from './embedded-endpoint.ts';
+import { superviseEmbedded } from './embedded-supervisor.ts';
 import { writeArchiveConf } from './archive-settings.ts';
 import type { BackupConfig } from '../config/backup.ts';
 
 export interface EmbeddedDatabase {
   url: string;
   stop(): Promise<void>;
+  /** false once the supervisor has given up bringing the server back (/healthz then answers 503). */
+  health(): { ok: boolean; detail?: string };
 }
 
 /**
@@ -45,6 +49,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: 
   }
   await applyArchiveSettings(pgDir, opts.backup);
   await pg.start();
+  const supervisor = superviseEmbedded(pg, log);
+  await publishEndpoint(dataDir, { host: '127.0.0.1', port, pid: process.pid });
   const dbName = 'quill';
   const client = pg.getPgClient('postgres', '127.0.0.1');
   await client.connect();
@@ -53,7 +59,12 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: 
   await client.end();
   return {
     url: `postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/${dbName}`,
-    stop: () => pg.stop(),
+    stop: async () => {
+      supervisor.stopping();
+      await withdrawEndpoint(dataDir).catch(() => undefined);
+      await pg.stop();
+    },
+    health: () => supervisor.health(),
   };
 }
 

@@ -5,6 +5,7 @@ import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import * as repo from './repository.ts';
+import { assertNotQuarantined } from './quarantine.ts';
 
 export { principalOf } from '../auth/permissions.ts';
 
@@ -30,5 +31,6 @@ export async function readableVersion(db: Db, p: Principal, documentId: string, 
   const version = await repo.findVersion(db, documentId, wantVersion ?? doc.currentVersion);
   if (!version) throw new AppError('not_found', `document ${documentId} has no version ${wantVersion}`);
   target.version = version.version;
+  await assertNotQuarantined(db, version);
   return { doc, version };
 }

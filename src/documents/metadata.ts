@@ -1,6 +1,7 @@
 import type { Coding, NewDocumentMetadata } from '../domain/document.ts';
 import { findCategory, findType, type DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
+import { BIDI_CONTROLS, hasNul, isCalendarDate } from '../domain/input-limits.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../domain/nhs-number.ts';
 
 export interface ResolvedMetadata {
@@ -21,6 +22,9 @@ export function validatePatient(value: string | undefined): string {
 
 /** Domain rules for upload metadata: a valid NHS number, codes from the configured value set, a real date. */
 export function resolveMetadata(m: NewDocumentMetadata, set: DocumentValueSet): ResolvedMetadata {
+  for (const [field, value] of Object.entries(m)) {
+    if (typeof value === 'string' && hasNul(value)) throw new AppError('validation_failed', `${field} contains a NUL character`, { field });
+  }
   const patient = validatePatient(m.patient);
   const type = findType(set, m.type ?? '');
   if (!type) throw new AppError('unknown_document_type', `type must be one of ${set.types.map((t) => t.code).join(', ')} (GET /v1/document-types)`, { field: 'type' });
@@ -29,7 +33,7 @@ export function resolveMetadata(m: NewDocumentMetadata, set: DocumentValueSet): 
   if (!category) throw new AppError('unknown_category', `category must be one of ${set.categories.map((c) => c.code).join(', ')}`, { field: 'category' });
   const title = (m.title ?? '').trim();
   if (!title) throw new AppError('validation_failed', 'title is required', { field: 'title' });
-  if (m.date !== undefined && !isRealDate(m.date)) throw new AppError('validation_failed', 'date must be a calendar date YYYY-MM-DD', { field: 'date' });
+  if (m.date !== undefined && !isCalendarDate(m.date)) throw new AppError('validation_failed', 'date must be a calendar date YYYY-MM-DD', { field: 'date' });
   return {
     patient,
     type: { system: type.system, code: type.code, display: type.display },
@@ -41,16 +45,13 @@ export function resolveMetadata(m: NewDocumentMetadata, set: DocumentValueSet): 
   };
 }
 
-function isRealDate(s: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
-  const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
-}
-
-/** Keeps the last path segment of a client filename, without control characters; the name is only ever metadata. */
+/**
+ * Keeps the last path segment of a client filename, without control characters and without bidirectional-text
+ * controls (an RLO makes `invoice\u202Efdp.exe` display as `invoiceexe.pdf`); the name is only ever metadata.
+ */
 export function cleanFilename(name: string | null | undefined): string | null {
   if (!name) return null;
   const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
+  const clean = base.replace(/[\x00-\x1f\x7f-\x9f]/g, '').replace(BIDI_CONTROLS, '').trim().slice(0, 255);
   return clean === '' || clean === '.' || clean === '..' ? null : clean;
 }

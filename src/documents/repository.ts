@@ -20,6 +20,7 @@ interface DocumentRow {
   status: 'current' | 'entered-in-error';
   current_version: number;
   created_at: Date;
+  created_at_exact: string;
   created_by: string;
   updated_at: Date;
   entered_in_error_reason: string | null;
@@ -54,6 +55,7 @@ const toDocument = (r: DocumentRow): DocumentRecord => ({
   status: r.status,
   currentVersion: r.current_version,
   createdAt: r.created_at,
+  createdAtExact: r.created_at_exact,
   createdBy: r.created_by,
   updatedAt: r.updated_at,
   enteredInErrorReason: r.entered_in_error_reason,
@@ -82,7 +84,8 @@ const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type
 /** The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). */
 const documentColumns = (db: Db, alias?: string) => {
   const q = (c: string) => (alias ? `${alias}.${c}` : c);
-  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date`;
+  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date,
+    to_char(${db(q('created_at'))} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_exact`;
 };
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {
@@ -128,7 +131,7 @@ export async function listDocuments(db: Db, f: ListFilter): Promise<DocumentWith
       ${f.type ? db`and d.type_code = ${f.type}` : db``}
       ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}
       ${f.dateTo ? db`and d.clinical_date <= ${f.dateTo}` : db``}
-      ${f.after ? db`and (d.created_at, d.id) < (${f.after.createdAt}::timestamptz, ${f.after.id}::uuid)` : db``}
+      ${f.after ? db`and (d.created_at, d.id) < (${f.after.createdAt}::text::timestamptz, ${f.after.id}::uuid)` : db``}
     order by d.created_at desc, d.id desc
     limit ${f.limit}`;
   return rows.map((r) => ({ document: toDocument(r), version: toVersion({ ...r.v, created_at: new Date(r.v.created_at as unknown as string) }) }));

@@ -22,6 +22,7 @@ import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
 import { verifiedStream } from './verified-read.ts';
+import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
 
 export type { UploadInput } from './upload.ts';
 
@@ -159,11 +160,16 @@ export class DocumentService {
   }
 
   /** Bytes through the service, SHA-256 re-verified on the way out. */
-  async openContent(ctx: RequestContext, documentId: string, wantVersion?: number): Promise<{ version: DocumentVersion; stream: Readable }> {
+  async openContent(ctx: RequestContext, documentId: string, wantVersion?: number, range?: RangeSpec | null): Promise<{ version: DocumentVersion; stream: Readable; range?: { start: number; end: number } }> {
     const target: AuditTarget = { documentId, version: wantVersion ?? null };
     return this.#audited(ctx, 'document.content', target, async () => {
       const p = principalOf(ctx);
       const { version } = await readableVersion(this.#o.sql, p, documentId, wantVersion, target);
+      const part = range ? await openAuthenticatedRange(this.#o, version, range) : null;
+      if (part) {
+        await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target, detail: { range: `${part.start}-${part.end}` } });
+        return { version, stream: part.stream, range: { start: part.start, end: part.end } };
+      }
       const stream = await verifiedStream(this.#o, ctx, 'document.content', target, version);
       await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target });
       return { version, stream };

@@ -9,6 +9,7 @@ import type { BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import * as repo from './repository.ts';
 import { verifiedStream } from './verified-read.ts';
+import { assertNotQuarantined } from './quarantine.ts';
 
 /**
  * Serving the filesystem store's signed download URLs (S3 and Azure serve their own). The HTTP layer checks the HMAC;
@@ -30,6 +31,7 @@ export async function openSignedBlob(d: Deps, ctx: RequestContext, key: string, 
   if (!found) throw new AppError('not_found');
   const { version } = found;
   Object.assign(target, { documentId: version.documentId, version: version.version, patient: found.patient });
+  await assertNotQuarantined(d.sql, version);
   const stream = await verifiedStream(d, ctx, 'document.blob-fetch', target, version);
   await recordAudit(d.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
   return { version, stream };

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
@@ -12,6 +11,7 @@ import { HashingStream } from './hashing-stream.ts';
 import { cleanFilename } from './metadata.ts';
 import * as repo from './repository.ts';
 import { TypeSniffer } from './type-sniffer.ts';
+import { runUploadPipeline } from './upload-pipeline.ts';
 
 export interface UploadInput {
   body: Readable;
@@ -50,7 +50,7 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined };
   // The source feeds the size/hash and type checks, whose output is what the store reads: one pass over the bytes.
   // Wait for both sides so a failed upload is fully cleaned up (temp file, multipart upload) before answering.
-  const [piped, stored] = await Promise.allSettled([pipeline(input.body, hasher, sniffer), store.put(blobKey, sniffer, opts)]);
+  const [piped, stored] = await runUploadPipeline(input.body, [hasher, sniffer], (body) => store.put(blobKey, body, opts));
   if (piped.status === 'rejected' || stored.status === 'rejected') {
     await repo.finishIntent(d.sql, intentId, 'aborted').catch(() => undefined);
     const inspectError = piped.status === 'rejected' ? piped.reason : null;

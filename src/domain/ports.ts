@@ -39,6 +39,8 @@ export interface StoreCheck {
   ok: boolean;
   detail: string;
   fix?: string | undefined;
+  /** Passes, but an operator must read it (printed as WARN by `doctor`). */
+  warning?: boolean | undefined;
 }
 
 /**
@@ -66,6 +68,18 @@ export interface BlobStore {
   abortIncompleteUploads(startedBefore: Date): Promise<number>;
   /** Throws AppError storage_unavailable when the store cannot be used. */
   ping(): Promise<void>;
+  /**
+   * Plaintext bytes start..end (inclusive), where the store authenticates every byte it returns by itself (the
+   * encrypted fs store); resolves null for an object it cannot (a plaintext file).
+   */
+  getAuthenticatedRange?(key: string, versionId: string | null, range: { start: number; end: number }): Promise<Readable | null>;
+  /**
+   * Puts one object version under write-once retention until `until` (S3 Object Lock, COMPLIANCE mode). Resolves false
+   * where the bucket has no Object Lock; stores without the notion do not implement it.
+   */
+  retain?(key: string, versionId: string | null, until: Date): Promise<boolean>;
+  /** The store's own full-object SHA-256 (hex) where it keeps one (S3), for the scrubber's cheap first check. */
+  storedSha256?(key: string, versionId: string | null): Promise<string | null>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
   doctor(): Promise<StoreCheck[]>;
 }

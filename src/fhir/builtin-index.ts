@@ -58,19 +58,19 @@ function dateFilter(db: Db, col: string, params: DateParam[]) {
     const c = db(col);
     switch (p.prefix) {
       case 'eq':
-        return db`and ${c} >= ${p.start}::timestamptz and ${c} < ${p.end}::timestamptz`;
+        return db`and ${c} >= ${p.start}::text::timestamptz and ${c} < ${p.end}::text::timestamptz`;
       case 'ne':
-        return db`and (${c} < ${p.start}::timestamptz or ${c} >= ${p.end}::timestamptz)`;
+        return db`and (${c} < ${p.start}::text::timestamptz or ${c} >= ${p.end}::text::timestamptz)`;
       case 'gt':
       case 'sa':
-        return db`and ${c} >= ${p.end}::timestamptz`;
+        return db`and ${c} >= ${p.end}::text::timestamptz`;
       case 'lt':
       case 'eb':
-        return db`and ${c} < ${p.start}::timestamptz`;
+        return db`and ${c} < ${p.start}::text::timestamptz`;
       case 'ge':
-        return db`and ${c} >= ${p.start}::timestamptz`;
+        return db`and ${c} >= ${p.start}::text::timestamptz`;
       case 'le':
-        return db`and ${c} < ${p.end}::timestamptz`;
+        return db`and ${c} < ${p.end}::text::timestamptz`;
     }
   });
 }

@@ -1,18 +1,24 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '../auth/verifier.ts';
 import type { AuditService } from '../audit/audit-service.ts';
 import type { FhirIndexService } from '../fhir/index-service.ts';
+import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import type { DocumentService } from '../documents/service.ts';
+import { auditRejectedRequest } from './audit-rejected.ts';
+import { clientErrorHandler } from './client-error.ts';
 import { authHook } from './context.ts';
+import { createCursorCodec } from './cursor.ts';
+import { methodNotAllowed } from './method-not-allowed.ts';
 import { createMetrics } from './metrics.ts';
-import { sendProblem } from './problem.ts';
+import { sendProblem, toAppError } from './problem.ts';
 import { finishOpenApi } from './openapi-document.ts';
 import { auditRoute } from './routes/audit.ts';
 import { signedBlobRoute } from './routes/blobs.ts';
@@ -28,6 +34,7 @@ import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
+import { installValidators } from './validation.ts';
 import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
 import { tusRoutes } from './routes/uploads/tus-routes.ts';
 import { webPageRoutes, type WebPageOptions } from './routes/web/web-page.ts';
@@ -44,10 +51,18 @@ export interface AppDeps {
   /** This service serves the filesystem store's signed URLs. */
   urlSigningKey: Buffer;
   readiness: ReadinessCheck[];
+  /** /healthz: false when a supervised part (the embedded PostgreSQL) cannot be brought back. */
+  health?: () => { ok: boolean; detail?: string };
   baseUrl: () => string;
   requestTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+  /** More gauges on /metrics (the integrity scrubber's). */
+  extraMetrics?: (registry: Registry) => void;
+  /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
+  /** Fastify trustProxy (QUILL_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
+  trustProxy?: boolean | number | string[];
   /** tus resumable uploads at /v1/uploads (issue 13). */
   uploads?: ResumableUploads;
   /** The clinician's page at / (issue 13). */
@@ -81,6 +96,8 @@ const uploadRequestBody = {
   },
 };
 
+const MAX_HEADER_BYTES = 64 * 1024;
+
 export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: d.log as FastifyBaseLogger,
@@ -92,13 +109,21 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream and are limited by QUILL_MAX_UPLOAD_BYTES
     requestTimeout: d.requestTimeoutMs,
     connectionTimeout: 0,
-    trustProxy: false,
-    ajv: { customOptions: { coerceTypes: 'array', removeAdditional: false, allErrors: false } },
-  });
+    trustProxy: d.trustProxy ?? false,
+    clientErrorHandler,
+    // a malformed or over-long path parameter is answered by the router itself: as problem+json too
+    frameworkErrors: (err: Error, request: FastifyRequest, reply: FastifyReply) => sendProblem(reply, request, err),
+    // room for a query string carrying every upload field at its longest, percent-encoded (Node's default is 16 KiB)
+    http: { maxHeaderSize: MAX_HEADER_BYTES },
+    ...(d.tls ? { https: { cert: d.tls.cert, key: d.tls.key, maxHeaderSize: MAX_HEADER_BYTES } } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
 
   app.addSchema(problemSchema);
   app.addSchema(versionSchema);
   app.addSchema(documentSchema);
+  installValidators(app, [problemSchema, versionSchema, documentSchema]);
+  const allow405 = methodNotAllowed(app);
+  const cursors = createCursorCodec(d.urlSigningKey);
 
   await app.register(swagger, {
     openapi: {
@@ -108,17 +133,33 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-    transformObject: (doc) => finishOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject, uploadRequestBody) as never,
+    // a route that needs no token (config.auth false) says so in the document: `security: []`
+    transform: ({ schema, url, route }) => ({
+      schema: (route.config as { auth?: boolean } | undefined)?.auth === false && schema ? ({ ...schema, security: [] } as never) : schema,
+      url,
+    }),
+    transformObject: (doc) => finishOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject, uploadRequestBody, defaultAllowedContentTypes) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);
 
   const registry = createMetrics(app, d.outboxStats);
+  d.extraMetrics?.(registry);
   app.addHook('onRequest', authHook(d.verify, d.audit));
-  app.addHook('onSend', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
+  app.addHook('preHandler', async (request) => {
+    request.reachedHandler = true;
   });
-  app.setErrorHandler((err, request, reply) => sendProblem(reply, request, err));
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  });
+  app.setErrorHandler(async (err, request, reply) => {
+    const e = toAppError(err);
+    await auditRejectedRequest(d.audit, request, e).catch((ae: unknown) => request.log.error({ err: ae }, 'could not audit a rejected request'));
+    // a refused upload whose body was not read to the end: close the connection rather than leave it half-read
+    if (!request.raw.complete) reply.header('connection', 'close');
+    return sendProblem(reply, request, e);
+  });
   app.setNotFoundHandler((request, reply) => {
     request.ctx ??= { principal: null, clientIp: request.ip, userAgent: null, requestId: String(request.id) };
     return sendProblem(reply, request, Object.assign(new Error(`no route ${request.method} ${request.url.split('?')[0]}`), { statusCode: 404 }));
@@ -136,18 +177,19 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   if (d.uploads) await app.register(async (scope) => tusRoutes(scope, d.uploads!));
 
   getDocumentRoute(app, d.documents);
-  listDocumentsRoute(app, d.documents);
+  listDocumentsRoute(app, d.documents, cursors);
   downloadUrlRoutes(app, d.documents);
   contentRoute(app, d.documents);
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
-  auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl });
+  auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
   signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
-  opsRoutes(app, d.readiness, registry);
+  opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));
   else app.get('/', { config: { auth: false }, schema: { hide: true } }, async (_r, reply) => reply.redirect('/docs'));
+  allow405.install();
 
   return app;
 }

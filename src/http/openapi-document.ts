@@ -8,9 +8,29 @@ type Paths = Record<string, Record<string, Operation>>;
 
 const PUBLIC = new Set(['/healthz', '/readyz', '/metrics', '/fhir/metadata', '/v1/blobs/{*}']);
 
-export function finishOpenApi(doc: Record<string, unknown>, uploadRequestBody: unknown): Record<string, unknown> {
+/** Streamed document bytes: the stored type, exact length, the SHA-256 as Repr-Digest and strong ETag. */
+function bytesResponse(contentTypes: readonly string[]) {
+  const binary = { schema: { type: 'string', format: 'binary' } };
+  return {
+    description: 'The document bytes, SHA-256 verified while streaming (a mismatch aborts the response)',
+    headers: {
+      'Repr-Digest': { description: 'RFC 9530 sha-256 of the bytes', schema: { type: 'string' } },
+      ETag: { description: 'the hex SHA-256, quoted', schema: { type: 'string' } },
+      'Content-Disposition': { schema: { type: 'string' } },
+    },
+    content: Object.fromEntries(contentTypes.map((t) => [t, binary])),
+  };
+}
+
+export function finishOpenApi(doc: Record<string, unknown>, uploadRequestBody: unknown, contentTypes: readonly string[] = []): Record<string, unknown> {
   const paths = (doc.paths ?? {}) as Paths;
   for (const p of ['/v1/documents', '/v1/documents/{id}/versions']) if (paths[p]?.post) paths[p].post.requestBody = uploadRequestBody;
+  for (const p of ['/v1/documents/{id}/content', '/v1/blobs/{*}']) {
+    const op = paths[p]?.get;
+    if (op) op.responses = { ...op.responses, '200': bytesResponse(contentTypes) };
+  }
+  const download = paths['/v1/documents/{id}/download']?.get;
+  if (download) download.responses = { ...download.responses, '303': { description: 'See Other: Location is a fresh download URL' } };
   const problem = { schema: { $ref: '#/components/schemas/Problem' } };
   for (const [path, ops] of Object.entries(paths)) {
     for (const op of Object.values(ops)) {

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, ErrorCodes, isAppError, type ErrorCode } from '../domain/errors.ts';
+import { databaseUnavailable } from '../db/errors.ts';
+import { AppError, isAppError, type ErrorCode } from '../domain/errors.ts';
 
 export const PROBLEM_TYPE_BASE = 'https://quill-docstore.nhs.example/problems/';
 
@@ -17,7 +18,20 @@ export function problemBody(err: AppError, request: FastifyRequest): Record<stri
   };
 }
 
-const databaseDown = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT', '57P01', '57P03']);
+/** Fastify's (and its plugins') own 4xx errors, by status, when their code is not mapped above. */
+const byStatus: Record<number, ErrorCode> = {
+  400: 'validation_failed',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  408: 'request_timeout',
+  409: 'conflict',
+  411: 'length_required',
+  413: 'payload_too_large',
+  414: 'uri_too_long',
+  415: 'unsupported_media_type',
+  431: 'request_header_fields_too_large',
+};
 
 /** Turns anything thrown into an AppError: ours as they are, Fastify's by their code, the rest as 500/503. */
 export function toAppError(e: unknown): AppError {
@@ -41,10 +55,10 @@ export function toAppError(e: unknown): AppError {
     case 'FST_NO_FORM_DATA':
       return new AppError('validation_failed', 'the multipart body has no file part');
   }
-  if (fe?.code && databaseDown.has(fe.code)) return new AppError('storage_unavailable', 'the database is unavailable', { layer: 'database' }, { cause: e, retryAfter: 5 });
+  const dbDown = databaseUnavailable(e);
+  if (dbDown) return dbDown;
   if (typeof fe?.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
-    const code = (Object.entries(ErrorCodes).find(([, v]) => v.status === fe.statusCode)?.[0] ?? 'validation_failed') as ErrorCode;
-    return new AppError(code, fe.message);
+    return new AppError(byStatus[fe.statusCode] ?? 'validation_failed', fe.message);
   }
   return new AppError('internal_error', 'an unexpected error occurred; it has been logged', {}, { cause: e });
 }

@@ -78,12 +78,15 @@ export const uploadQuery = {
     title: { type: 'string', maxLength: 500 },
     description: { type: 'string', maxLength: 4000 },
     category: { type: 'string', maxLength: 64 },
-    date: { type: 'string', maxLength: 10 },
+    date: { type: 'string', maxLength: 10, format: 'date' },
     author: { type: 'string', maxLength: 200 },
     filename: { type: 'string', maxLength: 1000 },
   },
   additionalProperties: false,
 } as const;
+
+/** Upload metadata fields: the same names and limits whether sent in the query string or as form fields. */
+export const uploadFields = uploadQuery;
 
 export const errorResponses = {
   400: { $ref: 'Problem#' },

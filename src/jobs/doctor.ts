@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { storeChecks } from '../blobstores/store-checks.ts';
-import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { openEmbedded } from '../db/embedded-access.ts';
 import { pendingMigrations } from '../db/migrate.ts';
 import { connect } from '../db/sql.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
@@ -36,14 +36,15 @@ async function checkDatabase(cfg: Config, log: Logger, store: BlobStore): Promis
       if (!existsSync(path.join(cfg.dataDir, 'pg', 'PG_VERSION'))) {
         return [{ name: 'database.connect', ok: false, detail: `no embedded PostgreSQL in ${path.join(cfg.dataDir, 'pg')} and DATABASE_URL is not set`, fix: 'set DATABASE_URL, or run `quill-docstore migrate` once to create the embedded database' }];
       }
-      const e = await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });
+      // the running service's server when there is one; a server of our own only when none runs
+      const e = await openEmbedded(cfg.dataDir, log, { shareRunning: true, backup: cfg.backup });
       embedded = e;
       url = e.url;
     }
   } catch (e) {
     return [{ name: 'database.connect', ok: false, detail: `could not start ${where}: ${(e as Error).message}`, fix: `check ${cfg.dataDir} (is another quill-docstore using it?)` }];
   }
-  const sql = connect(url, { max: 1 });
+  const sql = connect(url, { max: 1, timeoutMs: cfg.dbTimeoutMs });
   try {
     let version: string;
     try {

@@ -1,3 +1,4 @@
+import { ANCHOR_PREFIX } from '../audit/audit-chain.ts';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
@@ -53,6 +54,7 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
   const present = new Set<string>();
   for await (const obj of store.list('')) {
     present.add(obj.key);
+    if (obj.key.startsWith(ANCHOR_PREFIX)) continue; // audit-chain anchors, not document bytes
     if (obj.lastModified.getTime() > cutoff) continue;
     if (obj.key.startsWith('uploads/') && liveUploads.has(obj.key.split('/')[1]!)) continue;
     // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in any store is either this

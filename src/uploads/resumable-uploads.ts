@@ -207,9 +207,16 @@ export class ResumableUploads {
     const sniffer = upload.offset === 0 ? new TypeSniffer(this.#o.allowedContentTypes, declaredType(upload.metadata.filetype)) : null;
     feed(input.body, counter, { keepPartial: !input.checksum });
     const source = sniffer ?? counter;
-    const [piped, stored] = await Promise.allSettled([sniffer ? pipeline(counter, sniffer) : Promise.resolve(), store.put(key, source, { contentType: 'application/octet-stream' })]);
+    // A store that gives up (often before reading a byte) must not leave the checks waiting for a reader: destroy
+    // what it was reading, which fails the checks' pipeline and lets feed() drain the request (issue 8).
+    const put = store.put(key, source, { contentType: 'application/octet-stream' }).catch((e: unknown) => {
+      if (!source.destroyed) source.destroy();
+      throw e;
+    });
+    const [piped, stored] = await Promise.allSettled([sniffer ? pipeline(counter, sniffer) : Promise.resolve(), put]);
     if (piped.status === 'rejected' || stored.status === 'rejected') {
-      const e = piped.status === 'rejected' ? piped.reason : (stored as PromiseRejectedResult).reason;
+      // the checks' own refusal first; else the store's error (the checks then only saw their stream destroyed)
+      const e = piped.status === 'rejected' && (isAppError(piped.reason) || stored.status !== 'rejected') ? piped.reason : (stored as PromiseRejectedResult).reason;
       const err = isAppError(e) ? e : isAppError((e as { cause?: unknown })?.cause) ? ((e as { cause: AppError }).cause) : null;
       if (err && (err.code === 'unsupported_media_type' || err.code === 'content_type_mismatch')) {
         // The file itself is wrong: no resume can fix it.
@@ -358,6 +365,9 @@ function feed(body: Readable & { complete?: boolean }, dest: Transform, o: { kee
     else dest.end();
   };
   const onData = (chunk: Buffer) => {
+    // once the checks or the store gave up, discard the rest: writing to a destroyed stream returns false and no
+    // 'drain' ever follows, which left the body paused and the keep-alive connection stalled for the next request
+    if (dest.destroyed) return;
     if (!dest.write(chunk)) body.pause();
   };
   dest.on('drain', () => body.resume());

@@ -322,7 +322,8 @@ describe('tus: restart, another instance, expiry (fs store shared by two service
   beforeAll(async () => {
     db = await createTestDatabase();
     dir = await mkdtemp(path.join(os.tmpdir(), 'quill-tus-'));
-    env = { QUILL_FS_DIR: dir, QUILL_JWT_SECRET: randomBytes(32).toString('base64url'), QUILL_URL_SIGNING_KEY: randomBytes(32).toString('base64url') };
+    // instances sharing an fs store share its URL signing key and, since encryption at rest (issue 10), its KEK
+    env = { QUILL_FS_DIR: dir, QUILL_JWT_SECRET: randomBytes(32).toString('base64url'), QUILL_URL_SIGNING_KEY: randomBytes(32).toString('base64url'), QUILL_FS_KEK: randomBytes(32).toString('base64') };
   });
   afterAll(async () => {
     for (const s of open.splice(0)) await s.close().catch(() => undefined);

@@ -109,15 +109,18 @@ describe.skipIf(!run)('live store = S3 (SeaweedFS, versioned bucket)', () => {
     expect(new Set(rows.map((r) => r.blob_version_id)).size).toBe(2);
   });
 
-  it('/readyz carries the doctor findings as the blob layer detail (cached)', async () => {
-    const first = await (await fetch(`${s.baseUrl}/readyz`)).json();
+  it('/readyz carries the doctor findings as the blob layer detail (cached), for an admin only', async () => {
+    const admin = auth(await s.token('ops', ['admin']));
+    const first = await (await fetch(`${s.baseUrl}/readyz`, { headers: admin })).json();
     expect(first.status).toBe('ready');
     const blob = first.layers.find((l: { layer: string }) => l.layer === 'blob');
     expect(blob).toMatchObject({ status: 'ok', detail: { store: 's3', doctor: { ok: true } } });
     const names = blob.detail.doctor.checks.map((c: { name: string }) => c.name);
     expect(names).toEqual(expect.arrayContaining(['s3.bucket', 's3.versioning', 's3.encryption', 's3.cors', 's3.lifecycle']));
-    const again = await (await fetch(`${s.baseUrl}/readyz`)).json();
+    const again = await (await fetch(`${s.baseUrl}/readyz`, { headers: admin })).json();
     expect(again.layers.find((l: { layer: string }) => l.layer === 'blob').detail.doctor.checkedAt).toBe(blob.detail.doctor.checkedAt);
+    const anonymous = await (await fetch(`${s.baseUrl}/readyz`)).json();
+    expect(anonymous.layers.find((l: { layer: string }) => l.layer === 'blob')).toEqual({ layer: 'blob', status: 'ok', required: true });
   });
 
   it('refuses to start on an unversioned bucket unless QUILL_ALLOW_UNVERSIONED=true', async () => {
@@ -140,7 +143,7 @@ describe.skipIf(!run)('live store = S3 (SeaweedFS, versioned bucket)', () => {
       const t = await allowed.token('dr.dev', ['clinician']);
       const res = await uploadMultipart(allowed.baseUrl, t, pdfBytes('unversioned dev'));
       expect(res.status).toBe(201);
-      const ready = await (await fetch(`${allowed.baseUrl}/readyz`)).json();
+      const ready = await (await fetch(`${allowed.baseUrl}/readyz`, { headers: auth(await allowed.token('ops', ['admin'])) })).json();
       const blob = ready.layers.find((l: { layer: string }) => l.layer === 'blob');
       expect(blob.status).toBe('ok');
       expect(blob.detail.doctor.ok).toBe(false);
@@ -196,7 +199,7 @@ describe.skipIf(!run)('live store = S3, and the store goes away', () => {
         ['aborted', 2],
         ['committed', 1],
       ]);
-      const ready = await fetch(`${s.baseUrl}/readyz`);
+      const ready = await fetch(`${s.baseUrl}/readyz`, { headers: auth(await s.token('ops', ['admin'])) });
       expect(ready.status).toBe(503);
       expect(ready.headers.get('retry-after')).toBe('5');
       const body = await ready.json();

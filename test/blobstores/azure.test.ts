@@ -92,6 +92,10 @@ describe.skipIf(!available)('AzureBlobStore on Azurite', () => {
     versionsSameKey: false,
     refusesDigestMismatch: true,
     reportsSha256: false,
+    // What this cannot show: Azure Storage encrypts every blob at rest itself (Microsoft-managed keys, or the
+    // encryption scope QUILL_AZURE_ENCRYPTION_SCOPE names), and Azurite reports isServerEncrypted=true for every blob
+    // whatever the client sends, so this check passes even if the store stopped asking for a scope. Nothing run here
+    // can show the scope is applied: that needs a real account (doctor's azure.encryption-scope check reads it back).
     encryptsAtRest: true,
     networked: true,
   });

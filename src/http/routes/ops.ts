@@ -1,5 +1,8 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import type { TokenVerifier } from '../../auth/verifier.ts';
+import { AppError } from '../../domain/errors.ts';
+import type { AuditLogWriter } from '../types.ts';
 
 export interface ReadinessCheck {
   name: string;
@@ -9,17 +12,73 @@ export interface ReadinessCheck {
   required?: boolean;
 }
 
-export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], registry: Registry): void {
-  app.get('/healthz', { config: { auth: false }, schema: { tags: ['operations'], summary: 'The process is alive' } }, async () => ({ status: 'ok' }));
+export interface OpsDeps {
+  verify: TokenVerifier;
+  audit: AuditLogWriter;
+  /** Liveness beyond "the process answers": false when a part we own (the embedded PostgreSQL) cannot come back. */
+  health?: () => { ok: boolean; detail?: string };
+}
+
+/** Each readiness check gets this long; a layer that has not answered by then is reported down (timeout). */
+export const READINESS_CHECK_TIMEOUT_MS = 1500;
+
+const readinessBody = {
+  type: 'object',
+  required: ['status', 'layers'],
+  properties: {
+    status: { type: 'string', enum: ['ready', 'degraded', 'unavailable'] },
+    layers: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['layer', 'status', 'required'],
+        properties: {
+          layer: { type: 'string' },
+          status: { type: 'string', enum: ['ok', 'down'] },
+          required: { type: 'boolean' },
+          detail: { description: 'admin only: what was checked, or why the layer is down' },
+        },
+      },
+    },
+  },
+} as const;
+
+const healthBody = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok', 'unhealthy'] }, detail: { type: 'string' } } } as const;
+
+export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], registry: Registry, deps: OpsDeps): void {
+  app.get('/healthz', {
+    config: { auth: false },
+    schema: {
+      tags: ['operations'],
+      summary: 'The process is alive (503 when a part it supervises, the embedded PostgreSQL, cannot be brought back: restart it)',
+      response: { 200: healthBody, 503: healthBody },
+    },
+    handler: async (_request, reply) => {
+      const h = deps.health?.() ?? { ok: true };
+      if (!h.ok) {
+        reply.code(503);
+        return { status: 'unhealthy', detail: h.detail };
+      }
+      return { status: 'ok' };
+    },
+  });
 
   app.get('/readyz', {
     config: { auth: false },
-    schema: { tags: ['operations'], summary: 'Every storage layer answers; the detail names the one that does not' },
-    handler: async (_request, reply) => {
+    schema: {
+      tags: ['operations'],
+      summary: 'Every storage layer answers',
+      description:
+        'Public: overall status and each layer ok/down, nothing else. With an admin bearer token (or `?verbose`, which requires one) the answer adds each layer\'s detail: store names, doctor findings, errors. Each check is given 1.5 s, so the answer comes within 2 s.',
+      querystring: { type: 'object', properties: { verbose: { type: 'string' } } },
+      response: { 200: readinessBody, 503: readinessBody, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+    },
+    handler: async (request, reply) => {
+      const verbose = await wantsDetail(request, deps);
       const results = await Promise.all(
         checks.map(async (c) => {
           try {
-            const detail = await c.check();
+            const detail = await withTimeout(c.check(), READINESS_CHECK_TIMEOUT_MS, c.name);
             return { layer: c.name, status: 'ok' as const, required: c.required !== false, ...(detail ? { detail } : {}) };
           } catch (e) {
             return { layer: c.name, status: 'down' as const, required: c.required !== false, detail: (e as Error).message };
@@ -29,7 +88,8 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
       const ready = results.every((r) => r.status === 'ok' || !r.required);
       const degraded = results.some((r) => r.status !== 'ok');
       if (!ready) reply.code(503).header('retry-after', '5');
-      return { status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', layers: results };
+      const layers = verbose ? results : results.map(({ layer, status, required }) => ({ layer, status, required }));
+      return { status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', layers };
     },
   });
 
@@ -38,4 +98,35 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
     schema: { tags: ['operations'], summary: 'Prometheus metrics' },
     handler: async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   });
+}
+
+/**
+ * Details (paths, bucket, key ARN, CORS origins, error text) only for an admin: asked for by sending a bearer token
+ * or `?verbose`. A bad token or a non-admin is refused (and audited) rather than silently given the public answer.
+ */
+async function wantsDetail(request: FastifyRequest, deps: OpsDeps): Promise<boolean> {
+  const header = request.headers.authorization;
+  const asked = header !== undefined || (request.query as { verbose?: string }).verbose !== undefined;
+  if (!asked) return false;
+  const match = header ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header) : null;
+  try {
+    if (!match) throw new AppError('unauthenticated', '/readyz details need an admin bearer token');
+    request.ctx.principal = await deps.verify(match[1]!);
+    if (!request.ctx.principal.roles.includes('admin')) throw new AppError('forbidden', '/readyz details need the admin role');
+    return true;
+  } catch (e) {
+    await deps
+      .audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: (e as AppError).code ?? 'invalid_token', detail: { route: '/readyz', method: request.method } })
+      .catch((ae) => request.log.error({ err: ae }, 'could not write audit row for a refused request'));
+    throw e;
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${name} did not answer within ${ms} ms`)), ms);
+  });
+  p.catch(() => undefined); // a check that fails after its timeout must not become an unhandled rejection
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { DocumentService } from '../../../documents/service.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
+import { INT4_MAX } from '../../../domain/input-limits.ts';
 
 const downloadUrlResponse = {
   type: 'object',
@@ -22,7 +23,7 @@ export function downloadUrlRoutes(app: FastifyInstance, docs: DocumentService): 
       params: idParams,
       body: {
         type: ['object', 'null'],
-        properties: { expiresIn: { type: 'integer', minimum: 1 }, version: { type: 'integer', minimum: 1 } },
+        properties: { expiresIn: { type: 'integer', minimum: 1, maximum: INT4_MAX }, version: { type: 'integer', minimum: 1, maximum: INT4_MAX } },
         additionalProperties: false,
       },
       response: { 200: downloadUrlResponse, ...errorResponses, 409: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' } },
@@ -40,7 +41,7 @@ export function downloadUrlRoutes(app: FastifyInstance, docs: DocumentService): 
       tags: ['documents'],
       summary: 'Redirects (303) to a fresh download URL',
       params: idParams,
-      querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+      querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1, maximum: INT4_MAX } }, additionalProperties: false },
       response: { ...errorResponses },
     },
     handler: async (request, reply) => {

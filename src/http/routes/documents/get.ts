@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DocumentService } from '../../../documents/service.ts';
 import { documentDto } from '../../dto.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
+import { INT4_MAX } from '../../../domain/input-limits.ts';
 
 export function getDocumentRoute(app: FastifyInstance, docs: DocumentService): void {
   app.get('/v1/documents/:id', {
@@ -9,7 +10,7 @@ export function getDocumentRoute(app: FastifyInstance, docs: DocumentService): v
       tags: ['documents'],
       summary: "A document's metadata (the current version unless ?version=) with every version listed",
       params: idParams,
-      querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1 } }, additionalProperties: false },
+      querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1, maximum: INT4_MAX } }, additionalProperties: false },
       response: { 200: { $ref: 'Document#' }, ...errorResponses },
     },
     handler: async (request) => {

@@ -1,22 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { DocumentService } from '../../../documents/service.ts';
-import { AppError } from '../../../domain/errors.ts';
+import type { CursorCodec } from '../../cursor.ts';
 import { documentDto } from '../../dto.ts';
 import { errorResponses } from '../../schemas.ts';
 
-const encodeCursor = (createdAt: Date, id: string) => Buffer.from(JSON.stringify([createdAt.toISOString(), id])).toString('base64url');
-
-function decodeCursor(c: string): { createdAt: string; id: string } {
-  try {
-    const [createdAt, id] = JSON.parse(Buffer.from(c, 'base64url').toString('utf8')) as [string, string];
-    if (Number.isNaN(Date.parse(createdAt)) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad');
-    return { createdAt, id };
-  } catch {
-    throw new AppError('validation_failed', 'cursor is not valid', { field: 'cursor' });
-  }
-}
-
-export function listDocumentsRoute(app: FastifyInstance, docs: DocumentService): void {
+export function listDocumentsRoute(app: FastifyInstance, docs: DocumentService, cursors: CursorCodec): void {
   app.get('/v1/documents', {
     schema: {
       tags: ['documents'],
@@ -30,7 +18,7 @@ export function listDocumentsRoute(app: FastifyInstance, docs: DocumentService):
           to: { type: 'string', format: 'date', description: 'clinical date on or before' },
           includeEnteredInError: { type: 'boolean', default: false },
           limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
-          cursor: { type: 'string', maxLength: 200 },
+          cursor: { type: 'string', maxLength: 500, description: 'nextCursor from the previous page (opaque)' },
         },
         required: ['patient'],
         additionalProperties: false,
@@ -41,21 +29,30 @@ export function listDocumentsRoute(app: FastifyInstance, docs: DocumentService):
       },
     },
     handler: async (request) => {
+      // a refused cursor is an attempt like any other: audited
+      const decodeOrRefuse = async (c: string) => {
+        try {
+          return cursors.decodeList(c);
+        } catch (e) {
+          return docs.refuse(request.ctx, 'document.list', {}, e);
+        }
+      };
       const q = request.query as { patient: string; type?: string; from?: string; to?: string; includeEnteredInError: boolean; limit: number; cursor?: string };
+      const after = q.cursor ? decodeOrRefuse(q.cursor) : undefined;
       const rows = await docs.list(request.ctx, {
         patient: q.patient,
         type: q.type,
         dateFrom: q.from,
         dateTo: q.to,
         includeEnteredInError: q.includeEnteredInError,
-        after: q.cursor ? decodeCursor(q.cursor) : undefined,
+        after: await after,
         limit: q.limit + 1,
       });
       const page = rows.slice(0, q.limit);
       const last = page.at(-1);
       return {
         items: page.map((r) => documentDto(r.document, r.version)),
-        nextCursor: rows.length > q.limit && last ? encodeCursor(last.document.createdAt, last.document.id) : null,
+        nextCursor: rows.length > q.limit && last ? cursors.encodeList(last.document.createdAtExact, last.document.id) : null,
       };
     },
   });

@@ -5,6 +5,12 @@ import { SUPPORTED, type Params } from '../../../fhir/search-params.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
+/** A POSTed search (form or JSON): every parameter is text, or a list of texts; never numbers or objects. */
+const searchBody = {
+  type: ['object', 'null'],
+  additionalProperties: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 2000 } }] },
+} as const;
+
 /** The built-in FHIR R4 index: CapabilityStatement, DocumentReference read and ITI-67 search (GET and POST). */
 export function fhirRoutes(app: FastifyInstance, index: FhirIndexService, baseUrl: () => string): void {
   app.get('/fhir/metadata', { config: { auth: false }, schema: { tags: ['fhir'], summary: 'CapabilityStatement' } }, async (_req, reply) =>
@@ -27,7 +33,7 @@ export function fhirRoutes(app: FastifyInstance, index: FhirIndexService, baseUr
   app.get('/fhir/DocumentReference', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References' } }, async (request, reply) =>
     reply.type(FHIR_JSON).send(await search(request, request.query as Params)),
   );
-  app.post('/fhir/DocumentReference/_search', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References (POST form)' } }, async (request, reply) =>
+  app.post('/fhir/DocumentReference/_search', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References (POST form)', body: searchBody } }, async (request, reply) =>
     reply.type(FHIR_JSON).send(await search(request, { ...(request.query as Params), ...((request.body ?? {}) as Params) })),
   );
 }

@@ -1,0 +1,53 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { rm, writeFile, rename } from 'node:fs/promises';
+import path from 'node:path';
+
+/**
+ * How a running service's embedded PostgreSQL is reached, published in the data directory (mode 0600, beside
+ * pg-password) so operator commands use that server instead of trying to start a second one on the same files.
+ */
+export interface EmbeddedEndpoint {
+  host: string;
+  port: number;
+  /** The service process that owns the server. */
+  pid: number;
+}
+
+const FILE = 'pg-endpoint.json';
+
+export async function publishEndpoint(dataDir: string, e: EmbeddedEndpoint): Promise<void> {
+  const file = path.join(dataDir, FILE);
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(e)}\n`, { mode: 0o600 });
+  await rename(temp, file);
+}
+
+export async function withdrawEndpoint(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, FILE);
+  // only our own: a second instance refused at start must not remove the running one's file
+  if (readEndpoint(dataDir)?.pid === process.pid) await rm(file, { force: true });
+}
+
+/** The published endpoint when its owner process still runs; null otherwise (none, stale, unreadable). */
+export function liveEndpoint(dataDir: string): EmbeddedEndpoint | null {
+  const e = readEndpoint(dataDir);
+  if (!e || e.pid === process.pid) return null;
+  try {
+    process.kill(e.pid, 0);
+    // a recycled pid is not our service
+    return readFileSync(`/proc/${e.pid}/cmdline`, 'utf8').includes('node') ? e : null;
+  } catch {
+    return null;
+  }
+}
+
+function readEndpoint(dataDir: string): EmbeddedEndpoint | null {
+  const file = path.join(dataDir, FILE);
+  if (!existsSync(file)) return null;
+  try {
+    const e = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedEndpoint;
+    return typeof e.host === 'string' && Number.isInteger(e.port) && Number.isInteger(e.pid) ? e : null;
+  } catch {
+    return null;
+  }
+}

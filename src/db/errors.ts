@@ -1,0 +1,36 @@
+import { AppError } from '../domain/errors.ts';
+
+/**
+ * Errors that mean "PostgreSQL cannot be reached or did not answer in time" rather than "this request is wrong":
+ * socket failures, postgres.js connection states, our own wait bound (QUILL_DB_TIMEOUT_MS), and the server-side
+ * codes for shutdown, crash recovery, cancelled/timed-out statements and exhausted connections.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, crash recovery)
+  '57014', // query_canceled (statement_timeout)
+  '55P03', // lock_not_available (lock_timeout)
+  '53300', // too_many_connections
+]);
+
+export const isDatabaseUnavailable = (e: unknown): boolean => {
+  const code = (e as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (UNAVAILABLE_CODES.has(code) || code.startsWith('08'));
+};
+
+/** The AppError a database outage becomes (503 storage_unavailable with Retry-After), or null for other errors. */
+export function databaseUnavailable(e: unknown): AppError | null {
+  if (!isDatabaseUnavailable(e)) return null;
+  return new AppError('storage_unavailable', 'the database is unavailable', { layer: 'database' }, { cause: e, retryAfter: 5 });
+}

@@ -1,0 +1,79 @@
+import { recordAudit } from '../audit/audit-log.ts';
+import type { Db, Sql } from '../db/sql.ts';
+import type { Logger } from 'pino';
+import { AppError, isAppError } from '../domain/errors.ts';
+import type { RequestContext } from '../domain/principal.ts';
+
+/**
+ * An integrity failure is an incident: the version is flagged (its downloads are refused with content_quarantined
+ * until `scrub --repair` or a successful re-verification clears it), and an `integrity_failure` audit row is written
+ * in the same transaction — once per incident, not on every refused download.
+ */
+export interface FlagTarget {
+  documentId: string;
+  version: number;
+}
+
+const SYSTEM: RequestContext = { principal: { sub: 'system:integrity', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore integrity', requestId: 'system:integrity' };
+
+export async function flagVersion(sql: Sql, v: FlagTarget, reason: string, detail: Record<string, unknown>, ctx: RequestContext = SYSTEM): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    const rows = await tx<{ patient_nhs: string }[]>`
+      update document_versions v set integrity_failed_at = now(), integrity_detail = ${reason.slice(0, 2000)}
+      from documents d
+      where v.document_id = ${v.documentId} and v.version = ${v.version} and d.id = v.document_id and v.integrity_failed_at is null
+      returning d.patient_nhs`;
+    if (!rows.length) return false;
+    await recordAudit(tx, ctx, {
+      action: 'integrity_failure',
+      outcome: 'failed',
+      documentId: v.documentId,
+      version: v.version,
+      patient: rows[0]!.patient_nhs,
+      errorCode: 'integrity_failure',
+      detail: { reason, ...detail },
+    });
+    return true;
+  });
+}
+
+/** Clears the flag after the bytes were verified again (repaired); audited as integrity.repair. */
+export async function clearFlag(db: Db, v: FlagTarget, detail: Record<string, unknown>, ctx: RequestContext = SYSTEM): Promise<void> {
+  const rows = await db<{ patient_nhs: string }[]>`
+    update document_versions v set integrity_failed_at = null, integrity_detail = null, last_verified_at = now()
+    from documents d where v.document_id = ${v.documentId} and v.version = ${v.version} and d.id = v.document_id
+    returning d.patient_nhs`;
+  await recordAudit(db, ctx, { action: 'integrity.repair', outcome: 'success', documentId: v.documentId, version: v.version, patient: rows[0]?.patient_nhs ?? null, detail });
+}
+
+/** Refuses a download of a flagged version. */
+export async function assertNotQuarantined(db: Db, v: FlagTarget): Promise<void> {
+  const [row] = await db<{ at: Date | null; detail: string | null }[]>`
+    select integrity_failed_at as at, integrity_detail as detail from document_versions where document_id = ${v.documentId} and version = ${v.version}`;
+  if (row?.at) {
+    throw new AppError(
+      'content_quarantined',
+      `version ${v.version} of document ${v.documentId} failed its integrity check on ${row.at.toISOString()}; downloads are refused until it is repaired (quill-docstore scrub --repair)`,
+      { failedAt: row.at.toISOString() },
+    );
+  }
+}
+
+export async function flaggedCount(db: Db): Promise<number> {
+  const [r] = await db<{ n: number }[]>`select count(*)::int as n from document_versions where integrity_failed_at is not null`;
+  return r?.n ?? 0;
+}
+
+/**
+ * A read of a version's bytes failed: when the store says the bytes are corrupt (decryption failed) or gone, that is
+ * an incident (flag + audit, in the background); other errors (store down) are not. Returns the error to rethrow.
+ */
+export function onReadFailure(sql: Sql, log: Logger, v: FlagTarget & { blobStore: string; blobKey: string }, e: unknown): unknown {
+  if (isAppError(e) && (e.code === 'integrity_failure' || e.code === 'not_found')) {
+    const reason = e.code === 'not_found' ? `the ${v.blobStore} object ${v.blobKey} is missing` : `the ${v.blobStore} object ${v.blobKey} failed to decrypt or verify: ${e.message}`;
+    log.error({ documentId: v.documentId, version: v.version, key: v.blobKey }, `integrity failure: ${reason}`);
+    flagVersion(sql, v, reason, { store: v.blobStore, key: v.blobKey, found: 'download' }).catch((err) => log.error({ err }, 'could not flag a version that failed its integrity check'));
+    if (e.code === 'not_found') return new AppError('integrity_failure', 'the stored bytes of this version are missing');
+  }
+  return e;
+}

@@ -1,0 +1,53 @@
+import { PassThrough, type Readable, type Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+
+/** How long a refused upload's remaining body is read and discarded before the connection is dropped. */
+const DRAIN_MS = 10_000;
+
+/**
+ * The upload's single pass: client body → checks (size/hash, type sniffing) → blob store. Whichever side fails first
+ * tears the whole pass down, so the request always ends:
+ *  - a store that fails before (or while) reading gets its input destroyed, which fails the checks' pipeline too;
+ *  - checks that fail destroy the store's input, which fails the store's put;
+ *  - the client's body is detached and drained rather than destroyed: destroying an unfinished HTTP request resets
+ *    the connection, and the client would never see the problem document (it is dropped after DRAIN_MS).
+ * Hand-written because stream.pipeline destroys its source on error, which is exactly that reset; a gate stream
+ * between the client body and the checks keeps the source out of the pipeline.
+ */
+export async function runUploadPipeline<T>(
+  source: Readable,
+  checks: readonly [Transform, Transform],
+  put: (body: Readable) => Promise<T>,
+): Promise<[PromiseSettledResult<void>, PromiseSettledResult<T>]> {
+  const gate = new PassThrough();
+  const [first, last] = checks;
+  const onSourceError = (e: Error) => gate.destroy(e);
+  const onSourceClose = () => {
+    if (!source.readableEnded) gate.destroy(Object.assign(new Error('the upload body closed before it ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+  };
+  source.on('error', onSourceError);
+  source.on('close', onSourceClose);
+  source.pipe(gate);
+  const checked = pipeline(gate, first, last);
+  const stored = put(last).catch((e: unknown) => {
+    // The store gave up (often before reading a byte): nothing consumes the checks' output any more.
+    if (!last.destroyed) last.destroy();
+    throw e;
+  });
+  const results = await Promise.allSettled([checked, stored]);
+  source.off('error', onSourceError);
+  source.off('close', onSourceClose);
+  if (results.some((r) => r.status === 'rejected')) drain(source, gate);
+  return results;
+}
+
+function drain(source: Readable, gate: PassThrough): void {
+  source.unpipe(gate);
+  if (source.readableEnded || source.destroyed) return;
+  const timer = setTimeout(() => source.destroy(), DRAIN_MS);
+  timer.unref();
+  source.once('end', () => clearTimeout(timer));
+  source.once('close', () => clearTimeout(timer));
+  source.on('error', () => undefined);
+  source.resume();
+}
