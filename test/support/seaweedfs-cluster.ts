@@ -32,6 +32,17 @@ export interface SeaweedCluster extends Omit<SeaweedServer, 'pid'> {
 const KEK = 'a3f1c2d4e5b60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9a'; // test key-encryption key for SSE-S3
 
 export async function startSeaweedCluster(opts: { replication?: string; timeoutMs?: number } = {}): Promise<SeaweedCluster> {
+  // A port picked as free can be taken (by another test file) before weed binds it: start again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (e) {
+      if (attempt >= 3 || !/address already in use|not available/i.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startOnce(opts: { replication?: string; timeoutMs?: number }): Promise<SeaweedCluster> {
   const weed = weedBinaryPath();
   if (!existsSync(weed)) throw new Error(`SeaweedFS binary not found at ${weed}; build it with test-servers/seaweedfs/build.sh`);
   const timeoutMs = opts.timeoutMs ?? 90_000;
