@@ -98,7 +98,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   // Before anything else starts: an S3/Azure live store must keep object versions (or QUILL_ALLOW_UNVERSIONED=true).
   const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
   const db = await openDatabase(cfg, log);
-  const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps));
+  const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps), cfg.stores.map((s) => s.name));
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);

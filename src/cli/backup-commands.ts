@@ -194,7 +194,7 @@ export async function verifyRestoreCommand(args: string[]): Promise<number> {
 async function runVerify(cfg: Config, sql: ReturnType<typeof connect>, restorePoint: Date | null, remoteMode: 'resync' | 'skip' | 'resync-later'): Promise<VerifyRestoreReport> {
   const deps = { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) };
   const live = await createBlobStore(cfg, cfg.blobStore, deps);
-  const stores = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, deps));
+  const stores = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, deps), cfg.stores.map((s) => s.name));
   const bar = progressLine('verify');
   try {
     return await verifyRestore(sql, {

@@ -11,7 +11,8 @@ Commands:
                             Remove bytes no metadata points at (interrupted or crashed uploads) older than the
                             grace period (default QUILL_ORPHAN_GRACE_SECONDS, 86400), expire resumable uploads idle
                             for QUILL_UPLOAD_EXPIRY_HOURS and remove their parts, and report versions whose
-                            bytes are missing. Exit 1 if anything could not be repaired.
+                            bytes are missing. Exit 1 if anything could not be repaired; exit 75 if another
+                            reconcile (any instance) is running.
                             Also (records governance) computes retention for documents stored before it existed,
                             finishes approved disposals a crash interrupted, and re-applies Object Lock dates and
                             legal holds the store missed.
@@ -26,12 +27,12 @@ Commands:
                             live one, QUILL_BLOB_STORE): bucket/container, versioning, encryption, CORS (when
                             QUILL_BROWSER_DOWNLOADS=true), lifecycle. Prints ok/FAIL per check with the command that
                             fixes each failure. Exit 1 if any check fails.
-  migrate-blobs --from <fs|s3|azure> --to <fs|s3|azure> [--concurrency N] [--json] [--progress-interval <s>]
+  migrate-blobs --from <store> --to <store> [--concurrency N] [--json] [--progress-interval <s>]
                             Copy every document version whose bytes live in --from to --to (streamed, N objects in
                             flight, default 4), verify each copy's SHA-256 in the target against the metadata, then
                             repoint the version. Resumable: re-run after a failure or a kill; moved versions are
                             skipped. Source bytes are never deleted. Both stores must be configured. Exit 1 if any
-                            version failed (listed with the reason).
+                            version failed (listed with the reason). A store is fs, s3, azure or a QUILL_STORES name.
   migrate-blobs --from fs --to fs-encrypted [--json]
                             Encrypt, in place, every fs version still stored as a plain file (from before encryption
                             at rest): SHA-256 checked before and after, atomic replace, audited. Resumable.
@@ -95,4 +96,8 @@ proxy addresses/CIDRs, when behind a TLS terminator: the audit then records the 
 Records governance: QUILL_RETENTION_SCHEDULE_FILE (replaces the Code of Practice 2023 schedule),
 QUILL_S3_OBJECT_LOCK_MODE (GOVERNANCE|COMPLIANCE: S3 Object Lock per version), QUILL_AZURE_IMMUTABILITY
 (unlocked|locked: Azure version-level immutability). doctor checks the bucket has Object Lock when the mode is set.
+Named stores (two S3 endpoints side by side, for migrate-blobs and reads): QUILL_STORES=name,… and per name
+QUILL_STORE_<NAME>_KIND (fs|s3|azure) with QUILL_STORE_<NAME>_S3_BUCKET, _S3_ENDPOINT, _S3_FORCE_PATH_STYLE, _S3_SSE,
+_S3_KMS_KEY_ID, _S3_CA_BUNDLE, _S3_REGION, _S3_ACCESS_KEY_ID, _S3_SECRET_ACCESS_KEY, _FS_DIR, _AZURE_CONTAINER,
+_AZURE_CONNECTION_STRING, _AZURE_ACCOUNT_URL, _AZURE_ENCRYPTION_SCOPE.
 `;

@@ -24,6 +24,7 @@ import { AppError } from '../domain/errors.ts';
 import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStore, type BlobStoreKind } from '../domain/ports.ts';
 import { runDoctor } from '../jobs/doctor.ts';
 import { requireVersionedStore } from '../blobstores/startup-gate.ts';
+import { withAdvisoryLock } from '../db/advisory-lock.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../fhir/audit-event.ts';
@@ -173,8 +174,17 @@ async function runReconcile(args: string[]): Promise<number> {
     const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(db.sql)) : null;
     const blobs = new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps));
     const governance = new RetentionService({ sql: db.sql, log, blobs, schedule: cfg.retentionSchedule, valueSet: cfg.valueSet, index: { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode, remoteFhir: Boolean(remote) } });
-    const retention = await reconcileRetention(db.sql, blobs, log, remote ? (id) => remote.remove(id) : null, () => governance.backfill());
-    const report = { ...(await reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) })), retention };
+    // one run at a time across every instance and operator (several service instances share one database)
+    const locked = await withAdvisoryLock(db.sql, 'quill-docstore:reconcile', async () => {
+      const retention = await reconcileRetention(db.sql, blobs, log, remote ? (id) => remote.remove(id) : null, () => governance.backfill());
+      return { ...(await reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) })), retention };
+    });
+    if (!locked.ran) {
+      process.stderr.write('reconcile: another reconcile run holds the lock (advisory lock quill-docstore:reconcile); try again when it ends\n');
+      return 75;
+    }
+    const report = locked.value;
+    const { retention } = report;
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else
       process.stdout.write(
@@ -299,13 +309,14 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
     options: { from: { type: 'string' }, to: { type: 'string' }, concurrency: { type: 'string' }, json: { type: 'boolean' }, 'progress-interval': { type: 'string' } },
     strict: true,
   });
-  const kinds = BLOB_STORE_KINDS.join('|');
+  const kinds = `${BLOB_STORE_KINDS.join('|')}|<name in QUILL_STORES>`;
   const usage = `usage: quill-docstore migrate-blobs --from <${kinds}> --to <${kinds}> [--concurrency N] [--json] [--progress-interval <seconds>]\n`;
+  const isStoreName = (s: string) => isBlobStoreKind(s) || /^[a-z][a-z0-9-]{0,31}$/.test(s);
   const from = values.from ?? '';
   const to = values.to ?? '';
   const concurrency = values.concurrency === undefined ? 4 : Number(values.concurrency);
   const interval = values['progress-interval'] === undefined ? 5 : Number(values['progress-interval']);
-  if (!isBlobStoreKind(from) || !isBlobStoreKind(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
+  if (!isStoreName(from) || !isStoreName(to) || from === to || !Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64 || !(interval > 0)) {
     process.stderr.write(from && from === to ? `--from and --to must differ\n${usage}` : usage);
     return 2;
   }
@@ -313,7 +324,7 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
   const log = commandLogger(cfg, 2); // stdout is the report
   const deps = await storeDeps(cfg);
   const build = (kind: string) =>
-    createBlobStore(cfg, kind as BlobStoreKind, deps).catch((e: Error) => {
+    createBlobStore(cfg, kind, deps).catch((e: Error) => {
       throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);
     });
   let source: BlobStore | undefined;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parseNamedStores, type NamedStoreConfig } from './named-stores.ts';
 import path from 'node:path';
 import { envSchema } from 'env-schema';
 import { edgeConfig, type EdgeConfig } from './edge.ts';
@@ -50,6 +51,8 @@ export interface Config {
   /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
   edge: EdgeConfig;
   backup: BackupConfig;
+  /** Named stores (QUILL_STORES), besides the built-in fs, s3 and azure. */
+  stores: NamedStoreConfig[];
 }
 
 export class ConfigError extends Error {
@@ -72,7 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (e) {
     throw new ConfigError(`invalid configuration: ${(e as Error).message}`);
   }
-  return toConfig(raw);
+  return toConfig(raw, { ...(file as Record<string, string | undefined>), ...env });
 }
 
 function readConfigFile(file: string): Raw {
@@ -87,7 +90,7 @@ function readConfigFile(file: string): Raw {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-function toConfig(raw: Raw): Config {
+function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
   const dataDir = path.resolve(String(raw.QUILL_DATA_DIR));
   const problems: string[] = [];
   const cfg: Config = {
@@ -147,7 +150,9 @@ function toConfig(raw: Raw): Config {
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),
     backup: backupConfigFrom(raw, dataDir, problems),
+    stores: [],
   };
+  cfg.stores = parseNamedStores(env, cfg, problems);
 
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
   if (unsupported.length) problems.push(`QUILL_ALLOWED_CONTENT_TYPES: no magic-byte check exists for ${unsupported.join(', ')}`);

@@ -25,11 +25,13 @@ export async function commitChange(
   intentId: string | null,
   detail?: Record<string, unknown>,
 ): Promise<DocumentWithVersion> {
-  if (intentId) await repo.finishIntent(tx, intentId, 'committed');
-  if (await indexChange(tx, doc, version, o)) {
-    // after commit: the worker picks it up at once rather than at its next poll
-    setImmediate(() => o.onIndexWork?.());
-  }
-  await recordAudit(tx, ctx, { action, outcome: 'success', documentId: doc.id, version: version.version, patient: doc.patient, detail });
+  // pipelined on the transaction's connection: independent statements, one round trip
+  const [, queued] = await Promise.all([
+    intentId ? repo.finishIntent(tx, intentId, 'committed') : undefined,
+    indexChange(tx, doc, version, o),
+    recordAudit(tx, ctx, { action, outcome: 'success', documentId: doc.id, version: version.version, patient: doc.patient, detail }),
+  ]);
+  // after commit: the worker picks it up at once rather than at its next poll
+  if (queued) setImmediate(() => o.onIndexWork?.());
   return { document: doc, version };
 }

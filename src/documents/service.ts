@@ -13,7 +13,7 @@ import type { BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
 import { principalOf, readableVersion, requirePatientAccess, visibleDocument } from './access.ts';
 import { commitChange, type CommitOptions } from './commit.ts';
-import { issueDownloadUrl } from './download-url.ts';
+import { downloadUrlTtl, presignDownloadUrl } from './download-url.ts';
 import { openSignedBlob, refuseSignedBlob } from './signed-blob.ts';
 import { faultPoint } from './fault-points.ts';
 import { initialFhirState } from './fhir-index.ts';
@@ -124,8 +124,10 @@ export class DocumentService {
           const locked = await repo.findDocument(tx, documentId, { forUpdate: true });
           if (!locked || locked.status !== 'current') throw new AppError('document_entered_in_error');
           target.version = locked.currentVersion + 1;
-          const version = await repo.insertVersion(tx, { ...stored.version, version: target.version });
-          const updated = await repo.setCurrentVersion(tx, documentId, version.version, initialFhirState(this.#o));
+          const [version, updated] = await Promise.all([
+            repo.insertVersion(tx, { ...stored.version, version: target.version }),
+            repo.setCurrentVersion(tx, documentId, target.version, initialFhirState(this.#o)),
+          ]);
           return commitChange(tx, this.#commit, ctx, 'document.version.create', updated, version, stored.intentId);
         }),
       );
@@ -168,10 +170,16 @@ export class DocumentService {
     const target: AuditTarget = { documentId, version: opts.version ?? null };
     return this.#audited(ctx, 'document.download-url', target, async () => {
       const p = principalOf(ctx);
+      const ttl = downloadUrlTtl(this.#o, opts.expiresIn);
+      // every rule of readableVersion (scope or break-glass, entered-in-error, disposal, quarantine), then the audit
+      // row, durable before the URL exists
       const { version } = await readableVersion(this.#o.sql, p, documentId, opts.version, target);
-      return issueDownloadUrl(this.#o, ctx, p, version, target, opts.expiresIn);
+      const expiresAt = new Date(Date.now() + ttl * 1000);
+      await recordAudit(this.#o.sql, ctx, { action: 'document.download-url', outcome: 'success', ...target, detail: { expiresAt: expiresAt.toISOString() } });
+      return presignDownloadUrl(this.#o, p, version, ttl, expiresAt);
     });
   }
+
 
   /** Bytes through the service, SHA-256 re-verified on the way out. */
   async openContent(ctx: RequestContext, documentId: string, wantVersion?: number, range?: RangeSpec | null): Promise<{ version: DocumentVersion; stream: Readable; range?: { start: number; end: number } }> {

@@ -60,7 +60,8 @@ export interface StoreCheck {
  * Implementations: filesystem (embedded default), S3-compatible, Azure Blob.
  */
 export interface BlobStore {
-  readonly kind: BlobStoreKind;
+  /** The store's name as versions record it: its kind (fs, s3, azure) or a named store's name (QUILL_STORES). */
+  readonly kind: string;
   /** Streams body to the store. On any error nothing is left visible under key. */
   put(key: string, body: Readable, opts: BlobPutOptions): Promise<BlobPutResult>;
   /** Streams the object back; throws AppError not_found when absent. */
