@@ -251,7 +251,9 @@ describe('database errors during a request', () => {
         killed = r!.n;
         if (!killed) await new Promise((r) => setTimeout(r, 20));
       }
-      expect(killed).toBe(1);
+      // at least the request's own backend; a background job of the service (scrubber, retention) that happened to
+      // queue behind the same lock is terminated with it, which is harmless (it retries) and not what is checked here
+      expect(killed).toBeGreaterThanOrEqual(1);
       const res = await pending;
       expect(res.status).toBe(503);
       expect(await res.json()).toMatchObject({ code: 'storage_unavailable' });
