@@ -40,6 +40,26 @@ describe('with the embedded development secret', () => {
     expect(other.status).toBe(403);
     expect((await devToken(s, { sub: 'x', role: 'clinician', patients: ['9434765918'] })).status).toBe(400);
     expect((await devToken(s, { sub: 'x', role: 'superuser' })).status).toBe(400);
+    const [minted] = await s.sql`select actor, roles, outcome from audit_events where action = 'auth' and detail->>'devSignIn' = 'true'`;
+    expect(minted).toMatchObject({ actor: 'dr.page', roles: ['clinician'], outcome: 'success' });
+  });
+});
+
+describe('development sign-in from another machine', () => {
+  let s: TestServer;
+  beforeAll(async () => {
+    // behind a trusted proxy the client address is the forwarded one, as it would be for a remote browser
+    s = await startTestServer({ QUILL_JWT_SECRET: '', QUILL_TRUST_PROXY: 'true' });
+  }, 60_000);
+  afterAll(async () => s?.close());
+
+  it('is refused (403, audited): only clients on this machine get development tokens', async () => {
+    const r = await fetch(`${s.baseUrl}/v1/dev/token`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' }, body: JSON.stringify({ sub: 'mallory', role: 'admin' }) });
+    expect(r.status).toBe(403);
+    expect((await r.json()).code).toBe('forbidden');
+    const rows = await s.sql`select outcome, error_code, client_ip from audit_events where action = 'auth' and detail->>'route' = '/v1/dev/token'`;
+    expect(rows).toEqual([{ outcome: 'denied', error_code: 'forbidden', client_ip: '203.0.113.9' }]);
+    expect((await devToken(s, { sub: 'dr.local', role: 'clinician' })).status).toBe(200); // this machine still may
   });
 });
 

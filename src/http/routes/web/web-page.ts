@@ -66,10 +66,19 @@ export async function webPageRoutes(app: FastifyInstance, o: WebPageDeps): Promi
       await o.audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: 'forbidden', detail: { route: '/v1/dev/token', method: 'POST' } });
       throw new AppError('forbidden', 'development sign-in is off: tokens come from the identity provider');
     }
+    // A development instance exposed on a network must not hand out tokens (an admin's among them) to anyone who
+    // reaches it: the sign-in answers only clients on this machine.
+    if (!isLoopback(request.ip)) {
+      await o.audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: 'forbidden', detail: { route: '/v1/dev/token', method: 'POST', reason: 'not a loopback client' } });
+      throw new AppError('forbidden', 'development sign-in answers only clients on this machine (127.0.0.1 or ::1)');
+    }
     const b = request.body as { sub: string; role: string; patients?: string[] };
     const bad = b.patients?.find((p) => !isValidNhsNumber(p));
     if (bad) throw new AppError('invalid_nhs_number', `${bad} is not a valid NHS number`, { field: 'patients' });
     const token = await mintDevToken(o.devSecret, o.jwt, { sub: b.sub, roles: [b.role], patients: b.patients, expiresIn: '8h' });
+    // every token minted is on the trail, under the user it was minted for
+    const ctx = { ...request.ctx, principal: { sub: b.sub, roles: [b.role], patients: b.patients ?? null } };
+    await o.audit(ctx, { action: 'auth', outcome: 'success', detail: { route: '/v1/dev/token', method: 'POST', devSignIn: true } });
     return { token, expiresIn: '8h' };
   });
 
@@ -84,4 +93,9 @@ export async function webPageRoutes(app: FastifyInstance, o: WebPageDeps): Promi
       reply.type('text/html; charset=utf-8').code(503).send('<!doctype html><title>Quill Document Store</title><p>The page is not built: run <code>npm run build:web</code> (npm install and npm start do it).</p><p><a href="/docs">API documentation</a></p>'),
     );
   }
+}
+
+/** 127.0.0.0/8, ::1, and IPv4-mapped 127.x. */
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(ip);
 }
