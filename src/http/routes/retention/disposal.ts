@@ -4,6 +4,9 @@ import type { RetentionService } from '../../../retention/retention-service.ts';
 import type { DisposalRun } from '../../../retention/disposal.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
 
+/** Documents the JSON success answer (its shape is the service's; fuzzing checks every answer is documented). */
+const OK_JSON = { description: 'JSON', type: 'object', additionalProperties: true } as const;
+
 /** Due documents, four-eyes disposal batches, certificates of destruction. */
 export function disposalRoutes(app: FastifyInstance, retention: RetentionService, runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun>): void {
   app.get('/v1/retention/due', {
@@ -15,7 +18,7 @@ export function disposalRoutes(app: FastifyInstance, retention: RetentionService
         properties: { limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, cursor: { type: 'string', maxLength: 200 } },
         additionalProperties: false,
       },
-      response: { ...errorResponses },
+      response: { 200: OK_JSON, ...errorResponses },
     },
     handler: async (request) => {
       const q = request.query as { limit: number; cursor?: string };
@@ -28,7 +31,7 @@ export function disposalRoutes(app: FastifyInstance, retention: RetentionService
       tags: ['retention'],
       summary: 'Disposal batches (records-manager, admin)',
       querystring: { type: 'object', properties: { state: { type: 'string', enum: ['proposed', 'approved', 'rejected', 'completed'] } }, additionalProperties: false },
-      response: { ...errorResponses },
+      response: { 200: OK_JSON, ...errorResponses },
     },
     handler: async (request) => ({ items: await retention.listBatches(request.ctx, (request.query as { state?: string }).state) }),
   });
@@ -58,7 +61,7 @@ export function disposalRoutes(app: FastifyInstance, retention: RetentionService
         'Approves a proposed batch (a second records-manager, or an admin; never its proposer): every document is checked again, certificates written, then bytes, FHIR entries and metadata destroyed',
       params: idParams,
       body: { type: 'object', properties: { note: { type: 'string', maxLength: 2000 } }, additionalProperties: false },
-      response: { ...errorResponses, 409: { $ref: 'Problem#' } },
+      response: { 200: OK_JSON, ...errorResponses, 409: { $ref: 'Problem#' } },
     },
     handler: async (request) => {
       const { id } = request.params as { id: string };
@@ -75,7 +78,7 @@ export function disposalRoutes(app: FastifyInstance, retention: RetentionService
       summary: 'Rejects (or withdraws) a proposed batch (records-manager, admin)',
       params: idParams,
       body: { type: 'object', properties: { note: { type: 'string', minLength: 3, maxLength: 2000 } }, required: ['note'], additionalProperties: false },
-      response: { ...errorResponses, 409: { $ref: 'Problem#' } },
+      response: { 200: OK_JSON, ...errorResponses, 409: { $ref: 'Problem#' } },
     },
     handler: async (request) => retention.reject(request.ctx, (request.params as { id: string }).id, (request.body as { note: string }).note),
   });
@@ -89,13 +92,13 @@ export function disposalRoutes(app: FastifyInstance, retention: RetentionService
         properties: { patient: { type: 'string', pattern: '^[0-9]{10}$' }, batch: { type: 'string', format: 'uuid' }, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
         additionalProperties: false,
       },
-      response: { ...errorResponses },
+      response: { 200: OK_JSON, ...errorResponses },
     },
     handler: async (request) => ({ items: await retention.certificates(request.ctx, request.query as { patient?: string; batch?: string; limit: number }) }),
   });
 
   app.get('/v1/retention/certificates/:id', {
-    schema: { tags: ['retention'], summary: 'One certificate of destruction', params: idParams, response: { ...errorResponses } },
+    schema: { tags: ['retention'], summary: 'One certificate of destruction', params: idParams, response: { 200: OK_JSON, ...errorResponses } },
     handler: async (request) => retention.certificate(request.ctx, (request.params as { id: string }).id),
   });
 }

@@ -7,6 +7,9 @@ import { errorResponses, idParams } from '../../schemas.ts';
 import * as docsRepo from '../../../documents/repository.ts';
 import type { Sql } from '../../../db/sql.ts';
 
+/** Documents the JSON success answer (its shape is the service's; fuzzing checks every answer is documented). */
+const OK_JSON = { description: 'JSON', type: 'object', additionalProperties: true } as const;
+
 const date = { type: ['string', 'null'], pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
 const factsBody = {
   type: 'object',
@@ -19,12 +22,12 @@ const patientParams = { type: 'object', properties: { patient: { type: 'string',
 /** The schedule, patient facts (one patient, or an NDJSON feed) and a document's retention class. */
 export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionService, sql: Sql): void {
   app.get('/v1/retention/schedule', {
-    schema: { tags: ['retention'], summary: 'The retention schedule in force: classes, periods, the Code of Practice table each cites', response: { ...errorResponses } },
+    schema: { tags: ['retention'], summary: 'The retention schedule in force: classes, periods, the Code of Practice table each cites', response: { 200: OK_JSON, ...errorResponses } },
     handler: async () => retention.schedule,
   });
 
   app.get('/v1/retention/patients/:patient/facts', {
-    schema: { tags: ['retention'], summary: "A patient's facts that move the retention clock (records-manager, admin)", params: patientParams, response: { ...errorResponses } },
+    schema: { tags: ['retention'], summary: "A patient's facts that move the retention clock (records-manager, admin)", params: patientParams, response: { 200: OK_JSON, ...errorResponses } },
     handler: async (request) => retention.getFacts(request.ctx, (request.params as { patient: string }).patient),
   });
 
@@ -34,7 +37,7 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
       summary: "Sets facts (date of birth, death, last contact, birth of the last child; null clears one); every document of the patient is recomputed in the same transaction (records-manager, admin)",
       params: patientParams,
       body: factsBody,
-      response: { ...errorResponses },
+      response: { 200: OK_JSON, ...errorResponses },
     },
     handler: async (request) => retention.setFacts(request.ctx, (request.params as { patient: string }).patient, request.body as FactsPatch),
   });
@@ -48,7 +51,7 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
         tags: ['retention'],
         summary: 'Bulk patient facts as NDJSON, one {"patient": …, "dateOfDeath": …} per line; each line applied and audited on its own; errors reported by line (records-manager, admin)',
         description: 'Content-Type: application/x-ndjson. Each line is a JSON object with `patient` and any of dateOfBirth, dateOfDeath, lastContact, lastChildBirth (YYYY-MM-DD or null). Lines over 64 KiB are reported, not read.',
-        response: { ...errorResponses, 415: { $ref: 'Problem#' } },
+        response: { 200: OK_JSON, ...errorResponses, 415: { $ref: 'Problem#' } },
       },
       handler: async (request) => {
         const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

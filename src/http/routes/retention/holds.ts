@@ -2,6 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { RetentionService } from '../../../retention/retention-service.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
 
+/** Documents the JSON success answer (its shape is the service's; fuzzing checks every answer is documented). */
+const OK_JSON = { description: 'JSON', type: 'object', additionalProperties: true } as const;
+
 /** Legal holds: set, lift, list (records-manager, admin). */
 export function legalHoldRoutes(app: FastifyInstance, retention: RetentionService): void {
   app.get('/v1/retention/holds', {
@@ -13,7 +16,7 @@ export function legalHoldRoutes(app: FastifyInstance, retention: RetentionServic
         properties: { active: { type: 'boolean', default: true }, patient: { type: 'string', pattern: '^[0-9]{10}$' }, document: { type: 'string', format: 'uuid' } },
         additionalProperties: false,
       },
-      response: { ...errorResponses },
+      response: { 200: OK_JSON, ...errorResponses },
     },
     handler: async (request) => ({ items: await retention.listHolds(request.ctx, request.query as { active: boolean; patient?: string; document?: string }) }),
   });
@@ -47,7 +50,7 @@ export function legalHoldRoutes(app: FastifyInstance, retention: RetentionServic
       summary: 'Lifts a legal hold, recording who and why; the hold stays listed (records-manager, admin)',
       params: idParams,
       body: { type: 'object', properties: { reason: { type: 'string', minLength: 3, maxLength: 2000 } }, required: ['reason'], additionalProperties: false },
-      response: { ...errorResponses },
+      response: { 200: OK_JSON, ...errorResponses },
     },
     handler: async (request) => retention.liftHold(request.ctx, (request.params as { id: string }).id, (request.body as { reason: string }).reason),
   });
