@@ -72,7 +72,8 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 export function isIsoDate(s: unknown): s is string {
   if (typeof s !== 'string' || !DATE.test(s)) return false;
   const d = new Date(`${s}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
+  // year 0000 parses here but is no date to PostgreSQL (it has no year 0)
+  return s >= '0001-01-01' && !Number.isNaN(d.getTime()) && d.toISOString().startsWith(s);
 }
 
 /** date + n years; 29 February in a year without one becomes 1 March (the later day: never shortens). */

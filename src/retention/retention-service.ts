@@ -512,8 +512,12 @@ function checkFacts(patch: FactsPatch): void {
     if (v === null) continue;
     if (!isIsoDate(v)) throw new AppError('validation_failed', `${k} must be a calendar date YYYY-MM-DD or null`, { field: k });
     if (v > today) throw new AppError('validation_failed', `${k} cannot be in the future`, { field: k });
+    // facts about a patient of this service; also keeps every date PostgreSQL is given inside its range (year 1+)
+    if (v < EARLIEST_FACT) throw new AppError('validation_failed', `${k} cannot be before ${EARLIEST_FACT}`, { field: k });
   }
 }
+
+const EARLIEST_FACT = '1850-01-01';
 
 function checkOrder(f: PatientFacts): void {
   const dob = f.dateOfBirth;

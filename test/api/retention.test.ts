@@ -131,6 +131,15 @@ describe('retention computed per document', () => {
     expect((await upload(rm1, { retentionClass: 'gp' }, OTHER_PATIENT)).body.retentionClass).toBe('gp');
   });
 
+  it('refuses implausible fact dates (year 0000 once reached PostgreSQL as a 500), through the API and the import', async () => {
+    for (const [d, why] of [['0000-01-08', /must be a calendar date/], ['0001-01-01', /cannot be before 1850-01-01/], ['1849-12-31', /cannot be before 1850-01-01/]] as const) {
+      const body = await expectProblem(await api(`/v1/retention/patients/${OTHER_PATIENT}/facts`, json(rm1, 'PUT', { lastChildBirth: d })), 400, 'validation_failed');
+      expect(body.detail).toMatch(why);
+    }
+    const res = await api('/v1/retention/facts/import', { method: 'POST', headers: auth(rm1, { 'content-type': 'application/x-ndjson' }), body: JSON.stringify({ patient: OTHER_PATIENT, dateOfBirth: '0000-01-08' }) });
+    expect(await res.json()).toMatchObject({ imported: 0, errors: [{ line: 1, code: 'validation_failed' }] });
+  });
+
   it('a PAS feed imports facts as NDJSON, each line on its own, errors reported by line', async () => {
     const lines = [JSON.stringify({ patient: OTHER_PATIENT, dateOfBirth: '1950-02-02' }), '{not json', JSON.stringify({ patient: OTHER_PATIENT, shoeSize: 9 }), JSON.stringify({ patient: OTHER_PATIENT, lastContact: '2020-03-03' })];
     const res = await api('/v1/retention/facts/import', { method: 'POST', headers: auth(rm1, { 'content-type': 'application/x-ndjson' }), body: lines.join('\n') });

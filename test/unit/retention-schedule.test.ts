@@ -117,3 +117,11 @@ describe('the other classes', () => {
     expect(addYears('2000-02-29', 25)).toBe('2025-03-01');
   });
 });
+
+describe('isIsoDate', () => {
+  it('takes real calendar days PostgreSQL can store, and nothing else', async () => {
+    const { isIsoDate } = await import('../../src/domain/retention-schedule.ts');
+    expect(['2026-02-28', '2024-02-29', '0001-01-01', '9999-12-31'].every(isIsoDate)).toBe(true);
+    expect(['0000-01-08', '2026-02-30', '2025-02-29', '2026-13-01', '20260101', 2026, null].some((v) => isIsoDate(v))).toBe(false);
+  });
+});
