@@ -16,10 +16,9 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { chmod } from 'node:fs/promises';
 import http from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { connect } from '../src/db/sql.ts';
@@ -29,6 +28,7 @@ import { createLogger } from '../src/bootstrap.ts';
 import { FsBlobStore } from '../src/blobstores/fs-store.ts';
 import { Keyring } from '../src/blobstores/encryption/keyring.ts';
 import { digestObject } from '../src/integrity/scrubber.ts';
+import { timeUpload, waitReady } from './support.ts';
 
 const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '512' }, 'api-mib': { type: 'string', default: '256' }, runs: { type: 'string', default: '3' } } });
 const MiB = 1024 * 1024;
@@ -114,7 +114,7 @@ async function apiBench(): Promise<void> {
       });
       servers.push({ name, base: `http://127.0.0.1:${port}`, proc });
     }
-    for (const s of servers) await waitReady(s.base);
+    for (const s of servers) await waitReady(`${s.base}/readyz`, 600);
     const best: Record<string, { up: number; down: number }> = { plaintext: { up: 0, down: 0 }, encrypted: { up: 0, down: 0 } };
     for (let r = 0; r < runs; r++) {
       for (const s of servers) {
@@ -135,35 +135,6 @@ async function apiBench(): Promise<void> {
       await new Promise((r) => s.proc.once('exit', r));
     }
   }
-}
-
-async function waitReady(base: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
-  throw new Error('service did not become ready');
-}
-
-function timeUpload(base: string, token: string, file: string, size: number): Promise<{ seconds: number; id: string }> {
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const req = http.request(`${base}/v1/documents?patient=9434765919&type=373942005&title=bench`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf', 'content-length': String(size) },
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode === 201 ? resolve({ seconds: (performance.now() - t) / 1000, id: JSON.parse(body).id }) : reject(new Error(`upload ${res.statusCode}: ${body}`))));
-    });
-    req.on('error', reject);
-    createReadStream(file).pipe(req);
-  });
 }
 
 function timeDownload(base: string, token: string, id: string): Promise<number> {

@@ -8,18 +8,18 @@
  * Usage: npm run bench:resumable [-- --store fs|s3 --sizes 100MB,500MB --runs 2]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import * as tus from 'tus-js-client';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort } from '../src/db/embedded.ts';
 import { createVersionedBucket, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';
+import { makePdf, waitReady } from './support.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, sizes: { type: 'string', default: '100MB,500MB' }, runs: { type: 'string', default: '2' } } });
 const SIZES: Record<string, number> = { '10MB': 10_000_000, '100MB': 100_000_000, '500MB': 500_000_000, '1GiB': 1024 ** 3 };
@@ -43,12 +43,12 @@ try {
     Object.assign(env, { QUILL_BLOB_STORE: 's3', QUILL_S3_BUCKET: 'bench-tus', QUILL_S3_ENDPOINT: seaweed.endpoint, QUILL_S3_FORCE_PATH_STYLE: 'true', AWS_ACCESS_KEY_ID: seaweed.accessKeyId, AWS_SECRET_ACCESS_KEY: seaweed.secretAccessKey, AWS_REGION: seaweed.region });
   }
   server = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitReady();
+  await waitReady(`${base}/readyz`, 300);
   const rows: string[][] = [];
   for (const label of values.sizes!.split(',')) {
     const size = SIZES[label];
     if (!size) throw new Error(`unknown size ${label}`);
-    const { file, sha256 } = await makeFile(size);
+    const { file, sha256 } = await makePdf(path.join(work, `doc-${size}.pdf`), size);
     const best = { plain: Infinity, one: Infinity, chunked: Infinity };
     const peak = { plain: 0, one: 0, chunked: 0 };
     for (let i = 0; i < RUNS; i++) {
@@ -71,37 +71,6 @@ try {
   if (server) await new Promise((r) => server!.once('exit', r));
   await seaweed?.stop();
   await rm(work, { recursive: true, force: true });
-}
-
-async function waitReady(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
-  throw new Error('service did not become ready');
-}
-
-async function makeFile(size: number): Promise<{ file: string; sha256: string }> {
-  const file = path.join(work, `doc-${size}.pdf`);
-  const out = createWriteStream(file);
-  const h = createHash('sha256');
-  const head = Buffer.from('%PDF-1.7\n%bench\n');
-  out.write(head);
-  h.update(head);
-  const block = randomBytes(1024 * 1024);
-  let left = size - head.length;
-  while (left > 0) {
-    const chunk = block.subarray(0, Math.min(left, block.length));
-    h.update(chunk);
-    if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
-    left -= chunk.length;
-  }
-  await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())));
-  return { file, sha256: h.digest('hex') };
 }
 
 function plainUpload(file: string, size: number): Promise<number> {

@@ -11,13 +11,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdtemp, open, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintDevToken } from '../src/auth/dev-token.ts';
@@ -26,6 +24,7 @@ import { S3_PART_SIZE, S3_QUEUE_SIZE } from '../src/blobstores/s3-store.ts';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';
+import { makePdf, timeCopy, timeUpload, waitReady } from './support.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, sizes: { type: 'string', default: '1MB,100MB,1GiB' }, duration: { type: 'string', default: '10' } } });
 if (values.store !== 'fs' && values.store !== 's3') throw new Error('--store is fs or s3');
@@ -64,16 +63,16 @@ try {
     baselineName = 'raw lib-storage Upload';
   }
   server = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitReady();
+  await waitReady(`${base}/readyz`, 300);
   const rows: string[][] = [];
   let lastId = '';
   for (const label of values.sizes!.split(',')) {
     const size = SIZES[label];
     if (!size) throw new Error(`unknown size ${label}`);
-    const file = await makeFile(size);
+    const { file } = await makePdf(path.join(work, `doc-${size}.pdf`), size);
     const copyS = await baseline(file, size);
     await resetPeak(server.pid!);
-    const { seconds, id } = await timeUpload(file, size);
+    const { seconds, id } = await timeUpload(base, token, file, size);
     const peak = await peakRss(server.pid!);
     lastId = id;
     rows.push([`upload ${label}`, mib(size / seconds), mib(size / copyS), `${((size / seconds / (size / copyS)) * 100).toFixed(0)} %`, `${(peak / 1024 ** 2).toFixed(0)} MiB`]);
@@ -90,45 +89,6 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
-async function waitReady(): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
-  throw new Error('service did not become ready');
-}
-
-async function makeFile(size: number): Promise<string> {
-  const file = path.join(work, `doc-${size}.pdf`);
-  const out = createWriteStream(file);
-  out.write('%PDF-1.7\n%bench\n');
-  const block = randomBytes(1024 * 1024);
-  let left = size - 16;
-  while (left > 0) {
-    const n = Math.min(left, block.length);
-    if (!out.write(block.subarray(0, n))) await new Promise((r) => out.once('drain', r));
-    left -= n;
-  }
-  await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())));
-  return file;
-}
-
-async function timeCopy(file: string): Promise<number> {
-  const target = path.join(work, 'copy.bin');
-  const t = performance.now();
-  await pipeline(createReadStream(file), createWriteStream(target));
-  const fh = await open(target, 'r');
-  await fh.sync();
-  await fh.close();
-  const s = (performance.now() - t) / 1000;
-  await rm(target);
-  return s;
-}
-
 /** The same bytes straight to S3 with the settings the service uses: no service, no hashing of our own. */
 async function timeRawUpload(client: S3Client, file: string): Promise<number> {
   const t = performance.now();
@@ -139,23 +99,6 @@ async function timeRawUpload(client: S3Client, file: string): Promise<number> {
     params: { Bucket: 'bench-raw', Key: `raw/${randomBytes(8).toString('hex')}`, Body: createReadStream(file), ContentType: 'application/pdf', ServerSideEncryption: 'AES256', ChecksumAlgorithm: 'SHA256' },
   }).done();
   return (performance.now() - t) / 1000;
-}
-
-function timeUpload(file: string, size: number): Promise<{ seconds: number; id: string }> {
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const req = http.request(`${base}/v1/documents?patient=9434765919&type=373942005&title=bench`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf', 'content-length': String(size) },
-    });
-    req.on('response', (res) => {
-      let body = '';
-      res.on('data', (d) => (body += d));
-      res.on('end', () => (res.statusCode === 201 ? resolve({ seconds: (performance.now() - t) / 1000, id: JSON.parse(body).id }) : reject(new Error(`upload ${res.statusCode}: ${body}`))));
-    });
-    req.on('error', reject);
-    createReadStream(file).pipe(req);
-  });
 }
 
 /** Linux: writing 5 to /proc/<pid>/clear_refs resets VmHWM, so each upload's peak is its own. */

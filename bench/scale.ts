@@ -15,13 +15,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { chmod, mkdtemp, open, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
@@ -30,6 +28,7 @@ import postgres from 'postgres';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { postmasterPid, treeCpuSeconds } from './support/proc-cpu.ts';
+import { makePdf, timeCopy, waitReady } from './support.ts';
 
 const { values } = parseArgs({
   options: {
@@ -84,7 +83,7 @@ try {
     env: { ...process.env, QUILL_DATA_DIR: path.join(work, 'data'), DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', QUILL_JWT_SECRET: secret, LOG_LEVEL: 'warn', QUILL_MAX_UPLOAD_BYTES: String(2 * 1024 ** 3) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
-  await waitReady(`${ours.base}/readyz`);
+  await waitReady(`${ours.base}/readyz`, 600);
   const token = await mintDevToken(Buffer.from(secret), { issuer: 'quill-docstore-dev', audience: 'quill-docstore', rolesClaim: 'roles' }, { sub: 'bench', roles: ['clinician'] });
   const auth = { authorization: `Bearer ${token}` };
 
@@ -148,7 +147,7 @@ try {
       }
     }
     if (parts.has('large')) {
-      const file = await makeFile(path.join(work, 'large.pdf'), 200 * 1024 * 1024);
+      const { file } = await makePdf(path.join(work, 'large.pdf'), 200 * 1024 * 1024);
       record('upload 200 MiB', 'baseline', await once(() => timeCopy(file)));
       record('upload 200 MiB', 'ours', await once(() => timeUpload(`${ours.base}/v1/documents?patient=${patients[3]}&type=373942005&title=large`, auth, file), ours));
       if (peer) record('upload 200 MiB', 'peer', await once(() => timeUpload(`${values.peer}/object/bench/large/${round}.pdf`, { ...peerAuth, 'x-upsert': 'true' }, file), peer.side));
@@ -204,18 +203,6 @@ async function openPeer() {
   const serverPid = Number((await import('node:fs')).readFileSync(`${values['peer-dir']}/server.pid`, 'utf8'));
   const pgPid = postmasterPid(`${values['peer-dir']}/pg/data`);
   return { token, sql: postgres(values['peer-pg']!, { max: 4, onnotice: () => undefined }), side: { name: 'peer', base: values.peer!, cpu: () => treeCpuSeconds(serverPid, pgPid) } satisfies Side };
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 600; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      /* starting */
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not become ready`);
 }
 
 /** Valid NHS numbers (modulus 11), deterministic. */
@@ -315,33 +302,7 @@ async function once(fn: () => Promise<number>, side?: Side): Promise<Figure> {
   return { rps: 1 / seconds, p50: Math.round(seconds * 1000), p99: Math.round(seconds * 1000), errors: 0, cpuMsPerOp: cpu * 1000 };
 }
 
-async function makeFile(file: string, size: number): Promise<string> {
-  const out = createWriteStream(file);
-  out.write('%PDF-1.7\n%bench\n');
-  const block = randomBytes(1024 * 1024);
-  let left = size - 16;
-  while (left > 0) {
-    const n = Math.min(left, block.length);
-    if (!out.write(block.subarray(0, n))) await new Promise((r) => out.once('drain', r));
-    left -= n;
-  }
-  await new Promise<void>((r, j) => out.end((e?: Error) => (e ? j(e) : r())));
-  return file;
-}
-
 /** cp with fsync: read, write, fsync the copy, on the same disk. */
-async function timeCopy(file: string): Promise<number> {
-  const target = `${file}.copy`;
-  const t = performance.now();
-  await pipeline(createReadStream(file), createWriteStream(target));
-  const fh = await open(target, 'r');
-  await fh.sync();
-  await fh.close();
-  const s = (performance.now() - t) / 1000;
-  await rm(target);
-  return s;
-}
-
 function timeUpload(url: string, headers: Record<string, string>, file: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const t = performance.now();
