@@ -28,7 +28,7 @@ import { createLogger } from '../src/bootstrap.ts';
 import { FsBlobStore } from '../src/blobstores/fs-store.ts';
 import { Keyring } from '../src/blobstores/encryption/keyring.ts';
 import { digestObject } from '../src/integrity/scrubber.ts';
-import { timeUpload, waitReady } from './support.ts';
+import { timeUpload, waitReady } from './support/common.ts';
 
 const { values } = parseArgs({ options: { 'size-mib': { type: 'string', default: '512' }, 'api-mib': { type: 'string', default: '256' }, runs: { type: 'string', default: '3' } } });
 const MiB = 1024 * 1024;

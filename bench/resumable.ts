@@ -19,7 +19,7 @@ import * as tus from 'tus-js-client';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort } from '../src/db/embedded.ts';
 import { createVersionedBucket, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';
-import { makePdf, waitReady } from './support.ts';
+import { makePdf, waitReady } from './support/common.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, sizes: { type: 'string', default: '100MB,500MB' }, runs: { type: 'string', default: '2' } } });
 const SIZES: Record<string, number> = { '10MB': 10_000_000, '100MB': 100_000_000, '500MB': 500_000_000, '1GiB': 1024 ** 3 };

@@ -24,7 +24,7 @@ import { S3_PART_SIZE, S3_QUEUE_SIZE } from '../src/blobstores/s3-store.ts';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';
-import { makePdf, timeCopy, timeUpload, waitReady } from './support.ts';
+import { makePdf, timeCopy, timeUpload, waitReady } from './support/common.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, sizes: { type: 'string', default: '1MB,100MB,1GiB' }, duration: { type: 'string', default: '10' } } });
 if (values.store !== 'fs' && values.store !== 's3') throw new Error('--store is fs or s3');

@@ -28,7 +28,7 @@ import postgres from 'postgres';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { postmasterPid, treeCpuSeconds } from './support/proc-cpu.ts';
-import { makePdf, timeCopy, waitReady } from './support.ts';
+import { makePdf, timeCopy, waitReady } from './support/common.ts';
 
 const { values } = parseArgs({
   options: {
