@@ -248,7 +248,11 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
     expect(await page.getByText('Find a patient').count()).toBe(0);
     await page.getByLabel('Document ID').fill(state.documentId!);
+    // wait for the filtered answer itself: the unfiltered first page may already show a matching row
+    const filtered = page.waitForResponse((r) => r.url().includes('/v1/audit') && r.url().includes(`document=${state.documentId!}`));
     await page.getByRole('button', { name: 'Apply filters' }).click();
+    await filtered;
+    await page.waitForFunction(() => [...document.querySelectorAll('#audit tbody tr')].every((r) => (r as HTMLElement).dataset.action !== 'auth'));
     await page.locator('#audit tbody tr[data-action="document.enter-in-error"]').waitFor();
     const actions = await page.locator('#audit tbody tr').evaluateAll((rows) => rows.map((r) => `${(r as HTMLElement).dataset.action}:${(r as HTMLElement).dataset.outcome}`));
     expect(actions).toEqual(expect.arrayContaining(['document.create:success', 'document.content:success', 'document.version.create:success', 'document.enter-in-error:success']));
