@@ -14,6 +14,11 @@ import { geometry, HEADER_SIZE, isEncrypted } from './encryption/format.ts';
 import { EncryptingStream } from './encryption/streams.ts';
 
 const INCOMING = '.incoming';
+/**
+ * The temp file's stream: what queues up while one write is in flight goes out as one writev, so a large buffer means
+ * few, large writes (an encrypted upload arrives as many small pieces: socket reads cut into chunks, 16-byte tags).
+ */
+const WRITE_OPTIONS = { flags: 'wx', mode: 0o400, highWaterMark: 1024 * 1024 } as const;
 
 export interface FsStoreOptions {
   dir: string;
@@ -66,9 +71,9 @@ export class FsBlobStore implements BlobStore {
       // read-only once written (0400): stored bytes are never modified in place; retention is enforced by the service
       if (this.keyring) {
         await this.keyring.refresh(); // picks up a rotation's new current key
-        await pipeline(body, new EncryptingStream(this.keyring.current, key), createWriteStream(temp, { flags: 'wx', mode: 0o400 }));
+        await pipeline(body, new EncryptingStream(this.keyring.current, key), createWriteStream(temp, WRITE_OPTIONS));
       } else {
-        await pipeline(body, createWriteStream(temp, { flags: 'wx', mode: 0o400 }));
+        await pipeline(body, createWriteStream(temp, WRITE_OPTIONS));
       }
       const fh = await open(temp, 'r');
       try {

@@ -1,13 +1,18 @@
 import { Transform, type TransformCallback } from 'node:stream';
 import { AppError } from '../../domain/errors.ts';
-import { CHUNK_LOG2, newHeader, openChunk, sealChunkParts, type Kek } from './format.ts';
+import type { KeyObject } from 'node:crypto';
+import { CHUNK_LOG2, chunkKey, newHeader, openChunk, sealChunkPieces, type Kek } from './format.ts';
 
 /**
  * Plaintext in, encrypted object out (header, then sealed chunks). A full chunk is sealed as "not last" only once a
  * further byte has arrived, so the final flag is always right; memory stays at about one chunk.
+ *
+ * The incoming pieces (an HTTP body's socket reads, rarely aligned with chunks) are encrypted piece by piece and never
+ * copied into a chunk-sized buffer, nor are the sealed pieces joined: every extra 200 MiB allocated for a 200 MiB upload
+ * costs garbage collection. The file stream writes what queues up with one writev (see FsBlobStore's highWaterMark).
  */
 export class EncryptingStream extends Transform {
-  readonly #dataKey: Buffer;
+  readonly #key: KeyObject;
   readonly #chunk = 1 << CHUNK_LOG2;
   #parts: Buffer[] = [];
   #buffered = 0;
@@ -16,51 +21,45 @@ export class EncryptingStream extends Transform {
   constructor(kek: Kek, objectKey: string) {
     super();
     const { header, dataKey } = newHeader(kek, objectKey);
-    this.#dataKey = dataKey;
+    this.#key = chunkKey(dataKey);
     this.push(header);
   }
 
-  /** Takes exactly n buffered bytes: without a copy when they are one part (or the front of one). */
-  #take(n: number): Buffer {
-    const first = this.#parts[0]!;
-    let out: Buffer;
-    if (first.length >= n) {
-      out = first.subarray(0, n);
-      if (first.length === n) this.#parts.shift();
-      else this.#parts[0] = first.subarray(n);
-    } else {
-      out = Buffer.allocUnsafe(n);
-      let off = 0;
-      while (off < n) {
-        const p = this.#parts[0]!;
-        const k = Math.min(p.length, n - off);
-        p.copy(out, off, 0, k);
-        off += k;
-        if (k === p.length) this.#parts.shift();
-        else this.#parts[0] = p.subarray(k);
+  /** Takes exactly n buffered bytes as pieces (subarrays of what arrived, no copy). */
+  #take(n: number): Buffer[] {
+    const out: Buffer[] = [];
+    let left = n;
+    while (left > 0) {
+      const p = this.#parts[0]!;
+      if (p.length <= left) {
+        out.push(p);
+        this.#parts.shift();
+        left -= p.length;
+      } else {
+        out.push(p.subarray(0, left));
+        this.#parts[0] = p.subarray(left);
+        left = 0;
       }
     }
     this.#buffered -= n;
     return out;
   }
 
+  #seal(pieces: Buffer[], last: boolean): void {
+    for (const b of sealChunkPieces(this.#key, this.#index++, last, pieces)) this.push(b);
+  }
+
   override _transform(data: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
     this.#parts.push(data);
     this.#buffered += data.length;
     // a full chunk is sealed as "not last" only once a byte beyond it has arrived
-    while (this.#buffered > this.#chunk) {
-      const [ct, tag] = sealChunkParts(this.#dataKey, this.#index++, false, this.#take(this.#chunk));
-      this.push(ct);
-      this.push(tag);
-    }
+    while (this.#buffered > this.#chunk) this.#seal(this.#take(this.#chunk), false);
     cb();
   }
 
   override _flush(cb: TransformCallback): void {
-    const rest = this.#buffered ? this.#take(this.#buffered) : Buffer.alloc(0);
-    const [ct, tag] = sealChunkParts(this.#dataKey, this.#index, true, rest);
-    this.push(ct);
-    cb(null, tag);
+    this.#seal(this.#buffered ? this.#take(this.#buffered) : [Buffer.alloc(0)], true);
+    cb();
   }
 }
 
@@ -69,7 +68,7 @@ export class EncryptingStream extends Transform {
  * stream fails if the file ends early or runs on. `skip` and `take` cut a byte range out of the chunks it opens.
  */
 export class DecryptingStream extends Transform {
-  readonly #dataKey: Buffer;
+  readonly #dataKey: KeyObject;
   readonly #sealed: number;
   readonly #last: number;
   #index: number;
@@ -80,7 +79,7 @@ export class DecryptingStream extends Transform {
 
   constructor(opts: { dataKey: Buffer; chunkLog2: number; first: number; last: number; skip?: number; take?: number }) {
     super();
-    this.#dataKey = opts.dataKey;
+    this.#dataKey = chunkKey(opts.dataKey);
     this.#sealed = (1 << opts.chunkLog2) + 16;
     this.#index = opts.first;
     this.#last = opts.last;
