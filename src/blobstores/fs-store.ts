@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { link, mkdir, open, readdir, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
@@ -18,7 +18,18 @@ const INCOMING = '.incoming';
  * The temp file's stream: what queues up while one write is in flight goes out as one writev, so a large buffer means
  * few, large writes (an encrypted upload arrives as many small pieces: socket reads cut into chunks, 16-byte tags).
  */
-const WRITE_OPTIONS = { flags: 'wx', mode: 0o400, highWaterMark: 1024 * 1024 } as const;
+const WRITE_OPTIONS = { highWaterMark: 1024 * 1024 } as const;
+
+/** Creates a new temp file (never an existing one), read-only once closed; makes .incoming first if it is missing. */
+async function openTemp(temp: string): Promise<FileHandle> {
+  try {
+    return await open(temp, 'wx', 0o400);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    await mkdir(path.dirname(temp), { recursive: true });
+    return open(temp, 'wx', 0o400);
+  }
+}
 
 export interface FsStoreOptions {
   dir: string;
@@ -65,21 +76,26 @@ export class FsBlobStore implements BlobStore {
   async #put(key: string, body: Readable, _opts: BlobPutOptions): Promise<BlobPutResult> {
     const target = this.#path(key);
     const temp = path.join(this.dir, INCOMING, randomUUID());
-    await mkdir(path.dirname(temp), { recursive: true });
-    await mkdir(path.dirname(target), { recursive: true });
+    // read-only once written (0400): stored bytes are never modified in place; retention is enforced by the service
+    const [opened, dir] = await Promise.allSettled([openTemp(temp), mkdir(path.dirname(target), { recursive: true })]);
+    if (opened.status === 'rejected' || dir.status === 'rejected') {
+      if (opened.status === 'fulfilled') await opened.value.close().then(() => unlink(temp)).catch(() => undefined);
+      throw opened.status === 'rejected' ? opened.reason : (dir as PromiseRejectedResult).reason;
+    }
+    const fh = opened.value;
     try {
-      // read-only once written (0400): stored bytes are never modified in place; retention is enforced by the service
-      if (this.keyring) {
-        await this.keyring.refresh(); // picks up a rotation's new current key
-        await pipeline(body, new EncryptingStream(this.keyring.current, key), createWriteStream(temp, WRITE_OPTIONS));
-      } else {
-        await pipeline(body, createWriteStream(temp, WRITE_OPTIONS));
-      }
-      const fh = await open(temp, 'r');
+      // flush: the stream fsyncs the file before it closes it, and the pipeline ends only after that (no second open
+      // just to fsync)
+      const out = createWriteStream('', { ...WRITE_OPTIONS, fd: fh, flush: true });
       try {
-        await fh.sync();
+        if (this.keyring) {
+          await this.keyring.refresh(); // picks up a rotation's new current key
+          await pipeline(body, new EncryptingStream(this.keyring.current, key), out);
+        } else {
+          await pipeline(body, out);
+        }
       } finally {
-        await fh.close();
+        if (!out.closed) out.destroy(); // never reached the pipeline (the keyring failed): close the handle
       }
       await link(temp, target).catch((e: NodeJS.ErrnoException) => {
         // fails if the key exists: objects are never overwritten

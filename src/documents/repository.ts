@@ -207,6 +207,21 @@ export async function insertVersion(db: Db, v: Omit<DocumentVersion, 'createdAt'
   return toVersion(row!);
 }
 
+/**
+ * A document inserted in this transaction gets its computed retention, and the Object Lock date its bytes were
+ * written with (never moved earlier); returns the row as stored, so the upload needs no re-read.
+ */
+export async function setNewDocumentRetention(
+  db: Db,
+  id: string,
+  r: { retentionClass: string; retainUntil: string | null; missing: string[]; basis: string; schedule: string; objectLockUntil: string | null },
+): Promise<DocumentRecord> {
+  const [row] = await db<DocumentRow[]>`update documents set retention_class = ${r.retentionClass}, retain_until = ${r.retainUntil}, retention_missing = ${r.missing},
+    retention_basis = ${r.basis}, retention_schedule = ${r.schedule}, updated_at = now(), object_lock_until = greatest(object_lock_until, ${r.objectLockUntil}::date)
+    where id = ${id} returning ${documentColumns(db)}`;
+  return toDocument(row!);
+}
+
 export async function setCurrentVersion(db: Db, id: string, version: number, fhirState: 'indexed' | 'pending'): Promise<DocumentRecord> {
   const [row] = await db<DocumentRow[]>`update documents set current_version = ${version}, updated_at = now(), fhir_state = ${fhirState} where id = ${id}
     returning ${documentColumns(db)}`;

@@ -96,9 +96,12 @@ export class DocumentService {
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
         this.#o.sql.begin(async (tx) => {
-          const inserted = await repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o) });
+          // pipelined: one round trip for both rows
+          const [inserted, version] = await Promise.all([
+            repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o) }),
+            repo.insertVersion(tx, { ...stored.version, version: 1 }),
+          ]);
           const doc = retention && cls ? await retention.assign(tx, inserted, cls, lock) : inserted;
-          const version = await repo.insertVersion(tx, { ...stored.version, version: 1 });
           return commitChange(tx, this.#commit, ctx, 'document.create', doc, version, stored.intentId);
         }),
       );

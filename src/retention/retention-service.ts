@@ -80,12 +80,17 @@ export class RetentionService {
 
   /** Inside the upload transaction: computes and stores the new document's retention; returns the document as stored. */
   async assign(tx: Tx, doc: DocumentRecord, cls: { code: string }, lockedUntil: Date | null): Promise<DocumentRecord> {
-    // in turn with fact changes for this patient (setFacts takes the same lock): never computed from stale facts
-    await lockPatientFacts(tx, doc.patient);
-    if (lockedUntil) await repo.setObjectLockUntil(tx, doc.id, isoDay(lockedUntil, -1));
-    const row = (await repo.retentionRow(tx, doc.id))!;
-    await this.#apply(tx, row, await this.#factsOf(tx, doc.patient), cls.code);
-    return (await docs.findDocument(tx, doc.id))!;
+    // In turn with fact changes for this patient (setFacts takes the same lock, exclusively): never computed from stale
+    // facts. Uploads only read the facts, so they take it shared and do not wait for each other. Two statements,
+    // pipelined (one round trip): the facts are read in a snapshot taken after the lock is held.
+    const [, stored] = await Promise.all([lockPatientFacts(tx, doc.patient, { shared: true }), repo.findFacts(tx, doc.patient)]);
+    // What #apply would read back for a document inserted in this transaction: its (default) class and no date yet,
+    // its document date, and the Object Lock date its bytes were written with. Nothing to reindex: the caller writes
+    // the FHIR entry after this, with the date.
+    const objectLockUntil = lockedUntil ? isoDay(lockedUntil, -1) : null;
+    const documentDate = doc.clinicalDate ?? doc.createdAt.toISOString().slice(0, 10);
+    const r = computeRetention(this.#classOf(cls.code), { facts: pick(stored ?? NO_FACTS), documentDate, promised: objectLockUntil });
+    return docs.setNewDocumentRetention(tx, doc.id, { retentionClass: cls.code, retainUntil: r.retainUntil, missing: r.missing, basis: r.basis, schedule: this.#fingerprint, objectLockUntil });
   }
 
   /** After a commit that may have raised retention or changed holds: brings the stored objects' locks in step. */
@@ -493,8 +498,9 @@ async function assertDisposable(tx: Tx, row: repo.RetentionRow): Promise<void> {
 }
 
 /** Serialises fact changes and new documents of one patient (a transaction-scoped advisory lock). */
-async function lockPatientFacts(tx: Tx, patient: string): Promise<void> {
-  await tx`select pg_advisory_xact_lock(hashtext(${`quill-patient-facts:${patient}`}))`;
+async function lockPatientFacts(tx: Tx, patient: string, opts: { shared?: boolean } = {}): Promise<void> {
+  const key = `quill-patient-facts:${patient}`;
+  await (opts.shared ? tx`select pg_advisory_xact_lock_shared(hashtext(${key}))` : tx`select pg_advisory_xact_lock(hashtext(${key}))`);
 }
 
 const pick = (f: PatientFacts): PatientFacts => ({ dateOfBirth: f.dateOfBirth, dateOfDeath: f.dateOfDeath, lastContact: f.lastContact, lastChildBirth: f.lastChildBirth });
