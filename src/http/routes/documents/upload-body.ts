@@ -47,7 +47,7 @@ export async function parseUpload(request: FastifyRequest, maxBytes: number, kin
       );
     }
     if (declaredLength > maxBytes + MULTIPART_OVERHEAD) throw new AppError('payload_too_large', `the upload limit is ${maxBytes} bytes`, { limit: maxBytes });
-    return parseMultipart(request, maxBytes, kind);
+    return parseMultipart(request, maxBytes, kind, declaredLength);
   }
   if (declaredLength > maxBytes) throw new AppError('payload_too_large', `the upload limit is ${maxBytes} bytes`, { limit: maxBytes });
   if (declaredLength === 0) throw new AppError('empty_body');
@@ -59,12 +59,13 @@ export async function parseUpload(request: FastifyRequest, maxBytes: number, kin
       declaredType: undeclared(baseMediaType(request.headers['content-type'])),
       filename: query.filename ?? filenameFromDisposition(request.headers['content-disposition']),
       expectedSha256: parseSha256Digest(request.headers['repr-digest'], request.headers['content-digest']),
+      sizeHint: Number.isFinite(declaredLength) ? declaredLength : null,
     },
     finish: () => undefined,
   };
 }
 
-async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: UploadKind): Promise<ParsedUpload> {
+async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: UploadKind, declaredLength: number): Promise<ParsedUpload> {
   let parts: AsyncIterator<MultipartFile | MultipartValue>;
   try {
     parts = request.parts({ limits: { fileSize: maxBytes + 1, files: 2, fields: 20, fieldSize: 64 * 1024, parts: 22 } })[Symbol.asyncIterator]();
@@ -103,6 +104,7 @@ async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: U
         declaredType: undeclared(baseMediaType(part.mimetype)),
         filename: part.filename || meta.filename || null,
         expectedSha256: parseSha256Field(meta.sha256),
+        sizeHint: Number.isFinite(declaredLength) ? declaredLength : null,
       },
       finish: () => undefined,
     };
