@@ -106,7 +106,8 @@ export class DocumentService {
         }),
       );
       target.version = 1;
-      retention?.afterCommit([documentId], { newVersion: true });
+      // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale
+      retention?.afterCommit([documentId]);
       return result;
     });
   }

@@ -29,12 +29,14 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
     try {
       const row = await repo.retentionRow(o.sql, id);
       if (!row) continue;
-      const versions = await repo.versionLocations(o.sql, id);
-      const target = await lockTargetOf(o.sql, id);
+      // read once and only when there is something to apply: this runs after every upload
+      let located: repo.VersionLocation[] | null = null;
+      const versionsOf = async () => (located ??= await repo.versionLocations(o.sql, id));
+      const target = row.retainUntil; // the date every version should be locked through
       const lockUntil = target ? lockDateOf(target) : null;
       if (target && lockUntil && (!row.objectLockUntil || target > row.objectLockUntil)) {
         let any = false;
-        for (const v of versions) {
+        for (const v of await versionsOf()) {
           const store = await o.blobs.of(v.blobStore);
           if (!store.retention) continue;
           await store.retention.setRetainUntil(v.blobKey, v.blobVersionId, lockUntil);
@@ -46,7 +48,7 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
         }
       }
       if (row.onHold !== row.objectLegalHold) {
-        for (const v of versions) {
+        for (const v of await versionsOf()) {
           const store = await o.blobs.of(v.blobStore);
           await store.retention?.setLegalHold(v.blobKey, v.blobVersionId, row.onHold);
         }
@@ -60,12 +62,6 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
     }
   }
   return out;
-}
-
-/** The date every version should be locked through: retainUntil, or while indefinite the floor the facts guarantee. */
-async function lockTargetOf(sql: Sql, id: string): Promise<string | null> {
-  const [r] = await sql<{ until: string | null }[]>`select to_char(retain_until, 'YYYY-MM-DD') as until from documents where id = ${id}`;
-  return r?.until ?? null;
 }
 
 /** Reconcile: every document whose stored locks or holds lag behind the database. */
