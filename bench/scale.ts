@@ -48,6 +48,7 @@ const ROUNDS = Number(values.rounds);
 const DURATION = Number(values.duration);
 const DOCS = Number(values.documents);
 const PATIENTS = Number(values.patients);
+const RUN = randomBytes(4).toString('hex');
 const BIN = path.resolve(import.meta.dirname, '../bin/quill-docstore.js');
 // The peer's service-role key: HS256 with AUTH_JWT_SECRET of ../shared/peers/supabase-storage/env.file.
 const PEER_SECRET = process.env.QUILL_BENCH_PEER_JWT_SECRET ?? 'f023d3db-39dc-4ac9-87b2-b2be72e9162b';
@@ -134,7 +135,7 @@ try {
         record(`upload ${label}`, 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${patients[2]}&type=373942005&title=bench`, method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body, connections: 16 }));
         if (peer) {
           let n = 0;
-          const prefix = `up/${round}-${size}`;
+          const prefix = `up/${RUN}/${round}-${size}`; // fresh keys every run: the peer answers a reused key with 400
           record(`upload ${label}`, 'peer', await load(peer.side, {
             url: `${values.peer}/object/bench/${prefix}/0.pdf`,
             method: 'POST',
@@ -160,7 +161,7 @@ try {
   const rows: string[][] = [];
   for (const [k, r] of results) {
     const o = { rps: med(r.ours.map((f) => f.rps)), p50: med(r.ours.map((f) => f.p50)), p99: med(r.ours.map((f) => f.p99)), cpu: med(r.ours.map((f) => f.cpuMsPerOp)), err: r.ours.reduce((a, f) => a + f.errors, 0) };
-    const p = r.peer.length ? { rps: med(r.peer.map((f) => f.rps)), p99: med(r.peer.map((f) => f.p99)), cpu: med(r.peer.map((f) => f.cpuMsPerOp)) } : null;
+    const p = r.peer.length ? { rps: med(r.peer.map((f) => f.rps)), p99: med(r.peer.map((f) => f.p99)), cpu: med(r.peer.map((f) => f.cpuMsPerOp)), err: r.peer.reduce((a, f) => a + f.errors, 0) } : null;
     const b = r.baseline?.length ? med(r.baseline.map((f) => f.rps)) : null;
     const single = k.startsWith('upload 200');
     const fmt = (x: number) => (single ? `${(1 / x).toFixed(2)} s` : `${x.toFixed(0)}/s`);
@@ -173,11 +174,12 @@ try {
       `${o.cpu.toFixed(2)} ms`,
       p ? `${p.cpu.toFixed(2)} ms` : '-',
       String(o.err),
+      p ? String(p.err) : '-',
     ]);
   }
   console.log(`\nmedians of ${ROUNDS} interleaved rounds of ${DURATION} s; rate ratio = ours / peer (> 1: ours faster); CPU = server process tree incl. its PostgreSQL, per operation`);
   console.log('baselines: list = the list SELECT alone through postgres.js (50 callers, no HTTP, no audit); 200 MiB = cp of the file with fsync');
-  printTable(['path', 'Quill', 'Supabase Storage', 'ratio', 'baseline', 'Quill CPU/op', 'peer CPU/op', 'Quill errors'], rows);
+  printTable(['path', 'Quill', 'Supabase Storage', 'ratio', 'baseline', 'Quill CPU/op', 'peer CPU/op', 'Quill errors', 'peer errors'], rows);
 
   if (parts.has('soak')) await soak(ours, auth, Number(values.soak), patients);
   await peer?.sql.end();
