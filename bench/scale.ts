@@ -2,7 +2,7 @@
  * The hot paths side by side with Supabase Storage (the peer; ../shared/peers/supabase-storage/setup.sh starts it on
  * 127.0.0.1:5000), same machine, same client (autocannon in this process), interleaved rounds (ours, peer, ours,
  * peer, …), medians. Printed, never asserted:
- *  - patient list, a page of 50, 50 connections, over --documents (1,000,000) seeded through SQL across --patients
+ *  - patient list, a page of 50, 50 connections (and 1 connection, for the page's own latency), over --documents (1,000,000) seeded through SQL across --patients
  *    (10,000) patients; the peer lists one prefix of the same number of objects, seeded into its own table the same way;
  *  - download-URL issuance, 50 connections (ours: access check + audit row in one statement, durable before the URL);
  *  - 100 KiB and 1 MiB uploads, 16 clients;
@@ -124,6 +124,9 @@ try {
       record('list', 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, headers: auth, connections: 50 }));
       if (peer) record('list', 'peer', await load(peer.side, { url: `${values.peer}/object/list/bench`, method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }), connections: 50 }));
       record('list', 'baseline', await rawSelect(sql, listPatient));
+      // the same first page with one client: its latency without 50 connections queueing for two cores
+      record('list, 1 connection', 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, headers: auth, connections: 1 }));
+      if (peer) record('list, 1 connection', 'peer', await load(peer.side, { url: `${values.peer}/object/list/bench`, method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }), connections: 1 }));
     }
     if (parts.has('url')) {
       record('url', 'ours', await load(ours, { url: `${ours.base}/v1/documents/${docId}/download-url`, method: 'POST', headers: auth, connections: 50 }));

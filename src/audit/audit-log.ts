@@ -1,3 +1,4 @@
+import type postgres from 'postgres';
 import type { Db } from '../db/sql.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import type { AuditEntry, AuditRecord } from './audit-event.ts';
@@ -15,6 +16,23 @@ export async function recordAudit(db: Db, rawCtx: RequestContext, rawEntry: Audi
   await db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
     values (${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}, ${e.action}, ${e.outcome}, ${e.documentId ?? null}, ${e.version ?? null},
       ${e.patient ?? null}, ${e.errorCode ?? null}, ${detail ? db.json(detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
+}
+
+/**
+ * The same row as recordAudit, as an `insert … select` over `source` for a data-modifying CTE, so that a read and its
+ * audit row are one statement (one round trip, and the row is durable when the read's answer arrives). `source` is a
+ * query yielding `patient_nhs`, `version` and `detail` (jsonb merged over the entry's own detail): one audit row per
+ * row it yields, none when it yields none (a read the statement found not allowed).
+ */
+export function auditInsertFrom(db: Db, rawCtx: RequestContext, rawEntry: Omit<AuditEntry, 'patient' | 'version'>, source: postgres.PendingQuery<postgres.Row[]>) {
+  const withReason = rawEntry.breakGlass ? { ...rawEntry, detail: { ...rawEntry.detail, breakGlass: rawEntry.breakGlass } } : rawEntry;
+  const { ctx, entry: e } = sanitiseAuditEntry(rawCtx, withReason);
+  const detail = e.detail ? db.json(e.detail as never) : null;
+  return db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
+    select ${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}::text[], ${e.action}, ${e.outcome}, ${e.documentId ?? null}::uuid, src.version,
+      src.patient_nhs, ${e.errorCode ?? null}, nullif(coalesce(${detail}::jsonb, '{}') || coalesce(src.detail, '{}'), '{}'), ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId}
+    from (${source}) src
+    returning id`;
 }
 
 export interface AuditQuery {

@@ -48,13 +48,18 @@ export async function clearFlag(db: Db, v: FlagTarget, detail: Record<string, un
 
 /** Refuses a download of a flagged version. */
 export async function assertNotQuarantined(db: Db, v: FlagTarget): Promise<void> {
-  const [row] = await db<{ at: Date | null; detail: string | null }[]>`
-    select integrity_failed_at as at, integrity_detail as detail from document_versions where document_id = ${v.documentId} and version = ${v.version}`;
-  if (row?.at) {
+  const [row] = await db<{ at: Date | null }[]>`
+    select integrity_failed_at as at from document_versions where document_id = ${v.documentId} and version = ${v.version}`;
+  refuseIfQuarantined(v, row?.at ?? null);
+}
+
+/** The refusal itself, on a flag already read (the one-statement download-URL path reads it with the version). */
+export function refuseIfQuarantined(v: FlagTarget, failedAt: Date | null): void {
+  if (failedAt) {
     throw new AppError(
       'content_quarantined',
-      `version ${v.version} of document ${v.documentId} failed its integrity check on ${row.at.toISOString()}; downloads are refused until it is repaired (quill-docstore scrub --repair)`,
-      { failedAt: row.at.toISOString() },
+      `version ${v.version} of document ${v.documentId} failed its integrity check on ${failedAt.toISOString()}; downloads are refused until it is repaired (quill-docstore scrub --repair)`,
+      { failedAt: failedAt.toISOString() },
     );
   }
 }

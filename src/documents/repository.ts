@@ -1,5 +1,6 @@
+import type postgres from 'postgres';
 import type { Db } from '../db/sql.ts';
-import type { DocumentRecord, DocumentVersion, DocumentWithVersion } from '../domain/document.ts';
+import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 
 /** SQL for documents, versions and upload intents. One implementation (PostgreSQL), so no interface. */
 
@@ -91,12 +92,17 @@ const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type
   'title', 'description', 'author', 'status', 'current_version', 'created_at', 'created_by', 'updated_at', 'entered_in_error_reason', 'fhir_state', 'fhir_id',
   'retention_class', 'retention_missing', 'disposal_id'];
 
-/** The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). */
+/**
+ * The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). document_on_hold() is
+ * not inlined by the planner and costs a call per row: with no active hold anywhere (the usual case) it is skipped,
+ * the guard being evaluated once per statement (an InitPlan).
+ */
 const documentColumns = (db: Db, alias?: string) => {
   const q = (c: string) => (alias ? `${alias}.${c}` : c);
   return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date,
     to_char(${db(q('created_at'))} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_exact,
-    to_char(${db(q('retain_until'))}, 'YYYY-MM-DD') as retain_until, document_on_hold(${db(alias ?? 'documents')}) as on_hold`;
+    to_char(${db(q('retain_until'))}, 'YYYY-MM-DD') as retain_until,
+    case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(${db(alias ?? 'documents')}) else false end as on_hold`;
 };
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {
@@ -126,26 +132,105 @@ export interface ListFilter {
   dateTo?: string | undefined;
   includeEnteredInError: boolean;
   after?: { createdAt: string; id: string } | undefined;
+  /** The page size: one more row is read to learn whether another page follows. */
   limit: number;
 }
 
+/** A listed document: its record and what a listing shows of its current version (no storage keys). */
+export interface ListedDocument {
+  document: DocumentRecord;
+  version: ListedVersion;
+}
+export type ListedVersion = Pick<DocumentVersion, 'version' | 'contentType' | 'size' | 'sha256' | 'filename'>;
+
 /**
- * A patient's documents with their current version, newest first, keyset-paged on (created_at, id): one query and
- * one round trip per page, served by the (patient_nhs, created_at desc, id desc) index.
+ * An audit insert over a source query (audit/audit-log.ts auditInsertFrom, bound to its request by the service), for
+ * the reads below that write their audit row in the same statement. The source yields patient_nhs, version, detail.
  */
-export async function listDocuments(db: Db, f: ListFilter): Promise<DocumentWithVersion[]> {
-  const rows = await db<(DocumentRow & { v: VersionRow })[]>`
-    select ${documentColumns(db, 'd')}, to_jsonb(v) as v
-    from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-    where d.patient_nhs = ${f.patient} and d.disposal_id is null
-      ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
-      ${f.type ? db`and d.type_code = ${f.type}` : db``}
-      ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}
-      ${f.dateTo ? db`and d.clinical_date <= ${f.dateTo}` : db``}
-      ${f.after ? db`and (d.created_at, d.id) < (${f.after.createdAt}::text::timestamptz, ${f.after.id}::uuid)` : db``}
-    order by d.created_at desc, d.id desc
-    limit ${f.limit}`;
-  return rows.map((r) => ({ document: toDocument(r), version: toVersion({ ...r.v, created_at: new Date(r.v.created_at as unknown as string) }) }));
+export type AuditRowsFrom = (source: postgres.PendingQuery<postgres.Row[]>) => postgres.PendingQuery<postgres.Row[]>;
+
+/**
+ * A patient's documents with their current version, newest first, keyset-paged on (created_at, id), and the page's
+ * audit row (its count), in one statement: one round trip per page. An index scan of documents_patient_created in
+ * page order, joined index-only to the version columns the primary key's index carries (migration 011).
+ */
+export async function listDocuments(db: Db, f: ListFilter, audit: AuditRowsFrom): Promise<{ items: ListedDocument[]; more: boolean }> {
+  const rows = await db<(DocumentRow & { v_version: number; v_content_type: string; v_size: string; v_sha256: string; v_filename: string | null })[]>`
+    with page as materialized (
+      select ${documentColumns(db, 'd')}, v.version as v_version, v.content_type as v_content_type, v.size::text as v_size, v.sha256 as v_sha256, v.filename as v_filename
+      from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+      where d.patient_nhs = ${f.patient} and d.disposal_id is null
+        ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
+        ${f.type ? db`and d.type_code = ${f.type}` : db``}
+        ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}
+        ${f.dateTo ? db`and d.clinical_date <= ${f.dateTo}` : db``}
+        ${f.after ? db`and (d.created_at, d.id) < (${f.after.createdAt}::text::timestamptz, ${f.after.id}::uuid)` : db``}
+      order by d.created_at desc, d.id desc
+      limit ${f.limit + 1}
+    ), audited as (
+      ${audit(db`select ${f.patient}::text as patient_nhs, null::int as version, jsonb_build_object('count', least((select count(*) from page), ${f.limit}::int)) as detail`)}
+    )
+    select * from page order by created_at desc, id desc`;
+  const items = rows.slice(0, f.limit).map((r) => ({
+    document: toDocument(r),
+    version: { version: r.v_version, contentType: r.v_content_type, size: Number(r.v_size), sha256: r.v_sha256, filename: r.v_filename },
+  }));
+  return { items, more: rows.length > f.limit };
+}
+
+/** A version row read as to_jsonb (timestamps arrive as text). */
+const versionFromJson = (v: VersionRow): DocumentVersion => toVersion({ ...v, created_at: new Date(v.created_at as unknown as string) });
+
+/** Who is asking, as the download-URL statement's copy of the access rules needs it (see access.ts). */
+export interface ReadRules {
+  /** null: not patient-scoped. */
+  patients: string[] | null;
+  /** The break-glass reason, when the caller stated one and may use it. */
+  breakGlass: string | null;
+  /** May read an entered-in-error document's bytes (document:delete). */
+  canDelete: boolean;
+}
+
+export interface VersionReadFacts {
+  doc: Pick<DocumentRecord, 'patient' | 'status' | 'disposalId' | 'currentVersion'>;
+  version: DocumentVersion | null;
+  quarantinedAt: Date | null;
+  /** Whether the statement found the read allowed and wrote its success audit row. */
+  audited: boolean;
+}
+
+/**
+ * The document, the version asked for (default: current) with its quarantine flag, and — where the rules allow the
+ * read — its success audit row, in one statement. The SQL rules mirror access.ts (assertVisible, assertBytesReadable,
+ * refuseIfQuarantined), which still decides the answer: patient in scope or a usable break-glass reason (then the
+ * row's detail carries it), not under disposal, current or the caller may read entered-in-error, not quarantined.
+ * null: no such document.
+ */
+export async function readVersionAudited(db: Db, id: string, want: number | undefined, rules: ReadRules, audit: AuditRowsFrom): Promise<VersionReadFacts | null> {
+  const inScope = rules.patients === null ? db`true` : db`d.patient_nhs = any(${rules.patients}::text[])`;
+  const [row] = await db<{ patient_nhs: string; status: DocumentRow['status']; disposal_id: string | null; current_version: number; v: (VersionRow & { integrity_failed_at: string | null }) | null; audited: number }[]>`
+    with d as materialized (
+      select id, patient_nhs, status, disposal_id, current_version from documents where id = ${id}
+    ), v as materialized (
+      select v.* from d join document_versions v on v.document_id = d.id and v.version = coalesce(${want ?? null}::int, d.current_version)
+    ), audited as (
+      ${audit(db`
+        select d.patient_nhs, v.version, case when ${inScope} then null else jsonb_build_object('breakGlass', ${rules.breakGlass}::text) end as detail
+        from d join v on true
+        where (${inScope} or ${rules.breakGlass}::text is not null)
+          and d.disposal_id is null
+          and (d.status = 'current' or ${rules.canDelete}::boolean)
+          and v.integrity_failed_at is null`)}
+    )
+    select d.patient_nhs, d.status, d.disposal_id, d.current_version, (select to_jsonb(v) from v) as v, (select count(*) from audited)::int as audited
+    from d`;
+  if (!row) return null;
+  return {
+    doc: { patient: row.patient_nhs, status: row.status, disposalId: row.disposal_id, currentVersion: row.current_version },
+    version: row.v ? versionFromJson(row.v) : null,
+    quarantinedAt: row.v?.integrity_failed_at ? new Date(row.v.integrity_failed_at) : null,
+    audited: row.audited > 0,
+  };
 }
 
 export interface NewIntent {

@@ -11,7 +11,7 @@ export const versionDto = (v: DocumentVersion) => ({
 });
 
 /** The API's view of a document at one version. Storage keys and version ids stay internal. */
-export const documentDto = (d: DocumentRecord, v: DocumentVersion, versions?: DocumentVersion[]) => ({
+export const documentDto = (d: DocumentRecord, v: Pick<DocumentVersion, 'version' | 'contentType' | 'size' | 'sha256' | 'filename'>, versions?: DocumentVersion[]) => ({
   id: d.id,
   version: v.version,
   currentVersion: d.currentVersion,

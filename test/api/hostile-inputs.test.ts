@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCHARGE, PATIENT, pdfBytes, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { NHS_NUMBER_SYSTEM } from '../../src/fhir/systems.ts';
+import { expectProblem } from '../support/problem.ts';
 
 // Every input here reached PostgreSQL unchecked before (a 500, often with no audit row): each must now be a 4xx
 // problem, and the attempt must still be on the audit trail.
@@ -25,15 +26,6 @@ beforeAll(async () => {
   docId = (await res.json()).id;
 });
 afterAll(() => s?.close());
-
-async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get('content-type')).toContain('application/problem+json');
-  const body = JSON.parse(text) as Record<string, unknown>;
-  expect(body).toMatchObject({ status, code });
-  return body;
-}
 
 async function lastAudit() {
   const [row] = await s.sql`select * from audit_events order by id desc limit 1`;

@@ -76,7 +76,83 @@ describe('download URL: access check and audit row', () => {
   });
 });
 
+describe('download URL: the rules that landed beside the one-statement path', () => {
+  const post = (t: string, id: string, headers: Record<string, string> = {}) => fetch(`${s.baseUrl}/v1/documents/${id}/download-url`, { method: 'POST', headers: { ...auth(t), ...headers } });
+
+  it('break-glass: out of scope with a reason is issued, and the success row carries the reason; without one it is denied', async () => {
+    const t = await s.token('dl.glass', ['clinician'], [OTHER_PATIENT]);
+    const res = await post(t, doc, { 'quill-break-glass': 'patient unconscious in ED' });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(await rows('document.download-url', 'dl.glass')).toEqual([
+      expect.objectContaining({ outcome: 'success', patient_nhs: PATIENT, version: 2, detail: { expiresAt: body.expiresAt, breakGlass: 'patient unconscious in ED' } }),
+    ]);
+    // in scope, the same header is not a break-glass read: no reason in the row
+    const inScope = await s.token('dl.glass.in', ['clinician'], [PATIENT]);
+    const ok = await post(inScope, doc, { 'quill-break-glass': 'not needed' });
+    expect(ok.status).toBe(200);
+    expect((await rows('document.download-url', 'dl.glass.in'))[0]!.detail).toEqual({ expiresAt: (await ok.json()).expiresAt });
+    // an auditor has no read permission: break-glass does not give one
+    const auditor = await s.token('dl.glass.auditor', ['auditor'], [OTHER_PATIENT]);
+    expect((await post(auditor, doc, { 'quill-break-glass': 'curious' })).status).toBe(403);
+    expect((await rows('document.download-url', 'dl.glass.auditor')).map((r) => r.outcome)).toEqual(['denied']);
+  });
+
+  it('a quarantined version is refused: 409 content_quarantined, a failed row and no success row', async () => {
+    const own = (await (await uploadMultipart(s.baseUrl, clinician, pdfBytes('to be flagged'))).json()).id as string;
+    await s.sql`update document_versions set integrity_failed_at = now(), integrity_detail = 'test' where document_id = ${own} and version = 1`;
+    const t = await s.token('dl.quarantine', ['clinician']);
+    const res = await post(t, own);
+    expect(res.status).toBe(409);
+    expect((await res.json()).code).toBe('content_quarantined');
+    expect(await rows('document.download-url', 'dl.quarantine')).toEqual([expect.objectContaining({ outcome: 'failed', error_code: 'content_quarantined', version: 1, patient_nhs: PATIENT })]);
+  });
+
+  it('a document under an approved disposal is refused (document_disposed), with no success row, and is gone from the list', async () => {
+    const own = (await (await uploadMultipart(s.baseUrl, clinician, pdfBytes('to be disposed of'))).json()).id as string;
+    const rm = await s.token('dl.disposed', ['records-manager']);
+    const listed = async () => ((await (await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}&limit=200`, { headers: auth(rm) })).json()).items as { id: string }[]).map((d) => d.id);
+    expect(await listed()).toContain(own);
+    await s.sql`update documents set disposal_id = gen_random_uuid() where id = ${own}`;
+    const res = await post(rm, own);
+    expect((await res.json()).code).toBe('document_disposed');
+    expect((await rows('document.download-url', 'dl.disposed')).map((r) => [r.outcome, r.error_code])).toEqual([['failed', 'document_disposed']]);
+    expect(await listed()).not.toContain(own);
+  });
+});
+
 describe('list: the page and its audit row', () => {
+  it('pages with a cursor, counting in each audit row only the documents it returned', async () => {
+    const t = await s.token('ls.pages', ['clinician']);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: Response = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}&limit=1${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, { headers: auth(t) });
+      const body = (await res.json()) as { items: { id: string }[]; nextCursor: string | null };
+      seen.push(...body.items.map((d) => d.id));
+      cursor = body.nextCursor;
+    } while (cursor);
+    const all = (await s.sql<{ id: string }[]>`select id from documents where patient_nhs = ${PATIENT} and status = 'current' and disposal_id is null order by created_at desc, id desc`).map((r) => r.id);
+    expect(seen).toEqual(all);
+    expect((await rows('document.list', 'ls.pages')).map((r) => r.detail)).toEqual(all.map(() => ({ count: 1 })));
+  });
+
+  it('break-glass on a list: the row carries the reason; a legal hold shows on the listed document', async () => {
+    const t = await s.token('ls.glass', ['clinician'], [OTHER_PATIENT]);
+    await s.sql`insert into legal_holds (id, scope, document_id, reason, set_by) values (gen_random_uuid(), 'document', ${doc}, 'inquiry', 'test')`;
+    try {
+      const res = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}&limit=200`, { headers: { ...auth(t), 'quill-break-glass': 'transfer from another trust' } });
+      expect(res.status).toBe(200);
+      const items = (await res.json()).items as { id: string; legalHold: boolean }[];
+      expect(items.find((d) => d.id === doc)?.legalHold).toBe(true);
+      expect(items.filter((d) => d.id !== doc).every((d) => d.legalHold === false)).toBe(true);
+      expect(await rows('document.list', 'ls.glass')).toEqual([expect.objectContaining({ outcome: 'success', detail: { count: items.length, breakGlass: 'transfer from another trust' } })]);
+    } finally {
+      await s.sql`delete from legal_holds where document_id = ${doc}`;
+    }
+  });
+
+
   it('records one success row with the count of the page it returned', async () => {
     const t = await s.token('ls.one', ['clinician']);
     const res = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}&limit=1`, { headers: auth(t) });
@@ -97,5 +173,11 @@ describe('list: the page and its audit row', () => {
     const res = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}`, { headers: auth(t) });
     expect(res.status).toBe(403);
     expect((await rows('document.list', 'ls.scoped')).map((r) => r.outcome)).toEqual(['denied']);
+  });
+});
+
+describe('the one-statement download-URL path', () => {
+  it('agreed with access.ts on every case above (access.ts decides the answer either way: only this count shows a rule missing from its SQL)', () => {
+    expect(s.service.documents.accessRuleDisagreements).toBe(0);
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCHARGE, PATIENT, pdfBytes, sha256, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { expectProblem } from '../support/problem.ts';
 
 // Multipart uploads whose integrity checks were silently skipped or misreported before.
 let s: TestServer;
@@ -17,15 +18,6 @@ beforeAll(async () => {
   docId = (await (await uploadMultipart(s.baseUrl, clinician, pdfBytes('base'))).json()).id;
 });
 afterAll(() => s?.close());
-
-async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
-  const text = await res.text();
-  expect(res.status, text).toBe(status);
-  expect(res.headers.get('content-type')).toContain('application/problem+json');
-  const body = JSON.parse(text) as Record<string, unknown>;
-  expect(body).toMatchObject({ status, code });
-  return body;
-}
 
 async function state() {
   const [r] = await s.sql`select (select count(*)::int from documents) as docs, (select count(*)::int from document_versions) as versions,

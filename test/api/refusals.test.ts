@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OTHER_PATIENT, PATIENT, pdfBytes, pngBytes, sha256, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { expectProblem } from '../support/problem.ts';
 
 const MAX = 256 * 1024;
 let s: TestServer;
@@ -24,14 +25,6 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
-
-async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toContain('application/problem+json');
-  const body = (await res.json()) as Record<string, unknown>;
-  expect(body).toMatchObject({ status, code, type: expect.stringContaining(code), title: expect.any(String) });
-  return body;
-}
 
 async function blobFiles(): Promise<string[]> {
   const out: string[] = [];

@@ -9,6 +9,7 @@ import { BlobStoreRegistry } from '../../src/blobstores/store-registry.ts';
 import { reconcileRetention } from '../../src/jobs/reconcile-retention.ts';
 import { DISCHARGE, OTHER_PATIENT, PATIENT, pdfBytes, sha256, uploadMultipart } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { expectProblem } from '../support/problem.ts';
 
 let s: TestServer;
 let clinician: string;
@@ -34,13 +35,6 @@ afterAll(() => s?.close());
 const auth = (t: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${t}`, ...extra });
 const json = (t: string, method: string, body: unknown) => ({ method, headers: auth(t, { 'content-type': 'application/json' }), body: JSON.stringify(body) });
 const api = (p: string, init?: RequestInit) => fetch(`${s.baseUrl}${p}`, init);
-
-async function expectProblem(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
-  const body = (await res.json()) as Record<string, unknown>;
-  expect({ status: res.status, code: body.code }).toEqual({ status, code });
-  expect(res.headers.get('content-type')).toContain('application/problem+json');
-  return body;
-}
 
 async function lastAudit(action: string) {
   const [row] = await s.sql`select * from audit_events where action = ${action} order by id desc limit 1`;

@@ -39,20 +39,19 @@ export function listDocumentsRoute(app: FastifyInstance, docs: DocumentService, 
       };
       const q = request.query as { patient: string; type?: string; from?: string; to?: string; includeEnteredInError: boolean; limit: number; cursor?: string };
       const after = q.cursor ? decodeOrRefuse(q.cursor) : undefined;
-      const rows = await docs.list(request.ctx, {
+      const { items, more } = await docs.list(request.ctx, {
         patient: q.patient,
         type: q.type,
         dateFrom: q.from,
         dateTo: q.to,
         includeEnteredInError: q.includeEnteredInError,
         after: await after,
-        limit: q.limit + 1,
+        limit: q.limit,
       });
-      const page = rows.slice(0, q.limit);
-      const last = page.at(-1);
+      const last = items.at(-1);
       return {
-        items: page.map((r) => documentDto(r.document, r.version)),
-        nextCursor: rows.length > q.limit && last ? cursors.encodeList(last.document.createdAtExact, last.document.id) : null,
+        items: items.map((r) => documentDto(r.document, r.version)),
+        nextCursor: more && last ? cursors.encodeList(last.document.createdAtExact, last.document.id) : null,
       };
     },
   });
