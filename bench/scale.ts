@@ -288,8 +288,11 @@ async function rawSelect(s: postgres.Sql, patient: string): Promise<Figure> {
     Array.from({ length: 50 }, async () => {
       while (Date.now() < stop) {
         const t = performance.now();
-        await s`select d.*, to_jsonb(v) as v from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-                where d.patient_nhs = ${patient} and d.status = 'current' order by d.created_at desc, d.id desc limit 51`;
+        // the service's page without its audit row: documents columns, the version's listed columns, the hold guard
+        await s`select d.*, case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(d) else false end as on_hold,
+                       v.version as v_version, v.content_type, v.size, v.sha256, v.filename
+                from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+                where d.patient_nhs = ${patient} and d.disposal_id is null and d.status = 'current' order by d.created_at desc, d.id desc limit 51`;
         lat.push(performance.now() - t);
       }
     }),
