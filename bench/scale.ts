@@ -2,7 +2,8 @@
  * The hot paths side by side with Supabase Storage (the peer; ../shared/peers/supabase-storage/setup.sh starts it on
  * 127.0.0.1:5000), same machine, same client (autocannon in this process), interleaved rounds (ours, peer, ours,
  * peer, …), medians. Printed, never asserted:
- *  - patient list, a page of 50, 50 connections (and 1 connection, for the page's own latency), over --documents (1,000,000) seeded through SQL across --patients
+ *  - patient list, a page of 50, 50 connections (also at a --rate below saturation, and with 1 connection, for the
+ *    page's own latency), over --documents (1,000,000) seeded through SQL across --patients
  *    (10,000) patients; the peer lists one prefix of the same number of objects, seeded into its own table the same way;
  *  - download-URL issuance, 50 connections (ours: access check + audit row in one statement, durable before the URL);
  *  - 100 KiB and 1 MiB uploads, 16 clients;
@@ -10,7 +11,7 @@
  *  - baselines: the raw list SELECT through postgres.js at 50 callers, the disk copy;
  *  - each server's CPU (Node + its PostgreSQL) per operation;
  *  - a soak: the list at 50 connections for --soak seconds, the rate per minute, last minute / first.
- * Usage: node bench/scale.ts [--parts list,url,small,large,soak] [--rounds 3] [--duration 10] [--soak 300]
+ * Usage: node bench/scale.ts [--parts list,url,small,large,soak] [--rounds 3] [--duration 10] [--soak 300] [--rate 100]
  *        [--documents 1000000] [--patients 10000] [--peer http://127.0.0.1:5000 | --peer none]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '10' },
     soak: { type: 'string', default: '300' },
+    rate: { type: 'string', default: '100' },
     documents: { type: 'string', default: '1000000' },
     patients: { type: 'string', default: '10000' },
     peer: { type: 'string', default: 'http://127.0.0.1:5000' },
@@ -48,6 +50,7 @@ const ROUNDS = Number(values.rounds);
 const DURATION = Number(values.duration);
 const DOCS = Number(values.documents);
 const PATIENTS = Number(values.patients);
+const RATE = Number(values.rate);
 const BIN = path.resolve(import.meta.dirname, '../bin/quill-docstore.js');
 // The peer's service-role key: HS256 with AUTH_JWT_SECRET of ../shared/peers/supabase-storage/env.file.
 const PEER_SECRET = process.env.QUILL_BENCH_PEER_JWT_SECRET ?? 'f023d3db-39dc-4ac9-87b2-b2be72e9162b';
@@ -123,6 +126,9 @@ try {
       record('list', 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, headers: auth, connections: 50 }));
       if (peer) record('list', 'peer', await load(peer.side, { url: `${values.peer}/object/list/bench`, method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }), connections: 50 }));
       record('list', 'baseline', await rawSelect(sql, listPatient));
+      // the first page's latency when 50 connections are open but the load is below saturation (an open-loop rate)
+      record(`list, 50 conn. at ${RATE}/s`, 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, headers: auth, connections: 50, overallRate: RATE }));
+      if (peer) record(`list, 50 conn. at ${RATE}/s`, 'peer', await load(peer.side, { url: `${values.peer}/object/list/bench`, method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }), connections: 50, overallRate: RATE }));
       // the same first page with one client: its latency without 50 connections queueing for two cores
       record('list, 1 connection', 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, headers: auth, connections: 1 }));
       if (peer) record('list, 1 connection', 'peer', await load(peer.side, { url: `${values.peer}/object/list/bench`, method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }), connections: 1 }));
