@@ -2,7 +2,8 @@
  * The hot paths side by side with Supabase Storage (the peer; ../shared/peers/supabase-storage/setup.sh starts it on
  * 127.0.0.1:5000), same machine, same client (autocannon in this process), interleaved rounds (ours, peer, ours,
  * peer, …), medians. Printed, never asserted:
- *  - patient list, a page of 50, 50 connections (and 1 connection, for the page's own latency), over --documents (1,000,000) seeded through SQL across --patients
+ *  - patient list, a page of 50, 50 connections (also at a --rate below saturation, and with 1 connection, for the
+ *    page's own latency), over --documents (1,000,000) seeded through SQL across --patients
  *    (10,000) patients; the peer lists one prefix of the same number of objects, seeded into its own table the same way;
  *  - download-URL issuance, 50 connections (ours: access check + audit row in one statement, durable before the URL);
  *  - 100 KiB and 1 MiB uploads, 16 clients;
@@ -10,7 +11,7 @@
  *  - baselines: the raw list SELECT through postgres.js at 50 callers, the disk copy;
  *  - each server's CPU (Node + its PostgreSQL) per operation;
  *  - a soak: the list at 50 connections for --soak seconds, the rate per minute, last minute / first.
- * Usage: node bench/scale.ts [--parts list,url,small,large,soak] [--rounds 3] [--duration 10] [--soak 300]
+ * Usage: node bench/scale.ts [--parts list,url,small,large,soak] [--rounds 3] [--duration 10] [--soak 300] [--rate 100]
  *        [--documents 1000000] [--patients 10000] [--peer http://127.0.0.1:5000 | --peer none]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     duration: { type: 'string', default: '10' },
     soak: { type: 'string', default: '300' },
+    rate: { type: 'string', default: '100' },
     documents: { type: 'string', default: '1000000' },
     patients: { type: 'string', default: '10000' },
     peer: { type: 'string', default: 'http://127.0.0.1:5000' },
@@ -48,6 +50,7 @@ const ROUNDS = Number(values.rounds);
 const DURATION = Number(values.duration);
 const DOCS = Number(values.documents);
 const PATIENTS = Number(values.patients);
+const RATE = Number(values.rate);
 const RUN = randomBytes(4).toString('hex');
 const BIN = path.resolve(import.meta.dirname, '../bin/quill-docstore.js');
 // The peer's service-role key: HS256 with AUTH_JWT_SECRET of ../shared/peers/supabase-storage/env.file.
@@ -124,6 +127,9 @@ try {
       record('list', 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, headers: auth, connections: 50 }));
       if (peer) record('list', 'peer', await load(peer.side, { url: `${values.peer}/object/list/bench`, method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }), connections: 50 }));
       record('list', 'baseline', await rawSelect(sql, listPatient));
+      // the first page's latency when 50 connections are open but the load is below saturation (an open-loop rate)
+      record(`list, 50 conn. at ${RATE}/s`, 'ours', await openLoop(ours, `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, { method: 'GET', headers: auth }));
+      if (peer) record(`list, 50 conn. at ${RATE}/s`, 'peer', await openLoop(peer.side, `${values.peer}/object/list/bench`, { method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }) }));
       // the same first page with one client: its latency without 50 connections queueing for two cores
       record('list, 1 connection', 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${listPatient}&limit=50`, headers: auth, connections: 1 }));
       if (peer) record('list, 1 connection', 'peer', await load(peer.side, { url: `${values.peer}/object/list/bench`, method: 'POST', headers: { ...peerAuth, 'content-type': 'application/json' }, body: JSON.stringify({ prefix: 'p1/', limit: 50 }), connections: 1 }));
@@ -274,6 +280,49 @@ async function seedPeer(s: postgres.Sql, total: number, prefixes: number): Promi
   return Math.floor(total / prefixes);
 }
 
+/**
+ * Open-loop load: requests arrive at RATE per second (Poisson: exponential gaps) over a pool of 50 keep-alive
+ * connections, for DURATION seconds; each latency counts from the request's scheduled arrival, so a stall shows in
+ * the figures instead of slowing the load (autocannon's rate options fire every connection on the same tick, which
+ * measures bursts of 50). Hand-written: a dozen lines over node:http.
+ */
+async function openLoop(side: Side, url: string, o: { method: string; headers: Record<string, string>; body?: string }): Promise<Figure> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+  const lat: number[] = [];
+  let errors = 0;
+  const c0 = side.cpu();
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let at = 0; at < DURATION * 1000; at += -Math.log(1 - Math.random()) * (1000 / RATE)) {
+    const wait = started + at - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const scheduled = started + at;
+    inflight.push(
+      new Promise<void>((resolve) => {
+        const req = http.request(url, { method: o.method, headers: o.headers, agent }, (res) => {
+          res.resume();
+          res.on('end', () => {
+            if (res.statusCode !== 200) errors++;
+            lat.push(performance.now() - scheduled);
+            resolve();
+          });
+        });
+        req.on('error', () => {
+          errors++;
+          resolve();
+        });
+        req.end(o.body);
+      }),
+    );
+  }
+  await Promise.all(inflight);
+  const cpu = side.cpu() - c0;
+  agent.destroy();
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN);
+  return { rps: lat.length / ((performance.now() - started) / 1000), p50: q(0.5), p99: q(0.99), errors, cpuMsPerOp: lat.length ? (cpu * 1000) / lat.length : NaN };
+}
+
 async function load(side: Side, o: autocannon.Options): Promise<Figure> {
   const c0 = side.cpu();
   const r = await autocannon({ duration: DURATION, ...o });
@@ -290,8 +339,11 @@ async function rawSelect(s: postgres.Sql, patient: string): Promise<Figure> {
     Array.from({ length: 50 }, async () => {
       while (Date.now() < stop) {
         const t = performance.now();
-        await s`select d.*, to_jsonb(v) as v from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-                where d.patient_nhs = ${patient} and d.status = 'current' order by d.created_at desc, d.id desc limit 51`;
+        // the service's page without its audit row: documents columns, the version's listed columns, the hold guard
+        await s`select d.*, case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(d) else false end as on_hold,
+                       v.version as v_version, v.content_type, v.size, v.sha256, v.filename
+                from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+                where d.patient_nhs = ${patient} and d.disposal_id is null and d.status = 'current' order by d.created_at desc, d.id desc limit 51`;
         lat.push(performance.now() - t);
       }
     }),

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
+import * as repo from './restore-repository.ts';
 
 /** What `reconcile --fhir` reports (jobs/reconcile-fhir.ts), which the caller runs for the live database. */
 export interface RemoteResyncReport {
@@ -52,9 +53,8 @@ export interface VerifyRestoreOptions {
  * listed — never deleted — split by the restore point. Read-only, except the remote FHIR re-sync when asked for.
  */
 export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promise<VerifyRestoreReport> {
-  const versions = await sql<{ document_id: string; version: number; blob_store: string; blob_key: string; blob_version_id: string | null; sha256: string; size: bigint }[]>`
-    select document_id, version, blob_store, blob_key, blob_version_id, sha256, size from document_versions order by document_id, version`;
-  const [{ n: documents }] = (await sql<{ n: number }[]>`select count(*)::int as n from documents`) as unknown as [{ n: number }];
+  const versions = await repo.allVersions(sql);
+  const documents = await repo.documentCount(sql);
   const report: VerifyRestoreReport = {
     ok: false,
     restorePoint: null,
@@ -91,7 +91,7 @@ export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promi
 
   if (opts.builtinFhir) await checkBuiltinIndex(sql, report);
   const restorePoint =
-    opts.restorePoint ?? (await sql<{ t: Date | null }[]>`select max(created_at) as t from document_versions`)[0]?.t ?? null;
+    opts.restorePoint ?? (await repo.newestVersionAt(sql));
   report.restorePoint = restorePoint?.toISOString() ?? null;
   const referenced = new Set(versions.map((v) => `${v.blob_store}\0${v.blob_key}`));
   const kinds = new Set([opts.stores.live.kind, ...versions.map((v) => v.blob_store)]);
@@ -114,10 +114,7 @@ export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promi
 
 /** The built-in index (written in the metadata transaction) must hold one resource per document, matching it. */
 async function checkBuiltinIndex(sql: Sql, report: VerifyRestoreReport): Promise<void> {
-  const rows = await sql<{ id: string; status: string; current_version: number; sha256: string; idx_id: string | null; idx_status: string | null; resource: { content?: { attachment?: { extension?: { url: string; valueString?: string }[] } }[] } | null }[]>`
-    select d.id, d.status, d.current_version, v.sha256, f.id as idx_id, f.status as idx_status, f.resource
-    from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-    left join fhir_document_references f on f.id = d.id`;
+  const rows = await repo.documentsWithIndexEntries(sql);
   for (const r of rows) {
     report.fhir.checked++;
     if (!r.idx_id) {
@@ -128,6 +125,6 @@ async function checkBuiltinIndex(sql: Sql, report: VerifyRestoreReport): Promise
     const sha = r.resource?.content?.[0]?.attachment?.extension?.find((e) => e.url === SHA256_EXTENSION)?.valueString;
     if (sha !== r.sha256) report.fhir.problems.push(`${r.id}: index points at bytes ${sha ?? '(none)'}, current version ${r.current_version} is ${r.sha256}`);
   }
-  const [{ n }] = (await sql<{ n: number }[]>`select count(*)::int as n from fhir_document_references f where not exists (select 1 from documents d where d.id = f.id)`) as unknown as [{ n: number }];
+  const n = await repo.orphanIndexEntries(sql);
   if (n) report.fhir.problems.push(`${n} DocumentReferences for documents the metadata does not hold`);
 }

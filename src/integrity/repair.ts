@@ -6,6 +6,8 @@ import { VerifyingStream } from '../documents/verifying-stream.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import { clearFlag } from '../documents/quarantine.ts';
 import { checkVersion, digestObject } from './scrubber.ts';
+import * as repo from './repository.ts';
+import type { FlaggedVersion } from './repository.ts';
 
 /**
  * `scrub --repair`: for every flagged version, look for another intact copy of exactly its bytes and restore from it.
@@ -31,24 +33,10 @@ export interface RepairOutcome {
   detail: string;
 }
 
-interface Flagged {
-  document_id: string;
-  version: number;
-  blob_store: string;
-  blob_key: string;
-  blob_version_id: string | null;
-  size: bigint | number | string;
-  sha256: string;
-  filename: string | null;
-  patient_nhs: string;
-  integrity_failed_at: Date | null;
-}
+type Flagged = FlaggedVersion;
 
 export async function repairFlagged(sql: Sql, blobs: BlobStores, log: Logger): Promise<RepairOutcome[]> {
-  const rows = await sql<Flagged[]>`
-    select v.document_id, v.version, v.blob_store, v.blob_key, v.blob_version_id, v.size, v.sha256, v.filename, v.integrity_failed_at, d.patient_nhs
-    from document_versions v join documents d on d.id = v.document_id
-    where v.integrity_failed_at is not null order by v.integrity_failed_at`;
+  const rows = await repo.flaggedVersions(sql);
   const out: RepairOutcome[] = [];
   for (const r of rows) {
     const base = { documentId: r.document_id, version: r.version, patient: r.patient_nhs, filename: r.filename, size: Number(r.size), sha256: r.sha256, store: r.blob_store, key: r.blob_key };
@@ -87,17 +75,14 @@ async function repairOne(sql: Sql, blobs: BlobStores, r: Flagged): Promise<strin
     const d = await digestObject(store, r.blob_key, vid).catch(() => null);
     if (d?.sha256 === r.sha256 && d.size === size) {
       await sql.begin(async (tx) => {
-        await tx`update document_versions set blob_version_id = ${vid} where document_id = ${r.document_id} and version = ${r.version}`;
+        await repo.repointObjectVersion(tx, r, vid);
         await clearFlag(tx, target, { how: 'repointed to an intact object version of the same key', store: r.blob_store, key: r.blob_key, fromVersionId: r.blob_version_id, toVersionId: vid });
       });
       return `restored from object version ${vid ?? '(null)'} of ${r.blob_key} in ${r.blob_store}, which has the same SHA-256`;
     }
   }
   // 3. another document version with the same bytes
-  const twins = await sql<{ document_id: string; version: number; blob_store: string; blob_key: string; blob_version_id: string | null }[]>`
-    select document_id, version, blob_store, blob_key, blob_version_id from document_versions
-    where sha256 = ${r.sha256} and size = ${size} and integrity_failed_at is null and not (document_id = ${r.document_id} and version = ${r.version})
-    order by created_at limit 20`;
+  const twins = await repo.intactTwins(sql, r, size);
   for (const t of twins) {
     let src: BlobStore;
     try {
@@ -126,7 +111,7 @@ async function repairOne(sql: Sql, blobs: BlobStores, r: Flagged): Promise<strin
       continue;
     }
     await sql.begin(async (tx) => {
-      await tx`update document_versions set blob_key = ${key}, blob_version_id = ${put.versionId} where document_id = ${r.document_id} and version = ${r.version}`;
+      await repo.repointObject(tx, r, key, put.versionId);
       await clearFlag(tx, target, {
         how: 'copied from another version with the same SHA-256, verified',
         store: r.blob_store,

@@ -4,6 +4,8 @@ import type { Sql } from '../db/sql.ts';
 import { isAppError } from '../domain/errors.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import { clearFlag, flagVersion } from '../documents/quarantine.ts';
+import * as repo from './repository.ts';
+import type { ScrubbedVersion } from './repository.ts';
 
 /**
  * The integrity scrubber: re-reads every stored version from the store its row names, recomputes SHA-256 and size,
@@ -62,17 +64,6 @@ export interface ScrubReport {
   elapsedMs: number;
 }
 
-interface Row {
-  document_id: string;
-  version: number;
-  blob_store: string;
-  blob_key: string;
-  blob_version_id: string | null;
-  size: bigint | number | string;
-  sha256: string;
-  integrity_failed_at: Date | null;
-}
-
 /** Sleeps as needed so that `bytes` read since `start` stay under rate MiB/s. */
 export class RateLimiter {
   readonly #bytesPerMs: number;
@@ -127,7 +118,7 @@ export async function digestObject(store: BlobStore, key: string, versionId: str
 }
 
 /** Checks one version against its row; returns a finding, or null when the bytes are exactly right. */
-export async function checkVersion(blobs: BlobStores, r: Row, limiter?: RateLimiter, signal?: AbortSignal): Promise<ScrubFinding | null> {
+export async function checkVersion(blobs: BlobStores, r: ScrubbedVersion, limiter?: RateLimiter, signal?: AbortSignal): Promise<ScrubFinding | null> {
   const size = Number(r.size);
   const base = { documentId: r.document_id, version: r.version, store: r.blob_store, key: r.blob_key, size, sha256: r.sha256 };
   let store: BlobStore;
@@ -159,20 +150,16 @@ export async function scrub(sql: Sql, blobs: BlobStores, log: Logger, opts: Scru
   const started = Date.now();
   const limiter = new RateLimiter(opts.rateMiBs);
   const findings: ScrubFinding[] = [];
-  const [tot] = await sql<{ n: number; bytes: string }[]>`select count(*)::int as n, coalesce(sum(size), 0)::text as bytes from document_versions`;
-  const p: ScrubProgress = { versions: 0, bytes: 0, failures: 0, totalVersions: tot?.n ?? 0, totalBytes: Number(tot?.bytes ?? 0), startedAt: started };
+  const totals = await repo.storeTotals(sql);
+  const p: ScrubProgress = { versions: 0, bytes: 0, failures: 0, totalVersions: totals.versions, totalBytes: totals.bytes, startedAt: started };
   let passComplete = false;
   const conn = await sql.reserve();
   try {
     for (let step = 0; step < (opts.maxSteps ?? Number.POSITIVE_INFINITY) && !opts.signal?.aborted; step++) {
-      if (opts.waitForLock) await conn`select pg_advisory_lock(hashtext(${SCRUB_LOCK}))`;
-      else {
-        const [got] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtext(${SCRUB_LOCK})) as ok`;
-        if (!got?.ok) break;
-      }
+      if (opts.waitForLock) await repo.lockScrub(conn, SCRUB_LOCK);
+      else if (!(await repo.tryLockScrub(conn, SCRUB_LOCK))) break;
       try {
-        const [st] = await conn<{ pass_started_at: Date | null; cursor_document_id: string | null; cursor_version: number | null; last_full_pass_at: Date | null }[]>`
-          select pass_started_at, cursor_document_id, cursor_version, last_full_pass_at from integrity_scrub_state`;
+        const st = await repo.passState(conn);
         if (!st?.pass_started_at) {
           // A run starts a new pass only at its first step: when another scrubber finished the pass this run was
           // helping with, the run is done (it must not begin re-reading everything), and a new pass waits its turn.
@@ -181,15 +168,12 @@ export async function scrub(sql: Sql, blobs: BlobStores, log: Logger, opts: Scru
             break;
           }
           if (opts.minPassGapMs && st?.last_full_pass_at && Date.now() - st.last_full_pass_at.getTime() < opts.minPassGapMs) break;
-          await conn`update integrity_scrub_state set pass_started_at = now(), last_pass_started_at = now(), cursor_document_id = null, cursor_version = null, updated_at = now()`;
+          await repo.startPass(conn);
         }
         const after = st?.cursor_document_id ? { id: st.cursor_document_id, v: st.cursor_version ?? 0 } : null;
-        const [r] = await conn<Row[]>`
-          select document_id, version, blob_store, blob_key, blob_version_id, size, sha256, integrity_failed_at from document_versions
-          ${after ? conn`where (document_id, version) > (${after.id}::uuid, ${after.v})` : conn``}
-          order by document_id, version limit 1`;
+        const r = await repo.nextVersion(conn, after);
         if (!r) {
-          await conn`update integrity_scrub_state set last_full_pass_at = now(), pass_started_at = null, cursor_document_id = null, cursor_version = null, updated_at = now()`;
+          await repo.finishPass(conn);
           passComplete = true;
           log.info({ versions: p.versions, bytes: p.bytes }, 'scrub: pass complete');
           break;
@@ -202,33 +186,31 @@ export async function scrub(sql: Sql, blobs: BlobStores, log: Logger, opts: Scru
           p.failures++;
           const fresh = await flagVersion(sql, { documentId: r.document_id, version: r.version }, finding.detail, { store: r.blob_store, key: r.blob_key, problem: finding.problem, found: 'scrub' });
           if (fresh) log.error({ documentId: r.document_id, version: r.version, key: r.blob_key, problem: finding.problem }, `integrity failure: ${finding.detail}`);
-          await conn`update integrity_scrub_state set failures = failures + ${fresh ? 1 : 0}, cursor_document_id = ${r.document_id}, cursor_version = ${r.version}, updated_at = now()`;
+          await repo.advancePast(conn, r, { failed: fresh });
         } else if (finding) {
           // the store could not be asked (down, not configured): not an integrity failure; keep the place and stop
           findings.push(finding);
           log.warn({ documentId: r.document_id, version: r.version, detail: finding.detail }, 'scrub: version could not be checked');
-          await conn`update integrity_scrub_state set cursor_document_id = ${r.document_id}, cursor_version = ${r.version}, updated_at = now()`;
+          await repo.advancePast(conn, r);
         } else {
           if (r.integrity_failed_at) {
             await clearFlag(sql, { documentId: r.document_id, version: r.version }, { how: 'the bytes verified again on a later scrub (restored outside the service)', store: r.blob_store, key: r.blob_key });
           } else {
-            await conn`update document_versions set last_verified_at = now() where document_id = ${r.document_id} and version = ${r.version}`;
+            await repo.markVerified(conn, r);
           }
-          await conn`update integrity_scrub_state set bytes_verified = bytes_verified + ${size}, versions_verified = versions_verified + 1,
-            cursor_document_id = ${r.document_id}, cursor_version = ${r.version}, updated_at = now()`;
+          await repo.advancePastVerified(conn, r, size);
           p.bytes += size;
         }
         p.versions++;
         opts.onProgress?.({ ...p });
       } finally {
-        await conn`select pg_advisory_unlock(hashtext(${SCRUB_LOCK}))`;
+        await repo.unlockScrub(conn, SCRUB_LOCK);
       }
     }
   } finally {
     conn.release();
   }
-  const flagged = await sql<{ document_id: string; version: number; integrity_failed_at: Date; integrity_detail: string | null }[]>`
-    select document_id, version, integrity_failed_at, integrity_detail from document_versions where integrity_failed_at is not null order by integrity_failed_at limit 1000`;
+  const flagged = await repo.flaggedSummary(sql);
   return {
     passComplete,
     versions: p.versions,
@@ -252,13 +234,7 @@ export interface ScrubStatus {
 }
 
 export async function scrubStatus(sql: Sql): Promise<ScrubStatus> {
-  const [s] = await sql<{ bytes_verified: bigint; versions_verified: bigint; failures: bigint; last_full_pass_at: Date | null; pass_started_at: Date | null }[]>`
-    select bytes_verified, versions_verified, failures, last_full_pass_at, pass_started_at from integrity_scrub_state`;
-  const [v] = await sql<{ flagged: number; oldest: number | null; total: string }[]>`
-    select count(*) filter (where integrity_failed_at is not null)::int as flagged,
-           extract(epoch from now() - min(coalesce(last_verified_at, created_at)))::float8 as oldest,
-           coalesce(sum(size), 0)::text as total
-    from document_versions`;
+  const { s, v } = await repo.scrubCounters(sql);
   return {
     bytesVerified: Number(s?.bytes_verified ?? 0),
     versionsVerified: Number(s?.versions_verified ?? 0),
