@@ -9,13 +9,8 @@ import { sanitiseAuditEntry } from './sanitise-entry.ts';
  * a response is sent only after its audit row is durable, so a crash cannot lose an access.
  */
 export async function recordAudit(db: Db, rawCtx: RequestContext, rawEntry: AuditEntry): Promise<void> {
-  // a break-glass reason goes into detail before sanitising, so it is cleaned like any other detail
-  const withReason = rawEntry.breakGlass ? { ...rawEntry, detail: { ...rawEntry.detail, breakGlass: rawEntry.breakGlass } } : rawEntry;
-  const { ctx, entry: e } = sanitiseAuditEntry(rawCtx, withReason);
-  const detail = e.detail;
-  await db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
-    values (${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}, ${e.action}, ${e.outcome}, ${e.documentId ?? null}, ${e.version ?? null},
-      ${e.patient ?? null}, ${e.errorCode ?? null}, ${detail ? db.json(detail as never) : null}, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId})`;
+  const { ctx, entry: e } = insertable(rawCtx, rawEntry);
+  await insertAudit(db, ctx, e, db`select ${e.patient ?? null}::text as patient_nhs, ${e.version ?? null}::int as version, null::jsonb as detail`);
 }
 
 /**
@@ -25,12 +20,23 @@ export async function recordAudit(db: Db, rawCtx: RequestContext, rawEntry: Audi
  * row it yields, none when it yields none (a read the statement found not allowed).
  */
 export function auditInsertFrom(db: Db, rawCtx: RequestContext, rawEntry: Omit<AuditEntry, 'patient' | 'version'>, source: postgres.PendingQuery<postgres.Row[]>) {
+  const { ctx, entry } = insertable(rawCtx, rawEntry);
+  return insertAudit(db, ctx, entry, source);
+}
+
+/** The entry as it can be stored: a break-glass reason goes into detail before sanitising, so it is cleaned like any other detail. */
+function insertable(rawCtx: RequestContext, rawEntry: AuditEntry): { ctx: RequestContext; entry: AuditEntry } {
   const withReason = rawEntry.breakGlass ? { ...rawEntry, detail: { ...rawEntry.detail, breakGlass: rawEntry.breakGlass } } : rawEntry;
-  const { ctx, entry: e } = sanitiseAuditEntry(rawCtx, withReason);
+  return sanitiseAuditEntry(rawCtx, withReason);
+}
+
+/** The one audit_events insert: the request's columns from ctx and e, patient/version/extra detail from source. */
+function insertAudit(db: Db, ctx: RequestContext, e: AuditEntry, source: postgres.PendingQuery<postgres.Row[]>) {
   const detail = e.detail ? db.json(e.detail as never) : null;
   return db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
     select ${ctx.principal?.sub ?? null}, ${ctx.principal?.roles ?? []}::text[], ${e.action}, ${e.outcome}, ${e.documentId ?? null}::uuid, src.version,
-      src.patient_nhs, ${e.errorCode ?? null}, nullif(coalesce(${detail}::jsonb, '{}') || coalesce(src.detail, '{}'), '{}'), ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId}
+      src.patient_nhs, ${e.errorCode ?? null}, case when ${detail}::jsonb is null and src.detail is null then null
+        else coalesce(${detail}::jsonb, '{}') || coalesce(src.detail, '{}') end, ${ctx.clientIp}, ${ctx.userAgent?.slice(0, 512) ?? null}, ${ctx.requestId}
     from (${source}) src
     returning id`;
 }
