@@ -82,7 +82,7 @@ export async function readableVersionOnce(
   onDisagreement: (allowedHere: boolean) => Promise<void>,
 ): Promise<DocumentVersion> {
   requirePermission(p, 'document:read');
-  const facts = await repo.readVersionAudited(db, documentId, wantVersion, { patients: p.patients, breakGlass: hasPermission(p, 'document:read') ? (p.breakGlass ?? null) : null, canDelete: hasPermission(p, 'document:delete') }, audit);
+  const facts = await repo.readVersionAudited(db, documentId, wantVersion, { patients: p.patients, breakGlass: p.breakGlass ?? null, canDelete: hasPermission(p, 'document:delete') }, audit);
   try {
     if (!facts) throw new AppError('not_found', `no document ${documentId}`);
     assertVisible(p, facts.doc, target, { read: true });
