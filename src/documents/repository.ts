@@ -1,6 +1,6 @@
 import type postgres from 'postgres';
 import type { Db } from '../db/sql.ts';
-import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
+import type { DocumentRecord, DocumentVersion, ListedVersion } from '../domain/document.ts';
 
 /** SQL for documents, versions and upload intents. One implementation (PostgreSQL), so no interface. */
 
@@ -141,7 +141,6 @@ export interface ListedDocument {
   document: DocumentRecord;
   version: ListedVersion;
 }
-export type ListedVersion = Pick<DocumentVersion, 'version' | 'contentType' | 'size' | 'sha256' | 'filename'>;
 
 /**
  * An audit insert over a source query (audit/audit-log.ts auditInsertFrom, bound to its request by the service), for

@@ -21,6 +21,9 @@ export interface DocumentVersion {
   createdBy: string;
 }
 
+/** What a document's metadata shows of a version: no storage keys or ids (a listing reads only these). */
+export type ListedVersion = Pick<DocumentVersion, 'version' | 'contentType' | 'size' | 'sha256' | 'filename'>;
+
 export interface DocumentRecord {
   id: string;
   patient: string; // NHS number

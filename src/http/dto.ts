@@ -1,4 +1,4 @@
-import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
+import type { DocumentRecord, DocumentVersion, ListedVersion } from '../domain/document.ts';
 
 export const versionDto = (v: DocumentVersion) => ({
   version: v.version,
@@ -11,7 +11,7 @@ export const versionDto = (v: DocumentVersion) => ({
 });
 
 /** The API's view of a document at one version. Storage keys and version ids stay internal. */
-export const documentDto = (d: DocumentRecord, v: Pick<DocumentVersion, 'version' | 'contentType' | 'size' | 'sha256' | 'filename'>, versions?: DocumentVersion[]) => ({
+export const documentDto = (d: DocumentRecord, v: ListedVersion, versions?: DocumentVersion[]) => ({
   id: d.id,
   version: v.version,
   currentVersion: d.currentVersion,
