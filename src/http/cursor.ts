@@ -22,7 +22,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const MICROS_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 export function createCursorCodec(signingKey: Buffer): CursorCodec {
-  // a KeyObject: createHmac re-imports a Buffer key on every call (see blobstores/signed-url.ts)
+  // a KeyObject: createHmac re-imports a Buffer key on every call (see blobstores/secret-keys.ts)
   const key = createSecretKey(createHmac('sha256', signingKey).update('quill-docstore cursor v1').digest());
   const mac = (kind: string, payload: string) => createHmac('sha256', key).update(`${kind}.${payload}`).digest().subarray(0, 16);
   const invalid = () => new AppError('validation_failed', 'cursor is not valid (use nextCursor from a previous page, unchanged)', { field: 'cursor' });

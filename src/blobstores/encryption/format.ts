@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { AppError } from '../../domain/errors.ts';
+import { secretKeyOf } from '../secret-keys.ts';
 
 /**
  * The on-disk format of an encrypted filesystem-store object (envelope encryption, chunked AEAD).
@@ -58,20 +59,9 @@ export function isEncrypted(head: Buffer): boolean {
   return head.length >= MAGIC.length && head.subarray(0, MAGIC.length).equals(MAGIC);
 }
 
-/**
- * The KEK as a KeyObject, made once per key: node:crypto's check of a raw Buffer key on every createCipheriv (is it a
- * KeyObject? a CryptoKey?) cost more than wrapping the data key itself, once per upload.
- */
-const kekObjects = new WeakMap<Buffer, KeyObject>();
-function kekObject(kek: Kek): KeyObject {
-  let k = kekObjects.get(kek.key);
-  if (!k) kekObjects.set(kek.key, (k = createSecretKey(kek.key)));
-  return k;
-}
-
 export function wrapSlot(kek: Kek, dataKey: Buffer, objectKey: string, chunkLog2 = CHUNK_LOG2): Buffer {
   const nonce = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', kekObject(kek), nonce);
+  const c = createCipheriv('aes-256-gcm', secretKeyOf(kek.key), nonce);
   c.setAAD(wrapAad(chunkLog2, objectKey, kek.id));
   const wrapped = Buffer.concat([c.update(dataKey), c.final()]);
   return Buffer.concat([kek.id, nonce, wrapped, c.getAuthTag()]);
@@ -79,7 +69,7 @@ export function wrapSlot(kek: Kek, dataKey: Buffer, objectKey: string, chunkLog2
 
 function unwrapSlot(kek: Kek, slot: Buffer, objectKey: string, chunkLog2: number): Buffer | null {
   try {
-    const d = createDecipheriv('aes-256-gcm', kekObject(kek), slot.subarray(16, 28));
+    const d = createDecipheriv('aes-256-gcm', secretKeyOf(kek.key), slot.subarray(16, 28));
     d.setAAD(wrapAad(chunkLog2, objectKey, slot.subarray(0, 16)));
     d.setAuthTag(slot.subarray(60, 76));
     return Buffer.concat([d.update(slot.subarray(28, 60)), d.final()]);
