@@ -89,8 +89,8 @@ export class RetentionService {
     // the FHIR entry after this, with the date.
     const objectLockUntil = lockedUntil ? isoDay(lockedUntil, -1) : null;
     const documentDate = doc.clinicalDate ?? doc.createdAt.toISOString().slice(0, 10);
-    const r = computeRetention(this.#classOf(cls.code), { facts: pick(stored ?? NO_FACTS), documentDate, promised: objectLockUntil });
-    return docs.setNewDocumentRetention(tx, doc.id, { retentionClass: cls.code, retainUntil: r.retainUntil, missing: r.missing, basis: r.basis, schedule: this.#fingerprint, objectLockUntil });
+    const r = this.#compute(cls.code, pick(stored ?? NO_FACTS), documentDate, objectLockUntil);
+    return docs.setNewDocumentRetention(tx, doc.id, { ...r, objectLockUntil });
   }
 
   /** After a commit that may have raised retention or changed holds: brings the stored objects' locks in step. */
@@ -445,11 +445,16 @@ export class RetentionService {
   /** Recomputes one document's retention (optionally with a new class) and reindexes it when the date moved. */
   async #apply(tx: Tx, row: repo.RetentionRow, facts: PatientFacts, classCode?: string): Promise<string | null> {
     const code = classCode ?? row.retentionClass;
-    const cls = this.#classOf(code);
-    const r = computeRetention(cls, { facts, documentDate: row.documentDate, promised: row.objectLockUntil });
-    await repo.setRetention(tx, row.id, { retentionClass: code, retainUntil: r.retainUntil, missing: r.missing, basis: r.basis, schedule: this.#fingerprint });
+    const r = this.#compute(code, facts, row.documentDate, row.objectLockUntil);
+    await repo.setRetention(tx, row.id, r);
     if (r.retainUntil !== row.retainUntil || code !== row.retentionClass) await this.#reindex(tx, row.id);
     return r.retainUntil;
+  }
+
+  /** A document's retention under this schedule, as its row stores it. */
+  #compute(code: string, facts: PatientFacts, documentDate: string, promised: string | null) {
+    const r = computeRetention(this.#classOf(code), { facts, documentDate, promised });
+    return { retentionClass: code, retainUntil: r.retainUntil, missing: r.missing, basis: r.basis, schedule: this.#fingerprint };
   }
 
   /** The FHIR entry carries retainUntil: rewrite the built-in one now and queue the remote one. */
