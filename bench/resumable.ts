@@ -11,7 +11,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,7 +18,7 @@ import * as tus from 'tus-js-client';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort } from '../src/db/embedded.ts';
 import { createVersionedBucket, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';
-import { makePdf, waitReady } from './support/common.ts';
+import { makePdf, timeUpload, waitReady } from './support/common.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, sizes: { type: 'string', default: '100MB,500MB' }, runs: { type: 'string', default: '2' } } });
 const SIZES: Record<string, number> = { '10MB': 10_000_000, '100MB': 100_000_000, '500MB': 500_000_000, '1GiB': 1024 ** 3 };
@@ -52,7 +51,7 @@ try {
     const best = { plain: Infinity, one: Infinity, chunked: Infinity };
     const peak = { plain: 0, one: 0, chunked: 0 };
     for (let i = 0; i < RUNS; i++) {
-      for (const [k, run] of [['plain', () => plainUpload(file, size)], ['one', () => tusUpload(file, size, sha256, Number.POSITIVE_INFINITY)], ['chunked', () => tusUpload(file, size, sha256, 8 * 1024 * 1024)]] as const) {
+      for (const [k, run] of [['plain', async () => (await timeUpload(base, token, file, size)).seconds], ['one', () => tusUpload(file, size, sha256, Number.POSITIVE_INFINITY)], ['chunked', () => tusUpload(file, size, sha256, 8 * 1024 * 1024)]] as const) {
         await resetPeak(server.pid!);
         best[k] = Math.min(best[k], await run());
         peak[k] = Math.max(peak[k], await peakRss(server.pid!));
@@ -71,22 +70,6 @@ try {
   if (server) await new Promise((r) => server!.once('exit', r));
   await seaweed?.stop();
   await rm(work, { recursive: true, force: true });
-}
-
-function plainUpload(file: string, size: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const t = performance.now();
-    const req = http.request(`${base}/v1/documents?patient=9434765919&type=373942005&title=bench`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/pdf', 'content-length': String(size) },
-    });
-    req.on('response', (res) => {
-      res.resume();
-      res.on('end', () => (res.statusCode === 201 ? resolve((performance.now() - t) / 1000) : reject(new Error(`upload ${res.statusCode}`))));
-    });
-    req.on('error', reject);
-    createReadStream(file).pipe(req);
-  });
 }
 
 async function tusUpload(file: string, size: number, sha256: string, chunkSize: number): Promise<number> {
