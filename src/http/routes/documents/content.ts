@@ -10,31 +10,27 @@ import { INT4_MAX } from '../../../domain/input-limits.ts';
 
 /** Headers for streamed document bytes: exact length, digest, strong ETag, never cached, never sniffed. */
 export function sendDocumentBytes(reply: FastifyReply, v: DocumentVersion, stream: Readable): FastifyReply {
-  return reply
-    .type(v.contentType)
-    .header('content-length', String(v.size))
-    .header('repr-digest', reprDigest(v.sha256))
-    .header('etag', `"${v.sha256}"`)
-    .header('content-disposition', attachmentDisposition(v.filename))
-    .header('cache-control', 'private, no-store')
-    .header('x-content-type-options', 'nosniff')
-    .send(stream);
+  return documentHeaders(reply, v).header('content-length', String(v.size)).send(stream);
 }
 
 /** 206 Partial Content: one authenticated range. */
 function sendDocumentRange(reply: FastifyReply, v: DocumentVersion, stream: Readable, r: { start: number; end: number }): FastifyReply {
-  return reply
-    .code(206)
-    .type(v.contentType)
+  return documentHeaders(reply.code(206), v)
     .header('content-length', String(r.end - r.start + 1))
     .header('content-range', `bytes ${r.start}-${r.end}/${v.size}`)
     .header('accept-ranges', 'bytes')
+    .send(stream);
+}
+
+/** What every answer carrying a version's bytes says about them, whole or in part. */
+function documentHeaders(reply: FastifyReply, v: DocumentVersion): FastifyReply {
+  return reply
+    .type(v.contentType)
     .header('repr-digest', reprDigest(v.sha256))
     .header('etag', `"${v.sha256}"`)
     .header('content-disposition', attachmentDisposition(v.filename))
     .header('cache-control', 'private, no-store')
-    .header('x-content-type-options', 'nosniff')
-    .send(stream);
+    .header('x-content-type-options', 'nosniff');
 }
 
 export function contentRoute(app: FastifyInstance, docs: DocumentService): void {
