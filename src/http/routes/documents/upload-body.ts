@@ -37,6 +37,8 @@ const REQUIRED_BEFORE_FILE = ['patient', 'type', 'title'];
  */
 export async function parseUpload(request: FastifyRequest, maxBytes: number, kind: UploadKind = 'create'): Promise<ParsedUpload> {
   const declaredLength = Number(request.headers['content-length']);
+  // what the upload may expect to read (for a form, the whole form): large bodies hash off the event loop
+  const sizeHint = Number.isFinite(declaredLength) ? declaredLength : null;
   if (request.isMultipart()) {
     if (request.headers['content-digest'] !== undefined || request.headers['repr-digest'] !== undefined) {
       // RFC 9530: these would cover the whole multipart body (boundaries and every part), not the document.
@@ -47,7 +49,7 @@ export async function parseUpload(request: FastifyRequest, maxBytes: number, kin
       );
     }
     if (declaredLength > maxBytes + MULTIPART_OVERHEAD) throw new AppError('payload_too_large', `the upload limit is ${maxBytes} bytes`, { limit: maxBytes });
-    return parseMultipart(request, maxBytes, kind, declaredLength);
+    return parseMultipart(request, maxBytes, kind, sizeHint);
   }
   if (declaredLength > maxBytes) throw new AppError('payload_too_large', `the upload limit is ${maxBytes} bytes`, { limit: maxBytes });
   if (declaredLength === 0) throw new AppError('empty_body');
@@ -59,13 +61,13 @@ export async function parseUpload(request: FastifyRequest, maxBytes: number, kin
       declaredType: undeclared(baseMediaType(request.headers['content-type'])),
       filename: query.filename ?? filenameFromDisposition(request.headers['content-disposition']),
       expectedSha256: parseSha256Digest(request.headers['repr-digest'], request.headers['content-digest']),
-      sizeHint: Number.isFinite(declaredLength) ? declaredLength : null,
+      sizeHint,
     },
     finish: () => undefined,
   };
 }
 
-async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: UploadKind, declaredLength: number): Promise<ParsedUpload> {
+async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: UploadKind, sizeHint: number | null): Promise<ParsedUpload> {
   let parts: AsyncIterator<MultipartFile | MultipartValue>;
   try {
     parts = request.parts({ limits: { fileSize: maxBytes + 1, files: 2, fields: 20, fieldSize: 64 * 1024, parts: 22 } })[Symbol.asyncIterator]();
@@ -104,7 +106,7 @@ async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: U
         declaredType: undeclared(baseMediaType(part.mimetype)),
         filename: part.filename || meta.filename || null,
         expectedSha256: parseSha256Field(meta.sha256),
-        sizeHint: Number.isFinite(declaredLength) ? declaredLength : null,
+        sizeHint,
       },
       finish: () => undefined,
     };
