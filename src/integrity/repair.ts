@@ -33,7 +33,6 @@ export interface RepairOutcome {
   detail: string;
 }
 
-type Flagged = FlaggedVersion;
 
 export async function repairFlagged(sql: Sql, blobs: BlobStores, log: Logger): Promise<RepairOutcome[]> {
   const rows = await repo.flaggedVersions(sql);
@@ -52,10 +51,10 @@ export async function repairFlagged(sql: Sql, blobs: BlobStores, log: Logger): P
   return out;
 }
 
-const lostText = (r: Flagged) =>
+const lostText = (r: FlaggedVersion) =>
   `LOST: no intact copy of document ${r.document_id} version ${r.version} (${r.filename ?? 'no filename'}, ${Number(r.size)} bytes, SHA-256 ${r.sha256}, patient ${r.patient_nhs}) exists in any configured store; restore the ${r.blob_store} object ${r.blob_key} from a backup, then run scrub again`;
 
-async function repairOne(sql: Sql, blobs: BlobStores, r: Flagged): Promise<string | null> {
+async function repairOne(sql: Sql, blobs: BlobStores, r: FlaggedVersion): Promise<string | null> {
   const target = { documentId: r.document_id, version: r.version };
   const size = Number(r.size);
   // 1. the object itself
