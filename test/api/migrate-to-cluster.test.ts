@@ -3,27 +3,18 @@
 // and continuous reads, `migrate-blobs --from s3 --to cluster` moves every version, verified, while every document
 // stays readable throughout. Needs the weed binary (a failure under CI=true, skipped otherwise).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import type { MigrateBlobsReport } from '../../src/jobs/migrate-blobs.ts';
 import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
 import { bucketName, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { startSeaweedCluster, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
-import { createVersionedBucket, s3Client, startSeaweed, weedBinaryPath, type SeaweedServer } from '../support/seaweedfs.ts';
+import { startSeaweedCluster, weedAvailable, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
+import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const weed = (() => {
-  try {
-    return weedBinaryPath();
-  } catch {
-    return '';
-  }
-})();
-const available = weed !== '' && existsSync(weed);
-if (!available && process.env.CI === 'true') describe('migrate to a cluster', () => it('needs the weed binary', () => { throw new Error(`no weed at ${weed}`); }));
+const available = weedAvailable('migrate to a cluster');
 
 describe('QUILL_STORES configuration', () => {
   const base = { QUILL_DATA_DIR: '/tmp/quill-cfg-test', DATABASE_URL: 'postgres://x@127.0.0.1/x', QUILL_JWT_SECRET: 'x'.repeat(32) };

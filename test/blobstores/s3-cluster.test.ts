@@ -7,7 +7,6 @@
 //  3. erasure coding (`ec.encode` from `weed shell`) on the cluster's volumes: the objects still read back intact.
 // Without the weed binary the file is skipped (a failure under CI=true).
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -17,22 +16,12 @@ import { AppError } from '../../src/domain/errors.ts';
 import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
 import { bucketName, s3Env, useAwsCredentials } from '../support/live-stores.ts';
 import { freePorts } from '../support/process.ts';
-import { startSeaweedCluster, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
+import { startSeaweedCluster, weedAvailable, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
 import { createVersionedBucket, s3Client, weedBinaryPath } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { blobStoreConformance, MiB, type ConformanceHarness } from './conformance.ts';
 
-const weed = (() => {
-  try {
-    return weedBinaryPath();
-  } catch {
-    return '';
-  }
-})();
-const available = weed !== '' && existsSync(weed);
-if (!available && process.env.CI === 'true') {
-  describe('S3 on a SeaweedFS cluster', () => it('needs the weed binary (required when CI=true)', () => { throw new Error(`no weed binary at ${weed}`); }));
-}
+const available = weedAvailable('S3 on a SeaweedFS cluster');
 
 let cluster: Promise<SeaweedCluster> | undefined;
 const seaweed = (): Promise<SeaweedCluster> => (cluster ??= startSeaweedCluster());
@@ -198,7 +187,7 @@ async function waitFor(cond: () => boolean, timeoutMs = 60_000): Promise<void> {
 
 async function runShell(sw: SeaweedCluster, commands: string): Promise<string> {
   const master = new URL(sw.masterUrl);
-  const { stdout, stderr } = await promisify(execFile)('/bin/sh', ['-c', `printf '%s\\n' "$1" | "$0" shell -master="$2"`, weed, commands.split('; ').join('\n'), `${master.hostname}:${master.port}.${sw.masterGrpcPort}`], { timeout: 180_000 });
+  const { stdout, stderr } = await promisify(execFile)('/bin/sh', ['-c', `printf '%s\\n' "$1" | "$0" shell -master="$2"`, weedBinaryPath(), commands.split('; ').join('\n'), `${master.hostname}:${master.port}.${sw.masterGrpcPort}`], { timeout: 180_000 });
   return `${stdout}\n${stderr}`;
 }
 
