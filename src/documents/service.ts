@@ -161,8 +161,8 @@ export class DocumentService {
     });
   }
 
-  /** A page of a patient's documents and its audit row, in one statement (repository.listDocuments). */
-  async list(ctx: RequestContext, f: Omit<repo.ListFilter, 'patient'> & { patient: string }): Promise<{ items: repo.ListedDocument[]; more: boolean }> {
+  /** A page of a patient's documents, as JSON, and its audit row, in one statement (repository.listDocuments). */
+  async list(ctx: RequestContext, f: Omit<repo.ListFilter, 'patient'> & { patient: string }): Promise<repo.ListingPage> {
     const target: AuditTarget = {};
     return this.#audited(ctx, 'document.list', target, async () => {
       const p = principalOf(ctx);
