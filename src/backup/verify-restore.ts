@@ -4,18 +4,9 @@ import { Writable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStores } from '../domain/ports.ts';
+import type { FhirReconcileReport } from '../fhir/reconcile-report.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
 import * as repo from './restore-repository.ts';
-
-/** What `reconcile --fhir` reports (jobs/reconcile-fhir.ts), which the caller runs for the live database. */
-export interface RemoteResyncReport {
-  checked: number;
-  created: number;
-  updated: number;
-  duplicatesRemoved: number;
-  extraRemoved: number;
-  errors: string[];
-}
 
 export interface VerifyRestoreReport {
   ok: boolean;
@@ -31,7 +22,7 @@ export interface VerifyRestoreReport {
   newerThanRestorePoint: { store: string; key: string; lastModified: string; size: number }[];
   /** Objects no version points at from before the restore point (interrupted uploads; `reconcile` handles them). */
   unreferencedOlder: number;
-  remoteFhir: RemoteResyncReport | 'skipped' | null;
+  remoteFhir: FhirReconcileReport | 'skipped' | null;
 }
 
 export interface VerifyRestoreOptions {
@@ -39,7 +30,7 @@ export interface VerifyRestoreOptions {
   /** The instant restored to; objects after it that no row names are listed (and kept). Default: the newest version. */
   restorePoint?: Date | null;
   /** Re-syncs the remote FHIR index (`reconcile --fhir`; only for the database that is live, never for a side copy). */
-  resyncRemote?: (() => Promise<RemoteResyncReport>) | null;
+  resyncRemote?: (() => Promise<FhirReconcileReport>) | null;
   /** true when the service keeps no remote index: the built-in table must match the metadata. */
   builtinFhir: boolean;
   concurrency?: number;

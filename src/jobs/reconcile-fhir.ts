@@ -3,17 +3,9 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import * as repo from '../documents/repository.ts';
 import type { RemoteFhirIndex } from '../fhir/remote-index.ts';
+import type { FhirReconcileReport } from '../fhir/reconcile-report.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
 import { latestQueued, markIndexed } from '../documents/outbox-repository.ts';
-
-export interface FhirReconcileReport {
-  checked: number;
-  created: number;
-  updated: number;
-  duplicatesRemoved: number;
-  extraRemoved: number;
-  errors: string[];
-}
 
 /** What must agree between PostgreSQL and the remote DocumentReference. */
 function fingerprint(r: DocumentReference): string {
