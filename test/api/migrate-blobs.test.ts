@@ -11,16 +11,15 @@ import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import postgres from 'postgres';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { AzureBlobStore } from '../../src/blobstores/azure-store.ts';
 import { S3BlobStore } from '../../src/blobstores/s3-store.ts';
 import type { BlobStore } from '../../src/domain/ports.ts';
 import type { MigrateBlobsReport } from '../../src/jobs/migrate-blobs.ts';
-import { startAzurite, type AzuriteServer } from '../support/azurite.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { jpegBytes, pdfBytes, pngBytes, sha256, uploadMultipart } from '../support/fixtures.ts';
-import { azureEnv, newBucket, newContainer, requireServers, runCli, s3Env, useAwsCredentials, type CliResult } from '../support/live-stores.ts';
-import { s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
+import { azureEnv, liveStores, newBucket, newContainer, requireServers, runCli, s3Env, type CliResult } from '../support/live-stores.ts';
+import { s3Client } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -29,22 +28,13 @@ const bytesOf = async (r: Response) => Buffer.from(await r.arrayBuffer());
 
 const run = requireServers('migrate-blobs');
 
-let sw: SeaweedServer;
-let az: AzuriteServer;
-let restoreAws: () => void = () => undefined;
+const servers = liveStores(run);
 const cleanups: Array<() => Promise<void>> = [];
-
-if (run) {
-  beforeAll(async () => {
-    [sw, az] = await Promise.all([startSeaweed(), startAzurite()]);
-    restoreAws = useAwsCredentials(sw);
-  });
+// registered after liveStores' hooks, so it runs before the servers stop
+if (run)
   afterAll(async () => {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
-    restoreAws();
-    await Promise.all([sw?.stop(), az?.stop()]);
   }, 60_000);
-}
 
 /** One deployment's state across restarts: a database, an fs store directory, a bucket and a container. */
 interface Deployment {
@@ -60,7 +50,7 @@ async function deployment(): Promise<Deployment> {
   const db = await createTestDatabase();
   const fsDir = await mkdtemp(path.join(os.tmpdir(), 'quill-migrate-fs-'));
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'quill-migrate-data-'));
-  const [bucket, container] = await Promise.all([newBucket(sw, 'mig'), newContainer(az, 'mig')]);
+  const [bucket, container] = await Promise.all([newBucket(servers.sw, 'mig'), newContainer(servers.az, 'mig')]);
   const sql = postgres(db.url, { max: 2, onnotice: () => undefined });
   cleanups.push(async () => {
     await sql.end();
@@ -81,8 +71,8 @@ async function deployment(): Promise<Deployment> {
       DATABASE_URL: db.url,
       QUILL_FS_DIR: fsDir,
       QUILL_URL_SIGNING_KEY: signingKey,
-      ...s3Env(sw, bucket),
-      ...azureEnv(az, container),
+      ...s3Env(servers.sw, bucket),
+      ...azureEnv(servers.az, container),
       // Azurite has no blob versioning; the S3 bucket is versioned either way
       QUILL_ALLOW_UNVERSIONED: 'true',
     }),
@@ -186,7 +176,7 @@ describe.skipIf(!run)('migrate-blobs fs → S3 → Azure, switching QUILL_BLOB_S
 
     // 3. live store s3: every document unchanged, URLs from SeaweedFS (version-pinned); a new upload lands in s3
     s = await serve(d, 's3');
-    await assertServed(s, expected, `${sw.endpoint}/${d.bucket}/documents/`);
+    await assertServed(s, expected, `${servers.sw.endpoint}/${d.bucket}/documents/`);
     const t = await s.token('dr.s3', ['clinician']);
     const native = Buffer.concat([pdfBytes('uploaded while s3 is live'), randomBytes(5000)]);
     const nativeDoc = await (await uploadMultipart(s.baseUrl, t, native)).json();
@@ -205,7 +195,7 @@ describe.skipIf(!run)('migrate-blobs fs → S3 → Azure, switching QUILL_BLOB_S
     // 5. live store azure: the same bytes, URLs from Azurite
     s = await serve(d, 'azure');
     try {
-      await assertServed(s, expected, `${az.blobEndpoint}/${d.container}/documents/`);
+      await assertServed(s, expected, `${servers.az.blobEndpoint}/${d.container}/documents/`);
       const meta = await (await fetch(`${s.baseUrl}/v1/documents/${expected[0]!.id}`, { headers: auth(await s.token('dr.azure', ['clinician'])) })).json();
       expect(meta.sha256).toBe(sha256(expected.filter((e) => e.id === expected[0]!.id).at(-1)!.bytes));
     } finally {
@@ -222,7 +212,7 @@ describe.skipIf(!run)('migrate-blobs fs → S3 → Azure, switching QUILL_BLOB_S
     expect((await runCli(['migrate-blobs', '--from', 'fs', '--to', 'fs'], d.env('fs'))).code).toBe(2);
     expect((await runCli(['migrate-blobs', '--from', 'fs'], d.env('fs'))).code).toBe(2);
     expect((await runCli(['migrate-blobs', '--from', 'fs', '--to', 's3', '--concurrency', '0'], d.env('fs'))).code).toBe(2);
-    const bare = await newBucket(sw, 'bare-target', { bare: true });
+    const bare = await newBucket(servers.sw, 'bare-target', { bare: true });
     const r = await runCli(['migrate-blobs', '--from', 'fs', '--to', 's3'], { ...d.env('fs'), QUILL_S3_BUCKET: bare, QUILL_ALLOW_UNVERSIONED: 'false' });
     expect(r.code).toBe(78);
     expect(r.stderr).toContain('refusing to use the s3 migration target');
@@ -277,7 +267,7 @@ describe.skipIf(!run)('migrate-blobs killed halfway', () => {
       // takes a new version of the key
       expect(r.adopted).toBe(to === 'azure' ? 1 : 0);
       if (to === 's3') {
-        const c = s3Client(sw);
+        const c = s3Client(servers.sw);
         try {
           const versions = await c.send(new ListObjectVersionsCommand({ Bucket: d.bucket, Prefix: orphan!.blob_key }));
           expect(versions.Versions?.length).toBe(2);
@@ -316,7 +306,7 @@ describe.skipIf(!run)('migrate-blobs killed halfway', () => {
     await s.close();
     const [victim] = await storeRows(d.sql);
     // someone else's bytes under the key the migration will use
-    await BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(d.container).getBlockBlobClient(victim!.blob_key).uploadData(Buffer.from('not the document'));
+    await BlobServiceClient.fromConnectionString(servers.az.connectionString).getContainerClient(d.container).getBlockBlobClient(victim!.blob_key).uploadData(Buffer.from('not the document'));
 
     const r1 = await migrate(d, 'fs', 'azure');
     expect(r1.code).toBe(1);
@@ -343,7 +333,7 @@ describe.skipIf(!run)('migrate-blobs killed halfway', () => {
     }
 
     // the operator removes the stray blob; the re-run finishes
-    await BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(d.container).getBlockBlobClient(victim!.blob_key).delete();
+    await BlobServiceClient.fromConnectionString(servers.az.connectionString).getContainerClient(d.container).getBlockBlobClient(victim!.blob_key).delete();
     const r2 = reportOf(await migrate(d, 'fs', 'azure'));
     expect(r2).toMatchObject({ total: 1, copied: 1, failed: [], remaining: 0 });
   }, 120_000);
@@ -364,8 +354,8 @@ describe.skipIf(!run)('migrate-blobs killed halfway', () => {
 
 function targetStore(d: Deployment, kind: 'azure' | 's3'): BlobStore {
   return kind === 'azure'
-    ? new AzureBlobStore({ container: d.container, connectionString: az.connectionString, accountUrl: null, encryptionScope: null })
-    : new S3BlobStore({ bucket: d.bucket, endpoint: sw.endpoint, forcePathStyle: true, sse: 'AES256', kmsKeyId: null, caBundle: null }, { region: sw.region, credentials: { accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey } });
+    ? new AzureBlobStore({ container: d.container, connectionString: servers.az.connectionString, accountUrl: null, encryptionScope: null })
+    : new S3BlobStore({ bucket: d.bucket, endpoint: servers.sw.endpoint, forcePathStyle: true, sse: 'AES256', kmsKeyId: null, caBundle: null }, { region: servers.sw.region, credentials: { accessKeyId: servers.sw.accessKeyId, secretAccessKey: servers.sw.secretAccessKey } });
 }
 
 async function readAll(r: Readable): Promise<Buffer> {

@@ -9,11 +9,10 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/config.ts';
 import { migrate } from '../../src/db/migrate.ts';
-import { startAzurite, type AzuriteServer } from '../support/azurite.ts';
 import { createTestDatabase } from '../support/database.ts';
 import { PATIENT, pdfBytes, pngBytes, sha256, uploadMultipart } from '../support/fixtures.ts';
-import { azureEnv, newBucket, newContainer, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
+import { azureEnv, liveStores, newBucket, newContainer, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
+import { startSeaweed } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const MiB = 1024 * 1024;
@@ -22,20 +21,7 @@ const bytesOf = async (r: Response) => Buffer.from(await r.arrayBuffer());
 
 const run = requireServers('live stores through the API');
 
-let sw: SeaweedServer;
-let az: AzuriteServer;
-let restoreAws: () => void = () => undefined;
-
-if (run) {
-  beforeAll(async () => {
-    [sw, az] = await Promise.all([startSeaweed(), startAzurite()]);
-    restoreAws = useAwsCredentials(sw);
-  });
-  afterAll(async () => {
-    restoreAws();
-    await Promise.all([sw?.stop(), az?.stop()]);
-  }, 60_000);
-}
+const servers = liveStores(run);
 
 /**
  * upload → metadata → download-url (fetched with no token; bytes equal) → content → a new version (> 8 MiB, so S3
@@ -90,8 +76,8 @@ describe.skipIf(!run)('live store = S3 (SeaweedFS, versioned bucket)', () => {
   let s: TestServer;
   let bucket: string;
   beforeAll(async () => {
-    bucket = await newBucket(sw, 'live');
-    s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket) });
+    bucket = await newBucket(servers.sw, 'live');
+    s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bucket) });
   });
   afterAll(() => s?.close());
 
@@ -99,7 +85,7 @@ describe.skipIf(!run)('live store = S3 (SeaweedFS, versioned bucket)', () => {
     const id = await wholeFlow(s, (url, row) => {
       expect(row.blob_version_id).toMatch(/\S/);
       const u = new URL(url);
-      expect(`${u.protocol}//${u.host}`).toBe(sw.endpoint);
+      expect(`${u.protocol}//${u.host}`).toBe(servers.sw.endpoint);
       expect(u.pathname).toContain(`/${bucket}/documents/`);
       expect(u.searchParams.get('versionId')).toBe(row.blob_version_id);
       expect(u.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
@@ -124,8 +110,8 @@ describe.skipIf(!run)('live store = S3 (SeaweedFS, versioned bucket)', () => {
   });
 
   it('refuses to start on an unversioned bucket unless QUILL_ALLOW_UNVERSIONED=true', async () => {
-    const bare = await newBucket(sw, 'bare', { bare: true });
-    const env = { QUILL_BLOB_STORE: 's3', ...s3Env(sw, bare) };
+    const bare = await newBucket(servers.sw, 'bare', { bare: true });
+    const env = { QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bare) };
     const refused = await startTestServer(env).then(
       async (srv) => {
         await srv.close();
@@ -154,11 +140,11 @@ describe.skipIf(!run)('live store = S3 (SeaweedFS, versioned bucket)', () => {
   });
 
   it('refuses to start with the CLI too: exit 78 and the fix on stderr', async () => {
-    const bare = await newBucket(sw, 'bare-cli', { bare: true });
+    const bare = await newBucket(servers.sw, 'bare-cli', { bare: true });
     const db = await createTestDatabase();
     const dataDir = await mkdtemp(path.join(os.tmpdir(), 'quill-refuse-'));
     try {
-      const r = await runCli(['start'], { DATABASE_URL: db.url, QUILL_DATA_DIR: dataDir, PORT: '0', QUILL_BLOB_STORE: 's3', ...s3Env(sw, bare) });
+      const r = await runCli(['start'], { DATABASE_URL: db.url, QUILL_DATA_DIR: dataDir, PORT: '0', QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bare) });
       expect(r.code).toBe(78);
       expect(r.stderr).toContain('put-bucket-versioning');
     } finally {
@@ -220,15 +206,15 @@ describe.skipIf(!run)('live store = Azure (Azurite; no versioning, so QUILL_ALLO
   let s: TestServer;
   let container: string;
   beforeAll(async () => {
-    container = await newContainer(az, 'live');
-    s = await startTestServer({ QUILL_BLOB_STORE: 'azure', ...azureEnv(az, container), QUILL_ALLOW_UNVERSIONED: 'true' });
+    container = await newContainer(servers.az, 'live');
+    s = await startTestServer({ QUILL_BLOB_STORE: 'azure', ...azureEnv(servers.az, container), QUILL_ALLOW_UNVERSIONED: 'true' });
   });
   afterAll(() => s?.close());
 
   it('upload → metadata → download-url → content → new version, served by SAS URLs from Azurite', async () => {
     const id = await wholeFlow(s, (url, row) => {
       expect(row.blob_version_id).toBeNull(); // Azurite has no versioning: keys are written once (If-None-Match)
-      expect(url.startsWith(`${az.blobEndpoint}/${container}/documents/`)).toBe(true);
+      expect(url.startsWith(`${servers.az.blobEndpoint}/${container}/documents/`)).toBe(true);
       const u = new URL(url);
       expect(u.searchParams.get('sig')).toBeTruthy();
       expect(u.searchParams.get('sp')).toBe('r');
@@ -246,7 +232,7 @@ describe.skipIf(!run)('live store = Azure (Azurite; no versioning, so QUILL_ALLO
   });
 
   it('without QUILL_ALLOW_UNVERSIONED the service refuses Azurite, naming the fix', async () => {
-    const e = await startTestServer({ QUILL_BLOB_STORE: 'azure', ...azureEnv(az, container) }).then(
+    const e = await startTestServer({ QUILL_BLOB_STORE: 'azure', ...azureEnv(servers.az, container) }).then(
       async (srv) => {
         await srv.close();
         return null;
@@ -275,8 +261,8 @@ describe.skipIf(!run)('quill-docstore doctor', () => {
   const env = (extra: Record<string, string>) => ({ DATABASE_URL: db.url, QUILL_DATA_DIR: dataDir, ...extra });
 
   it('exit 0 and every check ok against a versioned, encrypted bucket', async () => {
-    const bucket = await newBucket(sw, 'good');
-    const r = await runCli(['doctor'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket) }));
+    const bucket = await newBucket(servers.sw, 'good');
+    const r = await runCli(['doctor'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bucket) }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     for (const name of ['database.connect', 'database.migrations', 'backup.pitr', 'blob.replication', 's3.bucket', 's3.versioning', 's3.encryption', 's3.cors', 's3.lifecycle']) {
@@ -287,17 +273,17 @@ describe.skipIf(!run)('quill-docstore doctor', () => {
   });
 
   it('exit 1 with FAIL lines and fix commands for an unversioned, unencrypted bucket', async () => {
-    const bare = await newBucket(sw, 'bare-doc', { bare: true });
-    const r = await runCli(['doctor'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bare) }));
+    const bare = await newBucket(servers.sw, 'bare-doc', { bare: true });
+    const r = await runCli(['doctor'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bare) }));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/^ {2}FAIL +s3\.versioning +versioning is/m);
-    expect(r.stdout).toContain(`fix: aws s3api --endpoint-url ${sw.endpoint} put-bucket-versioning --bucket ${bare} --versioning-configuration Status=Enabled`);
+    expect(r.stdout).toContain(`fix: aws s3api --endpoint-url ${servers.sw.endpoint} put-bucket-versioning --bucket ${bare} --versioning-configuration Status=Enabled`);
     expect(r.stdout).toMatch(/^ {2}FAIL +s3\.encryption /m);
     expect(r.stdout).toContain('put-bucket-encryption');
     expect(r.stdout).toMatch(/^ {2}ok +database\.migrations /m);
     expect(r.stdout).toContain('2 of 9 checks failed');
 
-    const json = await runCli(['doctor', '--json'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bare) }));
+    const json = await runCli(['doctor', '--json'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bare) }));
     expect(json.code).toBe(1);
     const report = JSON.parse(json.stdout);
     expect(report.ok).toBe(false);
@@ -305,8 +291,8 @@ describe.skipIf(!run)('quill-docstore doctor', () => {
   });
 
   it('BROWSER_DOWNLOADS=true makes a missing CORS rule a failure', async () => {
-    const bucket = await newBucket(sw, 'cors');
-    const r = await runCli(['doctor', '--json'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket), QUILL_BROWSER_DOWNLOADS: 'true' }));
+    const bucket = await newBucket(servers.sw, 'cors');
+    const r = await runCli(['doctor', '--json'], env({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bucket), QUILL_BROWSER_DOWNLOADS: 'true' }));
     expect(r.code).toBe(1);
     const cors = JSON.parse(r.stdout).checks.find((c: { name: string }) => c.name === 's3.cors');
     expect(cors).toMatchObject({ ok: false });
@@ -324,8 +310,8 @@ describe.skipIf(!run)('quill-docstore doctor', () => {
     } finally {
       await empty.drop();
     }
-    const container = await newContainer(az, 'doc');
-    const a = await runCli(['doctor', '--store', 'azure', '--json'], env({ ...azureEnv(az, container) }));
+    const container = await newContainer(servers.az, 'doc');
+    const a = await runCli(['doctor', '--store', 'azure', '--json'], env({ ...azureEnv(servers.az, container) }));
     expect(a.code).toBe(1); // Azurite: no versioning
     const checks = JSON.parse(a.stdout).checks;
     expect(checks.find((c: { name: string }) => c.name === 'azure.container').ok).toBe(true);

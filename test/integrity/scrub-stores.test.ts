@@ -6,34 +6,20 @@ import { randomBytes } from 'node:crypto';
 import { DeleteObjectCommand, HeadObjectCommand, ListObjectVersionsCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { ANCHOR_PREFIX, anchorAuditChain, verifyAuditChain } from '../../src/audit/audit-chain.ts';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/bootstrap.ts';
 import { scrub } from '../../src/integrity/scrubber.ts';
 import { repairFlagged } from '../../src/integrity/repair.ts';
-import { startAzurite, type AzuriteServer } from '../support/azurite.ts';
 import { uploadRaw } from '../support/fixtures.ts';
-import { azureEnv, bucketName, newBucket, newContainer, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
+import { azureEnv, bucketName, liveStores, newBucket, newContainer, requireServers, runCli, s3Env } from '../support/live-stores.ts';
+import { createVersionedBucket, s3Client } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const PATIENT = '9434765919';
 const log = createLogger('silent');
 const run = requireServers('scrub on S3 and Azure');
 
-let sw: SeaweedServer;
-let az: AzuriteServer;
-let restoreAws: () => void = () => undefined;
-
-if (run) {
-  beforeAll(async () => {
-    [sw, az] = await Promise.all([startSeaweed(), startAzurite()]);
-    restoreAws = useAwsCredentials(sw);
-  }, 120_000);
-  afterAll(async () => {
-    restoreAws();
-    await Promise.all([sw?.stop(), az?.stop()]);
-  }, 60_000);
-}
+const servers = liveStores(run);
 
 const letter = () => Buffer.from(`Clinic letter ${randomBytes(8).toString('hex')}: `.repeat(3000));
 
@@ -74,9 +60,9 @@ async function scrubAndCheck(s: TestServer, token: string, bad: Stored[], good: 
 
 describe.skipIf(!run)('scrub: SeaweedFS (S3)', () => {
   it('versioned bucket: a deleted object version is found; repaired from another version with the same bytes, or from an identical document', async () => {
-    const bucket = await newBucket(sw, 'scrub');
-    const s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket), QUILL_SCRUB_RATE: '0' });
-    const c = s3Client(sw);
+    const bucket = await newBucket(servers.sw, 'scrub');
+    const s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bucket), QUILL_SCRUB_RATE: '0' });
+    const c = s3Client(servers.sw);
     try {
       const token = await s.token('dr', ['clinician'], [PATIENT]);
       const a = await upload(s, token, letter()); // restored as a new version of its key before its version is lost
@@ -91,7 +77,7 @@ describe.skipIf(!run)('scrub: SeaweedFS (S3)', () => {
 
       const report = await scrubAndCheck(s, token, [a, b, lost], [twin, good]);
       expect(report.findings.every((f) => f.problem === 'missing')).toBe(true);
-      const cliRun = await runCli(['scrub', '--json'], { DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir, QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket), QUILL_ALLOW_UNVERSIONED: 'true' });
+      const cliRun = await runCli(['scrub', '--json'], { DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir, QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bucket), QUILL_ALLOW_UNVERSIONED: 'true' });
       expect(cliRun.code).toBe(1);
       expect(JSON.parse(cliRun.stdout).flagged).toHaveLength(3);
 
@@ -108,9 +94,9 @@ describe.skipIf(!run)('scrub: SeaweedFS (S3)', () => {
   }, 120_000);
 
   it('unversioned bucket: bytes overwritten in place are found as a mismatch (the store\'s own checksum is only a first check)', async () => {
-    const bucket = await newBucket(sw, 'scrubbare', { bare: true });
-    const s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket), QUILL_ALLOW_UNVERSIONED: 'true', QUILL_SCRUB_RATE: '0' });
-    const c = s3Client(sw);
+    const bucket = await newBucket(servers.sw, 'scrubbare', { bare: true });
+    const s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bucket), QUILL_ALLOW_UNVERSIONED: 'true', QUILL_SCRUB_RATE: '0' });
+    const c = s3Client(servers.sw);
     try {
       const token = await s.token('dr', ['clinician'], [PATIENT]);
       const x = await upload(s, token, letter());
@@ -130,9 +116,9 @@ describe.skipIf(!run)('scrub: SeaweedFS (S3)', () => {
 describe.skipIf(!run)('audit-chain anchors on S3', () => {
   it('are written under Object Lock (COMPLIANCE) where the bucket has it, cannot be deleted, and are checked by audit verify', async () => {
     const bucket = bucketName('anchors');
-    await createVersionedBucket(sw.endpoint, sw, bucket, { objectLock: true });
-    const s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, bucket), QUILL_SCRUB_RATE: '0' });
-    const c = s3Client(sw);
+    await createVersionedBucket(servers.sw.endpoint, servers.sw, bucket, { objectLock: true });
+    const s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, bucket), QUILL_SCRUB_RATE: '0' });
+    const c = s3Client(servers.sw);
     try {
       const token = await s.token('dr', ['clinician'], [PATIENT]);
       await upload(s, token, letter());
@@ -148,8 +134,8 @@ describe.skipIf(!run)('audit-chain anchors on S3', () => {
       expect(r.ok).toBe(true);
       expect(r.anchorsChecked).toBeGreaterThan(0);
       // on a bucket without Object Lock the anchor is still written, just not retained
-      const plainBucket = await newBucket(sw, 'anchorsplain');
-      const p = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, plainBucket), QUILL_SCRUB_RATE: '0' });
+      const plainBucket = await newBucket(servers.sw, 'anchorsplain');
+      const p = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(servers.sw, plainBucket), QUILL_SCRUB_RATE: '0' });
       try {
         await upload(p, await p.token('dr', ['clinician'], [PATIENT]), letter());
         const a2 = await anchorAuditChain(p.service.db.sql, p.service.blobs.live);
@@ -167,15 +153,15 @@ describe.skipIf(!run)('audit-chain anchors on S3', () => {
 
 describe.skipIf(!run)('scrub: Azurite (Azure Blob)', () => {
   it('a blob overwritten behind the service is found, flagged and repaired from an identical document', async () => {
-    const container = await newContainer(az, 'scrub');
-    const s = await startTestServer({ QUILL_BLOB_STORE: 'azure', ...azureEnv(az, container), QUILL_ALLOW_UNVERSIONED: 'true', QUILL_SCRUB_RATE: '0' });
+    const container = await newContainer(servers.az, 'scrub');
+    const s = await startTestServer({ QUILL_BLOB_STORE: 'azure', ...azureEnv(servers.az, container), QUILL_ALLOW_UNVERSIONED: 'true', QUILL_SCRUB_RATE: '0' });
     try {
       const token = await s.token('dr', ['clinician'], [PATIENT]);
       const shared = letter();
       const x = await upload(s, token, shared);
       const twin = await upload(s, token, shared);
       const gone = await upload(s, token, letter());
-      const blobs = BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(container);
+      const blobs = BlobServiceClient.fromConnectionString(servers.az.connectionString).getContainerClient(container);
       const tampered = Buffer.from(shared);
       tampered[7]! ^= 0x01;
       await blobs.getBlockBlobClient(x.key).uploadData(tampered);

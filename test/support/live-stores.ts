@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { describe, it } from 'vitest';
-import type { AzuriteServer } from './azurite.ts';
-import { createVersionedBucket, s3Client, weedBinaryPath, type SeaweedServer } from './seaweedfs.ts';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { startAzurite, type AzuriteServer } from './azurite.ts';
+import { createVersionedBucket, s3Client, startSeaweed, weedBinaryPath, type SeaweedServer } from './seaweedfs.ts';
 
 const weed = (() => {
   try {
@@ -71,6 +71,25 @@ export function useAwsCredentials(sw: SeaweedServer): () => void {
       if (before[i] === undefined) delete process.env[k];
       else process.env[k] = before[i];
     });
+}
+
+/**
+ * A file's real stores: when `run`, SeaweedFS and Azurite start before its tests (the AWS chain pointing at SeaweedFS)
+ * and stop after them. Read `sw` and `az` inside tests and hooks (they are set once the servers are up).
+ */
+export function liveStores(run: boolean): { sw: SeaweedServer; az: AzuriteServer } {
+  const live = {} as { sw: SeaweedServer; az: AzuriteServer };
+  if (!run) return live;
+  let restoreAws: () => void = () => undefined;
+  beforeAll(async () => {
+    [live.sw, live.az] = await Promise.all([startSeaweed(), startAzurite()]);
+    restoreAws = useAwsCredentials(live.sw);
+  }, 120_000);
+  afterAll(async () => {
+    restoreAws();
+    await Promise.all([live.sw?.stop(), live.az?.stop()]);
+  }, 60_000);
+  return live;
 }
 
 export const bucketName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
