@@ -158,20 +158,52 @@ export interface ListingPage {
 export type AuditRowsFrom = (source: postgres.PendingQuery<postgres.Row[]>) => postgres.PendingQuery<postgres.Row[]>;
 
 const MICROS_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+
+/*
+ * The listed document's JSON text, spelled as SQL once at load. Written as concatenation rather than
+ * json_build_object: that builds the same document (with spaces around its separators) for about 25 % more of
+ * PostgreSQL's CPU per page (measured side by side, 1 M documents), as it works out each argument's type on every
+ * call. Every free text goes through to_json, which escapes it exactly as JSON requires; only values whose text
+ * needs no escaping are written bare: uuids, integers, booleans, to_char dates, and the columns a CHECK constraint
+ * holds to digits, hex or a fixed word (patient_nhs, sha256, status, fhir_state).
+ */
+/** A nullable value as JSON (to_json of a string is the string, JSON-escaped; SQL null → null). */
+const json = (x: string) => `coalesce(to_json(${x})::text, 'null')`;
+/** A value whose text needs no escaping, as a JSON string. */
+const bare = (x: string) => `'"' || ${x} || '"'`;
+/** A date or timestamp as a JSON string in `format`, or null. */
+const when = (x: string, format: string) => `coalesce('"' || to_char(${x}, '${format}') || '"', 'null')`;
+const object = (fields: Array<[key: string, sql: string]>) => `concat('{', ${fields.map(([k, v], i) => `'${i ? ',' : ''}"${k}":', ${v}`).join(', ')}, '}')`;
 /** Date.prototype.toISOString's form: UTC, milliseconds truncated as a JavaScript Date truncates them. */
-const MILLIS_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+const ISO_MILLIS = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 
 /** One listed document as JSON, key for key documentDto(record, version) (see ListingPage). */
-const listedDocumentJson = (db: Db) => db.unsafe(`json_build_object(
-  'id', d.id, 'version', v.version, 'currentVersion', d.current_version, 'patient', d.patient_nhs,
-  'type', json_build_object('system', d.type_system, 'code', d.type_code, 'display', d.type_display),
-  'category', case when d.category_code <> '' then json_build_object('system', coalesce(d.category_system, ''), 'code', d.category_code, 'display', coalesce(d.category_display, '')) end,
-  'title', d.title, 'description', d.description, 'date', to_char(d.clinical_date, 'YYYY-MM-DD'), 'author', d.author, 'status', d.status,
-  'enteredInErrorReason', d.entered_in_error_reason, 'contentType', v.content_type, 'size', v.size, 'sha256', v.sha256, 'filename', v.filename,
-  'createdAt', to_char(d.created_at at time zone 'UTC', ${MILLIS_UTC}), 'createdBy', d.created_by,
-  'updatedAt', to_char(d.updated_at at time zone 'UTC', ${MILLIS_UTC}), 'fhir', json_build_object('state', d.fhir_state, 'id', d.fhir_id),
-  'retentionClass', d.retention_class, 'retainUntil', to_char(d.retain_until, 'YYYY-MM-DD'), 'retentionMissing', d.retention_missing,
-  'legalHold', ${ON_HOLD('d')})`);
+const LISTED_DOCUMENT_JSON = object([
+  ['id', bare('d.id')],
+  ['version', 'v.version'],
+  ['currentVersion', 'd.current_version'],
+  ['patient', bare('d.patient_nhs')],
+  ['type', object([['system', json('d.type_system')], ['code', json('d.type_code')], ['display', json('d.type_display')]])],
+  ['category', `case when d.category_code <> '' then ${object([['system', json("coalesce(d.category_system, '')")], ['code', json('d.category_code')], ['display', json("coalesce(d.category_display, '')")]])} else 'null' end`],
+  ['title', json('d.title')],
+  ['description', json('d.description')],
+  ['date', when('d.clinical_date', 'YYYY-MM-DD')],
+  ['author', json('d.author')],
+  ['status', bare('d.status')],
+  ['enteredInErrorReason', json('d.entered_in_error_reason')],
+  ['contentType', json('v.content_type')],
+  ['size', 'v.size'],
+  ['sha256', bare('v.sha256')],
+  ['filename', json('v.filename')],
+  ['createdAt', when("d.created_at at time zone 'UTC'", ISO_MILLIS)],
+  ['createdBy', json('d.created_by')],
+  ['updatedAt', when("d.updated_at at time zone 'UTC'", ISO_MILLIS)],
+  ['fhir', object([['state', bare('d.fhir_state')], ['id', json('d.fhir_id')]])],
+  ['retentionClass', json('d.retention_class')],
+  ['retainUntil', when('d.retain_until', 'YYYY-MM-DD')],
+  ['retentionMissing', json('d.retention_missing')],
+  ['legalHold', `(${ON_HOLD('d')})::text`],
+]);
 
 /**
  * A patient's documents with their current version, newest first, keyset-paged on (created_at, id), and the page's
@@ -181,7 +213,7 @@ const listedDocumentJson = (db: Db) => db.unsafe(`json_build_object(
 export async function listDocuments(db: Db, f: ListFilter, audit: AuditRowsFrom): Promise<ListingPage> {
   const [row] = await db<{ items: string; found: number; next_at: string | null; next_id: string | null }[]>`
     with page as materialized (
-      select row_number() over (order by d.created_at desc, d.id desc) as rn, ${listedDocumentJson(db)} as j,
+      select row_number() over (order by d.created_at desc, d.id desc) as rn, ${db.unsafe(LISTED_DOCUMENT_JSON)} as j,
         to_char(d.created_at at time zone 'UTC', ${db.unsafe(MICROS_UTC)}) as at_exact, d.id::text as id
       from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
       where d.patient_nhs = ${f.patient} and d.disposal_id is null
@@ -195,7 +227,7 @@ export async function listDocuments(db: Db, f: ListFilter, audit: AuditRowsFrom)
     ), audited as (
       ${audit(db`select ${f.patient}::text as patient_nhs, null::int as version, jsonb_build_object('count', least((select count(*) from page), ${f.limit}::int)) as detail`)}
     )
-    select coalesce(json_agg(j order by rn) filter (where rn <= ${f.limit}), '[]')::text as items, count(*)::int as found,
+    select '[' || coalesce(string_agg(j, ',' order by rn) filter (where rn <= ${f.limit}), '') || ']' as items, count(*)::int as found,
       min(at_exact) filter (where rn = ${f.limit}) as next_at, min(id) filter (where rn = ${f.limit}) as next_id
     from page`;
   const more = row!.found > f.limit && row!.next_at !== null && row!.next_id !== null;
