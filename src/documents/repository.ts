@@ -213,8 +213,7 @@ const LISTED_DOCUMENT_JSON = object([
 export async function listDocuments(db: Db, f: ListFilter, audit: AuditRowsFrom): Promise<ListingPage> {
   const [row] = await db<{ items: string; found: number; next_at: string | null; next_id: string | null }[]>`
     with page as materialized (
-      select row_number() over (order by d.created_at desc, d.id desc) as rn, ${db.unsafe(LISTED_DOCUMENT_JSON)} as j,
-        to_char(d.created_at at time zone 'UTC', ${db.unsafe(MICROS_UTC)}) as at_exact, d.id::text as id
+      select row_number() over (order by d.created_at desc, d.id desc) as rn, ${db.unsafe(LISTED_DOCUMENT_JSON)} as j, d.created_at, d.id
       from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
       where d.patient_nhs = ${f.patient} and d.disposal_id is null
         ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
@@ -228,7 +227,8 @@ export async function listDocuments(db: Db, f: ListFilter, audit: AuditRowsFrom)
       ${audit(db`select ${f.patient}::text as patient_nhs, null::int as version, jsonb_build_object('count', least((select count(*) from page), ${f.limit}::int)) as detail`)}
     )
     select '[' || coalesce(string_agg(j, ',' order by rn) filter (where rn <= ${f.limit}), '') || ']' as items, count(*)::int as found,
-      min(at_exact) filter (where rn = ${f.limit}) as next_at, min(id) filter (where rn = ${f.limit}) as next_id
+      min(to_char(created_at at time zone 'UTC', ${db.unsafe(MICROS_UTC)})) filter (where rn = ${f.limit}) as next_at,
+      min(id::text) filter (where rn = ${f.limit}) as next_id
     from page`;
   const more = row!.found > f.limit && row!.next_at !== null && row!.next_id !== null;
   return { itemsJson: row!.items, next: more ? { createdAt: row!.next_at!, id: row!.next_id! } : null };
