@@ -342,7 +342,7 @@ async function rawSelect(s: postgres.Sql, patient: string): Promise<Figure> {
     Array.from({ length: 50 }, async () => {
       while (Date.now() < stop) {
         const t = performance.now();
-        // the service's page without its audit row: documents columns, the version's listed columns, the hold guard
+        // the page's rows as a plain SELECT (the service writes them as JSON and adds its audit row in the same statement)
         await s`select d.*, case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(d) else false end as on_hold,
                        v.version as v_version, v.content_type, v.size, v.sha256, v.filename
                 from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
