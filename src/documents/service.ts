@@ -6,7 +6,7 @@ import type { AuditAction } from '../audit/audit-event.ts';
 import { auditInsertFrom, recordAudit } from '../audit/audit-log.ts';
 import { hasPermission, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Sql, Tx } from '../db/sql.ts';
-import type { DocumentRecord, DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
+import type { DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStores } from '../domain/ports.ts';

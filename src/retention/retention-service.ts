@@ -5,7 +5,6 @@ import type { RetentionAction } from '../audit/audit-event.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { canAccessPatient, hasPermission, principalOf, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Db, Sql, Tx } from '../db/sql.ts';
-import type { DocumentRecord } from '../domain/document.ts';
 import { findType, type DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../domain/nhs-number.ts';
