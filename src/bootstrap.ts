@@ -10,6 +10,7 @@ import { publicBaseUrl, type Config } from './config/config.ts';
 import { openEmbedded } from './db/embedded-access.ts';
 import { migrate } from './db/migrate.ts';
 import { connect, ping, type Sql } from './db/sql.ts';
+import { hashWorkerReady } from './documents/hash-offload.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
 import { ResumableUploads } from './uploads/resumable-uploads.ts';
@@ -129,6 +130,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     onIndexWork: () => worker?.kick(),
     retention,
   });
+  // the hashing worker of large uploads, loaded now rather than while the first one waits for it
+  void hashWorkerReady();
   const app = await buildApp({
     log,
     documents,

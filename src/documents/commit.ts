@@ -1,7 +1,7 @@
 import { recordAudit } from '../audit/audit-log.ts';
 import type { AuditAction } from '../audit/audit-event.ts';
 import type { Tx } from '../db/sql.ts';
-import type { DocumentRecord, DocumentVersion, DocumentWithVersion } from '../domain/document.ts';
+import type { DocumentWithVersion } from '../domain/document.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { indexChange, type IndexOptions } from './fhir-index.ts';
 import * as repo from './repository.ts';
@@ -11,27 +11,38 @@ export interface CommitOptions extends IndexOptions {
   onIndexWork?: (() => void) | undefined;
 }
 
+/** What the change's audit row names: known before the rows are written. */
+export interface ChangeTarget {
+  documentId: string;
+  version: number;
+  patient: string;
+}
+
 /**
  * Step 3 of the upload protocol (and the end of every other change), inside the caller's transaction: the intent is
  * committed, the FHIR index written or queued, and the audit row written, so all of them commit or none does.
+ *
+ * `rows` are the change's own writes, already sent on the transaction's connection and not yet awaited: the intent
+ * and audit statements go out behind them, in the same round trip (they need nothing the writes return). The FHIR
+ * index is written from the rows as stored, in a second round trip.
  */
 export async function commitChange(
   tx: Tx,
   o: CommitOptions,
   ctx: RequestContext,
   action: AuditAction,
-  doc: DocumentRecord,
-  version: DocumentVersion,
+  target: ChangeTarget,
+  rows: Promise<DocumentWithVersion>,
   intentId: string | null,
   detail?: Record<string, unknown>,
 ): Promise<DocumentWithVersion> {
-  // pipelined on the transaction's connection: independent statements, one round trip
-  const [, queued] = await Promise.all([
+  const [changed] = await Promise.all([
+    rows,
     intentId ? repo.finishIntent(tx, intentId, 'committed') : undefined,
-    indexChange(tx, doc, version, o),
-    recordAudit(tx, ctx, { action, outcome: 'success', documentId: doc.id, version: version.version, patient: doc.patient, detail }),
+    recordAudit(tx, ctx, { action, outcome: 'success', documentId: target.documentId, version: target.version, patient: target.patient, detail }),
   ]);
+  const queued = await indexChange(tx, changed.document, changed.version, o);
   // after commit: the worker picks it up at once rather than at its next poll
   if (queued) setImmediate(() => o.onIndexWork?.());
-  return { document: doc, version };
+  return changed;
 }

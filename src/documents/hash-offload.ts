@@ -8,7 +8,8 @@ import { Worker } from 'node:worker_threads';
  *
  * The bytes are copied into a few 1 MiB buffers that travel to the worker and back (transferred, not cloned): memory
  * per upload stays at BUFFERS × BUFFER, and when every buffer is at the worker the stream waits (backpressure).
- * One worker for the process, started on first use; it does not keep the process alive.
+ * One worker for the process, started on first use; it does not keep the process alive. A worker that cannot start
+ * (hashWorkerReady resolves false) leaves hashing on the event loop (HashingStream) rather than failing uploads.
  */
 
 export type ToWorker =
@@ -25,22 +26,56 @@ const BUFFER = 1024 * 1024;
 const BUFFERS = 4;
 
 let worker: Worker | null = null;
+let starting: Promise<boolean> | null = null;
 let nextJob = 1;
 const listeners = new Map<number, (e: Event) => void>();
 
-function hashWorker(): Worker {
-  if (worker) return worker;
-  const w = new Worker(new URL('./hash-worker.ts', import.meta.url));
-  w.unref();
-  w.on('message', (m: FromWorker) => listeners.get(m.job)?.(m));
-  const fail = (error: Error) => {
-    if (worker === w) worker = null;
-    for (const l of [...listeners.values()]) l({ type: 'failed', error });
-  };
-  w.on('error', fail);
-  w.on('exit', (code) => fail(new Error(`the hashing worker exited (code ${code})`)));
-  worker = w;
-  return w;
+/**
+ * Starts the worker if it is not running; resolves true once it has loaded and can take jobs, false if it could not
+ * start (the caller then hashes on the event loop, and a later call tries again). Resolves at once while it runs.
+ */
+export function hashWorkerReady(): Promise<boolean> {
+  if (!starting) {
+    const attempt = startWorker();
+    starting = attempt;
+    void attempt.then((ok) => {
+      if (!ok && starting === attempt) starting = null;
+    });
+  }
+  return starting;
+}
+
+function startWorker(): Promise<boolean> {
+  return new Promise<boolean>((resolve) => {
+    let w: Worker;
+    try {
+      w = new Worker(new URL('./hash-worker.ts', import.meta.url));
+    } catch {
+      return resolve(false); // e.g. too many threads: hashing stays on the event loop
+    }
+    w.unref();
+    w.on('message', (m: FromWorker | { type: 'ready' }) => {
+      if (m.type !== 'ready') return listeners.get(m.job)?.(m);
+      worker = w;
+      resolve(true);
+    });
+    const fail = (error: Error) => {
+      if (worker === w) {
+        // it ran and died: its jobs fail, and the next upload starts a new one
+        worker = null;
+        starting = null;
+      }
+      resolve(false); // no effect once it was ready
+      for (const l of [...listeners.values()]) l({ type: 'failed', error });
+    };
+    w.on('error', fail);
+    w.on('exit', (code) => fail(new Error(`the hashing worker exited (code ${code})`)));
+  });
+}
+
+/** The running worker, if hashWorkerReady has resolved true and it has not failed since. */
+export function runningHashWorker(): Worker | null {
+  return worker;
 }
 
 export interface Digests {
@@ -50,8 +85,10 @@ export interface Digests {
 
 export class OffloadedHash {
   readonly #job = nextJob++;
-  readonly #worker = hashWorker();
+  readonly #worker: Worker;
   readonly #free: ArrayBuffer[] = [];
+  /** Buffers allocated so far (on demand: a small body needs one). */
+  #allocated = 0;
   #current: Buffer | null = null;
   #filled = 0;
   #error: Error | null = null;
@@ -60,8 +97,9 @@ export class OffloadedHash {
   #onError: ((e: Error) => void) | null = null;
   #done = false;
 
-  constructor(sha1: boolean) {
-    for (let i = 0; i < BUFFERS; i++) this.#free.push(new ArrayBuffer(BUFFER));
+  /** `worker`: runningHashWorker(), after hashWorkerReady() resolved true. */
+  constructor(worker: Worker, sha1: boolean) {
+    this.#worker = worker;
     listeners.set(this.#job, (e) => this.#event(e));
     this.#worker.postMessage({ type: 'start', job: this.#job, sha1 } satisfies ToWorker);
   }
@@ -92,6 +130,10 @@ export class OffloadedHash {
 
   /** Waits for a buffer to come back from the worker (or for the worker to fail). */
   async #nextBuffer(): Promise<Buffer> {
+    if (!this.#free.length && this.#allocated < BUFFERS) {
+      this.#allocated++;
+      return Buffer.from(new ArrayBuffer(BUFFER));
+    }
     while (!this.#free.length) {
       if (this.#error) throw this.#error;
       await new Promise<void>((resolve) => (this.#onFree = resolve));

@@ -23,3 +23,6 @@ parentPort!.on('message', (m: ToWorker) => {
     jobs.delete(m.job);
   }
 });
+
+// loaded: the main thread sends jobs from now on (hash-offload.ts hashWorkerReady)
+parentPort!.postMessage({ type: 'ready' });

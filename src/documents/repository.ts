@@ -328,14 +328,29 @@ export interface NewDocumentRow {
   author: string | null;
   createdBy: string;
   fhirState: 'indexed' | 'pending';
+  /** Computed in the same transaction (RetentionService.forNewDocument); null: the columns' defaults. */
+  retention: NewDocumentRetention | null;
+}
+
+/** A new document's retention columns, and the Object Lock date its bytes were written with. */
+export interface NewDocumentRetention {
+  retentionClass: string;
+  retainUntil: string | null;
+  missing: string[];
+  basis: string;
+  schedule: string;
+  objectLockUntil: string | null;
 }
 
 export async function insertDocument(db: Db, d: NewDocumentRow): Promise<DocumentRecord> {
+  const r = d.retention;
   const [row] = await db<DocumentRow[]>`insert into documents (id, patient_nhs, type_system, type_code, type_display, category_system, category_code, category_display,
-             title, description, clinical_date, author, current_version, created_by, fhir_state, fhir_id)
+             title, description, clinical_date, author, current_version, created_by, fhir_state, fhir_id
+             ${r ? db`, retention_class, retain_until, retention_missing, retention_basis, retention_schedule, object_lock_until` : db``})
            values (${d.id}, ${d.patient}, ${d.type.system}, ${d.type.code}, ${d.type.display}, ${d.category?.system ?? null},
              ${d.category?.code ?? null}, ${d.category?.display ?? null}, ${d.title}, ${d.description}, ${d.clinicalDate}, ${d.author},
-             1, ${d.createdBy}, ${d.fhirState}, ${d.fhirState === 'indexed' ? d.id : null})
+             1, ${d.createdBy}, ${d.fhirState}, ${d.fhirState === 'indexed' ? d.id : null}
+             ${r ? db`, ${r.retentionClass}, ${r.retainUntil}, ${r.missing}, ${r.basis}, ${r.schedule}, ${r.objectLockUntil}` : db``})
            returning ${documentColumns(db)}`;
   return toDocument(row!);
 }
@@ -346,21 +361,6 @@ export async function insertVersion(db: Db, v: Omit<DocumentVersion, 'createdAt'
              ${v.sha256}, ${v.sha1}, ${v.filename}, ${v.createdBy})
            returning *`;
   return toVersion(row!);
-}
-
-/**
- * A document inserted in this transaction gets its computed retention, and the Object Lock date its bytes were
- * written with (never moved earlier); returns the row as stored, so the upload needs no re-read.
- */
-export async function setNewDocumentRetention(
-  db: Db,
-  id: string,
-  r: { retentionClass: string; retainUntil: string | null; missing: string[]; basis: string; schedule: string; objectLockUntil: string | null },
-): Promise<DocumentRecord> {
-  const [row] = await db<DocumentRow[]>`update documents set retention_class = ${r.retentionClass}, retain_until = ${r.retainUntil}, retention_missing = ${r.missing},
-    retention_basis = ${r.basis}, retention_schedule = ${r.schedule}, updated_at = now(), object_lock_until = greatest(object_lock_until, ${r.objectLockUntil}::date)
-    where id = ${id} returning ${documentColumns(db)}`;
-  return toDocument(row!);
 }
 
 export async function setCurrentVersion(db: Db, id: string, version: number, fhirState: 'indexed' | 'pending'): Promise<DocumentRecord> {

@@ -6,7 +6,7 @@ import type { AuditAction } from '../audit/audit-event.ts';
 import { auditInsertFrom, recordAudit } from '../audit/audit-log.ts';
 import { hasPermission, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Sql, Tx } from '../db/sql.ts';
-import type { DocumentRecord, DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
+import type { DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStores } from '../domain/ports.ts';
@@ -51,7 +51,8 @@ export interface UploadRetention {
   classFor(p: Principal, typeCode: string, override: string | undefined): { code: string };
   /** The Object Lock date the new version's bytes are written with (null when the store does not lock). */
   lockFor(patient: string, cls: { code: string }, documentDate: string, promised?: string | null): Promise<Date | null>;
-  assign(tx: Tx, doc: DocumentRecord, cls: { code: string }, lockedUntil: Date | null): Promise<DocumentRecord>;
+  /** Inside the upload transaction, before the document's insert: the retention columns it is inserted with. */
+  forNewDocument(tx: Tx, patient: string, cls: { code: string }, clinicalDate: string | null, lockedUntil: Date | null): Promise<repo.NewDocumentRetention>;
   /** After the commit: brings store-enforced locks and holds in step (newVersion: the new version needs them too). */
   afterCommit(documentIds: string[], opts?: { newVersion?: boolean }): void;
 }
@@ -102,18 +103,20 @@ export class DocumentService {
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
         this.#o.sql.begin(async (tx) => {
-          // pipelined: one round trip for both rows
-          const [inserted, version] = await Promise.all([
-            repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o) }),
+          const kept = retention && cls ? await retention.forNewDocument(tx, m.patient, cls, m.clinicalDate, lock) : null;
+          // pipelined: both rows, the intent and the audit row in one round trip (commitChange)
+          const rows = Promise.all([
+            repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o), retention: kept }),
             repo.insertVersion(tx, { ...stored.version, version: 1 }),
-          ]);
-          const doc = retention && cls ? await retention.assign(tx, inserted, cls, lock) : inserted;
-          return commitChange(tx, this.#commit, ctx, 'document.create', doc, version, stored.intentId);
+          ]).then(([document, version]) => ({ document, version }));
+          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId);
         }),
       );
       target.version = 1;
-      // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale
-      retention?.afterCommit([documentId]);
+      // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale.
+      // Nothing to bring in step when the store enforces nothing and no hold covers the document (the sync would read
+      // the row and find its object_legal_hold, false, already equal to its hold): skipped, one statement less.
+      if (this.#o.blobs.live.retention || result.document.legalHold) retention?.afterCommit([documentId]);
       return result;
     });
   }
@@ -133,12 +136,14 @@ export class DocumentService {
         this.#o.sql.begin(async (tx) => {
           const locked = await repo.findDocument(tx, documentId, { forUpdate: true });
           if (!locked || locked.status !== 'current') throw new AppError('document_entered_in_error');
-          target.version = locked.currentVersion + 1;
-          const [version, updated] = await Promise.all([
-            repo.insertVersion(tx, { ...stored.version, version: target.version }),
-            repo.setCurrentVersion(tx, documentId, target.version, initialFhirState(this.#o)),
-          ]);
-          return commitChange(tx, this.#commit, ctx, 'document.version.create', updated, version, stored.intentId);
+          const next = locked.currentVersion + 1;
+          target.version = next;
+          // pipelined: the version, the document's update, the intent and the audit row in one round trip
+          const rows = Promise.all([
+            repo.insertVersion(tx, { ...stored.version, version: next }),
+            repo.setCurrentVersion(tx, documentId, next, initialFhirState(this.#o)),
+          ]).then(([version, document]) => ({ document, version }));
+          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId);
         }),
       );
       retention?.afterCommit([documentId], { newVersion: true });
@@ -235,9 +240,11 @@ export class DocumentService {
         const doc = await repo.findDocument(tx, documentId, { forUpdate: true });
         if (!doc) throw new AppError('not_found');
         if (doc.status === 'entered-in-error') throw new AppError('already_entered_in_error');
-        const updated = await repo.markEnteredInError(tx, documentId, p.sub, why, initialFhirState(this.#o));
-        const version = (await repo.findVersion(tx, documentId, updated.currentVersion))!;
-        return commitChange(tx, this.#commit, ctx, 'document.enter-in-error', updated, version, null, { reason: why });
+        const rows = Promise.all([
+          repo.markEnteredInError(tx, documentId, p.sub, why, initialFhirState(this.#o)),
+          repo.findVersion(tx, documentId, doc.currentVersion),
+        ]).then(([document, version]) => ({ document, version: version! }));
+        return commitChange(tx, this.#commit, ctx, 'document.enter-in-error', { documentId, version: doc.currentVersion, patient: doc.patient }, rows, null, { reason: why });
       });
     });
   }

@@ -7,7 +7,7 @@ import { AppError, isAppError } from '../domain/errors.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import type { Principal } from '../domain/principal.ts';
 import { faultPoint } from './fault-points.ts';
-import { HashingStream, OFFLOAD_HASHING_FROM } from './hashing-stream.ts';
+import { HashingStream, offloadHashing } from './hashing-stream.ts';
 import { cleanFilename } from './metadata.ts';
 import * as repo from './repository.ts';
 import { TypeSniffer } from './type-sniffer.ts';
@@ -19,7 +19,7 @@ export interface UploadInput {
   declaredType: string | null;
   filename: string | null;
   expectedSha256: Buffer | null;
-  /** The body's declared length (Content-Length; for a form, the whole form's), when known: large ones hash off-thread. */
+  /** The body's declared length (Content-Length; for a form, the whole form's): large or unknown ones hash off-thread. */
   sizeHint?: number | null | undefined;
 }
 
@@ -47,7 +47,7 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   const store = d.store;
   await repo.insertIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey, createdBy: p.sub });
   faultPoint('after-intent');
-  const hasher = new HashingStream({ sha1: true, maxBytes: d.maxUploadBytes, offload: (input.sizeHint ?? 0) >= OFFLOAD_HASHING_FROM });
+  const hasher = new HashingStream({ sha1: true, maxBytes: d.maxUploadBytes, offload: offloadHashing(input.sizeHint) });
   const sniffer = new TypeSniffer(d.allowedContentTypes, input.declaredType);
   const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined, retainUntil: retainUntil ?? undefined };
   // The source feeds the size/hash and type checks, whose output is what the store reads: one pass over the bytes.

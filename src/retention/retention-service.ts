@@ -5,7 +5,6 @@ import type { RetentionAction } from '../audit/audit-event.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import { canAccessPatient, hasPermission, principalOf, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Db, Sql, Tx } from '../db/sql.ts';
-import type { DocumentRecord } from '../domain/document.ts';
 import { findType, type DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../domain/nhs-number.ts';
@@ -78,19 +77,20 @@ export class RetentionService {
     return lockDateOf(r.retainUntil ?? r.floor);
   }
 
-  /** Inside the upload transaction: computes and stores the new document's retention; returns the document as stored. */
-  async assign(tx: Tx, doc: DocumentRecord, cls: { code: string }, lockedUntil: Date | null): Promise<DocumentRecord> {
+  /**
+   * Inside the upload transaction, before the new document's row is inserted: the retention it is inserted with (so
+   * the row needs no update afterwards). The facts are read under the patient's lock, shared.
+   */
+  async forNewDocument(tx: Tx, patient: string, cls: { code: string }, clinicalDate: string | null, lockedUntil: Date | null): Promise<docs.NewDocumentRetention> {
     // In turn with fact changes for this patient (setFacts takes the same lock, exclusively): never computed from stale
     // facts. Uploads only read the facts, so they take it shared and do not wait for each other. Two statements,
     // pipelined (one round trip): the facts are read in a snapshot taken after the lock is held.
-    const [, stored] = await Promise.all([lockPatientFacts(tx, doc.patient, { shared: true }), repo.findFacts(tx, doc.patient)]);
-    // What #apply would read back for a document inserted in this transaction: its (default) class and no date yet,
-    // its document date, and the Object Lock date its bytes were written with. Nothing to reindex: the caller writes
-    // the FHIR entry after this, with the date.
+    const [, stored] = await Promise.all([lockPatientFacts(tx, patient, { shared: true }), repo.factsForNewDocument(tx, patient)]);
+    // The Object Lock date the bytes were written with, and the document date: its clinical date, else the day it is
+    // created (created_at is the transaction's now(), whose UTC date the facts statement read).
     const objectLockUntil = lockedUntil ? isoDay(lockedUntil, -1) : null;
-    const documentDate = doc.clinicalDate ?? doc.createdAt.toISOString().slice(0, 10);
-    const r = this.#compute(cls.code, pick(stored ?? NO_FACTS), documentDate, objectLockUntil);
-    return docs.setNewDocumentRetention(tx, doc.id, { ...r, objectLockUntil });
+    const r = this.#compute(cls.code, stored.facts ?? NO_FACTS, clinicalDate ?? stored.today, objectLockUntil);
+    return { ...r, objectLockUntil };
   }
 
   /** After a commit that may have raised retention or changed holds: brings the stored objects' locks in step. */

@@ -249,6 +249,7 @@ export class ResumableUploads {
       declaredType: declaredType(meta.filetype),
       filename: meta.filename ?? null,
       expectedSha256: meta.sha256 ? Buffer.from(meta.sha256, 'hex') : null,
+      sizeHint: upload.length,
     };
     let result: DocumentWithVersion;
     try {

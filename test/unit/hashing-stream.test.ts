@@ -5,7 +5,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { HashingStream } from '../../src/documents/hashing-stream.ts';
+import { runningHashWorker } from '../../src/documents/hash-offload.ts';
+import { HashingStream, offloadHashing } from '../../src/documents/hashing-stream.ts';
 import { AppError } from '../../src/domain/errors.ts';
 
 const MiB = 1024 * 1024;
@@ -41,6 +42,17 @@ describe('HashingStream', () => {
         expect(r.passed.equals(b)).toBe(true);
       }
     }
+  });
+
+  it('offloads large bodies and bodies of unknown size (chunked), and an offloaded stream runs on the worker', async () => {
+    expect(offloadHashing(8 * MiB)).toBe(true);
+    expect(offloadHashing(null)).toBe(true);
+    expect(offloadHashing(undefined)).toBe(true);
+    expect(offloadHashing(8 * MiB - 1)).toBe(false);
+    expect(offloadHashing(100 * 1024)).toBe(false);
+    const b = randomBytes(2 * MiB);
+    expect((await run(b, { sha1: true, offload: true })).digests).toEqual(expected(b));
+    expect(runningHashWorker()).not.toBeNull();
   });
 
   it('offloaded: several uploads at once each get their own digests', async () => {
