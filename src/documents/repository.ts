@@ -142,8 +142,8 @@ export interface ListFilter {
 /**
  * A page of a patient's listing, as PostgreSQL wrote it: `itemsJson` is a JSON array of the API's Document
  * representation (http/schemas.ts 'Document', the shape http/dto.ts documentDto gives a single document without its
- * versions), so a page crosses Node as one string instead of 50 rows of 25 columns parsed, mapped and serialised again
- * (about half of Node's CPU per page). test/api/list-json.test.ts holds every listed item equal to its GET.
+ * versions), so a page crosses Node as one string instead of 51 rows of 30 columns parsed, mapped and serialised
+ * again (about half of Node's CPU per page). test/api/list-json.test.ts holds every listed item equal to its GET.
  */
 export interface ListingPage {
   itemsJson: string;
@@ -173,6 +173,7 @@ const json = (x: string) => `coalesce(to_json(${x})::text, 'null')`;
 const bare = (x: string) => `'"' || ${x} || '"'`;
 /** A date or timestamp as a JSON string in `format`, or null. */
 const when = (x: string, format: string) => `coalesce('"' || to_char(${x}, '${format}') || '"', 'null')`;
+/** A JSON object of the given keys (plain names, written as they are) and SQL values that yield JSON text. */
 const object = (fields: Array<[key: string, sql: string]>) => `concat('{', ${fields.map(([k, v], i) => `'${i ? ',' : ''}"${k}":', ${v}`).join(', ')}, '}')`;
 /** Date.prototype.toISOString's form: UTC, milliseconds truncated as a JavaScript Date truncates them. */
 const ISO_MILLIS = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
