@@ -14,7 +14,7 @@
  * Usage: node bench/scale.ts [--parts list,url,small,large,soak] [--rounds 3] [--duration 10] [--soak 300] [--rate 100]
  *        [--documents 1000000] [--patients 10000] [--peer http://127.0.0.1:5000 | --peer none]
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
@@ -193,7 +193,12 @@ try {
   console.log('baselines: list = the list SELECT alone through postgres.js (50 callers, no HTTP, no audit); 200 MiB = cp of the file with fsync');
   printTable(['path', 'Quill', 'Supabase Storage', 'ratio', 'baseline', 'Quill CPU/op', 'peer CPU/op', 'Quill errors', 'peer errors'], rows);
 
-  if (parts.has('soak')) await soak(ours, auth, Number(values.soak), patients);
+  if (parts.has('soak')) {
+    // the large uploads just before leave gigabytes of dirty pages to the kernel; their writeback is not the service's
+    // decay, so the soak starts once it is done
+    spawnSync('sync');
+    await soak(ours, auth, Number(values.soak), patients);
+  }
   await peer?.sql.end();
 } finally {
   server?.kill('SIGTERM');
