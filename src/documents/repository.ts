@@ -20,7 +20,6 @@ interface DocumentRow {
   status: 'current' | 'entered-in-error';
   current_version: number;
   created_at: Date;
-  created_at_exact: string;
   created_by: string;
   updated_at: Date;
   entered_in_error_reason: string | null;
@@ -60,7 +59,6 @@ const toDocument = (r: DocumentRow): DocumentRecord => ({
   status: r.status,
   currentVersion: r.current_version,
   createdAt: r.created_at,
-  createdAtExact: r.created_at_exact,
   createdBy: r.created_by,
   updatedAt: r.updated_at,
   enteredInErrorReason: r.entered_in_error_reason,
@@ -92,21 +90,21 @@ const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type
   'title', 'description', 'author', 'status', 'current_version', 'created_at', 'created_by', 'updated_at', 'entered_in_error_reason', 'fhir_state', 'fhir_id',
   'retention_class', 'retention_missing', 'disposal_id'];
 
+/** created_at as the list cursor carries it (http/cursor.ts checks this form): UTC, to the microsecond. */
+const MICROS_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
+
 /**
- * The documents columns a DocumentRow holds, optionally qualified by a table alias (for joins). document_on_hold() is
- * not inlined by the planner and costs a call per row: with no active hold anywhere (the usual case) it is skipped,
- * the guard being evaluated once per statement (an InitPlan).
+ * Whether a legal hold covers the documents row `t`. document_on_hold() is not inlined by the planner and costs a call
+ * per row: with no active hold anywhere (the usual case) it is skipped, the guard being evaluated once per statement
+ * (an InitPlan).
  */
-/** Whether a legal hold covers the row `t` (see documentColumns for why it is guarded). */
 const ON_HOLD = (t: string) => `case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(${t}) else false end`;
 
-const documentColumns = (db: Db, alias?: string) => {
-  const q = (c: string) => (alias ? `${alias}.${c}` : c);
-  return db`${db(DOCUMENT_COLUMNS.map(q))}, to_char(${db(q('clinical_date'))}, 'YYYY-MM-DD') as clinical_date,
-    to_char(${db(q('created_at'))} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as created_at_exact,
-    to_char(${db(q('retain_until'))}, 'YYYY-MM-DD') as retain_until,
-    ${db.unsafe(ON_HOLD(alias ?? 'documents'))} as on_hold`;
-};
+/** The documents columns a DocumentRow holds. */
+const documentColumns = (db: Db) =>
+  db`${db(DOCUMENT_COLUMNS)}, to_char(clinical_date, 'YYYY-MM-DD') as clinical_date,
+    to_char(retain_until, 'YYYY-MM-DD') as retain_until,
+    ${db.unsafe(ON_HOLD('documents'))} as on_hold`;
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {
   const rows = await db<DocumentRow[]>`select ${documentColumns(db)} from documents where id = ${id} ${opts.forUpdate ? db`for update` : db``}`;
@@ -156,8 +154,6 @@ export interface ListingPage {
  * the reads below that write their audit row in the same statement. The source yields patient_nhs, version, detail.
  */
 export type AuditRowsFrom = (source: postgres.PendingQuery<postgres.Row[]>) => postgres.PendingQuery<postgres.Row[]>;
-
-const MICROS_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
 /*
  * The listed document's JSON text, spelled as SQL once at load. Written as concatenation rather than

@@ -36,8 +36,6 @@ export interface DocumentRecord {
   status: DocumentStatus;
   currentVersion: number;
   createdAt: Date;
-  /** created_at exactly as PostgreSQL holds it (microseconds, UTC ISO text): the list cursor's key. */
-  createdAtExact: string;
   createdBy: string;
   updatedAt: Date;
   enteredInErrorReason: string | null;
