@@ -132,20 +132,10 @@ export function chunkNonce(index: number, last: boolean): Buffer {
   return n;
 }
 
-export function sealChunk(dataKey: ChunkKey, index: number, last: boolean, plain: Buffer): Buffer {
-  return Buffer.concat(sealChunkParts(dataKey, index, last, plain));
-}
-
-/** The sealed chunk as [ciphertext, tag] (GCM's final() adds nothing), so a stream can push them without a copy. */
-export function sealChunkParts(dataKey: ChunkKey, index: number, last: boolean, plain: Buffer): [Buffer, Buffer] {
-  const [ct, tag] = sealChunkPieces(dataKey, index, last, [plain]);
-  return [ct!, tag!];
-}
-
 /**
  * A chunk whose plaintext arrives in several pieces (as an HTTP body does): each piece is encrypted as it is (GCM is
  * a stream mode, so ciphertext piece i has piece i's length), so the pieces never need to be joined into one buffer
- * first. Returns the ciphertext pieces followed by the tag; concatenated they are exactly sealChunk's output.
+ * first. Returns the ciphertext pieces followed by the tag (GCM's final() adds nothing): concatenated, the sealed chunk.
  */
 export function sealChunkPieces(dataKey: ChunkKey, index: number, last: boolean, pieces: readonly Buffer[]): Buffer[] {
   const c = createCipheriv('aes-256-gcm', dataKey, chunkNonce(index, last));
