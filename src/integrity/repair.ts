@@ -33,7 +33,6 @@ export interface RepairOutcome {
   detail: string;
 }
 
-
 export async function repairFlagged(sql: Sql, blobs: BlobStores, log: Logger): Promise<RepairOutcome[]> {
   const rows = await repo.flaggedVersions(sql);
   const out: RepairOutcome[] = [];
