@@ -265,6 +265,31 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await page.close();
   });
 
+  it('a slow answer for an earlier screen never draws over a later one', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signIn(page, 'aud.slow', 'auditor');
+    await page.getByLabel('Document ID').waitFor();
+    // hold the first screen's answer until the second screen is drawn
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    await page.route(/\/v1\/audit\?.*actor=aud\.first/, async (r) => {
+      await held;
+      await r.continue();
+    });
+    const slow = page.waitForResponse((r) => r.url().includes('actor=aud.first'));
+    await page.evaluate(() => (location.hash = '#/audit?actor=aud.first'));
+    await page.evaluate(() => (location.hash = '#/audit?actor=aud.second'));
+    await expect.poll(() => page.getByLabel('User', { exact: true }).inputValue()).toBe('aud.second');
+    await page.getByLabel('Document ID').fill('typed after the second screen was drawn');
+    release();
+    await slow;
+    // let the page run whatever the late answer scheduled, two frames on
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 50)))));
+    expect(await page.getByLabel('User', { exact: true }).inputValue()).toBe('aud.second');
+    expect(await page.getByLabel('Document ID').inputValue()).toBe('typed after the second screen was drawn');
+    await page.close();
+  });
+
   it('a clinician scoped to one patient cannot reach another patient\'s documents', async () => {
     const admin = await devToken('admin.a', 'admin');
     const form = new FormData();

@@ -52,7 +52,16 @@ function breadcrumbs(items: { href: string; text: string }[]): void {
 
 // ---- routing ----
 
+/**
+ * Each route() call is one navigation. Several can overlap (a hash change and a sign-in both route, and a view's fetch
+ * takes time), so a view whose answer arrives after a newer navigation began drops it instead of drawing over the newer
+ * screen, and over whatever the user has typed there since.
+ */
+let navigation = 0;
+const superseded = (nav: number): boolean => nav !== navigation;
+
 async function route(): Promise<void> {
+  navigation++;
   for (const u of objectUrls.splice(0)) URL.revokeObjectURL(u);
   renderAccount();
   const [path, query = ''] = location.hash.replace(/^#/, '').split('?');
@@ -121,8 +130,9 @@ function signInView(): void {
     if (errors.length) return showErrors($('#errors'), errors);
     try {
       await devSignIn(cfg, sub, role, patients);
-      location.hash = '#/';
-      await route();
+      // a changed hash routes through its hashchange event; route here only when it would not fire
+      if (location.hash === '#/') await route();
+      else location.hash = '#/';
     } catch (e) {
       showErrors($('#errors'), [{ message: messageFor(e) }]);
     }
@@ -186,10 +196,13 @@ async function patientView(nhs: string, q: URLSearchParams): Promise<void> {
   const cursor = q.get('cursor') ?? undefined;
   const prev = q.getAll('prev');
   app().innerHTML = `<h1>Documents for NHS number ${esc(spacedNhs(nhs))}</h1><div id="errors"></div><p class="nhsuk-body">Loading documents…</p>`;
+  const nav = navigation;
   let page: { items: Document[]; nextCursor: string | null };
   try {
     page = await client.list(nhs, { limit: 10, cursor, ...(filters.type ? { type: filters.type } : {}), ...(filters.from ? { from: filters.from } : {}), ...(filters.to ? { to: filters.to } : {}), ...(filters.eie ? { includeEnteredInError: true } : {}) });
+    if (superseded(nav)) return;
   } catch (e) {
+    if (superseded(nav)) return;
     app().innerHTML = `<h1>Documents for NHS number ${esc(spacedNhs(nhs))}</h1>${errorSummary([{ message: messageFor(e) }])}<p><a href="#/">Find another patient</a></p>`;
     app().querySelector<HTMLElement>('.nhsuk-error-summary')?.focus();
     return;
@@ -398,10 +411,13 @@ function wireUpload(nhs: string): void {
 async function documentView(id: string, q: URLSearchParams): Promise<void> {
   setTitle('Document');
   app().innerHTML = '<h1>Document</h1><p class="nhsuk-body">Loading…</p>';
+  const nav = navigation;
   let doc: Document;
   try {
     doc = await client.get(id);
+    if (superseded(nav)) return;
   } catch (e) {
+    if (superseded(nav)) return;
     breadcrumbs([{ href: '#/', text: 'Find a patient' }]);
     app().innerHTML = `<h1>Document</h1>${errorSummary([{ message: messageFor(e) }])}`;
     app().querySelector<HTMLElement>('.nhsuk-error-summary')?.focus();
@@ -555,10 +571,13 @@ async function auditView(q: URLSearchParams): Promise<void> {
   const f = { document: q.get('document') ?? '', patient: q.get('patient') ?? '', actor: q.get('actor') ?? '' };
   const cursor = q.get('cursor') ?? undefined;
   app().innerHTML = '<h1>Audit trail</h1><p class="nhsuk-body">Loading…</p>';
+  const nav = navigation;
   let page;
   try {
     page = await client.audit({ limit: 25, ...(f.document ? { document: f.document } : {}), ...(f.patient ? { patient: f.patient } : {}), ...(f.actor ? { actor: f.actor } : {}), ...(cursor ? { cursor } : {}) });
+    if (superseded(nav)) return;
   } catch (e) {
+    if (superseded(nav)) return;
     app().innerHTML = `<h1>Audit trail</h1>${errorSummary([{ message: messageFor(e) }])}`;
     return focusHeading();
   }
