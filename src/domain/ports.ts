@@ -107,3 +107,10 @@ export interface BlobStores {
   /** The store of that kind; throws AppError storage_unavailable when it is not configured. */
   of(kind: string): Promise<BlobStore>;
 }
+
+/**
+ * What removing a document's entry from a remote FHIR server achieved: 'expunged', nothing of it left there; or
+ * 'history-kept', deleted (no longer read or found) but its earlier versions still readable through `_history`,
+ * because the server does not offer `$expunge`.
+ */
+export type FhirRemoval = 'expunged' | 'history-kept';

@@ -1,9 +1,24 @@
-import type { DocumentReference, Patient } from '@medplum/fhirtypes';
+import type { DocumentReference, Parameters, Patient } from '@medplum/fhirtypes';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
+import type { FhirRemoval } from '../domain/ports.ts';
 import { toDocumentReference } from './document-reference.ts';
 import type { Config } from '../config/config.ts';
-import { FhirClient } from './remote-client.ts';
+import { FhirClient, FhirHttpError, isRetryable } from './remote-client.ts';
 import { LEGACY_OWNER_TAG, masterIdentifier, NHS_NUMBER_SYSTEM, ownerTag, URI_SYSTEM } from './systems.ts';
+
+/** `$expunge` of one deleted resource: its current (deleted) version and every earlier one. */
+const EXPUNGE: Parameters = {
+  resourceType: 'Parameters',
+  parameter: [
+    { name: 'expungeDeletedResources', valueBoolean: true },
+    { name: 'expungePreviousVersions', valueBoolean: true },
+  ],
+};
+
+/** A DELETE answered 404 or 410: the entry is already gone, which is what was asked. */
+function unlessGone(e: unknown): void {
+  if (!(e instanceof FhirHttpError && (e.status === 404 || e.status === 410))) throw e;
+}
 
 /** The remote index QUILL_FHIR_URL names, or null when the built-in index is the only one. */
 export function remoteFhirIndexFromConfig(cfg: Config, baseUrl: () => string, deploymentId: string): RemoteFhirIndex | null {
@@ -85,7 +100,21 @@ export class RemoteFhirIndex {
     }
   }
 
-  async remove(resourceId: string): Promise<void> {
-    await this.#client.request('DELETE', `DocumentReference/${resourceId}`);
+  /**
+   * Removes a document's entry for good: DELETE, then `$expunge` of the deleted resource and all its versions. A
+   * DELETE alone leaves every earlier version readable through `_history` (title, patient, hash: what a disposal
+   * destroys). A server that refuses `$expunge` (HAPI does unless expunge is enabled) keeps that history: the answer
+   * says so, for the caller to record. An entry already gone counts as removed, so a resumed disposal goes through.
+   */
+  async remove(resourceId: string): Promise<FhirRemoval> {
+    await this.#client.request('DELETE', `DocumentReference/${resourceId}`).catch(unlessGone);
+    try {
+      await this.#client.request('POST', `DocumentReference/${resourceId}/$expunge`, { body: EXPUNGE });
+      return 'expunged';
+    } catch (e) {
+      if (e instanceof FhirHttpError && (e.status === 404 || e.status === 410)) return 'expunged'; // nothing left to expunge
+      if (isRetryable(e)) throw e;
+      return 'history-kept';
+    }
   }
 }

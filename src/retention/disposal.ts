@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Sql } from '../db/sql.ts';
-import type { BlobStores } from '../domain/ports.ts';
+import type { BlobStores, FhirRemoval } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { faultPoint } from '../documents/fault-points.ts';
 import * as docs from '../documents/repository.ts';
 import * as repo from './repository.ts';
 
 /** Removes a document's entry from the remote FHIR server (null when the built-in index is the only one). */
-export type RemoteRemover = ((fhirId: string) => Promise<void>) | null;
+export type RemoteRemover = ((fhirId: string) => Promise<FhirRemoval>) | null;
 
 export interface DisposalDeps {
   sql: Sql;
@@ -28,7 +28,7 @@ export interface DisposalRun {
  *      withdrawn: it is no longer served;
  *   2. every stored object version of every document version is deleted (each store's own versions too, so nothing
  *      is left for a lifecycle rule or an undelete);
- *   3. the remote FHIR entry is deleted;
+ *   3. the remote FHIR entry is deleted and expunged (its history too, where the server allows it);
  *   4. one transaction removes the metadata and the built-in FHIR entry and completes the certificate.
  * Each step is idempotent (a missing object or entry counts as deleted). So there is never metadata served without
  * bytes, and never bytes deleted without a certificate. `reconcile` runs this for certificates left destroying.
@@ -69,9 +69,10 @@ async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string;
     }
   }
   faultPoint('disposal-after-bytes');
-  if (doc?.fhirId && d.removeRemote) await d.removeRemote(doc.fhirId);
+  const remote = doc?.fhirId && d.removeRemote ? await d.removeRemote(doc.fhirId) : null;
+  if (remote === 'history-kept') d.log.warn({ documentId: c.documentId, certificate: c.id }, 'the FHIR server refused $expunge: the deleted DocumentReference\'s earlier versions stay in its history');
   await d.sql.begin(async (tx) => {
     await repo.removeDocumentMetadata(tx, c.id, c.documentId);
-    await recordAudit(tx, ctx, { action: 'retention.dispose', outcome: 'success', documentId: c.documentId, patient: doc?.patient ?? null, detail: { certificate: c.id, batch: c.batchId, versions: versions.length, objectsDeleted: objects } });
+    await recordAudit(tx, ctx, { action: 'retention.dispose', outcome: 'success', documentId: c.documentId, patient: doc?.patient ?? null, detail: { certificate: c.id, batch: c.batchId, versions: versions.length, objectsDeleted: objects, ...(remote ? { remoteFhir: remote } : {}) } });
   });
 }
