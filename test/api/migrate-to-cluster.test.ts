@@ -8,13 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import type { MigrateBlobsReport } from '../../src/jobs/migrate-blobs.ts';
 import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
-import { bucketName, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { startSeaweedCluster, weedAvailable, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
+import { bucketName, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
+import { startSeaweedCluster, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
 import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const available = weedAvailable('migrate to a cluster');
+const available = requireServers('migrate to a cluster', { azurite: false });
 
 describe('QUILL_STORES configuration', () => {
   const base = { QUILL_DATA_DIR: '/tmp/quill-cfg-test', DATABASE_URL: 'postgres://x@127.0.0.1/x', QUILL_JWT_SECRET: 'x'.repeat(32) };

@@ -14,14 +14,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BlobStore } from '../../src/blobstores/s3-store.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
-import { bucketName, s3Env, useAwsCredentials } from '../support/live-stores.ts';
+import { bucketName, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
 import { freePorts } from '../support/process.ts';
-import { startSeaweedCluster, weedAvailable, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
+import { startSeaweedCluster, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
 import { createVersionedBucket, s3Client, weedBinaryPath } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { blobStoreConformance, MiB, type ConformanceHarness } from './conformance.ts';
 
-const available = weedAvailable('S3 on a SeaweedFS cluster');
+const available = requireServers('S3 on a SeaweedFS cluster', { azurite: false });
 
 let cluster: Promise<SeaweedCluster> | undefined;
 const seaweed = (): Promise<SeaweedCluster> => (cluster ??= startSeaweedCluster());

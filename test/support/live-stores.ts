@@ -28,18 +28,23 @@ const azuriteInstalled = (() => {
   }
 })();
 
+/** Which real servers a suite needs: SeaweedFS always (single server or cluster: the same binary), Azurite unless told not. */
+export interface NeededServers {
+  azurite?: boolean;
+}
+
 /** Why the real servers cannot run here, or null. Under CI=true a missing server fails the file instead of skipping it. */
-export function missingServers(): string | null {
+export function missingServers(needs: NeededServers = {}): string | null {
   const missing = [
     existsSync(weed) ? null : `SeaweedFS binary is missing at ${weed}; build it with test-servers/seaweedfs/build.sh`,
-    azuriteInstalled ? null : 'Azurite is not installed (npm install; it is a devDependency)',
+    needs.azurite === false || azuriteInstalled ? null : 'Azurite is not installed (npm install; it is a devDependency)',
   ].filter(Boolean);
   return missing.length ? missing.join('; ') : null;
 }
 
 /** Registers the skip (or, under CI, the failure) when servers are missing; returns true when the suite can run. */
-export function requireServers(title: string): boolean {
-  const reason = missingServers();
+export function requireServers(title: string, needs: NeededServers = {}): boolean {
+  const reason = missingServers(needs);
   if (!reason) return true;
   if (process.env.CI === 'true') {
     describe(title, () => {

@@ -4,7 +4,6 @@
 // a test can SIGKILL one volume server and start it again on the same directory and ports.
 // test-servers/seaweedfs/cluster-start.sh does the same from a shell.
 import { ListBucketsCommand } from '@aws-sdk/client-s3';
-import { describe, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -138,20 +137,4 @@ async function startOnce(opts: { replication?: string; timeoutMs?: number }): Pr
     await stopAll().catch(() => undefined);
     throw e;
   }
-}
-
-/**
- * Whether the cached weed binary is here (it runs the cluster). Under CI=true its absence is a failing test named
- * `title`, never a silent skip; elsewhere the caller's suites skip.
- */
-export function weedAvailable(title: string): boolean {
-  let weed = '';
-  try {
-    weed = weedBinaryPath();
-  } catch {
-    // no version to find: no binary
-  }
-  const available = weed !== '' && existsSync(weed);
-  if (!available && process.env.CI === 'true') describe(title, () => it('needs the weed binary (required when CI=true)', () => { throw new Error(`no weed binary at ${weed || '(unknown path)'}`); }));
-  return available;
 }
