@@ -128,18 +128,22 @@ export class OffloadedHash {
     listeners.delete(this.#job);
   }
 
+  /** A buffer to fill at once: one the worker gave back, or a new one while fewer than BUFFERS exist; null: none yet. */
+  #bufferNow(): Buffer | null {
+    if (this.#error) throw this.#error;
+    if (this.#free.length) return Buffer.from(this.#free.pop()!);
+    if (this.#allocated === BUFFERS) return null;
+    this.#allocated++;
+    return Buffer.from(new ArrayBuffer(BUFFER));
+  }
+
   /** Waits for a buffer to come back from the worker (or for the worker to fail). */
   async #nextBuffer(): Promise<Buffer> {
-    if (!this.#free.length && this.#allocated < BUFFERS) {
-      this.#allocated++;
-      return Buffer.from(new ArrayBuffer(BUFFER));
-    }
-    while (!this.#free.length) {
-      if (this.#error) throw this.#error;
+    for (;;) {
+      const buf = this.#bufferNow();
+      if (buf) return buf;
       await new Promise<void>((resolve) => (this.#onFree = resolve));
     }
-    if (this.#error) throw this.#error;
-    return Buffer.from(this.#free.pop()!);
   }
 
   #send(): void {
@@ -153,7 +157,8 @@ export class OffloadedHash {
   async update(chunk: Buffer): Promise<void> {
     let off = 0;
     while (off < chunk.length) {
-      this.#current ??= this.#free.length ? Buffer.from(this.#free.pop()!) : await this.#nextBuffer();
+      // most chunks find a buffer at once: no await (and no microtask) for them
+      this.#current ??= this.#bufferNow() ?? (await this.#nextBuffer());
       const n = chunk.copy(this.#current, this.#filled, off);
       this.#filled += n;
       off += n;
