@@ -82,4 +82,27 @@ describe('HashingStream', () => {
     const r = await run(b, { sha1: true, offload: true });
     expect(r.digests).toEqual(expected(b));
   });
+
+  it('offloaded: a worker that dies mid-upload fails that upload (no hang, no digest), and the next upload gets a new worker', async () => {
+    const b = randomBytes(2 * MiB);
+    await run(b, { sha1: true, offload: true }); // a worker is running
+    const dying = runningHashWorker()!;
+    let sent = 0;
+    const h = new HashingStream({ sha1: true, offload: true });
+    const cut = pipeline(
+      new Readable({
+        read() {
+          // 9 MiB in 1 MiB pieces: more than the stream's four buffers, so it must wait on the worker after the kill
+          if (sent === 3) void dying.terminate();
+          this.push(sent++ < 9 ? randomBytes(MiB) : null);
+        },
+      }),
+      h,
+      new Writable({ write: (_c, _e, cb) => cb() }),
+    );
+    await expect(cut).rejects.toThrow(/worker/);
+    const r = await run(b, { sha1: true, offload: true });
+    expect(r.digests).toEqual(expected(b));
+    expect(runningHashWorker()).not.toBe(dying);
+  });
 });
