@@ -47,6 +47,19 @@ export async function claim(db: Db, owner: string, limit: number, leaseSeconds: 
     select due.document_id as "documentId", due.attempts from due join leased using (document_id)`;
 }
 
+/**
+ * Takes one document's lease for `owner` (or renews it, if `owner` holds it): false while another owner's lease is
+ * live, which means an outbox worker may be writing the document's entry right now.
+ */
+export async function takeLease(db: Db, documentId: string, owner: string, leaseSeconds: number): Promise<boolean> {
+  const rows = await db`
+    insert into fhir_index_leases (document_id, owner, lease_until) values (${documentId}, ${owner}, now() + make_interval(secs => ${leaseSeconds}))
+    on conflict (document_id) do update set owner = excluded.owner, lease_until = excluded.lease_until
+      where fhir_index_leases.lease_until < now() or fhir_index_leases.owner = excluded.owner
+    returning 1`;
+  return rows.length === 1;
+}
+
 export async function release(db: Db, owner: string, documentId: string): Promise<void> {
   await db`delete from fhir_index_leases where document_id = ${documentId} and owner = ${owner}`;
 }

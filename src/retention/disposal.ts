@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Sql } from '../db/sql.ts';
@@ -5,6 +6,7 @@ import type { BlobStores, FhirRemoval } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { faultPoint } from '../documents/fault-points.ts';
 import * as docs from '../documents/repository.ts';
+import * as outbox from '../documents/outbox-repository.ts';
 import * as repo from './repository.ts';
 
 /** Removes a document's entry from the remote FHIR server (null when the built-in index is the only one). */
@@ -50,6 +52,29 @@ export async function runDisposals(d: DisposalDeps, ctx: RequestContext, only?: 
   return out;
 }
 
+/** How long a disposal waits for an outbox worker's write of the document's entry to finish. */
+const INDEX_WRITE_WAIT_MS = 20_000;
+
+/**
+ * Step 3: removes the remote FHIR entry, holding the document's index lease first. An outbox worker that read the
+ * document before its withdrawal may be writing its entry at this moment (a first write, even, with no entry id
+ * recorded yet); a write landing after the removal would bring the entry back. Once the disposal holds the lease no
+ * worker can start another write (and any that claims it later finds the document withdrawn), so the entry id read
+ * after taking it is the last one. A write still in flight after INDEX_WRITE_WAIT_MS fails the step; reconcile
+ * resumes it. The lease goes with the metadata in step 4 (or expires, should the service stop before).
+ */
+async function removeRemoteEntry(d: DisposalDeps, c: { id: string; documentId: string }): Promise<FhirRemoval | null> {
+  if (!d.removeRemote) return null;
+  const owner = `disposal:${c.id}`;
+  const until = Date.now() + INDEX_WRITE_WAIT_MS;
+  while (!(await outbox.takeLease(d.sql, c.documentId, owner, 300))) {
+    if (Date.now() > until) throw new Error(`a FHIR index write of document ${c.documentId} is still in flight; reconcile resumes its disposal`);
+    await sleep(100);
+  }
+  const fhirId = (await docs.findDocument(d.sql, c.documentId))?.fhirId;
+  return fhirId ? d.removeRemote(fhirId) : null;
+}
+
 async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string; documentId: string; batchId: string }): Promise<void> {
   const doc = await docs.findDocument(d.sql, c.documentId);
   const versions = await repo.versionLocations(d.sql, c.documentId);
@@ -69,7 +94,7 @@ async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string;
     }
   }
   faultPoint('disposal-after-bytes');
-  const remote = doc?.fhirId && d.removeRemote ? await d.removeRemote(doc.fhirId) : null;
+  const remote = await removeRemoteEntry(d, c);
   if (remote === 'history-kept') d.log.warn({ documentId: c.documentId, certificate: c.id }, 'the FHIR server refused $expunge: the deleted DocumentReference\'s earlier versions stay in its history');
   await d.sql.begin(async (tx) => {
     await repo.removeDocumentMetadata(tx, c.id, c.documentId);

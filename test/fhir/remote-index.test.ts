@@ -323,33 +323,38 @@ describe('reconcile --fhir', () => {
 });
 
 describe('disposal', () => {
-  it('deletes the DocumentReference and expunges its history: nothing of a destroyed document stays on the FHIR server', async () => {
+  const json = (t: string, body: unknown, method = 'POST') => ({ method, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const byIdentifier = async (id: string) => ((await (await fetch(`${hapi}/DocumentReference?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|urn:uuid:${id}`)}`)).json()) as { entry?: unknown[] }).entry ?? [];
+
+  /** A document indexed on HAPI and past its retention, proposed for disposal by one records manager. */
+  async function proposedForDisposal(note: string): Promise<{ id: string; fhirId: string; batchId: string; approver: string }> {
     const rm1 = await s.token('rm.one', ['records-manager']);
-    const rm2 = await s.token('rm.two', ['records-manager']);
-    const json = (t: string, body: unknown) => ({ method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const mine = randomNhsNumber();
-    const res = await uploadMultipart(s.baseUrl, rm1, pdfBytes('to be destroyed'), { patient: mine, fields: { date: '2005-01-01', description: 'destroy me' } });
+    const res = await uploadMultipart(s.baseUrl, rm1, pdfBytes(note), { patient: mine, fields: { date: '2005-01-01', description: note } });
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { id: string }).id;
-    // facts that put the document past its retention (adult: 8 years after the last contact); the FHIR entry is
-    // updated with its new retention date, so the server holds several versions of it
-    const facts = await fetch(`${s.baseUrl}/v1/retention/patients/${mine}/facts`, { ...json(rm1, { lastContact: '2010-01-01' }), method: 'PUT' });
-    expect(facts.status).toBe(200);
+    // facts that put it past its retention (adult: 8 years after the last contact); the FHIR entry is updated with its
+    // new retention date, so the server holds several versions of it
+    expect((await fetch(`${s.baseUrl}/v1/retention/patients/${mine}/facts`, json(rm1, { lastContact: '2010-01-01' }, 'PUT'))).status).toBe(200);
     await drained(s);
     const fhirId = ((await (await fetch(`${s.baseUrl}/v1/documents/${id}`, { headers: { authorization: `Bearer ${rm1}` } })).json()) as { fhir: { id: string } }).fhir.id;
+    expect(await byIdentifier(id)).toHaveLength(1);
+    const batch = (await (await fetch(`${s.baseUrl}/v1/retention/disposals`, json(rm1, { documents: [id], reason: 'past retention, reviewed' }))).json()) as { id: string };
+    return { id, fhirId, batchId: batch.id, approver: await s.token('rm.two', ['records-manager']) };
+  }
+
+  it('deletes the DocumentReference and expunges its history: nothing of a destroyed document stays on the FHIR server', async () => {
+    const { id, fhirId, batchId, approver } = await proposedForDisposal('to be destroyed');
     const history = async () => fetch(`${hapi}/DocumentReference/${fhirId}/_history`);
     const before = (await (await history()).json()) as { entry?: unknown[] };
     expect(before.entry!.length).toBeGreaterThanOrEqual(2);
-    const byIdentifier = async () => ((await (await fetch(`${hapi}/DocumentReference?identifier=${encodeURIComponent(`urn:ietf:rfc:3986|urn:uuid:${id}`)}`)).json()) as { entry?: unknown[] }).entry ?? [];
-    expect(await byIdentifier()).toHaveLength(1);
 
-    const batch = (await (await fetch(`${s.baseUrl}/v1/retention/disposals`, json(rm1, { documents: [id], reason: 'past retention, reviewed' }))).json()) as { id: string };
-    const approved = await fetch(`${s.baseUrl}/v1/retention/disposals/${batch.id}/approve`, json(rm2, {}));
+    const approved = await fetch(`${s.baseUrl}/v1/retention/disposals/${batchId}/approve`, json(approver, {}));
     expect(approved.status).toBe(200);
     expect(((await approved.json()) as { destroyed: string[] }).destroyed).toEqual([id]);
 
     expect([404, 410]).toContain((await fetch(`${hapi}/DocumentReference/${fhirId}`)).status);
-    expect(await byIdentifier()).toHaveLength(0);
+    expect(await byIdentifier(id)).toHaveLength(0);
     // a DELETE alone would leave every version readable here
     const after = await history();
     if (after.status === 200) expect(((await after.json()) as { entry?: unknown[] }).entry ?? []).toHaveLength(0);
@@ -357,6 +362,22 @@ describe('disposal', () => {
     for (let v = 1; v <= before.entry!.length; v++) expect([404, 410]).toContain((await fetch(`${hapi}/DocumentReference/${fhirId}/_history/${v}`)).status);
     const [row] = await s.sql`select detail from audit_events where action = 'retention.dispose' and document_id = ${id} and outcome = 'success'`;
     expect(row!.detail).toMatchObject({ remoteFhir: 'expunged' });
+  });
+
+  it('waits for an index write in flight (an outbox worker holds the document\'s lease), so that write cannot bring the entry back', async () => {
+    const { id, fhirId, batchId, approver } = await proposedForDisposal('written while disposed');
+    await s.sql`insert into fhir_index_leases (document_id, owner, lease_until) values (${id}, 'worker-mid-write', now() + interval '1 minute')`;
+    let answered = false;
+    const approving = fetch(`${s.baseUrl}/v1/retention/disposals/${batchId}/approve`, json(approver, {})).finally(() => (answered = true));
+    await sleep(1500);
+    expect(answered).toBe(false);
+    expect(await byIdentifier(id)).toHaveLength(1); // not removed while the write may still land
+    await s.sql`delete from fhir_index_leases where document_id = ${id} and owner = 'worker-mid-write'`; // the write is done
+    const res = await approving;
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { destroyed: string[] }).destroyed).toEqual([id]);
+    expect([404, 410]).toContain((await fetch(`${hapi}/DocumentReference/${fhirId}`)).status);
+    expect(await s.sql`select 1 from fhir_index_leases where document_id = ${id}`).toHaveLength(0);
   });
 });
 
