@@ -217,10 +217,12 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await findPatient(page, OTHER_PATIENT);
     expect(await page.locator('#documents tbody tr').count()).toBe(10);
     await page.getByRole('link', { name: /Next/ }).click();
-    await page.locator('#documents tbody tr', { hasText: 'Letter 2' }).waitFor();
+    // exactly 'Letter 2': a row of the first page ('Letter 12') contains that text too, and may still be showing
+    await page.locator('#documents tbody').getByRole('link', { name: 'Letter 2', exact: true }).waitFor();
     expect(await page.locator('#documents tbody tr').count()).toBe(2);
     await page.getByRole('link', { name: /Previous/ }).click();
-    await page.locator('#documents tbody tr', { hasText: 'Letter 12' }).waitFor();
+    await page.locator('#documents tbody').getByRole('link', { name: 'Letter 12', exact: true }).waitFor();
+    expect(await page.locator('#documents tbody tr').count()).toBe(10);
     await page.close();
   }, 60_000);
 
