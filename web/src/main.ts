@@ -31,7 +31,7 @@ function renderAccount(): void {
   const s = session();
   $('#account').innerHTML = s
     ? `<ul class="nhsuk-header__account-list">
-        <li class="nhsuk-header__account-item">Signed in as <strong>${esc(s.sub)}</strong> (${esc(s.roles.join(', '))}${s.patients ? `; patients ${esc(s.patients.map(spacedNhs).join(', '))}` : ''})</li>
+        <li class="nhsuk-header__account-item">Signed in as <strong>${esc(s.displayName)}</strong> (${esc(s.roles.join(', '))}${s.patients ? `; patients ${esc(s.patients.map(spacedNhs).join(', '))}` : ''})</li>
         <li class="nhsuk-header__account-item"><button class="nhsuk-header__account-button" id="sign-out" type="button">Sign out</button></li>
       </ul>`
     : '';

@@ -16,6 +16,8 @@ export interface PageConfig {
 export interface Session {
   token: string;
   sub: string;
+  /** Who to show as signed in: the token's name or preferred_username (an identity provider's sub is often opaque). */
+  displayName: string;
   roles: string[];
   patients: string[] | null;
   via: 'dev' | 'oidc';
@@ -44,6 +46,7 @@ function fromToken(token: string, cfg: PageConfig, via: Session['via']): Session
     token,
     via,
     sub: String(c.sub ?? 'unknown'),
+    displayName: String(c.name ?? c.preferred_username ?? c.sub ?? 'unknown'),
     roles: Array.isArray(roles) ? roles.map(String) : typeof roles === 'string' ? roles.split(/[ ,]+/) : [],
     patients: Array.isArray(c.patients) ? c.patients.map(String) : null,
   };

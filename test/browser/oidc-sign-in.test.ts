@@ -1,0 +1,160 @@
+/// <reference lib="dom" />
+// The page's sign-in through a real OpenID Connect identity provider: Keycloak 26 (test-servers/keycloak/install.sh,
+// from Maven Central) with a realm made the way a trust would configure one for this service: a public client for the
+// page (authorization code + PKCE S256), an audience mapper naming the service, realm roles as the `roles` claim. The
+// service verifies the provider's tokens through its JWKS (QUILL_JWKS_URL), in real Chromium.
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { keycloakScript, startKeycloak, type Keycloak } from '../support/keycloak.ts';
+import { PATIENT } from '../support/fixtures.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const CHROMIUM = process.env.QUILL_CHROMIUM ?? '/usr/bin/chromium';
+const KC = keycloakScript();
+const available = existsSync(CHROMIUM) && KC !== null;
+if (!available && process.env.CI) throw new Error(`needs ${CHROMIUM} and Keycloak (test-servers/keycloak/install.sh; .ci/servers runs it)`);
+if (!available) console.warn('[oidc sign-in] skipping: Chromium or Keycloak (test-servers/keycloak/install.sh) is missing');
+
+const AUDIENCE = 'quill-docstore';
+const PASSWORD = randomBytes(12).toString('base64url');
+let kc: Keycloak;
+let s: TestServer;
+let browser: Browser;
+let issuer: string;
+
+/** The realm a trust would set up: roles, the page's public client, and a confidential client of another system. */
+const realm = () => ({
+  realm: 'quill',
+  enabled: true,
+  roles: { realm: ['clinician', 'auditor', 'records-manager', 'admin'].map((name) => ({ name })) },
+  clients: [
+    {
+      clientId: 'quill-page',
+      publicClient: true,
+      standardFlowEnabled: true,
+      directAccessGrantsEnabled: false,
+      redirectUris: ['http://127.0.0.1/registered-once-the-service-listens'],
+      attributes: { 'pkce.code.challenge.method': 'S256' },
+      protocolMappers: [
+        { name: 'service audience', protocol: 'openid-connect', protocolMapper: 'oidc-audience-mapper', config: { 'included.custom.audience': AUDIENCE, 'access.token.claim': 'true', 'id.token.claim': 'false' } },
+        { name: 'roles', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-realm-role-mapper', config: { 'claim.name': 'roles', multivalued: 'true', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false' } },
+      ],
+    },
+    // another system of the trust: its tokens are real and signed by the same keys, but not meant for this service
+    { clientId: 'other-system', publicClient: false, secret: 'other-system-secret', serviceAccountsEnabled: true, standardFlowEnabled: false },
+  ],
+  users: [
+    { username: 'olivia', enabled: true, firstName: 'Olivia', lastName: 'Okafor', email: 'olivia.okafor@example.nhs.uk', emailVerified: true, credentials: [{ type: 'password', value: PASSWORD, temporary: false }], realmRoles: ['clinician'] },
+    { username: 'nobody', enabled: true, firstName: 'Norm', lastName: 'Role', email: 'norm.role@example.nhs.uk', emailVerified: true, credentials: [{ type: 'password', value: PASSWORD, temporary: false }] },
+  ],
+});
+
+beforeAll(async () => {
+  if (!available) return;
+  kc = await startKeycloak(KC!);
+  await kc.admin('POST', '/admin/realms', realm());
+  issuer = `${kc.baseUrl}/realms/quill`;
+  s = await startTestServer({
+    QUILL_JWT_SECRET: '',
+    QUILL_JWKS_URL: `${issuer}/protocol/openid-connect/certs`,
+    QUILL_JWT_ISSUER: issuer,
+    QUILL_JWT_AUDIENCE: AUDIENCE,
+    QUILL_OIDC_ISSUER: issuer,
+    QUILL_OIDC_CLIENT_ID: 'quill-page',
+  });
+  // register the page's exact redirect URI and origin, as the README asks (http://<host>/)
+  const [client] = (await (await kc.admin('GET', '/admin/realms/quill/clients?clientId=quill-page')).json()) as Record<string, unknown>[];
+  await kc.admin('PUT', `/admin/realms/quill/clients/${client!.id as string}`, { ...client, redirectUris: [`${s.baseUrl}/`], webOrigins: [s.baseUrl] });
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+}, 240_000);
+afterAll(async () => {
+  await browser?.close();
+  await s?.close();
+  await kc?.stop();
+});
+
+/** Signs in at Keycloak's own login page, from the page's "Sign in with your organisation" button. */
+async function signInAtProvider(page: Page, username: string): Promise<void> {
+  await page.goto(`${s.baseUrl}/#/sign-in`);
+  await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+  await page.waitForURL((u) => u.href.startsWith(`${issuer}/protocol/openid-connect/auth`));
+  expect(new URL(page.url()).searchParams.get('code_challenge_method')).toBe('S256');
+  await page.locator('#username').fill(username);
+  await page.locator('#password').fill(PASSWORD);
+  await page.locator('#kc-login').click();
+  await page.waitForURL((u) => u.href.startsWith(s.baseUrl));
+}
+
+describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Connect, code + PKCE)', () => {
+  it('a clinician signs in at the identity provider, and the page calls the API with its token', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    const bearer: string[] = [];
+    page.on('request', (r) => {
+      const a = r.headers().authorization;
+      if (a && r.url().startsWith(`${s.baseUrl}/v1/`)) bearer.push(a);
+    });
+    await signInAtProvider(page, 'olivia');
+    await page.getByText('Signed in as').waitFor();
+    const account = await page.locator('#account').innerText();
+    expect(account).toContain('Olivia Okafor');
+    expect(account).toContain('clinician');
+    // the code and state are gone from the address bar
+    expect(new URL(page.url()).search).toBe('');
+
+    await page.getByLabel('NHS number').fill(PATIENT);
+    await page.getByRole('button', { name: 'Find documents' }).click();
+    await page.getByRole('heading', { level: 1, name: /Documents for NHS number/ }).waitFor();
+    await page.locator('#documents, #no-documents').first().waitFor();
+    expect(await page.locator('.nhsuk-error-summary').count()).toBe(0);
+
+    // the API saw Keycloak's access token: its user (the provider's subject id) is in the audit trail
+    expect(bearer.length).toBeGreaterThan(0);
+    const token = bearer[0]!.replace(/^Bearer /, '');
+    const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss: string; aud: string | string[]; sub: string; azp: string };
+    expect(claims).toMatchObject({ iss: issuer, azp: 'quill-page' });
+    expect([claims.aud].flat()).toContain(AUDIENCE);
+    const [users] = (await (await kc.admin('GET', '/admin/realms/quill/users?username=olivia&exact=true')).json()) as { id: string }[];
+    expect(claims.sub).toBe(users!.id);
+    const [row] = await s.sql`select actor, roles, outcome from audit_events where action = 'document.list' order by id desc limit 1`;
+    expect(row).toMatchObject({ actor: users!.id, outcome: 'success' });
+    expect(row!.roles).toContain('clinician');
+
+    // never kept in the browser's storage
+    const stored = await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie);
+    expect(stored).not.toContain(token);
+    await page.close();
+  });
+
+  it('a user with no role of the service signs in but is told they have no access; the API refuses them, audited', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    // the access token the page receives from the provider's token endpoint
+    const issued = page.waitForResponse((r) => r.url() === `${issuer}/protocol/openid-connect/token` && r.status() === 200);
+    await signInAtProvider(page, 'nobody');
+    const token = ((await (await issued).json()) as { access_token: string }).access_token;
+    await page.getByRole('heading', { name: 'No access', level: 1 }).waitFor();
+    await page.close();
+    const refused = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { code: string }).code).toBe('forbidden');
+    const [user] = (await (await kc.admin('GET', '/admin/realms/quill/users?username=nobody&exact=true')).json()) as { id: string }[];
+    const [row] = await s.sql`select actor, action, outcome, error_code from audit_events order by id desc limit 1`;
+    expect(row).toMatchObject({ actor: user!.id, action: 'document.list', outcome: 'denied', error_code: 'forbidden' });
+  });
+
+  it('a real token from the same provider but for another system (wrong audience) is refused with 401, audited', async () => {
+    const res = await fetch(`${issuer}/protocol/openid-connect/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'other-system', client_secret: 'other-system-secret' }),
+    });
+    expect(res.status).toBe(200);
+    const other = ((await res.json()) as { access_token: string }).access_token;
+    const refused = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}`, { headers: { authorization: `Bearer ${other}` } });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    const [row] = await s.sql`select action, outcome, error_code from audit_events order by id desc limit 1`;
+    expect(row).toMatchObject({ action: 'auth', outcome: 'denied' });
+  });
+});
