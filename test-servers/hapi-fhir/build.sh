@@ -13,15 +13,8 @@ case "$mode" in ""|--force|--check) ;; *) echo "usage: $0 [--force|--check]" >&2
 cache_root="${QUILL_CACHE_DIR:-$HOME/.cache/quill}"
 hash="$(cd "$here" && find pom.xml src -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 dest="$cache_root/hapi-fhir-8.8.0-$hash"
-if [ -f "$dest/quill-test-fhir.jar" ] && [ "$mode" != "--force" ]; then
-  [ "$mode" = "--check" ] || echo "hapi-fhir: cached build $dest" >&2
-  echo "$dest/quill-test-fhir.jar"
-  exit 0
-fi
-if [ "$mode" = "--check" ]; then
-  echo "hapi-fhir: no cached build at $dest; run test-servers/hapi-fhir/build.sh" >&2
-  exit 3
-fi
+source "$here/../cached.sh"
+cached_or_exit hapi-fhir "$dest/quill-test-fhir.jar" "$mode" test-servers/hapi-fhir/build.sh
 command -v mvn >/dev/null || { echo "hapi-fhir: Maven (mvn) is required" >&2; exit 1; }
 command -v java >/dev/null || { echo "hapi-fhir: Java 17+ is required" >&2; exit 1; }
 echo "hapi-fhir: building $dest (first build downloads ~300 MB from Maven Central)" >&2

@@ -12,15 +12,8 @@ case "$mode" in ""|--check) ;; *) echo "usage: $0 [--check]" >&2; exit 2 ;; esac
 cache_root="${QUILL_CACHE_DIR:-$HOME/.cache/quill}"
 dest="$cache_root/keycloak-$VERSION"
 kc="$dest/keycloak-$VERSION/bin/kc.sh"
-if [ -x "$kc" ]; then
-  [ "$mode" = "--check" ] || echo "keycloak: cached at $dest" >&2
-  echo "$kc"
-  exit 0
-fi
-if [ "$mode" = "--check" ]; then
-  echo "keycloak: not installed at $dest; run test-servers/keycloak/install.sh" >&2
-  exit 3
-fi
+source "$(dirname "$0")/../cached.sh"
+cached_or_exit keycloak "$kc" "$mode" test-servers/keycloak/install.sh
 command -v mvn >/dev/null || { echo "keycloak: Maven (mvn) is required" >&2; exit 1; }
 command -v java >/dev/null || { echo "keycloak: Java 17+ is required" >&2; exit 1; }
 echo "keycloak: fetching org.keycloak:keycloak-quarkus-dist:$VERSION from Maven Central" >&2
