@@ -66,7 +66,12 @@ beforeAll(async () => {
   });
   // register the page's exact redirect URI and origin, as the README asks (http://<host>/)
   const [client] = (await (await kc.admin('GET', '/admin/realms/quill/clients?clientId=quill-page')).json()) as Record<string, unknown>[];
-  await kc.admin('PUT', `/admin/realms/quill/clients/${client!.id as string}`, { ...client, redirectUris: [`${s.baseUrl}/`], webOrigins: [s.baseUrl] });
+  await kc.admin('PUT', `/admin/realms/quill/clients/${client!.id as string}`, {
+    ...client,
+    redirectUris: [`${s.baseUrl}/`],
+    webOrigins: [s.baseUrl],
+    attributes: { ...(client!.attributes as Record<string, string>), 'post.logout.redirect.uris': `${s.baseUrl}/` },
+  });
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
 }, 240_000);
 afterAll(async () => {
@@ -124,6 +129,24 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
     // never kept in the browser's storage
     const stored = await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie);
     expect(stored).not.toContain(token);
+    await page.close();
+  });
+
+  it('signing out ends the session at the identity provider too: the next person at the workstation must sign in', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signInAtProvider(page, 'olivia');
+    await page.getByText('Signed in as').waitFor();
+    // to the provider's logout (which redirects at once, so it is seen as a request), and back to the page, signed out
+    const logout = page.waitForRequest((r) => r.url().startsWith(`${issuer}/protocol/openid-connect/logout`));
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    expect(new URL((await logout).url()).searchParams.get('id_token_hint')).toBeTruthy();
+    await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
+    expect(page.url().startsWith(s.baseUrl)).toBe(true);
+    await page.getByRole('button', { name: 'Sign in with your organisation' }).click();
+    // without the provider's session ending, this would come straight back signed in as olivia
+    await page.waitForURL((u) => u.href.startsWith(`${issuer}/protocol/openid-connect/auth`));
+    await page.locator('#password').waitFor();
+    expect(await page.locator('#username').inputValue()).toBe('');
     await page.close();
   });
 

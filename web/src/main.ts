@@ -36,7 +36,7 @@ function renderAccount(): void {
       </ul>`
     : '';
   document.getElementById('sign-out')?.addEventListener('click', async () => {
-    await signOut(cfg);
+    if (!(await signOut(cfg))) return; // the identity provider ends its session, then sends the browser back here
     location.hash = '#/sign-in';
     void route();
   });

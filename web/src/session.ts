@@ -93,8 +93,24 @@ export async function completeOidcSignIn(cfg: PageConfig): Promise<Session | nul
   return current;
 }
 
-export async function signOut(cfg: PageConfig): Promise<void> {
+/**
+ * Forgets the token. After an identity provider's sign-in it also ends the session at the provider (RP-initiated
+ * logout, which brings the browser back to the page): otherwise, on a shared workstation, the next person to press
+ * "Sign in with your organisation" would be signed in as this user without a password. Returns false when the
+ * browser is on its way to the provider.
+ */
+export async function signOut(cfg: PageConfig): Promise<boolean> {
   const was = current;
   current = null;
-  if (was?.via === 'oidc' && cfg.oidc) await oidcManager(cfg).removeUser();
+  if (was?.via !== 'oidc' || !cfg.oidc) return true;
+  const m = oidcManager(cfg);
+  try {
+    await m.signoutRedirect();
+    return false;
+  } catch (e) {
+    // no end_session_endpoint, or the provider is unreachable: at least forget the user here
+    console.error('sign-out at the identity provider failed', e);
+    await m.removeUser();
+    return true;
+  }
 }
