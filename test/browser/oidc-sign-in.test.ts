@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keycloakScript, startKeycloak, type Keycloak } from '../support/keycloak.ts';
-import { PATIENT } from '../support/fixtures.ts';
+import { OTHER_PATIENT, PATIENT } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const CHROMIUM = process.env.QUILL_CHROMIUM ?? '/usr/bin/chromium';
@@ -24,7 +24,10 @@ let s: TestServer;
 let browser: Browser;
 let issuer: string;
 
-/** The realm a trust would set up: roles, the page's public client, and a confidential client of another system. */
+/**
+ * The realm a trust would set up: roles, the page's public client, and a confidential client of another system. Its
+ * users are created once the realm's user profile declares the `patients` attribute (users()).
+ */
 const realm = () => ({
   realm: 'quill',
   enabled: true,
@@ -40,21 +43,44 @@ const realm = () => ({
       protocolMappers: [
         { name: 'service audience', protocol: 'openid-connect', protocolMapper: 'oidc-audience-mapper', config: { 'included.custom.audience': AUDIENCE, 'access.token.claim': 'true', 'id.token.claim': 'false' } },
         { name: 'roles', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-realm-role-mapper', config: { 'claim.name': 'roles', multivalued: 'true', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false' } },
+        // the NHS numbers a user is limited to, from a user attribute (declared in the realm's user profile below)
+        { name: 'patients', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-attribute-mapper', config: { 'user.attribute': 'patients', 'claim.name': 'patients', multivalued: 'true', 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false' } },
       ],
     },
     // another system of the trust: its tokens are real and signed by the same keys, but not meant for this service
     { clientId: 'other-system', publicClient: false, secret: 'other-system-secret', serviceAccountsEnabled: true, standardFlowEnabled: false },
   ],
-  users: [
-    { username: 'olivia', enabled: true, firstName: 'Olivia', lastName: 'Okafor', email: 'olivia.okafor@example.nhs.uk', emailVerified: true, credentials: [{ type: 'password', value: PASSWORD, temporary: false }], realmRoles: ['clinician'] },
-    { username: 'nobody', enabled: true, firstName: 'Norm', lastName: 'Role', email: 'norm.role@example.nhs.uk', emailVerified: true, credentials: [{ type: 'password', value: PASSWORD, temporary: false }] },
-  ],
 });
+
+const users = [
+  { username: 'olivia', firstName: 'Olivia', lastName: 'Okafor', roles: ['clinician'] },
+  { username: 'sam', firstName: 'Sam', lastName: 'Scoped', roles: ['clinician'], patients: [PATIENT] },
+  { username: 'nobody', firstName: 'Norm', lastName: 'Role', roles: [] },
+];
 
 beforeAll(async () => {
   if (!available) return;
   kc = await startKeycloak(KC!);
   await kc.admin('POST', '/admin/realms', realm());
+  // declare `patients` in the user profile (Keycloak keeps only declared attributes), editable by admins only
+  const profile = (await (await kc.admin('GET', '/admin/realms/quill/users/profile')).json()) as { attributes: Record<string, unknown>[] };
+  profile.attributes.push({ name: 'patients', displayName: 'NHS numbers this user is limited to', multivalued: true, permissions: { view: ['admin'], edit: ['admin'] } });
+  await kc.admin('PUT', '/admin/realms/quill/users/profile', profile);
+  const roles = (await (await kc.admin('GET', '/admin/realms/quill/roles')).json()) as { id: string; name: string }[];
+  for (const u of users) {
+    await kc.admin('POST', '/admin/realms/quill/users', {
+      username: u.username,
+      enabled: true,
+      firstName: u.firstName,
+      lastName: u.lastName,
+      email: `${u.username}@example.nhs.uk`,
+      emailVerified: true,
+      credentials: [{ type: 'password', value: PASSWORD, temporary: false }],
+      ...(u.patients ? { attributes: { patients: u.patients } } : {}),
+    });
+    const [created] = (await (await kc.admin('GET', `/admin/realms/quill/users?username=${u.username}&exact=true`)).json()) as { id: string }[];
+    if (u.roles.length) await kc.admin('POST', `/admin/realms/quill/users/${created!.id}/role-mappings/realm`, roles.filter((r) => u.roles.includes(r.name)));
+  }
   issuer = `${kc.baseUrl}/realms/quill`;
   s = await startTestServer({
     QUILL_JWT_SECRET: '',
@@ -104,7 +130,8 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
     await page.getByText('Signed in as').waitFor();
     const account = await page.locator('#account').innerText();
     expect(account).toContain('Olivia Okafor');
-    expect(account).toContain('clinician');
+    expect(account).not.toContain('patients');
+    expect(account).toContain('(clinician)'); // not Keycloak's own default roles
     // the code and state are gone from the address bar
     expect(new URL(page.url()).search).toBe('');
 
@@ -147,6 +174,24 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
     await page.waitForURL((u) => u.href.startsWith(`${issuer}/protocol/openid-connect/auth`));
     await page.locator('#password').waitFor();
     expect(await page.locator('#username').inputValue()).toBe('');
+    await page.close();
+  });
+
+  it('a user the provider limits to some patients (the patients claim) reaches those patients only, audited', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    await signInAtProvider(page, 'sam');
+    await page.getByText('Signed in as').waitFor();
+    expect(await page.locator('#account').innerText()).toContain('patients 943 476 5919');
+    await page.getByLabel('NHS number').fill(OTHER_PATIENT);
+    await page.getByRole('button', { name: 'Find documents' }).click();
+    await page.locator('.nhsuk-error-summary').getByText('You do not have access to this patient’s records').waitFor();
+    const [user] = (await (await kc.admin('GET', '/admin/realms/quill/users?username=sam&exact=true')).json()) as { id: string }[];
+    const [row] = await s.sql`select actor, outcome, error_code from audit_events where action = 'document.list' order by id desc limit 1`;
+    expect(row).toMatchObject({ actor: user!.id, outcome: 'denied', error_code: 'patient_forbidden' });
+    await page.goto(`${s.baseUrl}/#/patients/${PATIENT}`);
+    await page.getByRole('heading', { level: 1, name: /Documents for NHS number/ }).waitFor();
+    await page.locator('#documents, #no-documents').first().waitFor();
+    expect(await page.locator('.nhsuk-error-summary').count()).toBe(0);
     await page.close();
   });
 

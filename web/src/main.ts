@@ -27,11 +27,17 @@ function focusHeading(): void {
   }
 }
 
+/** The user's roles this service knows (an identity provider adds its own, such as Keycloak's offline_access). */
+function knownRoles(roles: string[]): string {
+  const known = roles.filter((r) => cfg.roles.includes(r));
+  return known.length ? known.join(', ') : 'no role in this service';
+}
+
 function renderAccount(): void {
   const s = session();
   $('#account').innerHTML = s
     ? `<ul class="nhsuk-header__account-list">
-        <li class="nhsuk-header__account-item">Signed in as <strong>${esc(s.displayName)}</strong> (${esc(s.roles.join(', '))}${s.patients ? `; patients ${esc(s.patients.map(spacedNhs).join(', '))}` : ''})</li>
+        <li class="nhsuk-header__account-item">Signed in as <strong>${esc(s.displayName)}</strong> (${esc(knownRoles(s.roles))}${s.patients ? `; patients ${esc(s.patients.map(spacedNhs).join(', '))}` : ''})</li>
         <li class="nhsuk-header__account-item"><button class="nhsuk-header__account-button" id="sign-out" type="button">Sign out</button></li>
       </ul>`
     : '';
