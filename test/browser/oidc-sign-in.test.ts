@@ -31,6 +31,8 @@ let issuer: string;
 const realm = () => ({
   realm: 'quill',
   enabled: true,
+  // short-lived access tokens, as a trust may set them: the page renews them a minute before they expire
+  accessTokenLifespan: 65,
   roles: { realm: ['clinician', 'auditor', 'records-manager', 'admin'].map((name) => ({ name })) },
   clients: [
     {
@@ -156,6 +158,33 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
     // never kept in the browser's storage
     const stored = await page.evaluate(() => JSON.stringify(localStorage) + JSON.stringify(sessionStorage) + document.cookie);
     expect(stored).not.toContain(token);
+    await page.close();
+  });
+
+  it('renews the access token before it expires and uses the new one on the next request', async () => {
+    const page = await browser.newPage({ locale: 'en-GB' });
+    const bearer: string[] = [];
+    page.on('request', (r) => {
+      const a = r.headers().authorization;
+      if (a && r.url().startsWith(`${s.baseUrl}/v1/`)) bearer.push(a.replace(/^Bearer /, ''));
+    });
+    await signInAtProvider(page, 'olivia');
+    await page.getByText('Signed in as').waitFor();
+    await page.getByLabel('NHS number').fill(PATIENT);
+    await page.getByRole('button', { name: 'Find documents' }).click();
+    await page.locator('#documents, #no-documents').first().waitFor();
+    const first = bearer.at(-1)!;
+    // 65 s tokens: renewal with the refresh token about 5 s after sign-in
+    const renewed = await page.waitForResponse((r) => r.url() === `${issuer}/protocol/openid-connect/token` && (r.request().postData() ?? '').includes('grant_type=refresh_token'), { timeout: 30_000 });
+    expect(renewed.status()).toBe(200);
+    const fresh = ((await renewed.json()) as { access_token: string }).access_token;
+    expect(fresh).not.toBe(first);
+    // the next API request carries the renewed token (the page keeps it in memory only)
+    const next = page.waitForRequest((r) => r.url().startsWith(`${s.baseUrl}/v1/documents?`));
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    expect((await next).headers().authorization).toBe(`Bearer ${fresh}`);
+    await page.locator('#documents, #no-documents').first().waitFor();
+    expect(await page.locator('.nhsuk-error-summary').count()).toBe(0);
     await page.close();
   });
 

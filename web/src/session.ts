@@ -73,7 +73,13 @@ function oidcManager(cfg: PageConfig): UserManager {
     response_type: 'code',
     scope: 'openid profile',
     userStore: new WebStorageStateStore({ store: new InMemoryWebStorage() }),
+    // renews the access token (with the refresh token) a minute before it expires; the page uses each new token at once
+    automaticSilentRenew: true,
   });
+  manager.events.addUserLoaded((user) => {
+    if (current?.via === 'oidc' && user.access_token) current = fromToken(user.access_token, cfg, 'oidc');
+  });
+  manager.events.addSilentRenewError((e) => console.error('could not renew the sign-in', e));
   return manager;
 }
 
