@@ -19,7 +19,7 @@ import { freePorts } from '../support/process.ts';
 import { startSeaweedCluster, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
 import { createVersionedBucket, s3Client, weedBinaryPath } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { blobStoreConformance, MiB, type ConformanceHarness } from './conformance.ts';
+import { blobStoreConformance, type ConformanceHarness } from './conformance.ts';
 
 const available = requireServers('S3 on a SeaweedFS cluster', { azurite: false });
 
@@ -73,7 +73,9 @@ describe.skipIf(!available)('S3 on a SeaweedFS cluster (master, 3 volume servers
     reportsSha256: true,
     encryptsAtRest: true,
     networked: true,
-    largeBytes: 128 * MiB,
+    // the same 256 MiB as every other store: at 128 MiB the memory bound (three quarters of the object, 96 MiB) sat
+    // within garbage-collection lag of the multipart upload's designed ~48 MiB of parts in flight, and a CI run
+    // measured 97 MiB; the server behind the S3 API does not change this process's memory
   });
 
   describe('the service on the cluster', () => {
