@@ -333,8 +333,9 @@ describe('disposal', () => {
     const res = await uploadMultipart(s.baseUrl, rm1, pdfBytes(note), { patient: mine, fields: { date: '2005-01-01', description: note } });
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { id: string }).id;
-    // facts that put it past its retention (adult: 8 years after the last contact); the FHIR entry is updated with its
-    // new retention date, so the server holds several versions of it
+    await drained(s); // written once as uploaded (the outbox merges changes queued before its write, so wait here)
+    // facts that put it past its retention (adult: 8 years after the last contact); the FHIR entry is written again
+    // with its new retention date, so the server holds two versions of it
     expect((await fetch(`${s.baseUrl}/v1/retention/patients/${mine}/facts`, json(rm1, { lastContact: '2010-01-01' }, 'PUT'))).status).toBe(200);
     await drained(s);
     const fhirId = ((await (await fetch(`${s.baseUrl}/v1/documents/${id}`, { headers: { authorization: `Bearer ${rm1}` } })).json()) as { fhir: { id: string } }).fhir.id;
