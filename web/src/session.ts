@@ -65,7 +65,8 @@ export async function devSignIn(cfg: PageConfig, sub: string, role: string, pati
 }
 
 function oidcManager(cfg: PageConfig): UserManager {
-  manager ??= new UserManager({
+  if (manager) return manager;
+  manager = new UserManager({
     authority: cfg.oidc!.issuer,
     client_id: cfg.oidc!.clientId,
     redirect_uri: `${location.origin}/`,
