@@ -15,10 +15,8 @@ const EXPUNGE: Parameters = {
   ],
 };
 
-/** A DELETE answered 404 or 410: the entry is already gone, which is what was asked. */
-function unlessGone(e: unknown): void {
-  if (!(e instanceof FhirHttpError && (e.status === 404 || e.status === 410))) throw e;
-}
+/** The server answered 404 or 410: the entry is already gone, which is what removing it asks for. */
+const isGone = (e: unknown): boolean => e instanceof FhirHttpError && (e.status === 404 || e.status === 410);
 
 /** The remote index QUILL_FHIR_URL names, or null when the built-in index is the only one. */
 export function remoteFhirIndexFromConfig(cfg: Config, baseUrl: () => string, deploymentId: string): RemoteFhirIndex | null {
@@ -107,12 +105,14 @@ export class RemoteFhirIndex {
    * says so, for the caller to record. An entry already gone counts as removed, so a resumed disposal goes through.
    */
   async remove(resourceId: string): Promise<FhirRemoval> {
-    await this.#client.request('DELETE', `DocumentReference/${resourceId}`).catch(unlessGone);
+    await this.#client.request('DELETE', `DocumentReference/${resourceId}`).catch((e: unknown) => {
+      if (!isGone(e)) throw e;
+    });
     try {
       await this.#client.request('POST', `DocumentReference/${resourceId}/$expunge`, { body: EXPUNGE });
       return 'expunged';
     } catch (e) {
-      if (e instanceof FhirHttpError && (e.status === 404 || e.status === 410)) return 'expunged'; // nothing left to expunge
+      if (isGone(e)) return 'expunged'; // nothing left to expunge
       if (isRetryable(e)) throw e;
       return 'history-kept';
     }
