@@ -80,8 +80,7 @@ beforeAll(async () => {
       credentials: [{ type: 'password', value: PASSWORD, temporary: false }],
       ...(u.patients ? { attributes: { patients: u.patients } } : {}),
     });
-    const [created] = (await (await kc.admin('GET', `/admin/realms/quill/users?username=${u.username}&exact=true`)).json()) as { id: string }[];
-    if (u.roles.length) await kc.admin('POST', `/admin/realms/quill/users/${created!.id}/role-mappings/realm`, roles.filter((r) => u.roles.includes(r.name)));
+    if (u.roles.length) await kc.admin('POST', `/admin/realms/quill/users/${await userId(u.username)}/role-mappings/realm`, roles.filter((r) => u.roles.includes(r.name)));
   }
   issuer = `${kc.baseUrl}/realms/quill`;
   s = await startTestServer({
@@ -108,6 +107,22 @@ afterAll(async () => {
   await kc?.stop();
 });
 
+/** The provider's id of a realm user: the `sub` of their tokens. */
+async function userId(username: string): Promise<string> {
+  const [user] = (await (await kc.admin('GET', `/admin/realms/quill/users?username=${username}&exact=true`)).json()) as { id: string }[];
+  return user!.id;
+}
+
+/** The access tokens the page sends to the API, in the order it sends them (collected as the page runs). */
+function bearerTokens(page: Page): string[] {
+  const tokens: string[] = [];
+  page.on('request', (r) => {
+    const a = r.headers().authorization;
+    if (a && r.url().startsWith(`${s.baseUrl}/v1/`)) tokens.push(a.replace(/^Bearer /, ''));
+  });
+  return tokens;
+}
+
 /** Signs in at Keycloak's own login page, from the page's "Sign in with your organisation" button. */
 async function signInAtProvider(page: Page, username: string): Promise<void> {
   await page.goto(`${s.baseUrl}/#/sign-in`);
@@ -123,11 +138,7 @@ async function signInAtProvider(page: Page, username: string): Promise<void> {
 describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Connect, code + PKCE)', () => {
   it('a clinician signs in at the identity provider, and the page calls the API with its token', async () => {
     const page = await browser.newPage({ locale: 'en-GB' });
-    const bearer: string[] = [];
-    page.on('request', (r) => {
-      const a = r.headers().authorization;
-      if (a && r.url().startsWith(`${s.baseUrl}/v1/`)) bearer.push(a);
-    });
+    const bearer = bearerTokens(page);
     await signInAtProvider(page, 'olivia');
     await page.getByText('Signed in as').waitFor();
     const account = await page.locator('#account').innerText();
@@ -145,14 +156,14 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
 
     // the API saw Keycloak's access token: its user (the provider's subject id) is in the audit trail
     expect(bearer.length).toBeGreaterThan(0);
-    const token = bearer[0]!.replace(/^Bearer /, '');
+    const token = bearer[0]!;
     const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { iss: string; aud: string | string[]; sub: string; azp: string };
     expect(claims).toMatchObject({ iss: issuer, azp: 'quill-page' });
     expect([claims.aud].flat()).toContain(AUDIENCE);
-    const [users] = (await (await kc.admin('GET', '/admin/realms/quill/users?username=olivia&exact=true')).json()) as { id: string }[];
-    expect(claims.sub).toBe(users!.id);
+    const olivia = await userId('olivia');
+    expect(claims.sub).toBe(olivia);
     const [row] = await s.sql`select actor, roles, outcome from audit_events where action = 'document.list' order by id desc limit 1`;
-    expect(row).toMatchObject({ actor: users!.id, outcome: 'success' });
+    expect(row).toMatchObject({ actor: olivia, outcome: 'success' });
     expect(row!.roles).toContain('clinician');
 
     // never kept in the browser's storage
@@ -163,11 +174,7 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
 
   it('renews the access token before it expires and uses the new one on the next request', async () => {
     const page = await browser.newPage({ locale: 'en-GB' });
-    const bearer: string[] = [];
-    page.on('request', (r) => {
-      const a = r.headers().authorization;
-      if (a && r.url().startsWith(`${s.baseUrl}/v1/`)) bearer.push(a.replace(/^Bearer /, ''));
-    });
+    const bearer = bearerTokens(page);
     await signInAtProvider(page, 'olivia');
     await page.getByText('Signed in as').waitFor();
     await page.getByLabel('NHS number').fill(PATIENT);
@@ -214,9 +221,8 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
     await page.getByLabel('NHS number').fill(OTHER_PATIENT);
     await page.getByRole('button', { name: 'Find documents' }).click();
     await page.locator('.nhsuk-error-summary').getByText('You do not have access to this patient’s records').waitFor();
-    const [user] = (await (await kc.admin('GET', '/admin/realms/quill/users?username=sam&exact=true')).json()) as { id: string }[];
     const [row] = await s.sql`select actor, outcome, error_code from audit_events where action = 'document.list' order by id desc limit 1`;
-    expect(row).toMatchObject({ actor: user!.id, outcome: 'denied', error_code: 'patient_forbidden' });
+    expect(row).toMatchObject({ actor: await userId('sam'), outcome: 'denied', error_code: 'patient_forbidden' });
     await page.goto(`${s.baseUrl}/#/patients/${PATIENT}`);
     await page.getByRole('heading', { level: 1, name: /Documents for NHS number/ }).waitFor();
     await page.locator('#documents, #no-documents').first().waitFor();
@@ -235,9 +241,8 @@ describe.skipIf(!available)('signing in to the page through Keycloak (OpenID Con
     const refused = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}`, { headers: { authorization: `Bearer ${token}` } });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as { code: string }).code).toBe('forbidden');
-    const [user] = (await (await kc.admin('GET', '/admin/realms/quill/users?username=nobody&exact=true')).json()) as { id: string }[];
     const [row] = await s.sql`select actor, action, outcome, error_code from audit_events order by id desc limit 1`;
-    expect(row).toMatchObject({ actor: user!.id, action: 'document.list', outcome: 'denied', error_code: 'forbidden' });
+    expect(row).toMatchObject({ actor: await userId('nobody'), action: 'document.list', outcome: 'denied', error_code: 'forbidden' });
   });
 
   it('a real token from the same provider but for another system (wrong audience) is refused with 401, audited', async () => {
