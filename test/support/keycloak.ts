@@ -22,8 +22,6 @@ export function keycloakScript(): string | null {
 
 export interface Keycloak {
   baseUrl: string;
-  /** An admin access token for the master realm (the bootstrap admin). */
-  adminToken(): Promise<string>;
   /** Calls the admin REST API (`/admin/realms…`) as the bootstrap admin; fails on a non-2xx answer. */
   admin(method: string, p: string, body?: unknown): Promise<Response>;
   stop(): Promise<void>;
@@ -50,6 +48,7 @@ export async function startKeycloak(kcScript: string, timeoutMs = 180_000): Prom
     await stop();
     throw e;
   }
+  /** An access token of the master realm's bootstrap admin (fetched per call: it lives a minute). */
   const adminToken = async () => {
     const res = await fetch(`${baseUrl}/realms/master/protocol/openid-connect/token`, {
       method: 'POST',
@@ -68,5 +67,5 @@ export async function startKeycloak(kcScript: string, timeoutMs = 180_000): Prom
     if (!res.ok) throw new Error(`keycloak ${method} ${p}: ${res.status} ${await res.text()}`);
     return res;
   };
-  return { baseUrl, adminToken, admin, stop };
+  return { baseUrl, admin, stop };
 }
