@@ -24,6 +24,46 @@ export function auditInsertFrom(db: Db, rawCtx: RequestContext, rawEntry: Omit<A
   return insertAudit(db, ctx, entry, source);
 }
 
+/** One audit row's own columns, sanitised as recordAudit's, for a statement that writes many requests' rows at once. */
+export interface AuditColumns {
+  actor: string | null;
+  roles: string[];
+  action: string;
+  outcome: AuditEntry['outcome'];
+  document_id: string | null;
+  error_code: string | null;
+  detail: Record<string, unknown> | null;
+  client_ip: string | null;
+  user_agent: string | null;
+  request_id: string;
+}
+
+export function auditColumns(rawCtx: RequestContext, rawEntry: Omit<AuditEntry, 'patient' | 'version'>): AuditColumns {
+  const { ctx, entry: e } = insertable(rawCtx, rawEntry);
+  return {
+    actor: ctx.principal?.sub ?? null,
+    roles: ctx.principal?.roles ?? [],
+    action: e.action,
+    outcome: e.outcome,
+    document_id: e.documentId ?? null,
+    error_code: e.errorCode ?? null,
+    detail: (e.detail as Record<string, unknown> | null | undefined) ?? null,
+    client_ip: ctx.clientIp,
+    user_agent: ctx.userAgent?.slice(0, 512) ?? null,
+    request_id: ctx.requestId,
+  };
+}
+
+/**
+ * The audit_events insert for a data-modifying CTE whose `source` yields every column of AuditColumns (as auditColumns
+ * made them) plus `version` and `patient_nhs`: one row per source row.
+ */
+export function auditInsertRows(db: Db, source: postgres.PendingQuery<postgres.Row[]>) {
+  return db`insert into audit_events (actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)
+    select actor, roles, action, outcome, document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id from (${source}) src
+    returning id`;
+}
+
 /** The entry as it can be stored: a break-glass reason goes into detail before sanitising, so it is cleaned like any other detail. */
 function insertable(rawCtx: RequestContext, rawEntry: AuditEntry): { ctx: RequestContext; entry: AuditEntry } {
   const withReason = rawEntry.breakGlass ? { ...rawEntry, detail: { ...rawEntry.detail, breakGlass: rawEntry.breakGlass } } : rawEntry;

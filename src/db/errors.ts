@@ -34,3 +34,12 @@ export function databaseUnavailable(e: unknown): AppError | null {
   if (!isDatabaseUnavailable(e)) return null;
   return new AppError('storage_unavailable', 'the database is unavailable', { layer: 'database' }, { cause: e, retryAfter: 5 });
 }
+
+/**
+ * PostgreSQL refused a statement for the data it was given (SQLSTATE class 22, data exception, or 23, integrity
+ * constraint violation): nothing was committed, and the same statement without the offending input would succeed.
+ */
+export const isInputError = (e: unknown): boolean => {
+  const code = (e as { code?: unknown; severity?: unknown } | null)?.code;
+  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code) && typeof (e as { severity?: unknown }).severity === 'string';
+};

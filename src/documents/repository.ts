@@ -150,8 +150,9 @@ export interface ListingPage {
 }
 
 /**
- * An audit insert over a source query (audit/audit-log.ts auditInsertFrom, bound to its request by the service), for
- * the reads below that write their audit row in the same statement. The source yields patient_nhs, version, detail.
+ * An audit insert over a source query, for the reads below that write their audit rows in the same statement: the
+ * listing's source yields patient_nhs, version, detail (audit-log auditInsertFrom, bound to its request by the service);
+ * the download URLs' yields every column (audit-log auditInsertRows).
  */
 export type AuditRowsFrom = (source: postgres.PendingQuery<postgres.Row[]>) => postgres.PendingQuery<postgres.Row[]>;
 
@@ -252,38 +253,59 @@ export interface VersionReadFacts {
   audited: boolean;
 }
 
+/** One download-URL read for readVersionsAudited: the document, the version asked for, who asks, its audit row. */
+export interface AuditedVersionRead {
+  id: string;
+  want: number | null;
+  rules: ReadRules;
+  /** The success row's own columns (audit-log auditColumns), written only where the read is allowed. */
+  audit: Record<string, unknown>;
+}
+
 /**
- * The document, the version asked for (default: current) with its quarantine flag, and — where the rules allow the
- * read — its success audit row, in one statement. The SQL rules mirror access.ts (assertVisible, assertBytesReadable,
- * refuseIfQuarantined), which still decides the answer: patient in scope or a usable break-glass reason (then the
- * row's detail carries it), not under disposal, current or the caller may read entered-in-error, not quarantined.
- * null: no such document.
+ * For each read: the document, the version asked for (default: current) with its quarantine flag, and — where the rules
+ * allow the read — its success audit row; all reads in one statement (a group commit: see db/statement-batcher.ts). The
+ * SQL rules mirror access.ts (assertVisible, assertBytesReadable, refuseIfQuarantined), which still decides each
+ * answer: patient in scope or a usable break-glass reason (then the row's detail carries it), not under disposal,
+ * current or the caller may read entered-in-error, not quarantined. null: no such document. `insertAudit` is
+ * audit-log's auditInsertRows over a source yielding the audit columns plus version and patient_nhs.
  */
-export async function readVersionAudited(db: Db, id: string, want: number | undefined, rules: ReadRules, audit: AuditRowsFrom): Promise<VersionReadFacts | null> {
-  const inScope = rules.patients === null ? db`true` : db`d.patient_nhs = any(${rules.patients}::text[])`;
-  const [row] = await db<{ patient_nhs: string; status: DocumentRow['status']; disposal_id: string | null; current_version: number; v: (VersionRow & { integrity_failed_at: string | null }) | null; audited: number }[]>`
-    with d as materialized (
-      select id, patient_nhs, status, disposal_id, current_version from documents where id = ${id}
+export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[], insertAudit: AuditRowsFrom): Promise<(VersionReadFacts | null)[]> {
+  const input = reads.map((r, i) => ({ ...r.audit, i, doc: r.id, want: r.want, patients: r.rules.patients, bg: r.rules.breakGlass, del: r.rules.canDelete }));
+  const rows = await db<{ i: number; patient_nhs: string; status: DocumentRow['status']; disposal_id: string | null; current_version: number; v: (VersionRow & { integrity_failed_at: string | null }) | null; audited: boolean }[]>`
+    with r as materialized (
+      select * from jsonb_to_recordset(${db.json(input as never)}::jsonb) as r(i int, doc uuid, want int, patients text[], bg text, del boolean,
+        actor text, roles text[], action text, outcome text, error_code text, detail jsonb, client_ip text, user_agent text, request_id text)
+    ), d as materialized (
+      select r.i, d.id, d.patient_nhs, d.status, d.disposal_id, d.current_version from r join documents d on d.id = r.doc
     ), v as materialized (
-      select v.* from d join document_versions v on v.document_id = d.id and v.version = coalesce(${want ?? null}::int, d.current_version)
+      select d.i, v.* from d join r using (i) join document_versions v on v.document_id = d.id and v.version = coalesce(r.want, d.current_version)
+    ), allowed as materialized (
+      select r.*, d.patient_nhs, v.version, r.patients is null or d.patient_nhs = any(r.patients) as in_scope
+      from r join d using (i) join v using (i)
+      where (r.patients is null or d.patient_nhs = any(r.patients) or r.bg is not null)
+        and d.disposal_id is null
+        and (d.status = 'current' or r.del)
+        and v.integrity_failed_at is null
     ), audited as (
-      ${audit(db`
-        select d.patient_nhs, v.version, case when ${inScope} then null else jsonb_build_object('breakGlass', ${rules.breakGlass}::text) end as detail
-        from d join v on true
-        where (${inScope} or ${rules.breakGlass}::text is not null)
-          and d.disposal_id is null
-          and (d.status = 'current' or ${rules.canDelete}::boolean)
-          and v.integrity_failed_at is null`)}
+      ${insertAudit(db`
+        select actor, roles, action, outcome, doc as document_id, version, patient_nhs, error_code, client_ip, user_agent, request_id,
+          case when in_scope then detail else coalesce(detail, '{}') || jsonb_build_object('breakGlass', bg) end as detail
+        from allowed`)}
     )
-    select d.patient_nhs, d.status, d.disposal_id, d.current_version, (select to_jsonb(v) from v) as v, (select count(*) from audited)::int as audited
+    select d.i, d.patient_nhs, d.status, d.disposal_id, d.current_version, (select to_jsonb(v) - 'i' from v where v.i = d.i) as v,
+      exists (select from allowed a where a.i = d.i) as audited
     from d`;
-  if (!row) return null;
-  return {
-    doc: { patient: row.patient_nhs, status: row.status, disposalId: row.disposal_id, currentVersion: row.current_version },
-    version: row.v ? versionFromJson(row.v) : null,
-    quarantinedAt: row.v?.integrity_failed_at ? new Date(row.v.integrity_failed_at) : null,
-    audited: row.audited > 0,
-  };
+  const out: (VersionReadFacts | null)[] = reads.map(() => null);
+  for (const row of rows) {
+    out[row.i] = {
+      doc: { patient: row.patient_nhs, status: row.status, disposalId: row.disposal_id, currentVersion: row.current_version },
+      version: row.v ? versionFromJson(row.v) : null,
+      quarantinedAt: row.v?.integrity_failed_at ? new Date(row.v.integrity_failed_at) : null,
+      audited: row.audited,
+    };
+  }
+  return out;
 }
 
 export interface NewIntent {

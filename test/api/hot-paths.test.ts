@@ -5,6 +5,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OTHER_PATIENT, PATIENT, pdfBytes, uploadMultipart } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { StatementBatcher } from '../../src/db/statement-batcher.ts';
+import { isInputError } from '../../src/db/errors.ts';
+import { auditInsertRows } from '../../src/audit/audit-log.ts';
+import { readVersionsAudited, type AuditedVersionRead } from '../../src/documents/repository.ts';
 
 let s: TestServer;
 let clinician: string;
@@ -173,6 +177,51 @@ describe('list: the page and its audit row', () => {
     const res = await fetch(`${s.baseUrl}/v1/documents?patient=${PATIENT}`, { headers: auth(t) });
     expect(res.status).toBe(403);
     expect((await rows('document.list', 'ls.scoped')).map((r) => r.outcome)).toEqual(['denied']);
+  });
+});
+
+describe('download URLs group-committed: many requests in one statement, each with its own answer and row', () => {
+  it('concurrent requests of different callers share statements, and each gets exactly its own outcome and audit row', async () => {
+    const cases: { actor: string; roles: string[]; patients: string[] | null; headers: Record<string, string>; id: () => string; status: number; rows: (string | number | null)[][] }[] = [
+      { actor: 'gc.in', roles: ['clinician'], patients: [PATIENT], headers: {}, id: () => doc, status: 200, rows: [['success', null, 2]] },
+      { actor: 'gc.out', roles: ['clinician'], patients: [OTHER_PATIENT], headers: {}, id: () => doc, status: 403, rows: [['denied', 'patient_forbidden', null]] },
+      { actor: 'gc.glass', roles: ['clinician'], patients: [OTHER_PATIENT], headers: { 'quill-break-glass': 'emergency' }, id: () => doc, status: 200, rows: [['success', null, 2]] },
+      { actor: 'gc.eie', roles: ['clinician'], patients: null, headers: {}, id: () => retracted, status: 409, rows: [['failed', 'document_entered_in_error', null]] },
+      { actor: 'gc.rm', roles: ['records-manager'], patients: null, headers: {}, id: () => retracted, status: 200, rows: [['success', null, 1]] },
+      { actor: 'gc.none', roles: ['clinician'], patients: null, headers: {}, id: () => '00000000-0000-4000-8000-00000000beef', status: 404, rows: [['failed', 'not_found', null]] },
+    ];
+    const tokens = await Promise.all(cases.map((c) => s.token(c.actor, c.roles, c.patients ?? undefined)));
+    const before = s.service.documents.urlReadBatching;
+    const ROUNDS = 8;
+    const sent = Array.from({ length: ROUNDS }, () => cases.map((c, i) => fetch(`${s.baseUrl}/v1/documents/${c.id()}/download-url`, { method: 'POST', headers: { ...auth(tokens[i]!), ...c.headers } }))).flat();
+    const statuses = (await Promise.all(sent)).map((r) => r.status);
+    expect(statuses).toEqual(Array.from({ length: ROUNDS }, () => cases.map((c) => c.status)).flat());
+    const after = s.service.documents.urlReadBatching;
+    // they did share statements: fewer statements than reads (the refused-before-reading ones never reach one)
+    expect(after.statements - before.statements).toBeLessThan(after.inputs - before.inputs);
+    for (const c of cases) {
+      const got = (await rows('document.download-url', c.actor)).map((r) => [r.outcome, r.error_code, r.outcome === 'success' ? r.version : null]);
+      expect(got, c.actor).toEqual(Array.from({ length: ROUNDS }, () => c.rows).flat());
+    }
+    const glass = await rows('document.download-url', 'gc.glass');
+    expect(glass.every((r) => r.detail?.breakGlass === 'emergency')).toBe(true);
+    expect((await rows('document.download-url', 'gc.in')).every((r) => r.detail && !('breakGlass' in r.detail))).toBe(true);
+  });
+
+  it('a statement PostgreSQL refuses for one input is re-run per input: only that read fails, and no row is written for it', async () => {
+    const batcher = new StatementBatcher({ run: (reads: AuditedVersionRead[]) => readVersionsAudited(s.sql, reads, (src) => auditInsertRows(s.sql, src)), maxInFlight: 1, maxBatch: 64, separable: isInputError });
+    const read = (id: string, actor: string) =>
+      batcher.submit({ id, want: null, rules: { patients: null, breakGlass: null, canDelete: false }, audit: { actor, roles: ['clinician'], action: 'document.download-url', outcome: 'success', document_id: null, error_code: null, detail: null, client_ip: null, user_agent: null, request_id: actor } });
+    const first = read(doc, 'gc.sep.0');
+    const rest = [read(doc, 'gc.sep.1'), read('not-a-uuid', 'gc.sep.bad'), read(doc, 'gc.sep.2')];
+    await first;
+    const settled = await Promise.allSettled(rest);
+    expect(settled.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((settled[1] as PromiseRejectedResult).reason as { code: string }).code).toBe('22P02');
+    expect((settled[0] as PromiseFulfilledResult<{ audited: boolean } | null>).value?.audited).toBe(true);
+    expect(batcher.stats.statements).toBe(5); // the first, the refused batch of three, then each of the three alone
+    const written = await s.sql<{ actor: string }[]>`select actor from audit_events where actor like 'gc.sep.%' order by actor`;
+    expect(written.map((r) => r.actor)).toEqual(['gc.sep.0', 'gc.sep.1', 'gc.sep.2']);
   });
 });
 
