@@ -13,17 +13,6 @@ export async function recordAudit(db: Db, rawCtx: RequestContext, rawEntry: Audi
   await insertAudit(db, ctx, e, db`select ${e.patient ?? null}::text as patient_nhs, ${e.version ?? null}::int as version, null::jsonb as detail`);
 }
 
-/**
- * The same row as recordAudit, as an `insert … select` over `source` for a data-modifying CTE, so that a read and its
- * audit row are one statement (one round trip, and the row is durable when the read's answer arrives). `source` is a
- * query yielding `patient_nhs`, `version` and `detail` (jsonb merged over the entry's own detail): one audit row per
- * row it yields, none when it yields none (a read the statement found not allowed).
- */
-export function auditInsertFrom(db: Db, rawCtx: RequestContext, rawEntry: Omit<AuditEntry, 'patient' | 'version'>, source: postgres.PendingQuery<postgres.Row[]>) {
-  const { ctx, entry } = insertable(rawCtx, rawEntry);
-  return insertAudit(db, ctx, entry, source);
-}
-
 /** One audit row's own columns, sanitised as recordAudit's, for a statement that writes many requests' rows at once. */
 export interface AuditColumns {
   actor: string | null;

@@ -150,9 +150,8 @@ export interface ListingPage {
 }
 
 /**
- * An audit insert over a source query, for the reads below that write their audit rows in the same statement: the
- * listing's source yields patient_nhs, version, detail (audit-log auditInsertFrom, bound to its request by the service);
- * the download URLs' yields every column (audit-log auditInsertRows).
+ * An audit insert over a source query (audit-log auditInsertRows), for the reads below that write their audit rows in
+ * the same statement: the source yields every audit column.
  */
 export type AuditRowsFrom = (source: postgres.PendingQuery<postgres.Row[]>) => postgres.PendingQuery<postgres.Row[]>;
 
@@ -203,33 +202,63 @@ const LISTED_DOCUMENT_JSON = object([
   ['legalHold', `(${ON_HOLD('d')})::text`],
 ]);
 
+/** One listing page for listPages: the filter, and its success audit row's own columns (audit-log auditColumns). */
+export interface AuditedListing {
+  filter: ListFilter;
+  audit: Record<string, unknown>;
+}
+
 /**
- * A patient's documents with their current version, newest first, keyset-paged on (created_at, id), and the page's
- * audit row (its count), in one statement: one round trip per page. An index scan of documents_patient_created in
- * page order, joined index-only to the version columns the primary key's index carries (migration 011).
+ * For each listing: a patient's documents with their current version, newest first, keyset-paged on (created_at, id),
+ * and the page's audit row (its count, merged into the row's detail); all listings in one statement (a group commit:
+ * see db/statement-batcher.ts). Per listing, an index scan of documents_patient_created in page order from the cursor
+ * (a missing cursor is (infinity, the largest uuid), so the row comparison stays the scan's start), joined index-only
+ * to the version columns the primary key's index carries (migration 011). `insertAudit` is audit-log's auditInsertRows.
  */
-export async function listDocuments(db: Db, f: ListFilter, audit: AuditRowsFrom): Promise<ListingPage> {
-  const [row] = await db<{ items: string; found: number; next_at: string | null; next_id: string | null }[]>`
-    with page as materialized (
-      select row_number() over (order by d.created_at desc, d.id desc) as rn, ${db.unsafe(LISTED_DOCUMENT_JSON)} as j, d.created_at, d.id
-      from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-      where d.patient_nhs = ${f.patient} and d.disposal_id is null
-        ${f.includeEnteredInError ? db`` : db`and d.status = 'current'`}
-        ${f.type ? db`and d.type_code = ${f.type}` : db``}
-        ${f.dateFrom ? db`and d.clinical_date >= ${f.dateFrom}` : db``}
-        ${f.dateTo ? db`and d.clinical_date <= ${f.dateTo}` : db``}
-        ${f.after ? db`and (d.created_at, d.id) < (${f.after.createdAt}::text::timestamptz, ${f.after.id}::uuid)` : db``}
-      order by d.created_at desc, d.id desc
-      limit ${f.limit + 1}
+export async function listPages(db: Db, listings: AuditedListing[], insertAudit: AuditRowsFrom): Promise<ListingPage[]> {
+  const input = listings.map(({ filter: f, audit }, i) => ({
+    ...audit, i, patient: f.patient, eie: f.includeEnteredInError, type: f.type ?? null, date_from: f.dateFrom ?? null, date_to: f.dateTo ?? null,
+    after_at: f.after?.createdAt ?? null, after_id: f.after?.id ?? null, lim: f.limit,
+  }));
+  const rows = await db<{ i: number; items: string; found: number; next_at: string | null; next_id: string | null }[]>`
+    with r as materialized (
+      select * from jsonb_to_recordset(${db.json(input as never)}::jsonb) as r(i int, patient text, eie boolean, type text, date_from date, date_to date,
+        after_at timestamptz, after_id uuid, lim int, actor text, roles text[], action text, outcome text, error_code text, detail jsonb,
+        client_ip text, user_agent text, request_id text)
+    ), page as materialized (
+      select r.i, p.* from r cross join lateral (
+        select row_number() over (order by d.created_at desc, d.id desc) as rn, ${db.unsafe(LISTED_DOCUMENT_JSON)} as j, d.created_at, d.id
+        from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+        where d.patient_nhs = r.patient and d.disposal_id is null
+          and (r.eie or d.status = 'current')
+          and (r.type is null or d.type_code = r.type)
+          and (r.date_from is null or d.clinical_date >= r.date_from)
+          and (r.date_to is null or d.clinical_date <= r.date_to)
+          and (d.created_at, d.id) < (coalesce(r.after_at, 'infinity'), coalesce(r.after_id, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))
+        order by d.created_at desc, d.id desc
+        limit r.lim + 1
+      ) p
+    ), agg as materialized (
+      select r.i, count(p.rn)::int as found,
+        '[' || coalesce(string_agg(p.j, ',' order by p.rn) filter (where p.rn <= r.lim), '') || ']' as items,
+        min(to_char(p.created_at at time zone 'UTC', ${db.unsafe(MICROS_UTC)})) filter (where p.rn = r.lim) as next_at,
+        min(p.id::text) filter (where p.rn = r.lim) as next_id
+      from r left join page p on p.i = r.i
+      group by r.i, r.lim
     ), audited as (
-      ${audit(db`select ${f.patient}::text as patient_nhs, null::int as version, jsonb_build_object('count', least((select count(*) from page), ${f.limit}::int)) as detail`)}
+      ${insertAudit(db`
+        select actor, roles, action, outcome, null::uuid as document_id, null::int as version, patient as patient_nhs, error_code, client_ip, user_agent,
+          request_id, coalesce(detail, '{}') || jsonb_build_object('count', least(found, lim)) as detail
+        from r join agg using (i)`)}
     )
-    select '[' || coalesce(string_agg(j, ',' order by rn) filter (where rn <= ${f.limit}), '') || ']' as items, count(*)::int as found,
-      min(to_char(created_at at time zone 'UTC', ${db.unsafe(MICROS_UTC)})) filter (where rn = ${f.limit}) as next_at,
-      min(id::text) filter (where rn = ${f.limit}) as next_id
-    from page`;
-  const more = row!.found > f.limit && row!.next_at !== null && row!.next_id !== null;
-  return { itemsJson: row!.items, next: more ? { createdAt: row!.next_at!, id: row!.next_id! } : null };
+    select i, found, items, next_at, next_id from agg`;
+  const out: ListingPage[] = [];
+  for (const row of rows) {
+    const lim = listings[row.i]!.filter.limit;
+    const more = row.found > lim && row.next_at !== null && row.next_id !== null;
+    out[row.i] = { itemsJson: row.items, next: more ? { createdAt: row.next_at!, id: row.next_id! } : null };
+  }
+  return out;
 }
 
 /** A version row read as to_jsonb (timestamps arrive as text). */
@@ -293,9 +322,8 @@ export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[], i
           case when in_scope then detail else coalesce(detail, '{}') || jsonb_build_object('breakGlass', bg) end as detail
         from allowed`)}
     )
-    select d.i, d.patient_nhs, d.status, d.disposal_id, d.current_version, (select to_jsonb(v) - 'i' from v where v.i = d.i) as v,
-      exists (select from allowed a where a.i = d.i) as audited
-    from d`;
+    select d.i, d.patient_nhs, d.status, d.disposal_id, d.current_version, case when v.i is null then null else to_jsonb(v) - 'i' end as v, a.i is not null as audited
+    from d left join v using (i) left join allowed a using (i)`;
   const out: (VersionReadFacts | null)[] = reads.map(() => null);
   for (const row of rows) {
     out[row.i] = {

@@ -4,6 +4,7 @@
 // these passing.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OTHER_PATIENT, PATIENT, pdfBytes, uploadMultipart } from '../support/fixtures.ts';
+import { randomNhsNumber } from '../support/nhs-numbers.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { StatementBatcher } from '../../src/db/statement-batcher.ts';
 import { isInputError } from '../../src/db/errors.ts';
@@ -156,6 +157,38 @@ describe('list: the page and its audit row', () => {
     }
   });
 
+
+  it('concurrent listings with different patients, filters and cursors share statements, each with its own page and row', async () => {
+    const t = await s.token('ls.many', ['clinician']);
+    const rm = await s.token('ls.many.rm', ['records-manager']);
+    const patient = randomNhsNumber();
+    const ids: string[] = [];
+    for (const date of ['2020-01-01', '2021-01-01', '2022-01-01']) {
+      ids.unshift((await (await uploadMultipart(s.baseUrl, t, pdfBytes(date), { patient, fields: { date } })).json()).id);
+    }
+    const eie = await fetch(`${s.baseUrl}/v1/documents/${ids[1]}`, { method: 'DELETE', headers: { ...auth(rm), 'content-type': 'application/json' }, body: JSON.stringify({ reason: 'wrong patient' }) });
+    expect(eie.status).toBe(200);
+    const get = (token: string, q: string) => fetch(`${s.baseUrl}/v1/documents?patient=${patient}&${q}`, { headers: auth(token) }).then(async (r) => ({ status: r.status, ids: (((await r.json()) as { items?: { id: string }[] }).items ?? []).map((d) => d.id) }));
+    const first = (await (await fetch(`${s.baseUrl}/v1/documents?patient=${patient}&limit=1`, { headers: auth(t) })).json()) as { nextCursor: string };
+    const cases: [token: string, query: string, expected: string[]][] = [
+      [t, 'limit=1', [ids[0]!]],
+      [t, 'limit=50', [ids[0]!, ids[2]!]],
+      [t, `limit=1&cursor=${encodeURIComponent(first.nextCursor)}`, [ids[2]!]],
+      [rm, 'limit=50&includeEnteredInError=true', ids],
+      [t, 'limit=50&from=2021-06-01', [ids[0]!]],
+      [t, 'limit=50&to=2021-06-01', [ids[2]!]],
+      [t, 'limit=50&type=1000000000000', []],
+    ];
+    const before = s.service.documents.listBatching;
+    const ROUNDS = 6;
+    const got = await Promise.all(Array.from({ length: ROUNDS }, () => cases.map(([token, q]) => get(token, q))).flat());
+    expect(got).toEqual(Array.from({ length: ROUNDS }, () => cases.map(([, , expected]) => ({ status: 200, ids: expected }))).flat());
+    const after = s.service.documents.listBatching;
+    expect(after.statements - before.statements).toBeLessThan(after.inputs - before.inputs);
+    const counts = (await rows('document.list', 'ls.many')).slice(1).map((r) => [r.patient_nhs, r.detail?.count]);
+    const expectedCounts = cases.filter(([token]) => token === t).map(([, , expected]) => [patient, expected.length]);
+    expect(counts.sort()).toEqual(Array.from({ length: ROUNDS }, () => expectedCounts).flat().sort());
+  });
 
   it('records one success row with the count of the page it returned', async () => {
     const t = await s.token('ls.one', ['clinician']);
