@@ -1,6 +1,7 @@
 /**
- * Group commit for one statement shape: requests that arrive while earlier ones are in flight go to PostgreSQL
- * together, as one statement over all their inputs, so they share one round trip, one transaction and one WAL flush.
+ * Group commit for one statement shape (or one transaction: shared-transaction.ts): requests that arrive while earlier
+ * ones are in flight go to PostgreSQL together, as one statement over all their inputs, so they share one round trip,
+ * one transaction and one WAL flush.
  * Nothing waits on a timer: with fewer than `maxInFlight` statements running, a request goes at once (alone when it is
  * alone); only while every slot is busy does it queue, and the queue leaves in one statement as soon as a slot frees.
  * Each request still gets its own answer, and only once the statement that carried it has committed.
@@ -48,9 +49,9 @@ export class StatementBatcher<I, O> {
     });
   }
 
-  /** Statements run and inputs carried so far (inputs / statements is the mean batch). */
-  get stats(): { statements: number; inputs: number } {
-    return { statements: this.#statements, inputs: this.#inputs };
+  /** Statements run and inputs carried so far (inputs / statements is the mean batch), and inputs waiting now. */
+  get stats(): { statements: number; inputs: number; queued: number } {
+    return { statements: this.#statements, inputs: this.#inputs, queued: this.#queue.length };
   }
 
   #pump(): void {

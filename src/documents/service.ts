@@ -6,6 +6,7 @@ import type { AuditAction } from '../audit/audit-event.ts';
 import { auditColumns, auditInsertRows, recordAudit } from '../audit/audit-log.ts';
 import { StatementBatcher } from '../db/statement-batcher.ts';
 import { isInputError } from '../db/errors.ts';
+import { transactionBatcher, type TransactionWork } from '../db/shared-transaction.ts';
 import { hasPermission, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Sql, Tx } from '../db/sql.ts';
 import type { DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
@@ -35,6 +36,13 @@ export type { UploadInput } from './upload.ts';
  * bench's has a second statement working. List pages with two slots: 720-810 pages/s against 490-615 unbatched.
  */
 const READ_BATCHING = { maxInFlight: 2, maxBatch: 64 };
+
+/**
+ * Upload commits (step 3 of the upload protocol) in flight at once, and commits per shared transaction at most. On the
+ * 1 M-document database, 100 KiB uploads at 16 clients, interleaved with the previous commit: 242, 292, 319 uploads/s
+ * against 205, 266, 250, PostgreSQL's CPU per upload 1.4–1.9 ms against 2.0–2.3 ms.
+ */
+const UPLOAD_COMMIT_BATCHING = { maxInFlight: 2, maxBatch: 32 };
 
 export type { AuditTarget } from '../audit/audited.ts';
 
@@ -75,7 +83,8 @@ export interface UploadRetention {
  *
  * The upload protocol keeps the blob store, PostgreSQL and the FHIR index consistent without a distributed
  * transaction: 1. record an upload intent; 2. stream the bytes to a fresh key (hashing and type-checking in the
- * same pass); 3. in one transaction write metadata, version, audit row, built-in FHIR index and outbox row.
+ * same pass); 3. in one transaction write metadata, version, audit row, built-in FHIR index and outbox row (a
+ * transaction shared with the other uploads committing at that moment: db/shared-transaction.ts).
  * A crash between 1 and 3 leaves only bytes that no metadata points at, which `reconcile` removes.
  */
 export class DocumentService {
@@ -86,6 +95,8 @@ export class DocumentService {
   readonly #urlReads: StatementBatcher<repo.AuditedVersionRead, repo.VersionReadFacts | null>;
   /** Listing pages with their audit rows, group-committed the same way. */
   readonly #listings: StatementBatcher<repo.AuditedListing, repo.ListingPage>;
+  /** Upload commits (step 3), sharing a transaction with those that arrive meanwhile. */
+  readonly #uploadCommits: StatementBatcher<TransactionWork<DocumentWithVersion>, DocumentWithVersion>;
 
   constructor(o: DocumentServiceOptions) {
     this.#o = o;
@@ -94,6 +105,7 @@ export class DocumentService {
       ...READ_BATCHING,
       separable: isInputError,
     });
+    this.#uploadCommits = transactionBatcher(o.sql, UPLOAD_COMMIT_BATCHING);
     this.#urlReads = new StatementBatcher({
       run: (reads) => repo.readVersionsAudited(o.sql, reads, (source) => auditInsertRows(o.sql, source)),
       ...READ_BATCHING,
@@ -108,12 +120,17 @@ export class DocumentService {
   }
 
   /** Download-URL statements run and reads they carried (reads / statements is the mean group commit). */
-  get urlReadBatching(): { statements: number; inputs: number } {
+  get urlReadBatching(): { statements: number; inputs: number; queued: number } {
     return this.#urlReads.stats;
   }
 
+  /** Upload commits: shared transactions run and commits they carried. */
+  get uploadCommitBatching(): { statements: number; inputs: number; queued: number } {
+    return this.#uploadCommits.stats;
+  }
+
   /** Listing statements run and pages they carried. */
-  get listBatching(): { statements: number; inputs: number } {
+  get listBatching(): { statements: number; inputs: number; queued: number } {
     return this.#listings.stats;
   }
 
@@ -137,7 +154,7 @@ export class DocumentService {
       const lock = retention && cls ? await retention.lockFor(m.patient, cls, m.clinicalDate ?? new Date().toISOString().slice(0, 10)) : null;
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
-        this.#o.sql.begin(async (tx) => {
+        this.#uploadCommits.submit(async (tx) => {
           const kept = retention && cls ? await retention.forNewDocument(tx, m.patient, cls, m.clinicalDate, lock) : null;
           // pipelined: both rows, the intent and the audit row in one round trip (commitChange)
           const rows = Promise.all([
@@ -168,7 +185,7 @@ export class DocumentService {
       const lock = retention ? await retention.lockFor(doc.patient, { code: doc.retentionClass }, doc.clinicalDate ?? doc.createdAt.toISOString().slice(0, 10), doc.retainUntil) : null;
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
-        this.#o.sql.begin(async (tx) => {
+        this.#uploadCommits.submit(async (tx) => {
           const locked = await repo.findDocument(tx, documentId, { forUpdate: true });
           if (!locked || locked.status !== 'current') throw new AppError('document_entered_in_error');
           const next = locked.currentVersion + 1;

@@ -5,6 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -54,6 +55,15 @@ function upload(s: TestServer, token: string, bytes: Buffer, form: 'multipart' |
   f.set('title', 'Fault test');
   f.set('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), 'fault.pdf');
   return fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers, body: f, signal });
+}
+
+/** Holds a loopback port and resets every connection to it at once: a store that is down, whose port nobody can reuse. */
+function resetEveryConnection(port: number): Promise<{ close(): Promise<void> }> {
+  const server = net.createServer((socket) => socket.resetAndDestroy());
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve({ close: () => new Promise<void>((r) => server.close(() => r())) }));
+  });
 }
 
 /** One keep-alive connection for every request, so a request body left half-read would stall the next request. */
@@ -276,6 +286,7 @@ describe.skipIf(!remoteStores)('remote store faults', () => {
       const restore = sw ? useAwsCredentials(sw) : () => undefined;
       let s: TestServer | undefined;
       let storeUp = true;
+      let portGuard: { close(): Promise<void> } | undefined;
       try {
         const env = sw ? { QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'faults')) } : { QUILL_BLOB_STORE: 'azure', QUILL_ALLOW_UNVERSIONED: 'true', ...azureEnv(az!, await newContainer(az!, 'faults')) };
         s = await startTestServer(env);
@@ -283,6 +294,9 @@ describe.skipIf(!remoteStores)('remote store faults', () => {
         expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
         await (sw ?? az)!.stop();
         storeUp = false;
+        // Keep the stopped store's port from being taken by another test file's server (ports are picked free, and
+        // files run in parallel): a server found there instead would leave the upload waiting on its answer.
+        portGuard = await resetEveryConnection(Number(new URL(sw ? sw.endpoint : az!.blobEndpoint).port));
         const cases = [100 * KiB, 3 * MiB].flatMap((n) => (['raw', 'multipart'] as const).map((form) => ({ n, form })));
         for (const { n, form } of cases) {
           const res = await upload(s, t, pdfOfSize(n), form);
@@ -300,6 +314,7 @@ describe.skipIf(!remoteStores)('remote store faults', () => {
       } finally {
         await s?.close();
         if (storeUp) await (sw ?? az)?.stop();
+        await portGuard?.close();
         restore();
       }
     }, 180_000);

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OTHER_PATIENT, PATIENT, pdfBytes, uploadMultipart } from '../support/fixtures.ts';
 import { randomNhsNumber } from '../support/nhs-numbers.ts';
+import { withAuditLanesHeld } from '../support/audit-lanes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { StatementBatcher } from '../../src/db/statement-batcher.ts';
 import { isInputError } from '../../src/db/errors.ts';
@@ -33,6 +34,7 @@ beforeAll(async () => {
   expect(eie.status).toBe(200);
 });
 afterAll(() => s?.close());
+
 
 describe('download URL: access check and audit row', () => {
   it('writes exactly one success row naming the version it issued, with the expiry it returned', async () => {
@@ -181,7 +183,8 @@ describe('list: the page and its audit row', () => {
     ];
     const before = s.service.documents.listBatching;
     const ROUNDS = 6;
-    const got = await Promise.all(Array.from({ length: ROUNDS }, () => cases.map(([token, q]) => get(token, q))).flat());
+    const send = () => Promise.all(Array.from({ length: ROUNDS }, () => cases.map(([token, q]) => get(token, q))).flat());
+    const got = await withAuditLanesHeld(s.sql, () => s.service.documents.listBatching.queued, ROUNDS * cases.length - 2, send);
     expect(got).toEqual(Array.from({ length: ROUNDS }, () => cases.map(([, , expected]) => ({ status: 200, ids: expected }))).flat());
     const after = s.service.documents.listBatching;
     expect(after.statements - before.statements).toBeLessThan(after.inputs - before.inputs);
@@ -226,8 +229,8 @@ describe('download URLs group-committed: many requests in one statement, each wi
     const tokens = await Promise.all(cases.map((c) => s.token(c.actor, c.roles, c.patients ?? undefined)));
     const before = s.service.documents.urlReadBatching;
     const ROUNDS = 8;
-    const sent = Array.from({ length: ROUNDS }, () => cases.map((c, i) => fetch(`${s.baseUrl}/v1/documents/${c.id()}/download-url`, { method: 'POST', headers: { ...auth(tokens[i]!), ...c.headers } }))).flat();
-    const statuses = (await Promise.all(sent)).map((r) => r.status);
+    const send = () => Promise.all(Array.from({ length: ROUNDS }, () => cases.map((c, i) => fetch(`${s.baseUrl}/v1/documents/${c.id()}/download-url`, { method: 'POST', headers: { ...auth(tokens[i]!), ...c.headers } }))).flat());
+    const statuses = (await withAuditLanesHeld(s.sql, () => s.service.documents.urlReadBatching.queued, ROUNDS * cases.length - 2, send)).map((r) => r.status);
     expect(statuses).toEqual(Array.from({ length: ROUNDS }, () => cases.map((c) => c.status)).flat());
     const after = s.service.documents.urlReadBatching;
     // they did share statements: fewer statements than reads (the refused-before-reading ones never reach one)

@@ -30,7 +30,7 @@ describe('StatementBatcher', () => {
     expect(calls.map((c) => c.inputs)).toEqual([[1], [2, 3, 4]]);
     calls[1]!.finish();
     expect(await Promise.all(rest)).toEqual([20, 30, 40]);
-    expect(b.stats).toEqual({ statements: 2, inputs: 4 });
+    expect(b.stats).toEqual({ statements: 2, inputs: 4, queued: 0 });
   });
 
   it('uses every slot before queueing, and never puts more than maxBatch inputs in one statement', async () => {
