@@ -27,6 +27,10 @@ export interface AuditColumns {
   request_id: string;
 }
 
+/** AuditColumns as the column definitions of `jsonb_to_recordset(…) as r(…)`, for statements that take them as JSON. */
+export const AUDIT_COLUMNS_RECORDSET = `actor text, roles text[], action text, outcome text, document_id uuid, error_code text, detail jsonb,
+  client_ip text, user_agent text, request_id text`;
+
 export function auditColumns(rawCtx: RequestContext, rawEntry: Omit<AuditEntry, 'patient' | 'version'>): AuditColumns {
   const { ctx, entry: e } = insertable(rawCtx, rawEntry);
   return {

@@ -40,6 +40,6 @@ export function databaseUnavailable(e: unknown): AppError | null {
  * constraint violation): nothing was committed, and the same statement without the offending input would succeed.
  */
 export const isInputError = (e: unknown): boolean => {
-  const code = (e as { code?: unknown; severity?: unknown } | null)?.code;
-  return typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code) && typeof (e as { severity?: unknown }).severity === 'string';
+  const err = e as { code?: unknown; severity?: unknown } | null;
+  return typeof err?.code === 'string' && /^2[23][0-9A-Z]{3}$/.test(err.code) && typeof err.severity === 'string';
 };

@@ -67,10 +67,11 @@ export async function readableVersion(db: Db, p: Principal, documentId: string, 
 
 /**
  * readableVersion and the success audit row in one statement (`read`: repository.readVersionsAudited, batched with
- * other requests' reads by the service; one round trip, and the row is durable before this returns). The statement writes the row only where its SQL copy of the rules allows the read; the answer is still
- * decided here, by the same rules in TypeScript over the facts the statement returned. Should the two ever disagree
- * (a rule changed in one place only) this side wins: a missing success row is written separately, a refused read
- * is refused (and audited as such by the caller) — and the disagreement is logged as an error.
+ * other requests' reads by the service; one round trip, and the row is durable before this returns). The statement
+ * writes the row only where its SQL copy of the rules allows the read; the answer is still decided here, by the same
+ * rules in TypeScript over the facts the statement returned. Should the two ever disagree (a rule changed in one place
+ * only) this side wins: a missing success row is written separately, a refused read is refused (and audited as such
+ * by the caller) — and the disagreement is logged as an error.
  */
 export async function readableVersionOnce(
   p: Principal,

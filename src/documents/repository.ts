@@ -1,4 +1,4 @@
-import type postgres from 'postgres';
+import { AUDIT_COLUMNS_RECORDSET, auditInsertRows, type AuditColumns } from '../audit/audit-log.ts';
 import type { Db } from '../db/sql.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 
@@ -149,12 +149,6 @@ export interface ListingPage {
   next: { createdAt: string; id: string } | null;
 }
 
-/**
- * An audit insert over a source query (audit-log auditInsertRows), for the reads below that write their audit rows in
- * the same statement: the source yields every audit column.
- */
-export type AuditRowsFrom = (source: postgres.PendingQuery<postgres.Row[]>) => postgres.PendingQuery<postgres.Row[]>;
-
 /*
  * The listed document's JSON text, spelled as SQL once at load. Written as concatenation rather than
  * json_build_object: that builds the same document (with spaces around its separators) for about 25 % more of
@@ -205,7 +199,7 @@ const LISTED_DOCUMENT_JSON = object([
 /** One listing page for listPages: the filter, and its success audit row's own columns (audit-log auditColumns). */
 export interface AuditedListing {
   filter: ListFilter;
-  audit: Record<string, unknown>;
+  audit: AuditColumns;
 }
 
 /**
@@ -213,9 +207,9 @@ export interface AuditedListing {
  * and the page's audit row (its count, merged into the row's detail); all listings in one statement (a group commit:
  * see db/statement-batcher.ts). Per listing, an index scan of documents_patient_created in page order from the cursor
  * (a missing cursor is (infinity, the largest uuid), so the row comparison stays the scan's start), joined index-only
- * to the version columns the primary key's index carries (migration 011). `insertAudit` is audit-log's auditInsertRows.
+ * to the version columns the primary key's index carries (migration 011).
  */
-export async function listPages(db: Db, listings: AuditedListing[], insertAudit: AuditRowsFrom): Promise<ListingPage[]> {
+export async function listPages(db: Db, listings: AuditedListing[]): Promise<ListingPage[]> {
   const input = listings.map(({ filter: f, audit }, i) => ({
     ...audit, i, patient: f.patient, eie: f.includeEnteredInError, type: f.type ?? null, date_from: f.dateFrom ?? null, date_to: f.dateTo ?? null,
     after_at: f.after?.createdAt ?? null, after_id: f.after?.id ?? null, lim: f.limit,
@@ -223,8 +217,7 @@ export async function listPages(db: Db, listings: AuditedListing[], insertAudit:
   const rows = await db<{ i: number; items: string; found: number; next_at: string | null; next_id: string | null }[]>`
     with r as materialized (
       select * from jsonb_to_recordset(${db.json(input as never)}::jsonb) as r(i int, patient text, eie boolean, type text, date_from date, date_to date,
-        after_at timestamptz, after_id uuid, lim int, actor text, roles text[], action text, outcome text, error_code text, detail jsonb,
-        client_ip text, user_agent text, request_id text)
+        after_at timestamptz, after_id uuid, lim int, ${db.unsafe(AUDIT_COLUMNS_RECORDSET)})
     ), page as materialized (
       select r.i, p.* from r cross join lateral (
         select row_number() over (order by d.created_at desc, d.id desc) as rn, ${db.unsafe(LISTED_DOCUMENT_JSON)} as j, d.created_at, d.id
@@ -246,8 +239,8 @@ export async function listPages(db: Db, listings: AuditedListing[], insertAudit:
       from r left join page p on p.i = r.i
       group by r.i, r.lim
     ), audited as (
-      ${insertAudit(db`
-        select actor, roles, action, outcome, null::uuid as document_id, null::int as version, patient as patient_nhs, error_code, client_ip, user_agent,
+      ${auditInsertRows(db, db`
+        select actor, roles, action, outcome, document_id, null::int as version, patient as patient_nhs, error_code, client_ip, user_agent,
           request_id, coalesce(detail, '{}') || jsonb_build_object('count', least(found, lim)) as detail
         from r join agg using (i)`)}
     )
@@ -288,7 +281,7 @@ export interface AuditedVersionRead {
   want: number | null;
   rules: ReadRules;
   /** The success row's own columns (audit-log auditColumns), written only where the read is allowed. */
-  audit: Record<string, unknown>;
+  audit: AuditColumns;
 }
 
 /**
@@ -296,15 +289,14 @@ export interface AuditedVersionRead {
  * allow the read — its success audit row; all reads in one statement (a group commit: see db/statement-batcher.ts). The
  * SQL rules mirror access.ts (assertVisible, assertBytesReadable, refuseIfQuarantined), which still decides each
  * answer: patient in scope or a usable break-glass reason (then the row's detail carries it), not under disposal,
- * current or the caller may read entered-in-error, not quarantined. null: no such document. `insertAudit` is
- * audit-log's auditInsertRows over a source yielding the audit columns plus version and patient_nhs.
+ * current or the caller may read entered-in-error, not quarantined. null: no such document.
  */
-export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[], insertAudit: AuditRowsFrom): Promise<(VersionReadFacts | null)[]> {
+export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[]): Promise<(VersionReadFacts | null)[]> {
   const input = reads.map((r, i) => ({ ...r.audit, i, doc: r.id, want: r.want, patients: r.rules.patients, bg: r.rules.breakGlass, del: r.rules.canDelete }));
   const rows = await db<{ i: number; patient_nhs: string; status: DocumentRow['status']; disposal_id: string | null; current_version: number; v: (VersionRow & { integrity_failed_at: string | null }) | null; audited: boolean }[]>`
     with r as materialized (
       select * from jsonb_to_recordset(${db.json(input as never)}::jsonb) as r(i int, doc uuid, want int, patients text[], bg text, del boolean,
-        actor text, roles text[], action text, outcome text, error_code text, detail jsonb, client_ip text, user_agent text, request_id text)
+        ${db.unsafe(AUDIT_COLUMNS_RECORDSET)})
     ), d as materialized (
       select r.i, d.id, d.patient_nhs, d.status, d.disposal_id, d.current_version from r join documents d on d.id = r.doc
     ), v as materialized (
@@ -317,8 +309,8 @@ export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[], i
         and (d.status = 'current' or r.del)
         and v.integrity_failed_at is null
     ), audited as (
-      ${insertAudit(db`
-        select actor, roles, action, outcome, doc as document_id, version, patient_nhs, error_code, client_ip, user_agent, request_id,
+      ${auditInsertRows(db, db`
+        select actor, roles, action, outcome, document_id, version, patient_nhs, error_code, client_ip, user_agent, request_id,
           case when in_scope then detail else coalesce(detail, '{}') || jsonb_build_object('breakGlass', bg) end as detail
         from allowed`)}
     )

@@ -9,7 +9,6 @@ import { withAuditLanesHeld } from '../support/audit-lanes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { StatementBatcher } from '../../src/db/statement-batcher.ts';
 import { isInputError } from '../../src/db/errors.ts';
-import { auditInsertRows } from '../../src/audit/audit-log.ts';
 import { readVersionsAudited, type AuditedVersionRead } from '../../src/documents/repository.ts';
 
 let s: TestServer;
@@ -245,7 +244,7 @@ describe('download URLs group-committed: many requests in one statement, each wi
   });
 
   it('a statement PostgreSQL refuses for one input is re-run per input: only that read fails, and no row is written for it', async () => {
-    const batcher = new StatementBatcher({ run: (reads: AuditedVersionRead[]) => readVersionsAudited(s.sql, reads, (src) => auditInsertRows(s.sql, src)), maxInFlight: 1, maxBatch: 64, separable: isInputError });
+    const batcher = new StatementBatcher({ run: (reads: AuditedVersionRead[]) => readVersionsAudited(s.sql, reads), maxInFlight: 1, maxBatch: 64, separable: isInputError });
     const read = (id: string, actor: string) =>
       batcher.submit({ id, want: null, rules: { patients: null, breakGlass: null, canDelete: false }, audit: { actor, roles: ['clinician'], action: 'document.download-url', outcome: 'success', document_id: null, error_code: null, detail: null, client_ip: null, user_agent: null, request_id: actor } });
     const first = read(doc, 'gc.sep.0');
