@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { AppError } from '../domain/errors.ts';
 
 /**
  * SHA-256 and SHA-1 of a large upload computed on a worker thread, so the event loop that reads the socket and
@@ -59,7 +60,9 @@ function startWorker(): Promise<boolean> {
       worker = w;
       resolve(true);
     });
-    const fail = (error: Error) => {
+    const fail = (cause: Error) => {
+      // a transient fault of this process, not of the upload: 503 with Retry-After (the retry gets a new worker)
+      const error = new AppError('temporarily_unavailable', `the hashing worker stopped during the upload (${cause.message}); retry it`, {}, { cause, retryAfter: 1 });
       if (worker === w) {
         // it ran and died: its jobs fail, and the next upload starts a new one
         worker = null;
@@ -69,7 +72,7 @@ function startWorker(): Promise<boolean> {
       for (const l of [...listeners.values()]) l({ type: 'failed', error });
     };
     w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`the hashing worker exited (code ${code})`)));
+    w.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
   });
 }
 

@@ -47,6 +47,7 @@ export const ErrorCodes = {
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
   content_quarantined: { status: 409, title: 'This version\'s stored bytes failed an integrity check; downloads are refused until it is repaired' },
   storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
+  temporarily_unavailable: { status: 503, title: 'The service could not finish this request now; retry it' },
   insufficient_storage: { status: 507, title: 'The blob store is out of space' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;

@@ -100,7 +100,11 @@ describe('HashingStream', () => {
       h,
       new Writable({ write: (_c, _e, cb) => cb() }),
     );
-    await expect(cut).rejects.toThrow(/worker/);
+    // a fault of this process, not of the upload: 503 with Retry-After, so the client retries
+    const err = await cut.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AppError);
+    expect(err).toMatchObject({ code: 'temporarily_unavailable', status: 503, retryAfter: 1 });
+    expect((err as Error).message).toMatch(/hashing worker/);
     const r = await run(b, { sha1: true, offload: true });
     expect(r.digests).toEqual(expected(b));
     expect(runningHashWorker()).not.toBe(dying);
