@@ -78,4 +78,42 @@ describe('uploads group-committed over HTTP', () => {
     const intents = await s.sql<{ state: string }[]>`select state from upload_intents where created_by = 'gc.uploader'`;
     expect(intents.map((r) => r.state)).toEqual(uploads.map(() => 'committed'));
   });
+
+  it('new versions of one document arriving together: versions 2..N+1, each once, with its own bytes, and nothing left behind', async () => {
+    // In one shared transaction each would read the same current version and take the same number; the collision
+    // rolls the transaction back and each runs again alone, so every upload still gets its own version.
+    const t = await s.token('gc.versioner', ['clinician']);
+    const patient = randomNhsNumber();
+    const first = (await (await uploadMultipart(s.baseUrl, t, pdfBytes('gc v1'), { patient })).json()) as { id: string };
+    const N = 6;
+    const versions = Array.from({ length: N }, (_, i) => pdfBytes(`gc v${i + 2}`));
+    const before = s.service.documents.uploadCommitBatching;
+    const send = () =>
+      Promise.all(
+        versions.map(async (bytes, i) => {
+          const form = new FormData();
+          form.set('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), `v${i + 2}.pdf`);
+          const r = await fetch(`${s.baseUrl}/v1/documents/${first.id}/versions`, { method: 'POST', headers: { authorization: `Bearer ${t}` }, body: form });
+          return { status: r.status, body: (await r.json()) as { version: number; sha256: string } };
+        }),
+      );
+    const answers = await withAuditLanesHeld(s.sql, () => s.service.documents.uploadCommitBatching.queued, N - 2, send);
+    expect(answers.map((a) => a.status)).toEqual(versions.map(() => 201));
+    const after = s.service.documents.uploadCommitBatching;
+    // some of them shared a transaction, collided and ran again alone: the batcher carried more commits than uploads
+    expect(after.inputs - before.inputs).toBeGreaterThan(N);
+    expect(answers.map((a) => a.body.version).sort((a, b) => a - b)).toEqual(versions.map((_, i) => i + 2));
+    for (const [i, a] of answers.entries()) {
+      expect(a.body.sha256).toBe(sha256(versions[i]!));
+      const content = await fetch(`${s.baseUrl}/v1/documents/${first.id}/content?version=${a.body.version}`, { headers: { authorization: `Bearer ${t}` } });
+      expect(Buffer.from(await content.arrayBuffer()).equals(versions[i]!)).toBe(true);
+    }
+    const meta = (await (await fetch(`${s.baseUrl}/v1/documents/${first.id}`, { headers: { authorization: `Bearer ${t}` } })).json()) as { currentVersion: number; versions: unknown[] };
+    expect(meta).toMatchObject({ currentVersion: N + 1 });
+    expect(meta.versions).toHaveLength(N + 1);
+    const audited = await s.sql<{ version: number }[]>`select version from audit_events where actor = 'gc.versioner' and action = 'document.version.create' and outcome = 'success' order by version`;
+    expect(audited.map((r) => r.version)).toEqual(versions.map((_, i) => i + 2));
+    const intents = await s.sql<{ state: string }[]>`select state from upload_intents where created_by = 'gc.versioner'`;
+    expect(intents.map((r) => r.state)).toEqual([first, ...versions].map(() => 'committed'));
+  });
 });
