@@ -49,6 +49,9 @@ export interface S3StoreOptions {
   retentionDays?: number;
 }
 
+/** QUILL_S3_TIMEOUT_MS's default: the longest an S3 request may go with no byte moving, per attempt. */
+const DEFAULT_TIMEOUT_MS = 20_000;
+
 /**
  * S3-compatible object storage (AWS S3, SeaweedFS, MinIO, Ceph RGW). Expects a versioned bucket: every PUT gets a
  * VersionId that the metadata pins, so a later PUT to the same key can never replace what a document points at.
@@ -82,8 +85,11 @@ export class S3BlobStore implements BlobStore {
       maxAttempts: opts.maxAttempts ?? 3,
       requestHandler: {
         connectionTimeout: 5_000,
-        // socket idle time, not total time: long streams are fine while bytes keep flowing
-        requestTimeout: 120_000,
+        // Idle time, not total time (QUILL_S3_TIMEOUT_MS, per attempt): a store that takes the connection and then
+        // goes silent fails the request (503) instead of holding it forever, while long streams are fine as long as
+        // bytes keep moving. Not requestTimeout: in this handler that is a total time, and without
+        // throwOnRequestTimeout it only prints a warning.
+        socketTimeout: cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS,
         httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) }),
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       },

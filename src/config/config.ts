@@ -23,7 +23,7 @@ export interface Config {
   fsEncryption: { enabled: boolean; kek: string | null; kekPrevious: string[]; kekFile: string; kekFileIsDefault: boolean };
   /** The integrity scrubber (MiB/s; 0 = not in the background) and audit-chain anchoring (seconds; 0 = off). */
   integrity: { scrubRate: number; scrubIntervalDays: number; auditAnchorSeconds: number; auditAnchorRetainDays: number };
-  s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null; objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE' | null | undefined };
+  s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null; timeoutMs?: number | undefined; objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE' | null | undefined };
   azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null; immutability?: 'unlocked' | 'locked' | null | undefined };
   /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
   allowUnversioned: boolean;
@@ -116,6 +116,7 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
       sse: raw.QUILL_S3_SSE as 'AES256' | 'aws:kms',
       kmsKeyId: str(raw.QUILL_S3_KMS_KEY_ID),
       caBundle: str(raw.QUILL_S3_CA_BUNDLE),
+      timeoutMs: Number(raw.QUILL_S3_TIMEOUT_MS),
       objectLockMode: (str(raw.QUILL_S3_OBJECT_LOCK_MODE) as 'GOVERNANCE' | 'COMPLIANCE' | null) ?? null,
     },
     azure: {

@@ -66,6 +66,27 @@ function resetEveryConnection(port: number): Promise<{ close(): Promise<void> }>
   });
 }
 
+/** Takes every connection on the port and never answers (a store that hangs, or a wrong service on its port). */
+function answerNothing(port: number): Promise<{ close(): Promise<void> }> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () =>
+      resolve({
+        close: () => {
+          for (const s of sockets) s.destroy();
+          return new Promise<void>((r) => server.close(() => r()));
+        },
+      }),
+    );
+  });
+}
+
 /** One keep-alive connection for every request, so a request body left half-read would stall the next request. */
 function oneConnection() {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -319,6 +340,45 @@ describe.skipIf(!remoteStores)('remote store faults', () => {
       }
     }, 180_000);
   }
+});
+
+describe.skipIf(!remoteStores)('a silent S3 store', () => {
+  it('s3: a store that takes the connection and never answers fails uploads with 503 within QUILL_S3_TIMEOUT_MS per attempt; intents aborted; audited', async () => {
+    const sw = await startSeaweed();
+    const restore = useAwsCredentials(sw);
+    let s: TestServer | undefined;
+    let storeUp = true;
+    let silent: { close(): Promise<void> } | undefined;
+    try {
+      s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'silent')), QUILL_S3_TIMEOUT_MS: '1000' });
+      const t = await s.token('dr.silent', ['clinician']);
+      expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
+      await sw.stop();
+      storeUp = false;
+      silent = await answerNothing(Number(new URL(sw.endpoint).port));
+      for (const form of ['raw', 'multipart'] as const) {
+        const started = Date.now();
+        const res = await upload(s, t, pdfOfSize(100 * KiB), form);
+        expect({ form, status: res.status }).toEqual({ form, status: 503 });
+        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+        expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
+        // three attempts of one silent second each, with the SDK's backoff between them; before, it never answered
+        expect(Date.now() - started).toBeLessThan(15_000);
+      }
+      const intents = await s.sql`select state, count(*)::int as n from upload_intents group by state order by state`;
+      expect(intents.map((r) => [r.state, r.n])).toEqual([
+        ['aborted', 2],
+        ['committed', 1],
+      ]);
+      const audited = await s.sql`select error_code from audit_events where action = 'document.create' and outcome = 'failed'`;
+      expect(audited.map((r) => r.error_code)).toEqual(['storage_unavailable', 'storage_unavailable']);
+    } finally {
+      await s?.close();
+      await silent?.close();
+      if (storeUp) await sw.stop();
+      restore();
+    }
+  }, 120_000);
 });
 
 describe('/readyz: public status only, details for an admin', () => {
