@@ -9,7 +9,8 @@ import {
   generateBlobSASQueryParameters,
   type BlobSASSignatureValues,
   type ContainerClient,
-  type StoragePipelineOptions,
+  newPipeline,
+  type RequestPolicyFactory,
   type UserDelegationKey,
 } from '@azure/storage-blob';
 import type { Config } from '../config/config.ts';
@@ -17,10 +18,13 @@ import { AppError } from '../domain/errors.ts';
 import { storeSystemError } from './store-errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../domain/ports.ts';
 import { attachmentDisposition } from './content-disposition.ts';
+import { idleTimeoutAgents, type IdleTimeoutAgents } from './idle-timeout-agents.ts';
 
 /** Block size for streamed uploads and how many blocks are staged at once: memory stays near size × (concurrency + 1). */
 export const AZURE_BLOCK_SIZE = 8 * 1024 * 1024;
 export const AZURE_CONCURRENCY = 4;
+/** QUILL_AZURE_TIMEOUT_MS's default: the longest an Azure request may go with no byte moving, per try. */
+const DEFAULT_TIMEOUT_MS = 20_000;
 /** User delegation keys may live up to seven days; we ask for one day and renew early. */
 const DELEGATION_KEY_SECONDS = 24 * 3600;
 /** Clock-skew allowance for SAS start times. */
@@ -44,16 +48,16 @@ export class AzureBlobStore implements BlobStore {
     if (!cfg.container) throw new AppError('internal_error', 'Azure blob store needs a container (QUILL_AZURE_CONTAINER)');
     this.containerName = cfg.container;
     this.#cfg = cfg;
-    const pipeline: StoragePipelineOptions = {
+    // the connection string is read by the SDK (account URL and credential); the client is then built on our pipeline
+    const parsed = cfg.connectionString ? BlobServiceClient.fromConnectionString(cfg.connectionString) : null;
+    const url = parsed?.url ?? cfg.accountUrl;
+    if (!url) throw new AppError('internal_error', 'Azure blob store needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
+    const pipeline = newPipeline(parsed ? parsed.credential : new DefaultAzureCredential(), {
       retryOptions: { maxTries: 3, retryDelayInMs: 500, maxRetryDelayInMs: 4_000 },
-    };
-    if (cfg.connectionString) {
-      this.#service = BlobServiceClient.fromConnectionString(cfg.connectionString, pipeline);
-    } else if (cfg.accountUrl) {
-      this.#service = new BlobServiceClient(cfg.accountUrl, new DefaultAzureCredential(), pipeline);
-    } else {
-      throw new AppError('internal_error', 'Azure blob store needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
-    }
+    });
+    // QUILL_AZURE_TIMEOUT_MS: a store that goes silent fails the request (503) instead of holding it for ever
+    pipeline.factories.push(useAgents(idleTimeoutAgents(cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS)));
+    this.#service = new BlobServiceClient(url, pipeline);
     this.#sharedKey = this.#service.credential instanceof StorageSharedKeyCredential ? this.#service.credential : null;
     this.#container = this.#service.getContainerClient(cfg.container);
     // Version-level immutability (QUILL_AZURE_IMMUTABILITY): the container (or account) must have version-level
@@ -327,4 +331,16 @@ function describe(e: unknown): string {
   const status = statusOf(e);
   const first = (err.message ?? err.name ?? 'error').split('\n')[0];
   return `${code ? `${code}: ` : ''}${first}${status ? ` (HTTP ${status})` : ''}`;
+}
+
+/** A pipeline step that sends every request through these agents (the SDK's own have no idle bound). */
+function useAgents(agents: IdleTimeoutAgents): RequestPolicyFactory {
+  return {
+    create: (next) => ({
+      sendRequest: (request) => {
+        request.agent = request.url.startsWith('https:') ? agents.https : agents.http;
+        return next.sendRequest(request);
+      },
+    }),
+  };
 }

@@ -24,7 +24,7 @@ export interface Config {
   /** The integrity scrubber (MiB/s; 0 = not in the background) and audit-chain anchoring (seconds; 0 = off). */
   integrity: { scrubRate: number; scrubIntervalDays: number; auditAnchorSeconds: number; auditAnchorRetainDays: number };
   s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null; timeoutMs?: number | undefined; objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE' | null | undefined };
-  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null; immutability?: 'unlocked' | 'locked' | null | undefined };
+  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null; timeoutMs?: number | undefined; immutability?: 'unlocked' | 'locked' | null | undefined };
   /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
   allowUnversioned: boolean;
   /** Browsers fetch presigned URLs directly (cross-origin), so the bucket needs a CORS rule: `doctor` checks it. */
@@ -124,6 +124,7 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
       connectionString: str(raw.AZURE_STORAGE_CONNECTION_STRING),
       accountUrl: str(raw.QUILL_AZURE_ACCOUNT_URL),
       encryptionScope: str(raw.QUILL_AZURE_ENCRYPTION_SCOPE),
+      timeoutMs: Number(raw.QUILL_AZURE_TIMEOUT_MS),
       immutability: (str(raw.QUILL_AZURE_IMMUTABILITY) as 'unlocked' | 'locked' | null) ?? null,
     },
     allowUnversioned: raw.QUILL_ALLOW_UNVERSIONED === true,

@@ -64,7 +64,7 @@ export function parseNamedStores(env: Record<string, string | undefined>, base: 
       fs: { ...base.fs, dir: get('FS_DIR') ?? '' },
       s3: { bucket: get('S3_BUCKET'), endpoint, forcePathStyle: pathStyle === 'true', sse: sse as 'AES256' | 'aws:kms', kmsKeyId: get('S3_KMS_KEY_ID'), caBundle: get('S3_CA_BUNDLE'), timeoutMs: base.s3.timeoutMs },
       s3Auth: { region: get('S3_REGION'), accessKeyId: get('S3_ACCESS_KEY_ID'), secretAccessKey: get('S3_SECRET_ACCESS_KEY') },
-      azure: { container: get('AZURE_CONTAINER'), connectionString: get('AZURE_CONNECTION_STRING'), accountUrl: get('AZURE_ACCOUNT_URL'), encryptionScope: get('AZURE_ENCRYPTION_SCOPE') },
+      azure: { container: get('AZURE_CONTAINER'), connectionString: get('AZURE_CONNECTION_STRING'), accountUrl: get('AZURE_ACCOUNT_URL'), encryptionScope: get('AZURE_ENCRYPTION_SCOPE'), timeoutMs: base.azure.timeoutMs },
     };
     if (kind === 'fs' && !s.fs.dir) problems.push(`${p}FS_DIR is required for an fs store`);
     if (kind === 's3' && !s.s3.bucket) problems.push(`${p}S3_BUCKET is required for an s3 store`);

@@ -34,6 +34,7 @@ export const configSchema = {
     QUILL_S3_KMS_KEY_ID: { type: 'string' },
     QUILL_S3_CA_BUNDLE: { type: 'string' },
     QUILL_S3_TIMEOUT_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 20000 },
+    QUILL_AZURE_TIMEOUT_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 20000 },
     QUILL_S3_OBJECT_LOCK_MODE: { type: 'string', enum: ['GOVERNANCE', 'COMPLIANCE'] },
     QUILL_RETENTION_SCHEDULE_FILE: { type: 'string' },
     QUILL_AZURE_CONTAINER: { type: 'string', minLength: 3 },

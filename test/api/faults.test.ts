@@ -342,43 +342,49 @@ describe.skipIf(!remoteStores)('remote store faults', () => {
   }
 });
 
-describe.skipIf(!remoteStores)('a silent S3 store', () => {
-  it('s3: a store that takes the connection and never answers fails uploads with 503 within QUILL_S3_TIMEOUT_MS per attempt; intents aborted; audited', async () => {
-    const sw = await startSeaweed();
-    const restore = useAwsCredentials(sw);
-    let s: TestServer | undefined;
-    let storeUp = true;
-    let silent: { close(): Promise<void> } | undefined;
-    try {
-      s = await startTestServer({ QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'silent')), QUILL_S3_TIMEOUT_MS: '1000' });
-      const t = await s.token('dr.silent', ['clinician']);
-      expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
-      await sw.stop();
-      storeUp = false;
-      silent = await answerNothing(Number(new URL(sw.endpoint).port));
-      for (const form of ['raw', 'multipart'] as const) {
-        const started = Date.now();
-        const res = await upload(s, t, pdfOfSize(100 * KiB), form);
-        expect({ form, status: res.status }).toEqual({ form, status: 503 });
-        expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-        expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
-        // three attempts of one silent second each, with the SDK's backoff between them; before, it never answered
-        expect(Date.now() - started).toBeLessThan(15_000);
+describe.skipIf(!remoteStores)('a silent store', () => {
+  for (const kind of ['s3', 'azure'] as const) {
+    it(`${kind}: a store that takes the connection and never answers fails uploads with 503 within its idle timeout per attempt; intents aborted; audited`, async () => {
+      const sw = kind === 's3' ? await startSeaweed() : null;
+      const az = kind === 'azure' ? await startAzurite() : null;
+      const restore = sw ? useAwsCredentials(sw) : () => undefined;
+      let s: TestServer | undefined;
+      let storeUp = true;
+      let silent: { close(): Promise<void> } | undefined;
+      try {
+        const env = sw
+          ? { QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'silent')), QUILL_S3_TIMEOUT_MS: '1000' }
+          : { QUILL_BLOB_STORE: 'azure', QUILL_ALLOW_UNVERSIONED: 'true', ...azureEnv(az!, await newContainer(az!, 'silent')), QUILL_AZURE_TIMEOUT_MS: '1000' };
+        s = await startTestServer(env);
+        const t = await s.token('dr.silent', ['clinician']);
+        expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
+        await (sw ?? az)!.stop();
+        storeUp = false;
+        silent = await answerNothing(Number(new URL(sw ? sw.endpoint : az!.blobEndpoint).port));
+        for (const form of ['raw', 'multipart'] as const) {
+          const started = Date.now();
+          const res = await upload(s, t, pdfOfSize(100 * KiB), form);
+          expect({ form, status: res.status }).toEqual({ form, status: 503 });
+          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+          expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
+          // three attempts of one silent second each, with the SDK's backoff between them; before, it never answered
+          expect(Date.now() - started).toBeLessThan(15_000);
+        }
+        const intents = await s.sql`select state, count(*)::int as n from upload_intents group by state order by state`;
+        expect(intents.map((r) => [r.state, r.n])).toEqual([
+          ['aborted', 2],
+          ['committed', 1],
+        ]);
+        const audited = await s.sql`select error_code from audit_events where action = 'document.create' and outcome = 'failed'`;
+        expect(audited.map((r) => r.error_code)).toEqual(['storage_unavailable', 'storage_unavailable']);
+      } finally {
+        await s?.close();
+        await silent?.close();
+        if (storeUp) await (sw ?? az)?.stop();
+        restore();
       }
-      const intents = await s.sql`select state, count(*)::int as n from upload_intents group by state order by state`;
-      expect(intents.map((r) => [r.state, r.n])).toEqual([
-        ['aborted', 2],
-        ['committed', 1],
-      ]);
-      const audited = await s.sql`select error_code from audit_events where action = 'document.create' and outcome = 'failed'`;
-      expect(audited.map((r) => r.error_code)).toEqual(['storage_unavailable', 'storage_unavailable']);
-    } finally {
-      await s?.close();
-      await silent?.close();
-      if (storeUp) await sw.stop();
-      restore();
-    }
-  }, 120_000);
+    }, 120_000);
+  }
 });
 
 describe('/readyz: public status only, details for an admin', () => {
