@@ -1,7 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
-import type { Duplex } from 'node:stream';
 
 /**
  * Keep-alive HTTP and HTTPS agents whose sockets are closed after `idleMs` with no byte moving either way, so a
@@ -17,35 +16,16 @@ export interface IdleTimeoutAgents {
 
 export function idleTimeoutAgents(idleMs: number, options: { maxSockets?: number } = {}): IdleTimeoutAgents {
   const o = { keepAlive: true, maxSockets: options.maxSockets ?? 64 };
-  return { http: new IdleHttpAgent(idleMs, o), https: new IdleHttpsAgent(idleMs, o) };
+  return { http: closingIdleSockets(new http.Agent(o), idleMs), https: closingIdleSockets(new https.Agent(o), idleMs) };
 }
 
-function closeWhenIdle(socket: Duplex | null | undefined, idleMs: number): void {
-  if (socket instanceof net.Socket) socket.setTimeout(idleMs, () => socket.destroy());
-}
-
-class IdleHttpAgent extends http.Agent {
-  readonly #idleMs: number;
-  constructor(idleMs: number, o: http.AgentOptions) {
-    super(o);
-    this.#idleMs = idleMs;
-  }
-  override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    closeWhenIdle(socket, this.#idleMs);
+/** Every socket the agent opens is destroyed after idleMs without a byte moving (the request then fails with a reset). */
+function closingIdleSockets<A extends http.Agent>(agent: A, idleMs: number): A {
+  const open = agent.createConnection.bind(agent);
+  agent.createConnection = (options, callback) => {
+    const socket = open(options, callback);
+    if (socket instanceof net.Socket) socket.setTimeout(idleMs, () => socket.destroy());
     return socket;
-  }
-}
-
-class IdleHttpsAgent extends https.Agent {
-  readonly #idleMs: number;
-  constructor(idleMs: number, o: https.AgentOptions) {
-    super(o);
-    this.#idleMs = idleMs;
-  }
-  override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex | null | undefined {
-    const socket = super.createConnection(options, callback);
-    closeWhenIdle(socket, this.#idleMs);
-    return socket;
-  }
+  };
+  return agent;
 }

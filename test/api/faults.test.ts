@@ -298,91 +298,79 @@ describe('database errors during a request', () => {
 
 // S3 and Azure stopped under the service: the store fails before taking the body (connection refused). Raw bodies
 // are the request itself, which used to be destroyed with the pipeline, resetting the connection instead of answering.
+// Then a store that takes the connection and never answers: bounded by the store's idle timeout (QUILL_*_TIMEOUT_MS).
 const remoteStores = requireServers('faults: S3 and Azure stores going away');
+
+interface StoreFault {
+  /** What takes the stopped store's port. */
+  holdPort(port: number): Promise<{ close(): Promise<void> }>;
+  env?: { s3: Record<string, string>; azure: Record<string, string> };
+  cases: { n: number; form: 'raw' | 'multipart' }[];
+  /** Each refused upload answers within this. */
+  withinMs: number;
+}
+
+/** One upload stored, the store stopped and its port held, then every case answers 503, aborts its intent and is audited. */
+async function storeGoneAway(kind: 's3' | 'azure', f: StoreFault): Promise<void> {
+  const sw = kind === 's3' ? await startSeaweed() : null;
+  const az = kind === 'azure' ? await startAzurite() : null;
+  const restore = sw ? useAwsCredentials(sw) : () => undefined;
+  let s: TestServer | undefined;
+  let storeUp = true;
+  let portHolder: { close(): Promise<void> } | undefined;
+  try {
+    const env = sw
+      ? { QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'faults')), ...f.env?.s3 }
+      : { QUILL_BLOB_STORE: 'azure', QUILL_ALLOW_UNVERSIONED: 'true', ...azureEnv(az!, await newContainer(az!, 'faults')), ...f.env?.azure };
+    s = await startTestServer(env);
+    const t = await s.token('dr.remote', ['clinician']);
+    expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
+    await (sw ?? az)!.stop();
+    storeUp = false;
+    portHolder = await f.holdPort(Number(new URL(sw ? sw.endpoint : az!.blobEndpoint).port));
+    for (const { n, form } of f.cases) {
+      const started = Date.now();
+      const res = await upload(s, t, pdfOfSize(n), form);
+      expect({ n, form, status: res.status }).toEqual({ n, form, status: 503 });
+      expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
+      expect(Date.now() - started).toBeLessThan(f.withinMs);
+    }
+    const intents = await s.sql`select state, count(*)::int as n from upload_intents group by state order by state`;
+    expect(intents.map((r) => [r.state, r.n])).toEqual([
+      ['aborted', f.cases.length],
+      ['committed', 1],
+    ]);
+    const audited = await s.sql`select error_code from audit_events where action = 'document.create' and outcome = 'failed'`;
+    expect(audited.map((r) => r.error_code)).toEqual(f.cases.map(() => 'storage_unavailable'));
+  } finally {
+    await s?.close();
+    if (storeUp) await (sw ?? az)?.stop();
+    await portHolder?.close();
+    restore();
+  }
+}
+
 describe.skipIf(!remoteStores)('remote store faults', () => {
   for (const kind of ['s3', 'azure'] as const) {
     it(`${kind}: an unreachable store answers 100 KB and 3 MB uploads (raw and multipart) with 503; intents aborted; audited`, async () => {
-      const sw = kind === 's3' ? await startSeaweed() : null;
-      const az = kind === 'azure' ? await startAzurite() : null;
-      const restore = sw ? useAwsCredentials(sw) : () => undefined;
-      let s: TestServer | undefined;
-      let storeUp = true;
-      let portGuard: { close(): Promise<void> } | undefined;
-      try {
-        const env = sw ? { QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'faults')) } : { QUILL_BLOB_STORE: 'azure', QUILL_ALLOW_UNVERSIONED: 'true', ...azureEnv(az!, await newContainer(az!, 'faults')) };
-        s = await startTestServer(env);
-        const t = await s.token('dr.remote', ['clinician']);
-        expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
-        await (sw ?? az)!.stop();
-        storeUp = false;
+      await storeGoneAway(kind, {
         // Keep the stopped store's port from being taken by another test file's server (ports are picked free, and
         // files run in parallel): a server found there instead would leave the upload waiting on its answer.
-        portGuard = await resetEveryConnection(Number(new URL(sw ? sw.endpoint : az!.blobEndpoint).port));
-        const cases = [100 * KiB, 3 * MiB].flatMap((n) => (['raw', 'multipart'] as const).map((form) => ({ n, form })));
-        for (const { n, form } of cases) {
-          const res = await upload(s, t, pdfOfSize(n), form);
-          expect({ n, form, status: res.status }).toEqual({ n, form, status: 503 });
-          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-          expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
-        }
-        const intents = await s.sql`select state, count(*)::int as n from upload_intents group by state order by state`;
-        expect(intents.map((r) => [r.state, r.n])).toEqual([
-          ['aborted', cases.length],
-          ['committed', 1],
-        ]);
-        const audited = await s.sql`select error_code from audit_events where action = 'document.create' and outcome = 'failed'`;
-        expect(audited.map((r) => r.error_code)).toEqual(cases.map(() => 'storage_unavailable'));
-      } finally {
-        await s?.close();
-        if (storeUp) await (sw ?? az)?.stop();
-        await portGuard?.close();
-        restore();
-      }
+        holdPort: resetEveryConnection,
+        cases: [100 * KiB, 3 * MiB].flatMap((n) => (['raw', 'multipart'] as const).map((form) => ({ n, form }))),
+        withinMs: HANG_GUARD_MS,
+      });
     }, 180_000);
-  }
-});
 
-describe.skipIf(!remoteStores)('a silent store', () => {
-  for (const kind of ['s3', 'azure'] as const) {
     it(`${kind}: a store that takes the connection and never answers fails uploads with 503 within its idle timeout per attempt; intents aborted; audited`, async () => {
-      const sw = kind === 's3' ? await startSeaweed() : null;
-      const az = kind === 'azure' ? await startAzurite() : null;
-      const restore = sw ? useAwsCredentials(sw) : () => undefined;
-      let s: TestServer | undefined;
-      let storeUp = true;
-      let silent: { close(): Promise<void> } | undefined;
-      try {
-        const env = sw
-          ? { QUILL_BLOB_STORE: 's3', ...s3Env(sw, await newBucket(sw, 'silent')), QUILL_S3_TIMEOUT_MS: '1000' }
-          : { QUILL_BLOB_STORE: 'azure', QUILL_ALLOW_UNVERSIONED: 'true', ...azureEnv(az!, await newContainer(az!, 'silent')), QUILL_AZURE_TIMEOUT_MS: '1000' };
-        s = await startTestServer(env);
-        const t = await s.token('dr.silent', ['clinician']);
-        expect((await upload(s, t, pdfOfSize(100 * KiB), 'raw')).status).toBe(201);
-        await (sw ?? az)!.stop();
-        storeUp = false;
-        silent = await answerNothing(Number(new URL(sw ? sw.endpoint : az!.blobEndpoint).port));
-        for (const form of ['raw', 'multipart'] as const) {
-          const started = Date.now();
-          const res = await upload(s, t, pdfOfSize(100 * KiB), form);
-          expect({ form, status: res.status }).toEqual({ form, status: 503 });
-          expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
-          expect(await res.json()).toMatchObject({ code: 'storage_unavailable', layer: 'blob' });
-          // three attempts of one silent second each, with the SDK's backoff between them; before, it never answered
-          expect(Date.now() - started).toBeLessThan(15_000);
-        }
-        const intents = await s.sql`select state, count(*)::int as n from upload_intents group by state order by state`;
-        expect(intents.map((r) => [r.state, r.n])).toEqual([
-          ['aborted', 2],
-          ['committed', 1],
-        ]);
-        const audited = await s.sql`select error_code from audit_events where action = 'document.create' and outcome = 'failed'`;
-        expect(audited.map((r) => r.error_code)).toEqual(['storage_unavailable', 'storage_unavailable']);
-      } finally {
-        await s?.close();
-        await silent?.close();
-        if (storeUp) await (sw ?? az)?.stop();
-        restore();
-      }
+      await storeGoneAway(kind, {
+        holdPort: answerNothing,
+        env: { s3: { QUILL_S3_TIMEOUT_MS: '1000' }, azure: { QUILL_AZURE_TIMEOUT_MS: '1000' } },
+        cases: (['raw', 'multipart'] as const).map((form) => ({ n: 100 * KiB, form })),
+        // three attempts of one silent second each, with the SDK's backoff between them; before, it never answered
+        withinMs: 15_000,
+      });
     }, 120_000);
   }
 });
