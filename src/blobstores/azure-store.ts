@@ -333,12 +333,15 @@ function describe(e: unknown): string {
   return `${code ? `${code}: ` : ''}${first}${status ? ` (HTTP ${status})` : ''}`;
 }
 
-/** A pipeline step that sends every request through these agents (the SDK's own have no idle bound). */
+/**
+ * A pipeline step that sends each request through these agents (the SDK's own have no idle bound). It runs after the
+ * SDK's proxy step: a request that already has an agent (an HTTP(S)_PROXY one) keeps it, so proxies still work.
+ */
 function useAgents(agents: IdleTimeoutAgents): RequestPolicyFactory {
   return {
     create: (next) => ({
       sendRequest: (request) => {
-        request.agent = request.url.startsWith('https:') ? agents.https : agents.http;
+        request.agent ??= request.url.startsWith('https:') ? agents.https : agents.http;
         return next.sendRequest(request);
       },
     }),

@@ -81,7 +81,9 @@ Configuration comes from environment variables (or a JSON file named by QUILL_CO
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
 QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database
-wait, default 5000), QUILL_S3_TIMEOUT_MS and QUILL_AZURE_TIMEOUT_MS (longest a store request may go silent, per attempt, default 20000), QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads, default 24), QUILL_OIDC_ISSUER + QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
+wait, default 5000), QUILL_S3_TIMEOUT_MS and QUILL_AZURE_TIMEOUT_MS (longest a store request may go silent, per
+attempt, default 20000), QUILL_UPLOAD_EXPIRY_HOURS (resumable uploads, default 24), QUILL_OIDC_ISSUER +
+QUILL_OIDC_CLIENT_ID (the page's sign-in; without them, development sign-in).
 Integrity at rest: QUILL_FS_ENCRYPTION (default true), QUILL_FS_KEK [+ QUILL_FS_KEK_PREVIOUS] or QUILL_FS_KEK_FILE
 (default: generated in the data dir; doctor warns that a key beside the data only protects a stolen disk image),
 QUILL_SCRUB_RATE (MiB/s, default 4; 0 = no background scrub), QUILL_SCRUB_INTERVAL_DAYS (default 30),
