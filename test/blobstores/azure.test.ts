@@ -2,6 +2,8 @@
 // behaviour. Azurite has no blob versioning, so uploads get no versionId and a reused key is refused (If-None-Match).
 // Skipped with the reason if Azurite is not installed, except under CI=true, where that is a failure.
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
@@ -116,6 +118,38 @@ describe.skipIf(!available)('AzureBlobStore on Azurite', () => {
       const left: string[] = [];
       for await (const b of BlobServiceClient.fromConnectionString(az.connectionString).getContainerClient(container).listBlobsFlat()) left.push(b.name);
       expect(left).toEqual(['doc.pdf']);
+    });
+
+    it('honours HTTP_PROXY: requests still go through the proxy (the idle-bounded agents do not replace its agent)', async () => {
+      const az = await azurite();
+      const container = await newContainer(az, 'proxy');
+      const seen: string[] = [];
+      const proxy = http.createServer((req, res) => {
+        seen.push(`${req.method} ${new URL(req.url!).pathname}`);
+        const u = new URL(req.url!);
+        const onward = http.request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: req.method, headers: req.headers }, (r) => {
+          res.writeHead(r.statusCode!, r.headers);
+          r.pipe(res);
+        });
+        req.pipe(onward);
+      });
+      await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+      const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+      try {
+        process.env.HTTP_PROXY = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+        delete process.env.NO_PROXY;
+        delete process.env.no_proxy;
+        // the SDK reads the proxy settings when the client is built
+        const store = new AzureBlobStore(azureConfig(container, az.connectionString));
+        await store.put('via-proxy.txt', Readable.from([Buffer.from('through the proxy')]), { contentType: 'text/plain' });
+        expect((await readAll(await store.get('via-proxy.txt', null))).toString()).toBe('through the proxy');
+        expect(seen.some((l) => l.startsWith('PUT ') && l.endsWith(`/${container}/via-proxy.txt`))).toBe(true);
+        expect(seen.some((l) => l.startsWith('GET ') && l.endsWith(`/${container}/via-proxy.txt`))).toBe(true);
+      } finally {
+        for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+        await new Promise((r) => proxy.close(r));
+      }
     });
 
     it('ping() and doctor() report a missing container', async () => {
