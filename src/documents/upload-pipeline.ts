@@ -14,16 +14,25 @@ const DRAIN_MS = 10_000;
  * Hand-written because stream.pipeline destroys its source on error, which is exactly that reset; a gate stream
  * between the client body and the checks keeps the source out of the pipeline.
  */
-export async function runUploadPipeline<T>(
-  source: Readable,
-  checks: readonly [Transform, Transform],
-  put: (body: Readable) => Promise<T>,
-): Promise<[PromiseSettledResult<void>, PromiseSettledResult<T>]> {
+export interface UploadPass<T> {
+  checked: PromiseSettledResult<void>;
+  stored: PromiseSettledResult<T>;
+  /** Set when the client's body itself failed (the client went away): then that, not what it caused, is the cause. */
+  sourceFailure: Error | null;
+}
+
+export async function runUploadPipeline<T>(source: Readable, checks: readonly [Transform, Transform], put: (body: Readable) => Promise<T>): Promise<UploadPass<T>> {
   const gate = new PassThrough();
   const [first, last] = checks;
-  const onSourceError = (e: Error) => gate.destroy(e);
+  let sourceFailure: Error | null = null;
+  const onSourceError = (e: Error) => {
+    sourceFailure ??= e;
+    gate.destroy(e);
+  };
   const onSourceClose = () => {
-    if (!source.readableEnded) gate.destroy(Object.assign(new Error('the upload body closed before it ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' }));
+    if (source.readableEnded) return;
+    sourceFailure ??= Object.assign(new Error('the upload body closed before it ended'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+    gate.destroy(sourceFailure);
   };
   source.on('error', onSourceError);
   source.on('close', onSourceClose);
@@ -40,11 +49,11 @@ export async function runUploadPipeline<T>(
     if (!last.destroyed) last.destroy();
     throw e;
   });
-  const results = await Promise.allSettled([checked, stored]);
+  const [checkedResult, storedResult] = await Promise.allSettled([checked, stored]);
   source.off('error', onSourceError);
   source.off('close', onSourceClose);
-  if (results.some((r) => r.status === 'rejected')) drain(source, gate);
-  return results;
+  if (checkedResult.status === 'rejected' || storedResult.status === 'rejected') drain(source, gate);
+  return { checked: checkedResult, stored: storedResult, sourceFailure };
 }
 
 function drain(source: Readable, gate: PassThrough): void {

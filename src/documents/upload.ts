@@ -52,11 +52,13 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined, retainUntil: retainUntil ?? undefined };
   // The source feeds the size/hash and type checks, whose output is what the store reads: one pass over the bytes.
   // Wait for both sides so a failed upload is fully cleaned up (temp file, multipart upload) before answering.
-  const [piped, stored] = await runUploadPipeline(input.body, [hasher, sniffer], (body) => store.put(blobKey, body, opts));
+  const { checked: piped, stored, sourceFailure } = await runUploadPipeline(input.body, [hasher, sniffer], (body) => store.put(blobKey, body, opts));
   if (piped.status === 'rejected' || stored.status === 'rejected') {
     await repo.finishIntent(d.sql, intentId, 'aborted').catch(() => undefined);
+    // The cause, in order: a check's refusal (too large, wrong type: the checks fail first), the client going away
+    // (the store then sees its input fail, which is not the store's fault), the store's own failure.
     const inspectError = piped.status === 'rejected' ? piped.reason : null;
-    throw toUploadError(isAppError(inspectError) ? inspectError : stored.status === 'rejected' ? stored.reason : inspectError);
+    throw toUploadError(isAppError(inspectError) ? inspectError : (sourceFailure ?? (stored.status === 'rejected' ? stored.reason : inspectError)));
   }
   const put = stored.value;
   if (!sniffer.detected) throw new AppError('empty_body');

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCHARGE, PATIENT, pdfBytes, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -230,6 +231,46 @@ describe('malformed multipart', () => {
     expect(await lastAudit()).toMatchObject({ action: 'document.create', outcome: 'failed', error_code: 'upload_aborted' });
     expect(await counts()).toEqual(before);
   });
+});
+
+describe('a client that goes away mid-body', () => {
+  // The connection closes with half the declared bytes sent: the client's doing, not the store's. The refusal is
+  // audited as upload_aborted (it was storage_unavailable: the store saw its input fail with ECONNRESET), and
+  // nothing is left behind.
+  for (const form of ['raw', 'multipart'] as const) {
+    it(`${form}: audited as upload_aborted, intent aborted, nothing stored`, async () => {
+      const before = await counts();
+      const b = 'Gone';
+      const file = Buffer.concat([pdfBytes('gone'), Buffer.alloc(200 * 1024, 0x20)]);
+      const body =
+        form === 'raw'
+          ? file
+          : Buffer.concat([
+              Buffer.from(`--${b}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+              file,
+              Buffer.from(`\r\n--${b}--\r\n`),
+            ]);
+      const query = `patient=${PATIENT}&type=${DISCHARGE}&title=gone`;
+      const contentType = form === 'raw' ? 'application/pdf' : `multipart/form-data; boundary=${b}`;
+      const { port } = new URL(s.baseUrl);
+      await new Promise<void>((resolve) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(`POST /v1/documents?${query} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${clinician}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`);
+          socket.write(body.subarray(0, body.length >> 1), () => setTimeout(() => socket.destroy(), 200));
+        });
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve());
+      });
+      let row: Record<string, unknown> | undefined;
+      for (let i = 0; i < 100; i++) {
+        [row] = await s.sql`select * from audit_events where action = 'document.create' and outcome = 'failed' and actor = 'dr.hostile' order by id desc limit 1`;
+        if (row && (await counts()).pending === before.pending) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(row).toMatchObject({ action: 'document.create', outcome: 'failed', error_code: 'upload_aborted', patient_nhs: PATIENT });
+      expect(await counts()).toEqual(before);
+    });
+  }
 });
 
 describe('HTTP edges', () => {
