@@ -57,22 +57,14 @@ function upload(s: TestServer, token: string, bytes: Buffer, form: 'multipart' |
   return fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers, body: f, signal });
 }
 
-/** Holds a loopback port and resets every connection to it at once: a store that is down, whose port nobody can reuse. */
-function resetEveryConnection(port: number): Promise<{ close(): Promise<void> }> {
-  const server = net.createServer((socket) => socket.resetAndDestroy());
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve({ close: () => new Promise<void>((r) => server.close(() => r())) }));
-  });
-}
-
-/** Takes every connection on the port and never answers (a store that hangs, or a wrong service on its port). */
-function answerNothing(port: number): Promise<{ close(): Promise<void> }> {
+/** Listens on a stopped store's loopback port, so nobody else can take it; each connection goes to `onConnection`. */
+function holdPort(port: number, onConnection: (socket: net.Socket) => void): Promise<{ close(): Promise<void> }> {
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on('error', () => undefined);
     socket.on('close', () => sockets.delete(socket));
+    onConnection(socket);
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
@@ -86,6 +78,12 @@ function answerNothing(port: number): Promise<{ close(): Promise<void> }> {
     );
   });
 }
+
+/** Resets every connection at once: a store that is down. */
+const resetEveryConnection = (port: number) => holdPort(port, (socket) => socket.resetAndDestroy());
+
+/** Takes every connection and never answers: a store that hangs, or a wrong service on its port. */
+const answerNothing = (port: number) => holdPort(port, () => undefined);
 
 /** One keep-alive connection for every request, so a request body left half-read would stall the next request. */
 function oneConnection() {

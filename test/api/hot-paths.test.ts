@@ -34,7 +34,6 @@ beforeAll(async () => {
 });
 afterAll(() => s?.close());
 
-
 describe('download URL: access check and audit row', () => {
   it('writes exactly one success row naming the version it issued, with the expiry it returned', async () => {
     const t = await s.token('dl.current', ['clinician']);
