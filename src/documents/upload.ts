@@ -57,8 +57,9 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
     await repo.finishIntent(d.sql, intentId, 'aborted').catch(() => undefined);
     // The cause, in order: a check's refusal (too large, wrong type: the checks fail first), the client going away
     // (the store then sees its input fail, which is not the store's fault), the store's own failure.
-    const inspectError = piped.status === 'rejected' ? piped.reason : null;
-    throw toUploadError(isAppError(inspectError) ? inspectError : (sourceFailure ?? (stored.status === 'rejected' ? stored.reason : inspectError)));
+    const checkError = piped.status === 'rejected' ? piped.reason : null;
+    const storeError = stored.status === 'rejected' ? stored.reason : null;
+    throw toUploadError(isAppError(checkError) ? checkError : (sourceFailure ?? storeError ?? checkError));
   }
   const put = stored.value;
   if (!sniffer.detected) throw new AppError('empty_body');
