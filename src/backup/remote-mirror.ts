@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { builtInStore } from '../config/store-config.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import { baseDir, listBackups, META } from './catalog.ts';
 import { planExpiry } from './expire.ts';
@@ -21,11 +22,11 @@ export async function backupRemote(cfg: Config): Promise<{ store: BlobStore; pre
   const b = cfg.backup;
   if (b.store === 's3') {
     const { S3BlobStore } = await import('../blobstores/s3-store.ts');
-    return { store: new S3BlobStore({ ...cfg.s3, bucket: b.s3.bucket }), prefix: b.s3.prefix };
+    return { store: new S3BlobStore({ ...builtInStore(cfg, 's3'), bucket: b.s3.bucket }), prefix: b.s3.prefix };
   }
   if (b.store === 'azure') {
     const { AzureBlobStore } = await import('../blobstores/azure-store.ts');
-    return { store: new AzureBlobStore({ ...cfg.azure, container: b.azure.container }), prefix: b.azure.prefix };
+    return { store: new AzureBlobStore({ ...builtInStore(cfg, 'azure'), container: b.azure.container }), prefix: b.azure.prefix };
   }
   return null;
 }

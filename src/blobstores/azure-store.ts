@@ -13,7 +13,7 @@ import {
   type RequestPolicyFactory,
   type UserDelegationKey,
 } from '@azure/storage-blob';
-import type { Config } from '../config/config.ts';
+import type { AzureSettings } from '../config/store-config.ts';
 import { AppError } from '../domain/errors.ts';
 import { storeSystemError } from './store-errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../domain/ports.ts';
@@ -36,16 +36,18 @@ const SAS_SKEW_MS = 5 * 60 * 1000;
  * account has versioning, the versionId of each upload is returned and reads/URLs are bound to it.
  */
 export class AzureBlobStore implements BlobStore {
-  readonly kind = 'azure' as const;
+  /** The store's name (the built-in `azure`, or a QUILL_STORES name): what its versions record. */
+  readonly kind: string;
   readonly containerName: string;
-  readonly #cfg: Config['azure'];
+  readonly #cfg: AzureSettings;
   readonly #service: BlobServiceClient;
   readonly #container: ContainerClient;
   readonly #sharedKey: StorageSharedKeyCredential | null;
   #delegation: { key: UserDelegationKey; expires: number } | null = null;
 
-  constructor(cfg: Config['azure']) {
+  constructor(cfg: AzureSettings & { name?: string }) {
     if (!cfg.container) throw new AppError('internal_error', 'Azure blob store needs a container (QUILL_AZURE_CONTAINER)');
+    this.kind = cfg.name ?? 'azure';
     this.containerName = cfg.container;
     this.#cfg = cfg;
     // the connection string is read by the SDK (account URL and credential); the client is then built on our pipeline

@@ -24,7 +24,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Config } from '../config/config.ts';
+import type { S3Settings } from '../config/store-config.ts';
 import { AppError } from '../domain/errors.ts';
 import { storeSystemError } from './store-errors.ts';
 import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../domain/ports.ts';
@@ -37,7 +37,7 @@ export const S3_QUEUE_SIZE = 4;
 /** SigV4 presigned URLs cannot outlive seven days. */
 const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
-/** Test and embedding hooks; production takes credentials and region from the default AWS chain. */
+/** Test and embedding hooks; production takes credentials and region from the store's settings or the default AWS chain. */
 export interface S3StoreOptions {
   region?: string;
   credentials?: S3ClientConfig['credentials'];
@@ -58,9 +58,10 @@ const DEFAULT_TIMEOUT_MS = 20_000;
  * Every PUT carries the configured SSE header and a SHA-256 checksum the store verifies.
  */
 export class S3BlobStore implements BlobStore {
-  readonly kind = 's3' as const;
+  /** The store's name (the built-in `s3`, or a QUILL_STORES name): what its versions record. */
+  readonly kind: string;
   readonly bucket: string;
-  readonly #cfg: Config['s3'];
+  readonly #cfg: S3Settings;
   readonly #client: S3Client;
   /** Presigning client: never embeds checksum headers or params a plain browser GET would not send. */
   readonly #presigner: S3Client;
@@ -70,14 +71,16 @@ export class S3BlobStore implements BlobStore {
   readonly retention: StoreRetention | undefined;
   readonly #retentionDays: number;
 
-  constructor(cfg: Config['s3'], opts: S3StoreOptions = {}) {
+  constructor(cfg: S3Settings & { name?: string }, opts: S3StoreOptions = {}) {
     if (!cfg.bucket) throw new AppError('internal_error', 'S3 blob store needs a bucket (QUILL_S3_BUCKET)');
     if (cfg.sse === 'aws:kms' && !cfg.kmsKeyId) throw new AppError('internal_error', 'QUILL_S3_SSE=aws:kms needs QUILL_S3_KMS_KEY_ID');
+    this.kind = cfg.name ?? 's3';
     this.bucket = cfg.bucket;
     this.#cfg = cfg;
     this.#browserDownloads = opts.browserDownloads ?? false;
     this.#retentionDays = Math.max(30, opts.retentionDays ?? 30);
-    this.#region = opts.region ?? (process.env.AWS_REGION || 'eu-west-2');
+    this.#region = opts.region ?? cfg.region ?? (process.env.AWS_REGION || 'eu-west-2');
+    const credentials = opts.credentials ?? (cfg.accessKeyId && cfg.secretAccessKey ? { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } : undefined);
     const ca = cfg.caBundle ? readFileSync(cfg.caBundle) : undefined;
     const base: S3ClientConfig = {
       region: this.#region,
@@ -94,7 +97,7 @@ export class S3BlobStore implements BlobStore {
         httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
       },
       ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
-      ...(opts.credentials ? { credentials: opts.credentials } : {}),
+      ...(credentials ? { credentials } : {}),
     };
     this.#client = new S3Client({ ...base, followRegionRedirects: true });
     this.#presigner = new S3Client({ ...base, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });

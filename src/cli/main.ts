@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../config/config.ts';
+import { builtInStore } from '../config/store-config.ts';
 import { createLogger, createService, openDatabase } from '../bootstrap.ts';
 import { externalIdentityProvider, jwtSecret, urlSigningKey } from '../auth/keys.ts';
 import { mintDevToken } from '../auth/dev-token.ts';
@@ -118,7 +119,7 @@ async function start(): Promise<number> {
     ? 'Tokens come from your identity provider.'
     : 'Get a development token: npx quill-docstore token --sub alice --role clinician';
   process.stderr.write(
-    `\nQuill Document Store is running at ${base}\n  API docs (Swagger UI): ${base}/docs\n  Database: ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${cfg.dataDir}/pg`}; blobs: ${cfg.blobStore}${cfg.blobStore === 'fs' ? ` in ${cfg.fs.dir}` : ''}; FHIR: ${cfg.fhir.url ?? `built-in at ${base}/fhir`}\n  ${tokenHint}\n\n`,
+    `\nQuill Document Store is running at ${base}\n  API docs (Swagger UI): ${base}/docs\n  Database: ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${cfg.dataDir}/pg`}; blobs: ${cfg.blobStore}${cfg.blobStore === 'fs' ? ` in ${builtInStore(cfg, 'fs').dir}` : ''}; FHIR: ${cfg.fhir.url ?? `built-in at ${base}/fhir`}\n  ${tokenHint}\n\n`,
   );
   return new Promise<number>(() => undefined); // runs until a signal
 }
@@ -373,9 +374,9 @@ function printConfig(): number {
   const shown = {
     ...cfg,
     databaseUrl: hide(cfg.databaseUrl),
-    fs: { ...cfg.fs, signingKey: hide(cfg.fs.signingKey) },
+    urlSigningKey: hide(cfg.urlSigningKey),
     fsEncryption: { ...cfg.fsEncryption, kek: hide(cfg.fsEncryption.kek), kekPrevious: cfg.fsEncryption.kekPrevious.map(() => '[set]') },
-    azure: { ...cfg.azure, connectionString: hide(cfg.azure.connectionString) },
+    stores: cfg.stores.map((s) => (s.kind === 's3' ? { ...s, secretAccessKey: hide(s.secretAccessKey ?? null) } : s.kind === 'azure' ? { ...s, connectionString: hide(s.connectionString) } : s)),
     fhir: { ...cfg.fhir, token: hide(cfg.fhir.token), basicAuth: hide(cfg.fhir.basicAuth) },
     jwt: { ...cfg.jwt, secret: hide(cfg.jwt.secret) },
     valueSet: `${cfg.valueSet.types.length} types, ${cfg.valueSet.categories.length} categories`,
