@@ -78,6 +78,17 @@ export async function openDatabase(cfg: Config, log: Logger, opts: { command?: b
   };
 }
 
+/**
+ * Every configured blob store, for the service and for every command: the live one (QUILL_BLOB_STORE) built now, the
+ * others (fs, s3, azure and the QUILL_STORES names) when first asked for. Each version is read from the store it
+ * lives in, so this is the one way to reach a store.
+ */
+export async function openStores(cfg: Config, baseUrl: () => string = () => publicBaseUrl(cfg)): Promise<BlobStoreRegistry> {
+  const deps = { signingKey: await urlSigningKey(cfg), baseUrl };
+  const create = (name: string) => createBlobStore(cfg, name, deps);
+  return new BlobStoreRegistry(await create(cfg.blobStore), create, cfg.stores.map((s) => s.name));
+}
+
 export interface Service {
   app: FastifyInstance;
   db: Database;
@@ -94,12 +105,11 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   let boundPort: number | undefined;
   const baseUrl = () => publicBaseUrl(cfg, boundPort);
   const signingKey = await urlSigningKey(cfg);
-  const storeDeps = { signingKey, baseUrl };
-  const live = await createBlobStore(cfg, cfg.blobStore, storeDeps);
+  const blobs = await openStores(cfg, baseUrl);
+  const live = blobs.live;
   // Before anything else starts: an S3/Azure live store must keep object versions (or QUILL_ALLOW_UNVERSIONED=true).
   const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
   const db = await openDatabase(cfg, log);
-  const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps), cfg.stores.map((s) => s.name));
   const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);

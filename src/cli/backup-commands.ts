@@ -1,9 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../config/config.ts';
-import { createLogger } from '../bootstrap.ts';
-import { urlSigningKey } from '../auth/keys.ts';
-import { createBlobStore } from '../blobstores/create-blob-store.ts';
-import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
+import { createLogger, openStores } from '../bootstrap.ts';
 import { connect } from '../db/sql.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
@@ -192,9 +189,7 @@ export async function verifyRestoreCommand(args: string[]): Promise<number> {
 }
 
 async function runVerify(cfg: Config, sql: ReturnType<typeof connect>, restorePoint: Date | null, remoteMode: 'resync' | 'skip' | 'resync-later'): Promise<VerifyRestoreReport> {
-  const deps = { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) };
-  const live = await createBlobStore(cfg, cfg.blobStore, deps);
-  const stores = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, deps), cfg.stores.map((s) => s.name));
+  const stores = await openStores(cfg);
   const bar = progressLine('verify');
   try {
     return await verifyRestore(sql, {
@@ -210,7 +205,7 @@ async function runVerify(cfg: Config, sql: ReturnType<typeof connect>, restorePo
     });
   } finally {
     bar.done();
-    for (const k of ['fs', 's3', 'azure']) ((await stores.of(k).catch(() => null)) as { destroy?: () => void } | null)?.destroy?.();
+    await stores.close();
   }
 }
 

@@ -1,14 +1,10 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../config/config.ts';
-import { createLogger, openDatabase } from '../bootstrap.ts';
-import { urlSigningKey } from '../auth/keys.ts';
-import { createBlobStore } from '../blobstores/create-blob-store.ts';
-import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
+import { ConfigError, loadConfig, type Config } from '../config/config.ts';
+import { createLogger, openDatabase, openStores } from '../bootstrap.ts';
 import { FsBlobStore } from '../blobstores/fs-store.ts';
 import { encryptFsInPlace } from '../jobs/encrypt-fs.ts';
 import { rotateKeys } from '../blobstores/encryption/rotate-key.ts';
 import { verifyAuditChain } from '../audit/audit-chain.ts';
-import type { BlobStore, BlobStoreKind } from '../domain/ports.ts';
 import { scrub, type ScrubProgress } from '../integrity/scrubber.ts';
 import { repairFlagged } from '../integrity/repair.ts';
 import { duration, mib } from './progress.ts';
@@ -16,8 +12,6 @@ import { duration, mib } from './progress.ts';
 /** Commands for integrity at rest: scrub, audit verify, rotate-key, migrate-blobs --to fs-encrypted. */
 
 const logger = (cfg: Config) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2);
-const deps = async (cfg: Config) => ({ signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
-const closeStore = (s: BlobStore | undefined) => (s as { destroy?: () => void } | undefined)?.destroy?.();
 
 /** A terminal gets one redrawn line (at most every 100 ms); anything else a plain line every 5 s. */
 function liner(render: () => string) {
@@ -45,9 +39,7 @@ export async function runScrub(args: string[]): Promise<number> {
   }
   const cfg = loadConfig();
   const log = logger(cfg);
-  const d = await deps(cfg);
-  const live = await createBlobStore(cfg, cfg.blobStore, d);
-  const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, d));
+  const blobs = await openStores(cfg);
   const db = await openDatabase(cfg, log);
   try {
     let p: ScrubProgress | null = null;
@@ -74,7 +66,7 @@ export async function runScrub(args: string[]): Promise<number> {
     return (values.repair ? stillFlagged || problems : report.findings.length || report.flagged.length) ? 1 : 0;
   } finally {
     await db.close();
-    closeStore(live);
+    await blobs.close();
   }
 }
 
@@ -87,10 +79,10 @@ export async function runAuditVerify(args: string[]): Promise<number> {
   }
   const cfg = loadConfig();
   const log = logger(cfg);
-  const store = await createBlobStore(cfg, cfg.blobStore, await deps(cfg));
+  const blobs = await openStores(cfg);
   const db = await openDatabase(cfg, log);
   try {
-    const r = await verifyAuditChain(db.sql, store, { from });
+    const r = await verifyAuditChain(db.sql, blobs.live, { from });
     if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
     else {
       process.stdout.write(
@@ -102,12 +94,12 @@ export async function runAuditVerify(args: string[]): Promise<number> {
     return r.ok ? 0 : 1;
   } finally {
     await db.close();
-    closeStore(store);
+    await blobs.close();
   }
 }
 
 async function fsStore(cfg: Config): Promise<FsBlobStore> {
-  const s = await createBlobStore(cfg, 'fs' as BlobStoreKind, await deps(cfg));
+  const s = await (await openStores(cfg)).open('fs');
   if (!(s instanceof FsBlobStore)) throw new ConfigError('not a filesystem store');
   if (!s.keyring) throw new ConfigError('encryption is off (QUILL_FS_ENCRYPTION=false)');
   return s;

@@ -1,16 +1,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../config/config.ts';
 import { builtInStore } from '../config/store-config.ts';
-import { createLogger, createService, openDatabase } from '../bootstrap.ts';
-import { externalIdentityProvider, jwtSecret, urlSigningKey } from '../auth/keys.ts';
+import { createLogger, createService, openDatabase, openStores } from '../bootstrap.ts';
+import { externalIdentityProvider, jwtSecret } from '../auth/keys.ts';
 import { mintDevToken } from '../auth/dev-token.ts';
 import { Roles } from '../domain/principal.ts';
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
-import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { reconcile } from '../jobs/reconcile.ts';
 import { reconcileFhir } from '../jobs/reconcile-fhir.ts';
 import { reconcileRetention } from '../jobs/reconcile-retention.ts';
-import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
+import type { BlobStoreRegistry } from '../blobstores/store-registry.ts';
 import { RetentionService } from '../retention/retention-service.ts';
 import { deploymentId } from '../documents/outbox-repository.ts';
 import { remoteFhirIndexFromConfig } from '../fhir/remote-index.ts';
@@ -22,7 +21,7 @@ import { createVerifier } from '../auth/verifier.ts';
 import { randomUUID } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { AppError } from '../domain/errors.ts';
-import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStore, type BlobStoreKind } from '../domain/ports.ts';
+import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStoreKind } from '../domain/ports.ts';
 import { runDoctor } from '../jobs/doctor.ts';
 import { requireVersionedStore } from '../blobstores/startup-gate.ts';
 import { withAdvisoryLock } from '../db/advisory-lock.ts';
@@ -36,8 +35,10 @@ import { keepUnreferencedSeconds } from '../backup/reconcile-guard.ts';
 /** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
 const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
 
-/** What createBlobStore needs outside the running service: the fs URL key and the configured public URL. */
-const storeDeps = async (cfg: Config) => ({ signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) });
+/** For a command that names its stores: a store that cannot be built (the live one, or the one named) is a configuration error. */
+const notConfigured = (name: string) => (e: Error): never => {
+  throw new ConfigError(`the ${name} store is not configured: ${e.message}`);
+};
 
 /** Returns the process exit code. */
 export async function main(argvIn: string[]): Promise<number> {
@@ -156,6 +157,7 @@ async function runReconcile(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = commandLogger(cfg);
   const db = await openDatabase(cfg, log, { command: true });
+  let opened: BlobStoreRegistry | undefined;
   try {
     if (values.fhir) {
       if (!cfg.fhir.url) throw new ConfigError('reconcile --fhir needs QUILL_FHIR_URL (the built-in index is written in the same transaction and cannot drift)');
@@ -168,12 +170,11 @@ async function runReconcile(args: string[]): Promise<number> {
         );
       return r.errors.length ? 1 : 0;
     }
-    const store = await createBlobStore(cfg, cfg.blobStore, await storeDeps(cfg));
     const graceSeconds = values.grace !== undefined ? Number(values.grace) : cfg.orphanGraceSeconds;
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new ConfigError('--grace must be a whole number of seconds');
-    const deps = await storeDeps(cfg);
+    const blobs = (opened = await openStores(cfg));
+    const store = blobs.live;
     const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, () => publicBaseUrl(cfg), await deploymentId(db.sql)) : null;
-    const blobs = new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps));
     const governance = new RetentionService({ sql: db.sql, log, blobs, schedule: cfg.retentionSchedule, valueSet: cfg.valueSet, index: { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode, remoteFhir: Boolean(remote) } });
     // one run at a time across every instance and operator (several service instances share one database)
     const locked = await withAdvisoryLock(db.sql, 'quill-docstore:reconcile', async () => {
@@ -202,6 +203,7 @@ async function runReconcile(args: string[]): Promise<number> {
     return report.errors.length || report.missingBlobs.length || retention.disposalsFailed.length || retention.lockErrors.length ? 1 : 0;
   } finally {
     await db.close();
+    await opened?.close();
   }
 }
 
@@ -268,9 +270,6 @@ async function runMigrate(): Promise<number> {
   return 0;
 }
 
-/** Closes a store's keep-alive sockets so the command exits promptly. */
-const closeStore = (s: BlobStore | undefined) => (s as { destroy?: () => void } | undefined)?.destroy?.();
-
 async function runDoctorCommand(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { json: { type: 'boolean' }, store: { type: 'string' } }, strict: true });
   const cfg = loadConfig();
@@ -280,10 +279,9 @@ async function runDoctorCommand(args: string[]): Promise<number> {
     return 2;
   }
   const log = commandLogger(cfg, 2); // stdout is the report
-  const store = await createBlobStore(cfg, kind, await storeDeps(cfg)).catch((e: Error) => {
-    throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);
-  });
+  const stores = await openStores(cfg).catch(notConfigured(cfg.blobStore));
   try {
+    const store = await stores.open(kind).catch(notConfigured(kind));
     const report = await runDoctor(cfg, store, log);
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ store: kind, ...report })}\n`);
@@ -300,7 +298,7 @@ async function runDoctorCommand(args: string[]): Promise<number> {
     }
     return report.ok ? 0 : 1;
   } finally {
-    closeStore(store);
+    await stores.close();
   }
 }
 
@@ -323,16 +321,10 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
   }
   const cfg = loadConfig();
   const log = commandLogger(cfg, 2); // stdout is the report
-  const deps = await storeDeps(cfg);
-  const build = (kind: string) =>
-    createBlobStore(cfg, kind, deps).catch((e: Error) => {
-      throw new ConfigError(`the ${kind} store is not configured: ${e.message}`);
-    });
-  let source: BlobStore | undefined;
-  let target: BlobStore | undefined;
+  const stores = await openStores(cfg).catch(notConfigured(cfg.blobStore));
   try {
-    source = await build(from);
-    target = await build(to);
+    const source = await stores.open(from).catch(notConfigured(from));
+    const target = await stores.open(to).catch(notConfigured(to));
     await source.ping();
     // The target gets the same rule as a live store: versioned (or QUILL_ALLOW_UNVERSIONED=true), and reachable.
     await requireVersionedStore(target, cfg, log, 'migration target');
@@ -348,8 +340,7 @@ async function runMigrateBlobs(args: string[]): Promise<number> {
       await db.close();
     }
   } finally {
-    closeStore(source);
-    closeStore(target);
+    await stores.close();
   }
 }
 

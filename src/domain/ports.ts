@@ -94,6 +94,8 @@ export interface BlobStore {
   storedSha256?(key: string, versionId: string | null): Promise<string | null>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
   doctor(): Promise<StoreCheck[]>;
+  /** Closes the store's keep-alive connections (a command that is done with it), where it keeps any. */
+  destroy?(): void;
   /** Store-enforced retention, when configured (src/retention uses it). */
   readonly retention?: StoreRetention | undefined;
 }

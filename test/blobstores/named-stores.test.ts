@@ -1,6 +1,7 @@
 // Named stores (QUILL_STORES) are whole stores, built from their configuration like the built-in ones, not reduced
 // copies of them: a version moved into a named encrypted fs store still answers a Range request from its
-// authenticated chunks (206, as on the built-in fs store), and `migrate-blobs` takes a named fs store as its target.
+// authenticated chunks (206, as on the built-in fs store), `migrate-blobs` takes a named fs store as its target, and
+// every command reaches it (scrub re-reads the versions in it).
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -50,21 +51,30 @@ describe('a named fs store (QUILL_STORES)', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes.subarray(100, 200))).toBe(true);
   });
 
+  /** The service's configuration, for a command run beside it. */
+  const env = () => ({
+    DATABASE_URL: s.cfg.databaseUrl!,
+    QUILL_DATA_DIR: s.cfg.dataDir,
+    QUILL_JWT_SECRET: s.secret.toString('utf8'),
+    QUILL_STORES: 'vault',
+    QUILL_STORE_VAULT_KIND: 'fs',
+    QUILL_STORE_VAULT_FS_DIR: vault,
+  });
+
   it('is a migrate-blobs target like the built-in fs store', async () => {
     const bytes = letter();
     const id = await upload(bytes);
-    const env = {
-      DATABASE_URL: s.cfg.databaseUrl!,
-      QUILL_DATA_DIR: s.cfg.dataDir,
-      QUILL_JWT_SECRET: s.secret.toString('utf8'),
-      QUILL_STORES: 'vault',
-      QUILL_STORE_VAULT_KIND: 'fs',
-      QUILL_STORE_VAULT_FS_DIR: vault,
-    };
-    const r = await runCli(['migrate-blobs', '--from', 'fs', '--to', 'vault', '--json'], env);
+    const r = await runCli(['migrate-blobs', '--from', 'fs', '--to', 'vault', '--json'], env());
     expect(r.code, r.stderr).toBe(0);
     expect(await storeOf(id)).toBe('vault');
     const res = await fetch(`${s.baseUrl}/v1/documents/${id}/content`, { headers: auth(token) });
     expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('is reached by every command: scrub re-reads and verifies the versions in it', async () => {
+    expect(Number((await s.sql`select count(*) from document_versions where blob_store = 'vault'`)[0]!.count)).toBeGreaterThan(0);
+    const r = await runCli(['scrub', '--json'], env());
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ findings: [], flagged: [], passComplete: true });
   });
 });
