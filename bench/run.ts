@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort } from '../src/db/embedded.ts';
-import { S3_PART_SIZE, S3_QUEUE_SIZE } from '../src/blobstores/s3-store.ts';
+import { S3_PART_SIZE, S3_QUEUE_SIZE } from '../src/blobstores/s3/s3-store.ts';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';

@@ -21,11 +21,11 @@ import { parseSegmentName, isSegmentName } from './wal-names.ts';
 export async function backupRemote(cfg: Config): Promise<{ store: BlobStore; prefix: string } | null> {
   const b = cfg.backup;
   if (b.store === 's3') {
-    const { S3BlobStore } = await import('../blobstores/s3-store.ts');
+    const { S3BlobStore } = await import('../blobstores/s3/s3-store.ts');
     return { store: new S3BlobStore({ ...builtInStore(cfg, 's3'), bucket: b.s3.bucket }), prefix: b.s3.prefix };
   }
   if (b.store === 'azure') {
-    const { AzureBlobStore } = await import('../blobstores/azure-store.ts');
+    const { AzureBlobStore } = await import('../blobstores/azure/azure-store.ts');
     return { store: new AzureBlobStore({ ...builtInStore(cfg, 'azure'), container: b.azure.container }), prefix: b.azure.prefix };
   }
   return null;

@@ -21,12 +21,12 @@ export async function createBlobStore(cfg: Config, name: string, deps: StoreDeps
       return new FsBlobStore({ name: store.name, dir: store.dir, signingKey: deps.signingKey, baseUrl: deps.baseUrl, keyring: await fsKeyring(cfg) });
     case 's3': {
       if (!store.bucket) throw new Error('QUILL_S3_BUCKET is not set');
-      const { S3BlobStore } = await import('./s3-store.ts');
+      const { S3BlobStore } = await import('./s3/s3-store.ts');
       return new S3BlobStore(store, { browserDownloads: cfg.browserDownloads, retentionDays: cfg.backup?.retentionDays });
     }
     case 'azure': {
       if (!store.container || !(store.connectionString || store.accountUrl)) throw new Error('QUILL_AZURE_CONTAINER and a connection string or account URL are not set');
-      const { AzureBlobStore } = await import('./azure-store.ts');
+      const { AzureBlobStore } = await import('./azure/azure-store.ts');
       return new AzureBlobStore(store);
     }
   }

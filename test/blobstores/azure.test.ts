@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AzureBlobStore } from '../../src/blobstores/azure-store.ts';
+import { AzureBlobStore } from '../../src/blobstores/azure/azure-store.ts';
 import { attachmentDisposition } from '../../src/blobstores/content-disposition.ts';
 import type { AzureSettings } from '../../src/config/store-config.ts';
 import { AppError } from '../../src/domain/errors.ts';

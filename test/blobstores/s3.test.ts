@@ -26,7 +26,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { S3BlobStore } from '../../src/blobstores/s3-store.ts';
+import { S3BlobStore } from '../../src/blobstores/s3/s3-store.ts';
 import type { S3Settings } from '../../src/config/store-config.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import { freePorts } from '../support/process.ts';
