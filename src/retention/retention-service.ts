@@ -71,7 +71,7 @@ export class RetentionService {
    * date is already past). A floor of the retention: never longer than what the schedule will require.
    */
   async lockFor(patient: string, cls: { code: string }, documentDate: string, promised: string | null = null): Promise<Date | null> {
-    if (!this.#o.blobs.live.retention) return null;
+    if (!this.#o.blobs.live.retention?.locksDocuments) return null;
     const facts = (await repo.findFacts(this.#o.sql, patient)) ?? NO_FACTS;
     const r = computeRetention(this.#classOf(cls.code), { facts, documentDate, promised });
     return lockDateOf(r.retainUntil ?? r.floor);

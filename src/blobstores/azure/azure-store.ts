@@ -91,7 +91,7 @@ export class AzureBlobStore implements BlobStore {
         ...(this.#cfg.encryptionScope ? { encryptionScope: this.#cfg.encryptionScope } : {}),
       });
       // Azure takes the policy on the committed version (not in the upload itself): set it before the metadata commits
-      if (this.retention && opts.retainUntil && opts.retainUntil.getTime() > Date.now()) await this.retention.setRetainUntil(key, out.versionId ?? null, opts.retainUntil);
+      if (this.retention?.locksDocuments && opts.retainUntil && opts.retainUntil.getTime() > Date.now()) await this.retention.setRetainUntil(key, out.versionId ?? null, opts.retainUntil);
       return { versionId: out.versionId ?? null };
     } catch (e) {
       wrapper.destroy();

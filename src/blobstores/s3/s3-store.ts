@@ -52,8 +52,8 @@ export class S3BlobStore implements BlobStore {
   readonly #lock: S3ObjectLock;
   readonly #browserDownloads: boolean;
   readonly #retentionDays: number;
-  /** With QUILL_S3_OBJECT_LOCK_MODE: every version is written locked and its lock extended as retention grows. */
-  readonly retention: StoreRetention | undefined;
+  /** Object Lock: documents locked with QUILL_S3_OBJECT_LOCK_MODE, write-once records wherever the bucket has it. */
+  readonly retention: StoreRetention;
 
   constructor(cfg: S3Settings & { name?: string }, opts: S3StoreOptions = {}) {
     if (!cfg.bucket) throw new AppError('internal_error', 'S3 blob store needs a bucket (QUILL_S3_BUCKET)');
@@ -65,7 +65,7 @@ export class S3BlobStore implements BlobStore {
     this.#retentionDays = Math.max(30, opts.retentionDays ?? 30);
     ({ client: this.#client, presigner: this.#presigner } = s3Clients(cfg, opts));
     this.#lock = new S3ObjectLock(this.#client, this.bucket, cfg.objectLockMode ?? null);
-    this.retention = this.#lock.retention;
+    this.retention = this.#lock;
   }
 
   #sse(): { ServerSideEncryption: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string } {
@@ -166,11 +166,6 @@ export class S3BlobStore implements BlobStore {
     } catch (e) {
       throw mapS3Error(e, `reading ${key}`);
     }
-  }
-
-  /** Object Lock retention (COMPLIANCE) for one version; false when the bucket has no Object Lock configured. */
-  retain(key: string, versionId: string | null, until: Date): Promise<boolean> {
-    return this.#lock.retain(key, versionId, until);
   }
 
   /** The full-object SHA-256 S3 keeps for the object, if any (the scrubber's cheap first check). */
