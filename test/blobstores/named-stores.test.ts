@@ -1,8 +1,12 @@
 // Named stores (QUILL_STORES) are whole stores, built from their configuration like the built-in ones, not reduced
 // copies of them: a version moved into a named encrypted fs store still answers a Range request from its
 // authenticated chunks (206, as on the built-in fs store), `migrate-blobs` takes a named fs store as its target, and
-// every command reaches it (scrub re-reads the versions in it).
-import { randomBytes } from 'node:crypto';
+// every command reaches it (scrub re-reads the versions in it). On SeaweedFS (skipped without its binary, a failure
+// under CI=true): a named S3 store with its own endpoint and keys keeps the S3 store's own SHA-256 (the scrubber's
+// cheap check) and Object Lock (write-once records, COMPLIANCE).
+import { createHash, randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,7 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/bootstrap.ts';
 import { migrateBlobs } from '../../src/jobs/migrate-blobs.ts';
 import { PATIENT, uploadRaw } from '../support/fixtures.ts';
-import { runCli } from '../support/live-stores.ts';
+import { bucketName, requireServers, runCli } from '../support/live-stores.ts';
+import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
@@ -76,5 +81,49 @@ describe('a named fs store (QUILL_STORES)', () => {
     const r = await runCli(['scrub', '--json'], env());
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ findings: [], flagged: [], passComplete: true });
+  });
+});
+
+const seaweed = requireServers('a named S3 store (QUILL_STORES)', { azurite: false });
+
+describe.skipIf(!seaweed)('a named S3 store (QUILL_STORES)', () => {
+  let sw: SeaweedServer;
+  let s: TestServer;
+  let bucket: string;
+  beforeAll(async () => {
+    sw = await startSeaweed();
+    bucket = bucketName('archive');
+    await createVersionedBucket(sw.endpoint, sw, bucket, { objectLock: true });
+    // its own endpoint and keys: none in this process's AWS environment
+    s = await startTestServer({
+      QUILL_STORES: 'archive',
+      QUILL_STORE_ARCHIVE_KIND: 's3',
+      QUILL_STORE_ARCHIVE_S3_BUCKET: bucket,
+      QUILL_STORE_ARCHIVE_S3_ENDPOINT: sw.endpoint,
+      QUILL_STORE_ARCHIVE_S3_FORCE_PATH_STYLE: 'true',
+      QUILL_STORE_ARCHIVE_S3_REGION: sw.region,
+      QUILL_STORE_ARCHIVE_S3_ACCESS_KEY_ID: sw.accessKeyId,
+      QUILL_STORE_ARCHIVE_S3_SECRET_ACCESS_KEY: sw.secretAccessKey,
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await s?.close();
+    await sw?.stop();
+  }, 60_000);
+
+  it('keeps the store\'s own SHA-256 and Object Lock: nothing of the S3 store is lost under a name', async () => {
+    const store = await s.service.blobs.of('archive');
+    expect(store.kind).toBe('archive');
+    const bytes = letter();
+    const put = await store.put('records/anchor.json', Readable.from([bytes]), { contentType: 'application/json' });
+    expect(await store.storedSha256?.('records/anchor.json', put.versionId)).toBe(createHash('sha256').update(bytes).digest('hex'));
+    expect(await store.retention?.writeOnce('records/anchor.json', put.versionId, new Date(Date.now() + 3600_000))).toBe(true);
+    const c = s3Client(sw);
+    try {
+      const head = await c.send(new HeadObjectCommand({ Bucket: bucket, Key: 'records/anchor.json', VersionId: put.versionId! }));
+      expect(head.ObjectLockMode).toBe('COMPLIANCE');
+    } finally {
+      c.destroy();
+    }
   });
 });
