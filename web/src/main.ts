@@ -2,7 +2,7 @@
 // here and checked by the service), open a document with its SHA-256 verified, versions, entered-in-error, audit trail.
 // Every call goes through the typed client in client/. Controls a role cannot use are never rendered.
 // This module starts the page: its settings, the client, a sign-in coming back from the identity provider, the router.
-import 'nhsuk-frontend/dist/nhsuk/nhsuk-frontend.min.css';
+import './styles/nhsuk.scss';
 import './styles/page.css';
 import { QuillClient } from '../../client/src/index.ts';
 import { ensureValueSet } from './document-types.ts';
