@@ -1,4 +1,5 @@
 // The wording of refusals: what a person reads for each stable error code the service (or the page) reports.
+import { formatBytes } from './format.ts';
 
 const messages: Record<string, string> = {
   invalid_nhs_number: 'Enter a valid 10-digit NHS number. Check the number, including the last digit.',
@@ -30,3 +31,6 @@ export function messageFor(e: unknown): string {
   const detail = err?.problem?.detail;
   return err?.code === 'validation_failed' && detail ? `${base} ${detail}` : base;
 }
+
+/** A file refused before anything is sent: larger than the service's upload limit. */
+export const tooLarge = (size: number, limit: number): string => `The file is ${formatBytes(size)}; the limit is ${formatBytes(limit)}`;

@@ -10,7 +10,14 @@ export function progressBlock(id: string): string {
   </div>`;
 }
 
-export function progress(id: string): { stage(label: string): void; update(done: number, total: number): void; note(text: string): void; hide(): void } {
+export interface ProgressBar {
+  stage(label: string): void;
+  update(done: number, total: number): void;
+  note(text: string): void;
+  hide(): void;
+}
+
+export function progress(id: string): ProgressBar {
   const block = $(`#${id}-progress-block`);
   const bar = $<HTMLProgressElement>(`#${id}-progress`);
   const text = $(`#${id}-progress-text`);
@@ -38,5 +45,15 @@ export function progress(id: string): { stage(label: string): void; update(done:
     hide: () => {
       block.hidden = true;
     },
+  };
+}
+
+/** The typed client's callbacks for a resumable upload, shown on `p`: hashing, uploading, waiting for the network. */
+export function showUploadProgress(p: ProgressBar) {
+  return {
+    onHashProgress: (done: number, total: number) => p.update(done, total),
+    onUploadUrl: () => p.stage('Uploading'),
+    onProgress: (done: number, total: number) => p.update(done, total),
+    onWaitingForNetwork: () => p.note('Connection lost. The upload will carry on from where it stopped when you are back online.'),
   };
 }

@@ -1,11 +1,12 @@
 // Upload a document for a patient: drag and drop or choose a file, its type, title and clinical date; the SHA-256 is
 // computed here and checked by the service, and the bytes go up resumably (tus), carrying on after a lost connection.
+import { defaultAllowedContentTypes } from '../../../src/domain/content-types.ts';
 import { documentTypes } from '../document-types.ts';
 import { cfg, client } from '../state.ts';
 import { formatBytes } from '../ui/format.ts';
 import { $, esc, showErrors } from '../ui/html.ts';
-import { messageFor } from '../ui/messages.ts';
-import { progress, progressBlock } from '../ui/progress.ts';
+import { messageFor, tooLarge } from '../ui/messages.ts';
+import { progress, progressBlock, showUploadProgress } from '../ui/progress.ts';
 
 export function uploadForm(): string {
   return `
@@ -16,7 +17,7 @@ export function uploadForm(): string {
         <div class="quill-dropzone" id="dropzone">
           <label class="nhsuk-label nhsuk-label--s" for="file">File</label>
           <div class="nhsuk-hint" id="file-hint">Drag and drop a file here, or choose one. PDF, JPEG, PNG, TIFF or plain text, up to ${esc(formatBytes(cfg.maxUploadBytes))}.</div>
-          <input class="nhsuk-file-upload quill-file" id="file" name="file" type="file" aria-describedby="file-hint" accept="application/pdf,image/jpeg,image/png,image/tiff,text/plain">
+          <input class="nhsuk-file-upload quill-file" id="file" name="file" type="file" aria-describedby="file-hint" accept="${defaultAllowedContentTypes.join(',')}">
           <p class="nhsuk-body-s" id="chosen" aria-live="polite"></p>
         </div>
       </div>
@@ -68,7 +69,7 @@ export function wireUpload(nhs: string): void {
     const errors: { message: string; href: string }[] = [];
     if (!file) errors.push({ message: 'Choose a file to upload', href: '#file' });
     else if (file.size === 0) errors.push({ message: messageFor({ code: 'empty_body' }), href: '#file' });
-    else if (file.size > cfg.maxUploadBytes) errors.push({ message: `The file is ${formatBytes(file.size)}; the limit is ${formatBytes(cfg.maxUploadBytes)}`, href: '#file' });
+    else if (file.size > cfg.maxUploadBytes) errors.push({ message: tooLarge(file.size, cfg.maxUploadBytes), href: '#file' });
     if (!type) errors.push({ message: 'Select a document type', href: '#doc-type' });
     if (!title) errors.push({ message: 'Enter a title', href: '#doc-title' });
     if (errors.length) return showErrors($('#upload-errors'), errors);
@@ -78,12 +79,7 @@ export function wireUpload(nhs: string): void {
     const p = progress('upload');
     try {
       p.stage('Checking the file (SHA-256)');
-      const done = await client.uploadResumable(file!, { patient: nhs, type, title, ...(date ? { date } : {}) }, {
-        onHashProgress: (d, t) => p.update(d, t),
-        onUploadUrl: () => p.stage('Uploading'),
-        onProgress: (d, t) => p.update(d, t),
-        onWaitingForNetwork: () => p.note('Connection lost. The upload will carry on from where it stopped when you are back online.'),
-      });
+      const done = await client.uploadResumable(file!, { patient: nhs, type, title, ...(date ? { date } : {}) }, showUploadProgress(p));
       p.update(1, 1);
       location.hash = `#/documents/${done.documentId}?uploaded=1`;
     } catch (e) {
