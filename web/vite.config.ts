@@ -21,5 +21,7 @@ export default defineConfig({
     assetsDir: 'static',
     sourcemap: true,
     chunkSizeWarningLimit: 1024,
+    // compiling the design system's Sass is most of the build, every time: no warning that a plugin took long
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });
