@@ -15,9 +15,8 @@ export async function latestQueued(db: Db, documentId: string): Promise<string |
   return row?.id == null ? null : String(row.id);
 }
 
-/** After a successful write: the document is indexed under fhirId, and the rows queued up to upTo are done. */
-export async function markIndexed(db: Db, documentId: string, fhirId: string, upTo: string | null): Promise<void> {
-  await db`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${documentId}`;
+/** After a successful write: the rows queued up to upTo are done. */
+export async function markDone(db: Db, documentId: string, upTo: string | null): Promise<void> {
   if (upTo !== null) await db`update fhir_outbox set done_at = now(), last_error = null where document_id = ${documentId} and done_at is null and id <= ${upTo}`;
 }
 

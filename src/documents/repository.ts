@@ -409,6 +409,11 @@ export async function setCurrentVersion(db: Db, id: string, version: number, fhi
   return toDocument(row!);
 }
 
+/** The document's entry on the remote FHIR server is written, under fhirId. */
+export async function setIndexed(db: Db, id: string, fhirId: string): Promise<void> {
+  await db`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${id}`;
+}
+
 export async function markEnteredInError(db: Db, id: string, by: string, reason: string, fhirState: 'indexed' | 'pending'): Promise<DocumentRecord> {
   const [row] = await db<DocumentRow[]>`update documents set status = 'entered-in-error', entered_in_error_at = now(), entered_in_error_by = ${by},
              entered_in_error_reason = ${reason}, updated_at = now(), fhir_state = ${fhirState} where id = ${id}
