@@ -1,4 +1,4 @@
-import type { Sql } from './sql.ts';
+import type { Sql, Tx } from './sql.ts';
 
 
 /**
@@ -21,3 +21,11 @@ export async function withAdvisoryLock<T>(sql: Sql, name: string, fn: () => Prom
   }
 }
 
+
+/**
+ * Takes a transaction-scoped advisory lock named `name`, waiting for it; PostgreSQL releases it when the transaction
+ * ends. Shared holders do not wait for each other, only for (and block) an exclusive holder.
+ */
+export async function xactLock(tx: Tx, name: string, opts: { shared?: boolean } = {}): Promise<void> {
+  await (opts.shared ? tx`select pg_advisory_xact_lock_shared(hashtext(${name}))` : tx`select pg_advisory_xact_lock(hashtext(${name}))`);
+}
