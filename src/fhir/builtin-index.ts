@@ -88,3 +88,8 @@ export async function searchBuiltin(db: Db, s: BuiltinSearch): Promise<{ total: 
     order by date desc, id limit ${s.count} offset ${s.offset}`;
   return { total: Number(count?.n ?? 0), resources: rows.map((r) => r.resource) };
 }
+
+/** Withdraws a document's entry (a disposal: the document is no longer served, nor found). */
+export async function removeBuiltin(db: Db, id: string): Promise<void> {
+  await db`delete from fhir_document_references where id = ${id}`;
+}
