@@ -1,3 +1,4 @@
+import type { RetentionAction } from '../audit/audit-event.ts';
 import type { Tx } from '../db/sql.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
 import type { RetentionClass, RetentionSchedule } from '../domain/retention-schedule.ts';
@@ -6,11 +7,11 @@ import { backfill } from './backfill.ts';
 import { certificate, certificates } from './certificates.ts';
 import { findBatch, type DisposalBatch } from './disposal-repository.ts';
 import { approve, listBatches, propose, reject } from './disposal-batches.ts';
-import { due } from './due-list.ts';
+import { due, type DuePosition } from './due-list.ts';
 import { importFacts } from './facts-import.ts';
 import { liftHold, listHolds, setHold, type HoldRequest } from './legal-holds.ts';
 import { getFacts, setFacts, type FactsPatch } from './patient-facts.ts';
-import { retentionDeps, type RetentionDeps, type RetentionServiceOptions } from './retention-deps.ts';
+import { auditedAs, retentionDeps, type RetentionDeps, type RetentionServiceOptions } from './retention-deps.ts';
 import { setClass } from './retention-class.ts';
 import { syncAfterCommit } from './store-retention.ts';
 import { classFor, forNewDocument, lockFor } from './upload-hooks.ts';
@@ -94,8 +95,9 @@ export class RetentionService {
 
   // ---- disposal (due-list.ts, disposal-batches.ts, certificates.ts) ----
 
-  due(ctx: RequestContext, cursor: string | undefined, limit: number) {
-    return due(this.#d, ctx, cursor, limit);
+  /** One page of the due list, after the position the previous page ended at (`next`). */
+  due(ctx: RequestContext, after: DuePosition | null, limit: number) {
+    return due(this.#d, ctx, after, limit);
   }
 
   propose(ctx: RequestContext, documentIds: string[], reason: string) {
@@ -125,5 +127,10 @@ export class RetentionService {
 
   certificate(ctx: RequestContext, id: string) {
     return certificate(this.#d, ctx, id);
+  }
+
+  /** Audits a request refused before it reached a use case (e.g. a cursor that is not valid), then rethrows. */
+  refuse(ctx: RequestContext, action: RetentionAction, e: unknown): Promise<never> {
+    return auditedAs(this.#d, ctx, action, {}, () => Promise.reject(e));
   }
 }
