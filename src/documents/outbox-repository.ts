@@ -84,3 +84,16 @@ export async function deploymentId(db: Db): Promise<string> {
   if (!row) throw new Error('the deployment table is empty; run quill-docstore migrate');
   return row.id;
 }
+
+// ---- records governance (src/retention): a document being disposed of ----
+
+/** Withdrawn for disposal: no more writes of its entry are queued (the disposal removes the remote entry itself). */
+export async function dropQueued(db: Db, documentId: string): Promise<void> {
+  await db`delete from fhir_outbox where document_id = ${documentId} and done_at is null`;
+}
+
+/** Disposed of: every outbox row of the document, done or not, and its lease. */
+export async function forgetDocument(db: Db, documentId: string): Promise<void> {
+  await db`delete from fhir_outbox where document_id = ${documentId}`;
+  await db`delete from fhir_index_leases where document_id = ${documentId}`;
+}

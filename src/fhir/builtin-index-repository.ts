@@ -96,3 +96,8 @@ export function allEntryDigests(db: Db, sha256Extension: string): Promise<{ id: 
       where e->>'url' = ${sha256Extension} limit 1) as sha256
     from fhir_document_references`;
 }
+
+/** Withdraws a document's entry (a disposal: the document is no longer served, nor found). */
+export async function removeBuiltin(db: Db, id: string): Promise<void> {
+  await db`delete from fhir_document_references where id = ${id}`;
+}

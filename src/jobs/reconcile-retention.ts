@@ -4,7 +4,8 @@ import type { Sql } from '../db/sql.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { runDisposals, type RemoteRemover } from '../retention/disposal.ts';
-import { driftedDocuments, syncStoreRetention } from '../retention/store-retention.ts';
+import { documentsWithStoreRetentionDrift } from '../documents/repository.ts';
+import { syncStoreRetention } from '../retention/store-retention.ts';
 
 export interface RetentionReconcileReport {
   /** Documents stored before retention existed, given their class and retainUntil now. */
@@ -27,6 +28,6 @@ export async function reconcileRetention(sql: Sql, blobs: BlobStores, log: Logge
   const ctx: RequestContext = { principal: { sub: 'system:reconcile', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore reconcile', requestId: randomUUID() };
   const retentionComputed = await backfill();
   const run = await runDisposals({ sql, log, blobs, removeRemote }, ctx);
-  const sync = await syncStoreRetention({ sql, blobs, log }, await driftedDocuments(sql));
+  const sync = await syncStoreRetention({ sql, blobs, log }, await documentsWithStoreRetentionDrift(sql));
   return { retentionComputed, disposalsFinished: run.destroyed, disposalsFailed: run.failed, locksExtended: sync.locked, legalHoldsChanged: sync.holdsChanged, lockErrors: sync.errors };
 }
