@@ -745,29 +745,6 @@ export async function documentsUnderHold(db: Db, h: HoldCoverage): Promise<strin
   return rows.map((r) => r.id);
 }
 
-export interface DueDocument {
-  id: string;
-  patient: string;
-  type: { system: string; code: string; display: string };
-  title: string;
-  retentionClass: string;
-  retainUntil: string;
-  createdAt: Date;
-}
-
-/** Past retainUntil (strictly before today, UTC), not on hold, not already in a disposal: keyset-paged on (retain_until, id). */
-export async function dueDocuments(db: Db, after: { retainUntil: string; id: string } | null, limit: number): Promise<DueDocument[]> {
-  const rows = await db<(Omit<DueDocument, 'type'> & { type_system: string; type_code: string; type_display: string })[]>`
-    select d.id, d.patient_nhs as patient, d.type_system, d.type_code, d.type_display, d.title, d.retention_class as "retentionClass",
-           to_char(d.retain_until, 'YYYY-MM-DD') as "retainUntil", d.created_at as "createdAt"
-    from documents d
-    where d.retain_until < (now() at time zone 'UTC')::date and d.disposal_id is null and not document_on_hold(d)
-      and not exists (select 1 from disposal_items i join disposal_batches b on b.id = i.batch_id where i.document_id = d.id and b.state = 'proposed')
-      ${after ? db`and (d.retain_until, d.id) > (${after.retainUntil}::date, ${after.id}::uuid)` : db``}
-    order by d.retain_until, d.id limit ${limit}`;
-  return rows.map(({ type_system, type_code, type_display, ...r }) => ({ ...r, type: { system: type_system, code: type_code, display: type_display } }));
-}
-
 /** Withdraws the document for its disposal (certificate `certificateId`): from here on it is not served. */
 export async function markDisposing(db: Db, id: string, certificateId: string): Promise<void> {
   await db`update documents set disposal_id = ${certificateId} where id = ${id}`;

@@ -3,7 +3,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { canAccessPatient, hasPermission, principalOf } from '../auth/permissions.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
-import * as certs from './certificates-repository.ts';
+import * as certs from './repository/certificates.ts';
 import { auditedAs, type RetentionDeps } from './retention-deps.ts';
 
 /** Certificates of destruction, read by records managers, auditors and admins (a reader limited to some patients: theirs). */

@@ -8,8 +8,8 @@ import type { RequestContext } from '../domain/principal.ts';
 import * as docs from '../documents/repository.ts';
 import * as outbox from '../documents/outbox-repository.ts';
 import { removeBuiltin } from '../fhir/builtin-index-repository.ts';
-import * as certificates from './certificates-repository.ts';
-import * as batches from './disposal-repository.ts';
+import * as certificates from './repository/certificates.ts';
+import * as batches from './repository/disposal.ts';
 import { auditedAs, recordsManager, requireReason, type RetentionDeps } from './retention-deps.ts';
 
 /**

@@ -8,8 +8,8 @@ import { faultPoint } from '../documents/fault-points.ts';
 import * as docs from '../documents/repository.ts';
 import * as outbox from '../documents/outbox-repository.ts';
 import { removeBuiltin } from '../fhir/builtin-index-repository.ts';
-import * as certificates from './certificates-repository.ts';
-import { completeBatchIfDone } from './disposal-repository.ts';
+import * as certificates from './repository/certificates.ts';
+import { completeBatchIfDone } from './repository/disposal.ts';
 
 /** Removes a document's entry from the remote FHIR server (null when the built-in index is the only one). */
 export type RemoteRemover = ((fhirId: string) => Promise<FhirRemoval>) | null;

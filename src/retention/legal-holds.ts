@@ -8,7 +8,7 @@ import type { RequestContext } from '../domain/principal.ts';
 import { isIsoDate } from '../domain/retention-schedule.ts';
 import { validatePatient } from '../documents/metadata.ts';
 import * as docs from '../documents/repository.ts';
-import * as holds from './holds-repository.ts';
+import * as holds from './repository/holds.ts';
 import { auditedAs, recordsManager, requireReason, type RetentionDeps } from './retention-deps.ts';
 import { syncAfterCommit } from './store-retention.ts';
 

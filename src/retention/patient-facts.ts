@@ -6,7 +6,7 @@ import type { Principal, RequestContext } from '../domain/principal.ts';
 import { isIsoDate, NO_FACTS, type FactName, type PatientFacts } from '../domain/retention-schedule.ts';
 import { validatePatient } from '../documents/metadata.ts';
 import * as docs from '../documents/repository.ts';
-import * as facts from './facts-repository.ts';
+import * as facts from './repository/facts.ts';
 import { applyRetention, lockPatientFacts, pickFacts } from './recompute.ts';
 import { auditedAs, recordsManager, type RetentionDeps } from './retention-deps.ts';
 import { syncAfterCommit } from './store-retention.ts';

@@ -5,7 +5,7 @@ import { AppError } from '../domain/errors.ts';
 import { computeRetention, findClass, NO_FACTS, type PatientFacts, type RetentionClass } from '../domain/retention-schedule.ts';
 import { indexChange, initialFhirState } from '../documents/fhir-index.ts';
 import * as docs from '../documents/repository.ts';
-import * as facts from './facts-repository.ts';
+import * as facts from './repository/facts.ts';
 import type { RetentionDeps } from './retention-deps.ts';
 
 /**

@@ -5,7 +5,7 @@ import type { RetentionClass, RetentionSchedule } from '../domain/retention-sche
 import type { NewDocumentRetention } from '../documents/repository.ts';
 import { backfill } from './backfill.ts';
 import { certificate, certificates } from './certificates.ts';
-import { findBatch, type DisposalBatch } from './disposal-repository.ts';
+import { findBatch, type DisposalBatch } from './repository/disposal.ts';
 import { approve, listBatches, propose, reject } from './disposal-batches.ts';
 import { due, type DuePosition } from './due-list.ts';
 import { importFacts } from './facts-import.ts';

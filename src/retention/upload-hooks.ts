@@ -3,7 +3,7 @@ import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
 import { computeRetention, NO_FACTS, type RetentionClass } from '../domain/retention-schedule.ts';
 import type { NewDocumentRetention } from '../documents/repository.ts';
-import * as facts from './facts-repository.ts';
+import * as facts from './repository/facts.ts';
 import { classNamed, classOf, compute, lockPatientFacts, typeClassCode } from './recompute.ts';
 import type { RetentionDeps } from './retention-deps.ts';
 import { lockDateOf } from './store-retention.ts';

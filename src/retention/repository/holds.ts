@@ -1,5 +1,5 @@
-import type { Db } from '../db/sql.ts';
-import type { HoldCoverage } from '../documents/repository.ts';
+import type { Db } from '../../db/sql.ts';
+import type { HoldCoverage } from '../../documents/repository.ts';
 
 /** SQL for legal_holds: holds set and lifted (kept, never deleted). */
 

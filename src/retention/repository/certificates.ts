@@ -1,4 +1,4 @@
-import type { Db } from '../db/sql.ts';
+import type { Db } from '../../db/sql.ts';
 
 /** SQL for destruction_certificates: what was destroyed, when, proposed and approved by whom. */
 

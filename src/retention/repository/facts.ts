@@ -1,5 +1,5 @@
-import type { Db } from '../db/sql.ts';
-import type { PatientFacts } from '../domain/retention-schedule.ts';
+import type { Db } from '../../db/sql.ts';
+import type { PatientFacts } from '../../domain/retention-schedule.ts';
 
 /** SQL for patient_facts: the facts that move a patient's retention clock. */
 

@@ -1,4 +1,4 @@
-import type { Db } from '../db/sql.ts';
+import type { Db } from '../../db/sql.ts';
 
 /** SQL for disposal_batches and their disposal_items: four-eyes proposals and their decisions. */
 
@@ -49,4 +49,27 @@ export async function decideBatch(db: Db, id: string, state: 'approved' | 'rejec
 export async function completeBatchIfDone(db: Db, id: string): Promise<void> {
   await db`update disposal_batches b set state = 'completed', completed_at = now() where b.id = ${id} and b.state = 'approved'
     and not exists (select 1 from destruction_certificates c where c.batch_id = b.id and c.state = 'destroying')`;
+}
+
+export interface DueDocument {
+  id: string;
+  patient: string;
+  type: { system: string; code: string; display: string };
+  title: string;
+  retentionClass: string;
+  retainUntil: string;
+  createdAt: Date;
+}
+
+/** Past retainUntil (strictly before today, UTC), not on hold, not already in a disposal: keyset-paged on (retain_until, id). */
+export async function dueDocuments(db: Db, after: { retainUntil: string; id: string } | null, limit: number): Promise<DueDocument[]> {
+  const rows = await db<(Omit<DueDocument, 'type'> & { type_system: string; type_code: string; type_display: string })[]>`
+    select d.id, d.patient_nhs as patient, d.type_system, d.type_code, d.type_display, d.title, d.retention_class as "retentionClass",
+           to_char(d.retain_until, 'YYYY-MM-DD') as "retainUntil", d.created_at as "createdAt"
+    from documents d
+    where d.retain_until < (now() at time zone 'UTC')::date and d.disposal_id is null and not document_on_hold(d)
+      and not exists (select 1 from disposal_items i join disposal_batches b on b.id = i.batch_id where i.document_id = d.id and b.state = 'proposed')
+      ${after ? db`and (d.retain_until, d.id) > (${after.retainUntil}::date, ${after.id}::uuid)` : db``}
+    order by d.retain_until, d.id limit ${limit}`;
+  return rows.map(({ type_system, type_code, type_display, ...r }) => ({ ...r, type: { system: type_system, code: type_code, display: type_display } }));
 }
