@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { withAdvisoryLock } from '../db/advisory-lock.ts';
+import { LOCKS, withAdvisoryLock } from '../db/advisory-lock.ts';
 import type { Sql } from '../db/sql.ts';
 import * as repo from '../documents/repository.ts';
 import type { StoredVersionRef } from '../documents/repository.ts';
 import { AppError } from '../domain/errors.ts';
+import { systemContext } from '../domain/principal.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import { describeError } from './migrate-blobs/describe-error.ts';
 import { moveVersion, type MoveContext, type Outcome } from './migrate-blobs/move-version.ts';
@@ -37,20 +37,12 @@ export interface MigrateBlobsOptions {
   pageSize?: number;
 }
 
-const LOCK = 'quill-docstore:migrate-blobs';
-
 export async function migrateBlobs(sql: Sql, source: BlobStore, target: BlobStore, log: Logger, opts: MigrateBlobsOptions = {}): Promise<MigrateBlobsReport> {
   if (source.kind === target.kind) throw new AppError('validation_failed', '--from and --to must name different stores');
-  const runId = randomUUID();
-  const move: MoveContext = {
-    sql,
-    source,
-    target,
-    runId,
-    ctx: { principal: { sub: 'system:migrate-blobs', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore migrate-blobs', requestId: runId },
-  };
+  const ctx = systemContext('migrate-blobs');
+  const move: MoveContext = { sql, source, target, runId: ctx.requestId, ctx };
   // One run at a time: a session advisory lock, released when the run ends or its connection dies with the process.
-  const locked = await withAdvisoryLock(sql, LOCK, () => run(move, log, opts));
+  const locked = await withAdvisoryLock(sql, LOCKS.migrateBlobs, () => run(move, log, opts));
   if (!locked.ran) throw new AppError('validation_failed', 'another migrate-blobs run holds the lock; wait for it to finish');
   return locked.value;
 }
