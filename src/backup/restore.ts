@@ -8,7 +8,8 @@ import type { Config } from '../config/config.ts';
 import { connect } from '../db/sql.ts';
 import { backupDataDir, chainOf, listBackups, listWal, restoreWindow, type BackupMeta, type RestoreWindow } from './catalog.ts';
 import { walArchiveDir } from '../db/archive-settings.ts';
-import { openLiveDatabase, runningEmbeddedPort } from './live-database.ts';
+import { openLiveDatabase } from './live-database.ts';
+import { runningPostmaster } from '../db/embedded-endpoint.ts';
 import { ensurePgTools } from './pg-tools.ts';
 import { PgServerExited, prepareDataDir, startPgServer } from './pg-server.ts';
 import { runTool } from './run-tool.ts';
@@ -61,7 +62,7 @@ export async function restore(
   const pgDir = path.join(cfg.dataDir, 'pg');
   if (opts.inPlace) {
     if (cfg.databaseUrl) throw new RestoreRefused('--in-place restores the embedded database only; for DATABASE_URL restore --into a directory and repoint', { earliest: null, latest: null });
-    if (runningEmbeddedPort(pgDir) !== null) throw new RestoreRefused(`--in-place needs the service stopped: the embedded PostgreSQL in ${pgDir} is running`, { earliest: null, latest: null });
+    if (runningPostmaster(pgDir) !== null) throw new RestoreRefused(`--in-place needs the service stopped: the embedded PostgreSQL in ${pgDir} is running`, { earliest: null, latest: null });
   } else if (await archiveMarker(cfg, log)) {
     step('wrote a marker commit on the live database and archived its WAL: the window reaches now');
   }

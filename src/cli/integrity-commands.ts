@@ -49,7 +49,7 @@ export async function runScrub(args: string[]): Promise<number> {
   const d = await deps(cfg);
   const live = await createBlobStore(cfg, cfg.blobStore, d);
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, d));
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     let p: ScrubProgress | null = null;
     const line = liner(() =>
@@ -89,7 +89,7 @@ export async function runAuditVerify(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = logger(cfg);
   const store = await createBlobStore(cfg, cfg.blobStore, await deps(cfg));
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     const r = await verifyAuditChain(db.sql, store, { from });
     if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -152,7 +152,7 @@ export async function runEncryptFs(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = logger(cfg);
   const store = await fsStore(cfg);
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     let last = { total: 0, encrypted: 0, alreadyEncrypted: 0, failed: 0, bytes: 0 };
     const line = liner(() => `migrate-blobs fs → fs-encrypted: ${last.total} versions, ${last.encrypted} encrypted (${mib(last.bytes)}), ${last.alreadyEncrypted} already, ${last.failed} failed`);
