@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../config/config.ts';
 import { createLogger, openDatabase, openStores } from '../bootstrap.ts';
+import { systemContext } from '../domain/principal.ts';
 import { FsBlobStore } from '../blobstores/fs-store.ts';
 import { encryptFsInPlace } from '../jobs/encrypt-fs.ts';
 import { rotateKeys } from '../blobstores/encryption/rotate-key.ts';
@@ -40,7 +41,7 @@ export async function runScrub(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = logger(cfg);
   const blobs = await openStores(cfg);
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     let p: ScrubProgress | null = null;
     const line = liner(() =>
@@ -80,7 +81,7 @@ export async function runAuditVerify(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = logger(cfg);
   const blobs = await openStores(cfg);
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     const r = await verifyAuditChain(db.sql, blobs.live, { from });
     if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -143,11 +144,11 @@ export async function runEncryptFs(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = logger(cfg);
   const store = await fsStore(cfg);
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     let last = { total: 0, encrypted: 0, alreadyEncrypted: 0, failed: 0, bytes: 0 };
     const line = liner(() => `migrate-blobs fs → fs-encrypted: ${last.total} versions, ${last.encrypted} encrypted (${mib(last.bytes)}), ${last.alreadyEncrypted} already, ${last.failed} failed`);
-    const r = await encryptFsInPlace(db.sql, store, log, (p) => ((last = { ...p, failed: p.failed.length }), line.tick()));
+    const r = await encryptFsInPlace(db.sql, store, log, systemContext('migrate-blobs'), (p) => ((last = { ...p, failed: p.failed.length }), line.tick()));
     if (!values.json) line.done();
     process.stdout.write(
       values.json
