@@ -18,8 +18,9 @@ Commands:
                             legal holds the store missed.
   reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
-  audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
-                            Stream the audit trail as FHIR R4 AuditEvent resources (IHE BALP), one per line, oldest first.
+  audit export [--ndjson] [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
+                            Stream the audit trail as FHIR R4 AuditEvent resources (IHE BALP), one per line (NDJSON,
+                            the only format, so --ndjson may be left out), oldest first.
                             With --token (or QUILL_TOKEN) it runs as that user: audit:read needed, a patients claim limits
                             it to those patients. Without, it is an operator export. Every export is itself audited.
   doctor [--store fs|s3|azure] [--json]
