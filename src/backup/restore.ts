@@ -1,3 +1,4 @@
+import { archiveSetting, switchWal } from '../db/server-facts.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -172,12 +173,10 @@ async function archiveMarker(cfg: Config, log: Logger): Promise<boolean> {
   }
   const sql = connect(live.url, { max: 1 });
   try {
-    const [s] = await sql<{ mode: string; command: string }[]>`select current_setting('archive_mode') as mode, current_setting('archive_command') as command`;
+    const s = await archiveSetting(sql);
     // only when the live server archives into this repository (not a copy of it, not someone else's archive)
     if (s?.mode === 'off' || !s?.command.includes(`'${walArchiveDir(cfg.backup)}/%f'`)) return false;
-    await sql`select pg_current_xact_id()`;
-    const [w] = await sql<{ file: string }[]>`select pg_walfile_name(pg_switch_wal()) as file`;
-    const file = path.join(walArchiveDir(cfg.backup), w!.file);
+    const file = path.join(walArchiveDir(cfg.backup), await switchWal(sql));
     for (let i = 0; i < 300 && !existsSync(file); i++) await sleep(100);
     return existsSync(file);
   } catch (e) {

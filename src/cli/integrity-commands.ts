@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../config/config.ts';
 import { createLogger, openDatabase } from '../bootstrap.ts';
+import { systemContext } from '../domain/principal.ts';
 import { urlSigningKey } from '../auth/keys.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
@@ -155,7 +156,7 @@ export async function runEncryptFs(args: string[]): Promise<number> {
   try {
     let last = { total: 0, encrypted: 0, alreadyEncrypted: 0, failed: 0, bytes: 0 };
     const line = liner(() => `migrate-blobs fs → fs-encrypted: ${last.total} versions, ${last.encrypted} encrypted (${mib(last.bytes)}), ${last.alreadyEncrypted} already, ${last.failed} failed`);
-    const r = await encryptFsInPlace(db.sql, store, log, (p) => ((last = { ...p, failed: p.failed.length }), line.tick()));
+    const r = await encryptFsInPlace(db.sql, store, log, systemContext('migrate-blobs'), (p) => ((last = { ...p, failed: p.failed.length }), line.tick()));
     if (!values.json) line.done();
     process.stdout.write(
       values.json

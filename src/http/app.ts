@@ -209,7 +209,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   if (d.retention) {
     retentionFactsRoutes(app, d.retention.service, d.retention.sql);
     legalHoldRoutes(app, d.retention.service);
-    disposalRoutes(app, d.retention.service, d.retention.runDisposals);
+    disposalRoutes(app, d.retention.service, d.retention.runDisposals, cursors);
   }
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));

@@ -2,13 +2,14 @@ import type { FastifyInstance } from 'fastify';
 import type { RequestContext } from '../../../domain/principal.ts';
 import type { RetentionService } from '../../../retention/retention-service.ts';
 import type { DisposalRun } from '../../../retention/disposal.ts';
+import type { CursorCodec } from '../../cursor.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
 
 /** Documents the JSON success answer (its shape is the service's; fuzzing checks every answer is documented). */
 const OK_JSON = { description: 'JSON', type: 'object', additionalProperties: true } as const;
 
 /** Due documents, four-eyes disposal batches, certificates of destruction. */
-export function disposalRoutes(app: FastifyInstance, retention: RetentionService, runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun>): void {
+export function disposalRoutes(app: FastifyInstance, retention: RetentionService, runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun>, cursors: CursorCodec): void {
   app.get('/v1/retention/due', {
     schema: {
       tags: ['retention'],
@@ -21,8 +22,17 @@ export function disposalRoutes(app: FastifyInstance, retention: RetentionService
       response: { 200: OK_JSON, ...errorResponses },
     },
     handler: async (request) => {
+      // a refused cursor is an attempt like any other: audited
+      const decodeOrRefuse = (c: string) => {
+        try {
+          return cursors.decodeDue(c);
+        } catch (e) {
+          return retention.refuse(request.ctx, 'retention.due', e);
+        }
+      };
       const q = request.query as { limit: number; cursor?: string };
-      return retention.due(request.ctx, q.cursor, q.limit);
+      const page = await retention.due(request.ctx, q.cursor ? await decodeOrRefuse(q.cursor) : null, q.limit);
+      return { items: page.items, nextCursor: page.next ? cursors.encodeDue(page.next.retainUntil, page.next.id) : null };
     },
   });
 

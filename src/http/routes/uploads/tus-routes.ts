@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { AppError } from '../../../domain/errors.ts';
 import type { ResumableUpload } from '../../../uploads/repository.ts';
-import { METADATA_KEYS, type ResumableUploads } from '../../../uploads/resumable-uploads.ts';
+import type { ResumableUploads } from '../../../uploads/resumable-uploads.ts';
+import { METADATA_KEYS } from '../../../uploads/upload-metadata.ts';
 import { CHECKSUM_ALGORITHMS, encodeUploadMetadata, parseNonNegativeInt, parseUploadChecksum, parseUploadMetadata } from '../../../uploads/tus-headers.ts';
 
 const TUS_VERSION = '1.0.0';
