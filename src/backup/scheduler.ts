@@ -98,7 +98,7 @@ export async function selfBackupApplies(cfg: Config, sql: Sql): Promise<{ applie
   if (!r?.repl) return { applies: false, reason: 'DATABASE_URL: this role has no REPLICATION right, so pg_basebackup cannot run; the DBA\'s backups apply', managed: null };
   if (r.wal_level === 'minimal') return { applies: false, reason: 'DATABASE_URL: wal_level=minimal, base backups impossible', managed: null };
   if (r.archive_mode === 'off')
-    return { applies: false, reason: `DATABASE_URL: archive_mode=off, so no point-in-time recovery; set archive_command to copy into ${cfg.backup.dir}/wal (see README) for this service's backups`, managed: null };
+    return { applies: false, reason: `DATABASE_URL: archive_mode=off, so no point-in-time recovery; set archive_command to copy into ${cfg.backup.dir}/wal (see docs/backups.md) for this service's backups`, managed: null };
   return { applies: true, reason: `DATABASE_URL with replication rights and WAL archiving: base backups by this service into ${cfg.backup.dir}`, managed: null };
 }
 

@@ -214,8 +214,11 @@ async function auditExport(args: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const usage = 'usage: quill-docstore audit export --ndjson [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]\n';
-  if (positionals[0] !== 'export' || !values.ndjson) {
+  // NDJSON is the one format, so a bare `audit export` streams it (--ndjson stays accepted: it is a shipped name).
+  const usage =
+    'usage: quill-docstore audit export [--ndjson] [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]\n' +
+    '       quill-docstore audit verify [--from <chain position>] [--json]\n';
+  if (positionals[0] !== 'export') {
     process.stderr.write(usage);
     return 2;
   }

@@ -60,9 +60,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: 
   return {
     url: `postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/${dbName}`,
     stop: async () => {
-      supervisor.stopping();
       await withdrawEndpoint(dataDir).catch(() => undefined);
-      await pg.stop();
+      await pg.stop(); // the supervisor sees the stop through it (see superviseEmbedded)
     },
     health: () => supervisor.health(),
   };

@@ -38,22 +38,6 @@ export async function clearFlag(db: Db, v: FlagTarget, detail: Record<string, un
   await recordAudit(db, ctx, { action: 'integrity.repair', outcome: 'success', documentId: v.documentId, version: v.version, patient, detail });
 }
 
-/** Refuses a download of a flagged version. */
-export async function assertNotQuarantined(db: Db, v: FlagTarget): Promise<void> {
-  refuseIfQuarantined(v, await repo.integrityFailedAt(db, v));
-}
-
-/** The refusal itself, on a flag already read (the one-statement download-URL path reads it with the version). */
-export function refuseIfQuarantined(v: FlagTarget, failedAt: Date | null): void {
-  if (failedAt) {
-    throw new AppError(
-      'content_quarantined',
-      `version ${v.version} of document ${v.documentId} failed its integrity check on ${failedAt.toISOString()}; downloads are refused until it is repaired (quill-docstore scrub --repair)`,
-      { failedAt: failedAt.toISOString() },
-    );
-  }
-}
-
 /**
  * A read of a version's bytes failed: when the store says the bytes are corrupt (decryption failed) or gone, that is
  * an incident (flag + audit, in the background); other errors (store down) are not. Returns the error to rethrow.

@@ -1,6 +1,7 @@
 import type { AuditColumns } from '../audit/audit-log.ts';
 import { AUDIT_COLUMNS_RECORDSET, auditInsertRows } from '../audit/repository.ts';
 import type { Db } from '../db/sql.ts';
+import { READ_RULES, type Condition, type Fact, type Reader } from './read-rules.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 
 /** SQL for documents, versions and upload intents. One implementation (PostgreSQL), so no interface. */
@@ -258,15 +259,33 @@ export async function listPages(db: Db, listings: AuditedListing[]): Promise<Lis
 /** A version row read as to_jsonb (timestamps arrive as text). */
 const versionFromJson = (v: VersionRow): DocumentVersion => toVersion({ ...v, created_at: new Date(v.created_at as unknown as string) });
 
-/** Who is asking, as the download-URL statement's copy of the access rules needs it (see access.ts). */
-export interface ReadRules {
-  /** null: not patient-scoped. */
-  patients: string[] | null;
-  /** The break-glass reason, when the caller stated one and may use it. */
-  breakGlass: string | null;
-  /** May read an entered-in-error document's bytes (document:delete). */
-  canDelete: boolean;
+/**
+ * The read rules (read-rules.ts) as SQL over readVersionsAudited's rows: r (the reader's input), d (documents),
+ * v (document_versions). Compiled once at load; a rule's constant must be a plain word (it is written into the text).
+ */
+const READ_FACT_COLUMNS: Record<Fact, string> = {
+  'reader.patients': 'r.patients',
+  'reader.breakGlass': 'r.bg',
+  'reader.canDelete': 'r.del',
+  'doc.patient': 'd.patient_nhs',
+  'doc.status': 'd.status',
+  'doc.disposalId': 'd.disposal_id',
+  'version.quarantinedAt': 'v.integrity_failed_at',
+};
+
+export function conditionSql(c: Condition, columns: Record<Fact, string> = READ_FACT_COLUMNS): string {
+  if ('anyOf' in c) return `(${c.anyOf.map((x) => conditionSql(x, columns)).join(' or ')})`;
+  if ('absent' in c) return `${columns[c.absent]} is null`;
+  if ('present' in c) return `${columns[c.present]} is not null`;
+  if ('isTrue' in c) return `${columns[c.isTrue]} is true`;
+  if ('equals' in c) {
+    if (!/^[a-z-]+$/.test(c.value)) throw new Error(`a read rule compares with ${JSON.stringify(c.value)}, which is not a plain word`);
+    return `${columns[c.equals]} = '${c.value}'`;
+  }
+  return `coalesce(${columns[c.member]} = any(${columns[c.of]}), false)`;
 }
+
+const READ_ALLOWED = READ_RULES.map((r) => conditionSql(r.allows)).join('\n        and ');
 
 export interface VersionReadFacts {
   doc: Pick<DocumentRecord, 'patient' | 'status' | 'disposalId' | 'currentVersion'>;
@@ -280,20 +299,19 @@ export interface VersionReadFacts {
 export interface AuditedVersionRead {
   id: string;
   want: number | null;
-  rules: ReadRules;
+  reader: Reader;
   /** The success row's own columns (audit-log auditColumns), written only where the read is allowed. */
   audit: AuditColumns;
 }
 
 /**
- * For each read: the document, the version asked for (default: current) with its quarantine flag, and — where the rules
- * allow the read — its success audit row; all reads in one statement (a group commit: see db/statement-batcher.ts). The
- * SQL rules mirror access.ts (assertVisible, assertBytesReadable, refuseIfQuarantined), which still decides each
- * answer: patient in scope or a usable break-glass reason (then the row's detail carries it), not under disposal,
- * current or the caller may read entered-in-error, not quarantined. null: no such document.
+ * For each read: the document, the version asked for (default: current) with its quarantine flag, and — where the read
+ * rules allow the read (READ_ALLOWED, compiled from read-rules.ts) — its success audit row, whose detail carries the
+ * break-glass reason when the patient is out of scope; all reads in one statement (a group commit: see
+ * db/statement-batcher.ts). access.ts decides each answer from the facts returned. null: no such document.
  */
 export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[]): Promise<(VersionReadFacts | null)[]> {
-  const input = reads.map((r, i) => ({ ...r.audit, i, doc: r.id, want: r.want, patients: r.rules.patients, bg: r.rules.breakGlass, del: r.rules.canDelete }));
+  const input = reads.map((r, i) => ({ ...r.audit, i, doc: r.id, want: r.want, patients: r.reader.patients, bg: r.reader.breakGlass, del: r.reader.canDelete }));
   const rows = await db<{ i: number; patient_nhs: string; status: DocumentRow['status']; disposal_id: string | null; current_version: number; v: (VersionRow & { integrity_failed_at: string | null }) | null; audited: boolean }[]>`
     with r as materialized (
       select * from jsonb_to_recordset(${db.json(input as never)}::jsonb) as r(i int, doc uuid, want int, patients text[], bg text, del boolean,
@@ -305,10 +323,7 @@ export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[]): 
     ), allowed as materialized (
       select r.*, d.patient_nhs, v.version, r.patients is null or d.patient_nhs = any(r.patients) as in_scope
       from r join d using (i) join v using (i)
-      where (r.patients is null or d.patient_nhs = any(r.patients) or r.bg is not null)
-        and d.disposal_id is null
-        and (d.status = 'current' or r.del)
-        and v.integrity_failed_at is null
+      where ${db.unsafe(READ_ALLOWED)}
     ), audited as (
       ${auditInsertRows(db, db`
         select actor, roles, action, outcome, document_id, version, patient_nhs, error_code, client_ip, user_agent, request_id,

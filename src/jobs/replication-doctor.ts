@@ -11,7 +11,7 @@ export async function replicationChecks(store: BlobStore, sql: Sql, sample = 20)
   const s3 = store as BlobStore & { replicationStatus?: (key: string, versionId: string | null) => Promise<string | null> };
   if (store.kind !== 's3' || !s3.replicationStatus) {
     const where = store.kind === 'azure' ? 'Azure: `az storage account show --expand geoReplicationStats` (Last Sync Time) or the object replication policy status' : 'fs: replicate the directory (or its disk) yourself';
-    return [{ name: 'blob.replication', ok: true, detail: `replication lag is not readable through this store's API; ${where} (README: Replicating the blob store)` }];
+    return [{ name: 'blob.replication', ok: true, detail: `replication lag is not readable through this store's API; ${where} (docs/blob-stores.md: Replicating the blob store)` }];
   }
   const rows = await newestVersionsInStore(sql, 's3', sample);
   if (!rows.length) return [{ name: 'blob.replication', ok: true, detail: 'no document versions yet to read a replication status from' }];
@@ -32,7 +32,7 @@ export interface ReplicationSample {
 /** The finding from the newest versions' replication statuses: FAILED fails; the oldest PENDING one is the lag. */
 export function summarizeReplication(statuses: ReplicationSample[], now = Date.now()): StoreCheck {
   if (!statuses.length || statuses.every((x) => x.status === null))
-    return { name: 'blob.replication', ok: true, detail: 'the bucket reports no replication status (no replication rule, or SeaweedFS filer.sync, whose lag shows in its own logs): see README, Replicating the blob store' };
+    return { name: 'blob.replication', ok: true, detail: 'the bucket reports no replication status (no replication rule, or SeaweedFS filer.sync, whose lag shows in its own logs): see docs/blob-stores.md, Replicating the blob store' };
   const failed = statuses.filter((x) => x.status === 'FAILED');
   const pending = statuses.filter((x) => x.status === 'PENDING');
   const lagS = pending.length ? Math.round((now - Math.min(...pending.map((p) => p.at.getTime()))) / 1000) : 0;

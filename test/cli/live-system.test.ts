@@ -111,6 +111,19 @@ describe('operator commands while the service runs on the same data directory', 
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, breaks: [] });
   });
 
+  it('a bare audit export streams the same NDJSON (the only format); a bare audit names both subcommands', async () => {
+    const r = await cli(['audit', 'export']);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.every((e: { resourceType: string }) => e.resourceType === 'AuditEvent')).toBe(true);
+    const bare = await cli(['audit']);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^usage: quill-docstore audit export \[--ndjson\] /);
+    expect(bare.stderr).toContain('quill-docstore audit verify');
+  });
+
   it('reconcile --fhir', async () => {
     const hapi = process.env.QUILL_TEST_HAPI_URL ?? (inject('hapiUrl' as never) as string | undefined);
     if (hapi) {
