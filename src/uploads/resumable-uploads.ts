@@ -10,6 +10,7 @@ import type { Sql } from '../db/sql.ts';
 import type { DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
+import { UPLOAD_FIELD_MAX_LENGTH } from '../domain/upload-fields.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { resolveMetadata } from '../documents/metadata.ts';
@@ -296,8 +297,8 @@ type Target = AuditTarget;
 
 type UploadMetadata = Partial<Record<(typeof METADATA_KEYS)[number], string>>;
 
-/** The same limits as the simple upload's query fields (src/http/schemas.ts uploadQuery). */
-const MAX_LENGTH: Partial<Record<(typeof METADATA_KEYS)[number], number>> = { patient: 20, type: 64, category: 64, title: 500, description: 4000, date: 10, author: 200, filename: 1000, filetype: 200, sha256: 64, document: 36 };
+/** The simple upload's limits (domain/upload-fields.ts), and those of the keys only tus sends. */
+const MAX_LENGTH: Partial<Record<(typeof METADATA_KEYS)[number], number>> = { ...UPLOAD_FIELD_MAX_LENGTH, filetype: 200, sha256: 64, document: 36 };
 
 function pickMetadata(m: Record<string, string>): UploadMetadata {
   const out: UploadMetadata = {};
