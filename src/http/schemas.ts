@@ -1,3 +1,5 @@
+import { documentSchema, versionSchema } from '../documents/document-json.ts';
+
 /** JSON schemas shared by routes: validation on the way in, serialisation and OpenAPI on the way out. */
 export const problemSchema = {
   $id: 'Problem',
@@ -16,57 +18,8 @@ export const problemSchema = {
   additionalProperties: true,
 } as const;
 
-const coding = {
-  type: 'object',
-  properties: { system: { type: 'string' }, code: { type: 'string' }, display: { type: 'string' } },
-  required: ['system', 'code', 'display'],
-} as const;
-
-export const versionSchema = {
-  $id: 'DocumentVersion',
-  type: 'object',
-  properties: {
-    version: { type: 'integer' },
-    contentType: { type: 'string' },
-    size: { type: 'integer' },
-    sha256: { type: 'string' },
-    filename: { type: ['string', 'null'] },
-    createdAt: { type: 'string', format: 'date-time' },
-    createdBy: { type: 'string' },
-  },
-} as const;
-
-export const documentSchema = {
-  $id: 'Document',
-  type: 'object',
-  properties: {
-    id: { type: 'string', format: 'uuid' },
-    version: { type: 'integer' },
-    currentVersion: { type: 'integer' },
-    patient: { type: 'string' },
-    type: coding,
-    category: { anyOf: [coding, { type: 'null' }] },
-    title: { type: 'string' },
-    description: { type: ['string', 'null'] },
-    date: { type: ['string', 'null'], format: 'date' },
-    author: { type: ['string', 'null'] },
-    status: { type: 'string', enum: ['current', 'entered-in-error'] },
-    enteredInErrorReason: { type: ['string', 'null'] },
-    contentType: { type: 'string' },
-    size: { type: 'integer' },
-    sha256: { type: 'string', description: 'hex SHA-256 of the bytes' },
-    filename: { type: ['string', 'null'] },
-    createdAt: { type: 'string', format: 'date-time' },
-    createdBy: { type: 'string' },
-    updatedAt: { type: 'string', format: 'date-time' },
-    fhir: { type: 'object', properties: { state: { type: 'string', enum: ['indexed', 'pending', 'failed'] }, id: { type: ['string', 'null'] } } },
-    retentionClass: { type: 'string', description: 'retention class (GET /v1/retention/schedule)' },
-    retainUntil: { type: ['string', 'null'], format: 'date', description: 'the last day the document must be kept; null while a fact the schedule needs is missing' },
-    retentionMissing: { type: 'array', items: { type: 'string' }, description: 'patient facts whose absence keeps retention longer or open-ended' },
-    legalHold: { type: 'boolean', description: 'a legal hold covers the document: it cannot be destroyed' },
-    versions: { type: 'array', items: { $ref: 'DocumentVersion#' } },
-  },
-} as const;
+/** The document's public shape is made from one field table (documents/document-json.ts). */
+export { documentSchema, versionSchema };
 
 export const idParams = {
   type: 'object',

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DocumentService } from '../../../documents/service.ts';
-import { documentDto } from '../../dto.ts';
+import { documentDto } from '../../../documents/document-json.ts';
 import { errorResponses, uploadQuery } from '../../schemas.ts';
 import { parseUpload, toMetadata } from './upload-body.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { DocumentService } from '../../../documents/service.ts';
-import { documentDto } from '../../dto.ts';
+import { documentDto } from '../../../documents/document-json.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
 
 export function enterInErrorRoute(app: FastifyInstance, docs: DocumentService): void {

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { AppError } from '../../../domain/errors.ts';
 import type { FastifyInstance } from 'fastify';
 import { TOO_LONG_LINE, type FactsPatch, type RetentionService } from '../../../retention/retention-service.ts';
-import { documentDto } from '../../dto.ts';
+import { documentDto } from '../../../documents/document-json.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
 import * as docsRepo from '../../../documents/repository.ts';
 import type { Sql } from '../../../db/sql.ts';
