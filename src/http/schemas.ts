@@ -1,54 +1,60 @@
+import { Type, type TSchema } from 'typebox';
 import { documentSchema, versionSchema } from '../documents/document-json.ts';
+import { UPLOAD_FIELD_MAX_LENGTH as MAX } from '../domain/upload-fields.ts';
+import { Nullable, Ref } from '../schema/typebox.ts';
 
-/** JSON schemas shared by routes: validation on the way in, serialisation and OpenAPI on the way out. */
-export const problemSchema = {
-  $id: 'Problem',
-  type: 'object',
-  description: 'RFC 9457 problem details',
-  properties: {
-    type: { type: 'string' },
-    title: { type: 'string' },
-    status: { type: 'integer' },
-    detail: { type: 'string' },
-    instance: { type: 'string' },
-    code: { type: 'string', description: 'stable error code' },
-    requestId: { type: 'string' },
+/**
+ * Schemas shared by routes: validation on the way in, serialisation and OpenAPI on the way out, and (through the
+ * TypeBox type provider) the types of each handler's params, query, body and answer.
+ */
+export const problemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    code: Type.String({ description: 'stable error code' }),
+    requestId: Type.Optional(Type.String()),
   },
-  required: ['type', 'title', 'status', 'code'],
-  additionalProperties: true,
-} as const;
+  { $id: 'Problem', description: 'RFC 9457 problem details', additionalProperties: true },
+);
 
-/** The document's public shape is made from one field table (documents/document-json.ts). */
-export { documentSchema, versionSchema };
+/** Registered with app.addSchema, so routes refer to them. */
+export const sharedSchemas = [problemSchema, versionSchema, documentSchema];
 
-export const idParams = {
-  type: 'object',
-  properties: { id: { type: 'string', format: 'uuid' } },
-  required: ['id'],
-} as const;
+export const problem = Ref(problemSchema);
+export const documentAnswer = Ref(documentSchema);
 
-export const uploadQuery = {
-  type: 'object',
-  properties: {
-    patient: { type: 'string', maxLength: 20 },
-    type: { type: 'string', maxLength: 64 },
-    title: { type: 'string', maxLength: 500 },
-    description: { type: 'string', maxLength: 4000 },
-    category: { type: 'string', maxLength: 64 },
-    date: { type: 'string', maxLength: 10, format: 'date' },
-    author: { type: 'string', maxLength: 200 },
-    retentionClass: { type: 'string', maxLength: 40 },
-    filename: { type: 'string', maxLength: 1000 },
-  },
-  additionalProperties: false,
-} as const;
+export const idParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+/** A page: its items, and the cursor for the next one (null on the last). */
+export const page = <S extends TSchema>(items: S) => Type.Object({ items: Type.Array(items), nextCursor: Nullable(Type.String()) });
 
 /** Upload metadata fields: the same names and limits whether sent in the query string or as form fields. */
-export const uploadFields = uploadQuery;
+export const uploadFields = Type.Object(
+  {
+    patient: Type.Optional(Type.String({ maxLength: MAX.patient, description: 'NHS number', example: '9434765919' })),
+    type: Type.Optional(Type.String({ maxLength: MAX.type, description: 'document type code (GET /v1/document-types)', example: '373942005' })),
+    title: Type.Optional(Type.String({ maxLength: MAX.title })),
+    description: Type.Optional(Type.String({ maxLength: MAX.description })),
+    category: Type.Optional(Type.String({ maxLength: MAX.category })),
+    date: Type.Optional(Type.String({ maxLength: MAX.date, format: 'date' })),
+    author: Type.Optional(Type.String({ maxLength: MAX.author })),
+    retentionClass: Type.Optional(
+      Type.String({ maxLength: MAX.retentionClass, description: "optional retention class overriding the type's (one your role may set; GET /v1/retention/schedule)" }),
+    ),
+    filename: Type.Optional(Type.String({ maxLength: MAX.filename })),
+  },
+  { additionalProperties: false },
+);
+
+/** A form's optional hex SHA-256 of its file, checked. */
+export const sha256Field = Type.Optional(Type.String({ maxLength: 200, description: 'optional hex SHA-256 of the file, checked' }));
 
 export const errorResponses = {
-  400: { $ref: 'Problem#' },
-  401: { $ref: 'Problem#' },
-  403: { $ref: 'Problem#' },
-  404: { $ref: 'Problem#' },
+  400: problem,
+  401: problem,
+  403: problem,
+  404: problem,
 } as const;

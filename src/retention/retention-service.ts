@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { canAccessPatient, hasPermission, principalOf, requirePatient, requirePermission } from '../auth/permissions.ts';
 import type { Db, Sql, Tx } from '../db/sql.ts';
 import { findType, type DocumentValueSet } from '../domain/document-types.ts';
+import type { DocumentWithVersion } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../domain/nhs-number.ts';
 import type { BlobStores } from '../domain/ports.ts';
@@ -218,7 +219,8 @@ export class RetentionService {
 
   // ---- a document's class ----
 
-  async setClass(ctx: RequestContext, documentId: string, code: string, reason: string) {
+  /** Reclassifies a document; answers it as it is now, at its current version. */
+  async setClass(ctx: RequestContext, documentId: string, code: string, reason: string): Promise<DocumentWithVersion> {
     const target: AuditTarget = { documentId };
     return this.#audited(ctx, 'retention.class.set', target, async () => {
       const p = this.#manager(ctx);
@@ -232,7 +234,8 @@ export class RetentionService {
         if ((await docs.findDocument(tx, documentId))?.disposalId) throw new AppError('document_disposed');
         const to = await this.#apply(tx, row, await this.#factsOf(tx, row.patient), cls.code);
         await recordAudit(tx, ctx, { action: 'retention.class.set', outcome: 'success', documentId, patient: row.patient, detail: { from: row.retentionClass, to: cls.code, retainUntil: { from: row.retainUntil, to }, reason } });
-        return (await docs.findDocument(tx, documentId))!;
+        const document = (await docs.findDocument(tx, documentId))!;
+        return { document, version: (await docs.findVersion(tx, documentId, document.currentVersion))! };
       });
       this.afterCommit([documentId]);
       return doc;
