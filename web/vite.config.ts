@@ -2,6 +2,7 @@
 // npm install (prepare) and npm start (prestart, when web/dist is missing) call.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { NodePackageImporter } from 'sass';
 import { defineConfig } from 'vite';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -11,14 +12,16 @@ export default defineConfig({
   base: '/',
   publicDir: false,
   logLevel: 'warn',
+  // the NHS design system is built from its Sass (src/styles/nhsuk.scss, `@use "pkg:nhsuk-frontend"`)
+  css: { preprocessorOptions: { scss: { importers: [new NodePackageImporter()] } } },
   build: {
     outDir: path.join(here, 'dist'),
     emptyOutDir: true,
     // /assets/ is the NHS design system's images (its CSS asks for /assets/images/…), served from the package
     assetsDir: 'static',
     sourcemap: true,
-    // nhsuk-frontend ships minified CSS with old-browser hacks lightningcss refuses; ours is a few lines
-    cssMinify: false,
     chunkSizeWarningLimit: 1024,
+    // compiling the design system's Sass is most of the build, every time: no warning that a plugin took long
+    rolldownOptions: { checks: { bundlerTimings: false } },
   },
 });

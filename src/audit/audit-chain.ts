@@ -3,6 +3,7 @@ import { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
+import * as repo from './repository.ts';
 
 /**
  * The tamper-evident audit trail. Migration 008's trigger gives every audit row a position (chain_lane, chain_seq) and
@@ -13,11 +14,6 @@ import type { BlobStore } from '../domain/ports.ts';
  */
 export const ANCHOR_PREFIX = 'audit-anchors/';
 const ZERO = Buffer.alloc(32);
-
-// The canonical text, spelled here rather than calling the database's audit_canonical() so that a replaced function
-// cannot make verification agree with edited rows. Must stay identical to migration 008.
-const CANON = `jsonb_build_array(chain_lane, chain_seq, id, (extract(epoch from at) * 1000000)::bigint, actor, roles, action, outcome,
-  document_id, version, patient_nhs, error_code, detail, client_ip, user_agent, request_id)::text`;
 
 export interface AnchorHead {
   lane: number;
@@ -56,14 +52,6 @@ export interface AuditVerifyReport {
   elapsedMs: number;
 }
 
-interface ChainRow {
-  chain_seq: bigint;
-  id: bigint;
-  prev_hash: Buffer | null;
-  row_hash: Buffer | null;
-  canon: string;
-}
-
 const sha = (prev: Buffer, canon: string) => createHash('sha256').update(prev).update(canon, 'utf8').digest();
 
 /**
@@ -79,13 +67,13 @@ export async function verifyAuditChain(sql: Sql, store: BlobStore | null, opts: 
   let anchorsChecked = 0;
   let rows = 0;
 
-  const heads = await sql<{ lane: number; seq: bigint; hash: Buffer }[]>`select lane, seq, hash from audit_chain_head order by lane`;
+  const heads = await repo.chainHeads(sql);
 
   // rows that never joined a chain: written with the chain trigger disabled
-  for (const r of await sql<{ id: bigint }[]>`select id from audit_events where chain_seq is null or chain_lane is null order by id limit 1000`) {
+  for (const r of await repo.unchainedRows(sql, 1000)) {
     breaks.push({ kind: 'inserted', lane: null, seq: null, id: String(r.id), detail: `audit row ${r.id} is not in the hash chain: it was inserted with the chain trigger disabled` });
   }
-  const laneIds = new Set([...heads.map((h) => h.lane), ...(await sql<{ lane: number }[]>`select distinct chain_lane as lane from audit_events where chain_lane is not null`).map((r) => r.lane)]);
+  const laneIds = new Set([...heads.map((h) => h.lane), ...(await repo.chainLanes(sql))]);
 
   for (const lane of [...laneIds].sort((a, b) => a - b)) {
     const head = heads.find((h) => h.lane === lane);
@@ -95,9 +83,7 @@ export async function verifyAuditChain(sql: Sql, store: BlobStore | null, opts: 
     let expectedPrev: Buffer | null = from === 1 ? ZERO : null; // from a later start, trust the first row's prev_hash
     let lastId: string | null = null;
     for (;;) {
-      const page = await sql<ChainRow[]>`
-        select chain_seq, id, prev_hash, row_hash, ${sql.unsafe(CANON)} as canon
-        from audit_events where chain_lane = ${lane} and chain_seq >= ${expectedSeq} order by chain_seq limit ${batch}`;
+      const page = await repo.chainPage(sql, lane, expectedSeq, batch);
       for (const r of page) {
         const seq = Number(r.chain_seq);
         const id = String(r.id);
@@ -183,7 +169,7 @@ async function readAnchors(store: BlobStore, breaks: ChainBreak[]): Promise<Audi
 
 /** Writes every lane's head to the blob store, unless nothing was written since the last anchor. */
 export async function anchorAuditChain(sql: Sql, store: BlobStore, last?: { total: number }, retainDays = 3650): Promise<(AuditAnchor & { total: number; retained: boolean }) | null> {
-  const heads = await sql<{ lane: number; seq: bigint; hash: Buffer }[]>`select lane, seq, hash from audit_chain_head where seq > 0 order by lane`;
+  const heads = (await repo.chainHeads(sql)).filter((h) => h.seq > 0n);
   const total = heads.reduce((n, h) => n + Number(h.seq), 0);
   if (total === 0 || last?.total === total) return null;
   const at = new Date().toISOString();

@@ -5,7 +5,8 @@ import { AppError } from '../domain/errors.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { audited, type AuditTarget } from './audited.ts';
 import type { AuditRecord } from './audit-event.ts';
-import { iterateAudit, queryAudit, recordAudit, type AuditQuery } from './audit-log.ts';
+import { recordAudit } from './audit-log.ts';
+import { iterateAudit, queryAudit, type AuditQuery } from './repository.ts';
 
 export type AuditSearch = Omit<AuditQuery, 'beforeId' | 'patients'> & { cursor?: string | undefined };
 

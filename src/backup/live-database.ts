@@ -1,8 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
+import { runningEmbeddedUrl } from '../db/embedded-endpoint.ts';
 
 export interface LiveDatabase {
   /** A connection URL (with password) for postgres.js. */
@@ -15,21 +16,6 @@ export interface LiveDatabase {
   release(): Promise<void>;
 }
 
-/** Port of the embedded server if it is running now (postmaster.pid line 4), else null. */
-export function runningEmbeddedPort(pgDir: string): number | null {
-  const file = path.join(pgDir, 'postmaster.pid');
-  if (!existsSync(file)) return null;
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return null;
-  }
-  return Number.isInteger(port) && port > 0 ? port : null;
-}
-
 /**
  * The service's database for backup commands: DATABASE_URL; or the embedded server, reached on its port while the
  * service runs (backups and checks run beside it), started for the command when it is not running.
@@ -37,11 +23,8 @@ export function runningEmbeddedPort(pgDir: string): number | null {
 export async function openLiveDatabase(cfg: Config, log: Logger, opts: { start?: boolean } = {}): Promise<LiveDatabase> {
   if (cfg.databaseUrl) return { ...fromUrl(cfg.databaseUrl), embedded: false, release: async () => undefined };
   const pgDir = path.join(cfg.dataDir, 'pg');
-  const port = runningEmbeddedPort(pgDir);
-  if (port !== null) {
-    const password = readFileSync(path.join(cfg.dataDir, 'pg-password'), 'utf8').trim();
-    return { ...fromUrl(`postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/quill`), embedded: true, release: async () => undefined };
-  }
+  const running = await runningEmbeddedUrl(cfg.dataDir);
+  if (running) return { ...fromUrl(running.url), embedded: true, release: async () => undefined };
   if (opts.start === false) throw new Error(`the embedded PostgreSQL in ${pgDir} is not running`);
   if (!existsSync(path.join(pgDir, 'PG_VERSION'))) throw new Error(`no embedded PostgreSQL in ${pgDir} (and DATABASE_URL is not set)`);
   const e = await startEmbeddedPostgres(cfg.dataDir, log, { backup: cfg.backup });

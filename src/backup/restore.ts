@@ -1,3 +1,4 @@
+import { archiveSetting, switchWal } from '../db/server-facts.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -7,7 +8,8 @@ import type { Config } from '../config/config.ts';
 import { connect } from '../db/sql.ts';
 import { backupDataDir, chainOf, listBackups, listWal, restoreWindow, type BackupMeta, type RestoreWindow } from './catalog.ts';
 import { walArchiveDir } from '../db/archive-settings.ts';
-import { openLiveDatabase, runningEmbeddedPort } from './live-database.ts';
+import { openLiveDatabase } from './live-database.ts';
+import { runningPostmaster } from '../db/embedded-endpoint.ts';
 import { ensurePgTools } from './pg-tools.ts';
 import { PgServerExited, prepareDataDir, startPgServer } from './pg-server.ts';
 import { runTool } from './run-tool.ts';
@@ -60,7 +62,7 @@ export async function restore(
   const pgDir = path.join(cfg.dataDir, 'pg');
   if (opts.inPlace) {
     if (cfg.databaseUrl) throw new RestoreRefused('--in-place restores the embedded database only; for DATABASE_URL restore --into a directory and repoint', { earliest: null, latest: null });
-    if (runningEmbeddedPort(pgDir) !== null) throw new RestoreRefused(`--in-place needs the service stopped: the embedded PostgreSQL in ${pgDir} is running`, { earliest: null, latest: null });
+    if (runningPostmaster(pgDir) !== null) throw new RestoreRefused(`--in-place needs the service stopped: the embedded PostgreSQL in ${pgDir} is running`, { earliest: null, latest: null });
   } else if (await archiveMarker(cfg, log)) {
     step('wrote a marker commit on the live database and archived its WAL: the window reaches now');
   }
@@ -172,12 +174,10 @@ async function archiveMarker(cfg: Config, log: Logger): Promise<boolean> {
   }
   const sql = connect(live.url, { max: 1 });
   try {
-    const [s] = await sql<{ mode: string; command: string }[]>`select current_setting('archive_mode') as mode, current_setting('archive_command') as command`;
+    const s = await archiveSetting(sql);
     // only when the live server archives into this repository (not a copy of it, not someone else's archive)
     if (s?.mode === 'off' || !s?.command.includes(`'${walArchiveDir(cfg.backup)}/%f'`)) return false;
-    await sql`select pg_current_xact_id()`;
-    const [w] = await sql<{ file: string }[]>`select pg_walfile_name(pg_switch_wal()) as file`;
-    const file = path.join(walArchiveDir(cfg.backup), w!.file);
+    const file = path.join(walArchiveDir(cfg.backup), await switchWal(sql));
     for (let i = 0; i < 300 && !existsSync(file); i++) await sleep(100);
     return existsSync(file);
   } catch (e) {

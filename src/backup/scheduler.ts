@@ -1,12 +1,11 @@
+import { backupCapability, providerMarkers } from '../db/server-facts.ts';
+import { holdSessionLock, LOCKS, type HeldLock } from '../db/advisory-lock.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/sql.ts';
 import { listBackups, type BackupMeta } from './catalog.ts';
 import { BackupBusyError, runBackup } from './take-backup.ts';
 import { backupRemote, mirrorToRemote } from './remote-mirror.ts';
-
-/** The scheduler's own key: the instance holding it takes the scheduled backups; the others stand by. */
-const LEADER_LOCK = "hashtext('quill-docstore:backup-scheduler')";
 
 /** What is due now: a full backup every fullIntervalHours (and when none exists), else an incremental one hourly. */
 export function dueBackup(backups: BackupMeta[], b: Pick<Config['backup'], 'fullIntervalHours' | 'incrementalIntervalMinutes'>, now = new Date()): 'full' | 'incremental' | null {
@@ -29,7 +28,7 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
   let running: Promise<void> | null = null;
-  let leader: Awaited<ReturnType<Sql['reserve']>> | null = null;
+  let leader: HeldLock | null = null;
   // after a failed backup, wait 1, 2, 4 … up to 60 minutes before the next attempt (a broken disk is not hammered)
   let failures = 0;
   let notBefore = 0;
@@ -37,13 +36,8 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
     if (Date.now() < notBefore) return;
     try {
       if (!leader) {
-        const conn = await sql.reserve();
-        const [r] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(${conn.unsafe(LEADER_LOCK)}) as ok`;
-        if (!r?.ok) {
-          conn.release();
-          return;
-        }
-        leader = conn;
+        leader = await holdSessionLock(sql, LOCKS.backupScheduler);
+        if (!leader) return;
         log.info('this instance takes the scheduled backups');
       }
       const kind = dueBackup(await listBackups(cfg.backup), cfg.backup);
@@ -65,7 +59,7 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
         log.error({ err: (e as Error).message, failures, retryInMinutes: waitMin }, 'scheduled backup FAILED; see `quill-docstore doctor` and `quill-docstore backup run`');
       }
       if (leader && /connection|terminat|ECONN/i.test((e as Error).message)) {
-        leader.release();
+        void leader.release();
         leader = null;
       }
     }
@@ -86,10 +80,7 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
       stopped = true;
       if (timer) clearTimeout(timer);
       await running;
-      if (leader) {
-        await leader`select pg_advisory_unlock(${leader.unsafe(LEADER_LOCK)})`.catch(() => undefined);
-        leader.release();
-      }
+      await leader?.release();
     },
   };
 }
@@ -103,25 +94,21 @@ export async function selfBackupApplies(cfg: Config, sql: Sql): Promise<{ applie
   const managed = await managedProvider(sql);
   if (!cfg.databaseUrl) return { applies: true, reason: 'embedded PostgreSQL: WAL archiving and base backups by this service', managed: null };
   if (managed) return { applies: false, reason: `${managed}: the provider's automated backups and point-in-time restore apply (not pg_basebackup)`, managed };
-  const [r] = await sql<{ repl: boolean; wal_level: string; archive_mode: string }[]>`
-    select (select rolreplication or rolsuper from pg_roles where rolname = current_user) as repl,
-           current_setting('wal_level') as wal_level, current_setting('archive_mode') as archive_mode`;
+  const r = await backupCapability(sql);
   if (!r?.repl) return { applies: false, reason: 'DATABASE_URL: this role has no REPLICATION right, so pg_basebackup cannot run; the DBA\'s backups apply', managed: null };
   if (r.wal_level === 'minimal') return { applies: false, reason: 'DATABASE_URL: wal_level=minimal, base backups impossible', managed: null };
   if (r.archive_mode === 'off')
-    return { applies: false, reason: `DATABASE_URL: archive_mode=off, so no point-in-time recovery; set archive_command to copy into ${cfg.backup.dir}/wal (see README) for this service's backups`, managed: null };
+    return { applies: false, reason: `DATABASE_URL: archive_mode=off, so no point-in-time recovery; set archive_command to copy into ${cfg.backup.dir}/wal (see docs/backups.md) for this service's backups`, managed: null };
   return { applies: true, reason: `DATABASE_URL with replication rights and WAL archiving: base backups by this service into ${cfg.backup.dir}`, managed: null };
 }
 
 /** Azure Database for PostgreSQL and Amazon RDS/Aurora announce themselves through their own settings and roles. */
 async function managedProvider(sql: Sql): Promise<string | null> {
-  const rows = await sql<{ name: string }[]>`
-    select name from pg_settings where name like 'azure.%' or name like 'rds.%' or name like 'aurora%' limit 1`;
-  const name = rows[0]?.name ?? '';
+  const markers = await providerMarkers(sql);
+  const name = markers.setting ?? '';
   if (name.startsWith('azure.')) return 'Azure Database for PostgreSQL';
   if (name.startsWith('rds.') || name.startsWith('aurora')) return 'Amazon RDS / Aurora PostgreSQL';
-  const roles = await sql<{ rolname: string }[]>`select rolname from pg_roles where rolname in ('rds_superuser', 'azure_pg_admin', 'cloudsqlsuperuser') limit 1`;
-  const role = roles[0]?.rolname;
+  const role = markers.role;
   return role === 'rds_superuser' ? 'Amazon RDS PostgreSQL' : role === 'azure_pg_admin' ? 'Azure Database for PostgreSQL' : role === 'cloudsqlsuperuser' ? 'Google Cloud SQL' : null;
 }
 

@@ -1,10 +1,11 @@
+import { backupSettings, controlData } from '../db/server-facts.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { connect, type Sql } from '../db/sql.ts';
-import { withAdvisoryLock } from '../db/advisory-lock.ts';
+import { LOCKS, withAdvisoryLock } from '../db/advisory-lock.ts';
 import { backupDataDir, baseDir, listBackups, META, type BackupMeta } from './catalog.ts';
 import { openLiveDatabase, type LiveDatabase } from './live-database.ts';
 import { ensurePgTools } from './pg-tools.ts';
@@ -25,7 +26,7 @@ export class BackupBusyError extends Error {
 }
 
 /** One key for every instance and command: only one backup runs against a database at a time. */
-export const BACKUP_LOCK = 'quill-docstore:backup';
+export const BACKUP_LOCK = LOCKS.backup;
 
 export interface BackupResult {
   backup: BackupMeta;
@@ -63,11 +64,9 @@ export async function runBackup(cfg: Config, log: Logger, opts: { full?: boolean
 }
 
 async function takeBackup(cfg: Config, log: Logger, bin: string, live: LiveDatabase, sql: Sql, opts: { full?: boolean; onProgress?: (p: BackupProgress) => void }): Promise<BackupMeta> {
-  const settings = Object.fromEntries(
-    (await sql<{ name: string; setting: string }[]>`select name, setting from pg_settings where name in ('wal_level', 'summarize_wal', 'archive_mode', 'server_version')`).map((r) => [r.name, r.setting]),
-  );
+  const settings = await backupSettings(sql);
   if (settings.wal_level === 'minimal') throw new Error('wal_level=minimal: base backups need wal_level=replica (restart the server with it)');
-  const [ctl] = await sql<{ sysid: string; tli: number }[]>`select (select system_identifier::text from pg_control_system()) as sysid, (select timeline_id from pg_control_checkpoint()) as tli`;
+  const ctl = await controlData(sql);
   await removeInterrupted(cfg.backup.dir, log);
   const previous = (await listBackups(cfg.backup)).filter((m) => m.systemIdentifier === ctl!.sysid);
   const parent = previous.at(-1);

@@ -6,7 +6,8 @@ import type { Sql } from '../db/sql.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { FhirReconcileReport } from '../fhir/reconcile-report.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
-import * as repo from './restore-repository.ts';
+import * as metadata from '../documents/repository.ts';
+import { allEntryDigests } from '../fhir/builtin-index-repository.ts';
 
 export interface VerifyRestoreReport {
   ok: boolean;
@@ -44,8 +45,8 @@ export interface VerifyRestoreOptions {
  * listed — never deleted — split by the restore point. Read-only, except the remote FHIR re-sync when asked for.
  */
 export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promise<VerifyRestoreReport> {
-  const versions = await repo.allVersions(sql);
-  const documents = await repo.documentCount(sql);
+  const versions = await metadata.allVersions(sql);
+  const documents = await metadata.documentCount(sql);
   const report: VerifyRestoreReport = {
     ok: false,
     restorePoint: null,
@@ -82,7 +83,7 @@ export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promi
 
   if (opts.builtinFhir) await checkBuiltinIndex(sql, report);
   const restorePoint =
-    opts.restorePoint ?? (await repo.newestVersionAt(sql));
+    opts.restorePoint ?? (await metadata.newestVersionAt(sql));
   report.restorePoint = restorePoint?.toISOString() ?? null;
   const referenced = new Set(versions.map((v) => `${v.blob_store}\0${v.blob_key}`));
   const kinds = new Set([opts.stores.live.kind, ...versions.map((v) => v.blob_store)]);
@@ -105,17 +106,17 @@ export async function verifyRestore(sql: Sql, opts: VerifyRestoreOptions): Promi
 
 /** The built-in index (written in the metadata transaction) must hold one resource per document, matching it. */
 async function checkBuiltinIndex(sql: Sql, report: VerifyRestoreReport): Promise<void> {
-  const rows = await repo.documentsWithIndexEntries(sql);
-  for (const r of rows) {
+  const entries = new Map((await allEntryDigests(sql, SHA256_EXTENSION)).map((e) => [e.id, e]));
+  for (const r of await metadata.currentVersionDigests(sql)) {
     report.fhir.checked++;
-    if (!r.idx_id) {
+    const entry = entries.get(r.id);
+    entries.delete(r.id);
+    if (!entry) {
       report.fhir.problems.push(`${r.id}: no DocumentReference in the built-in index`);
       continue;
     }
-    if (r.idx_status !== r.status) report.fhir.problems.push(`${r.id}: index status ${r.idx_status}, metadata ${r.status}`);
-    const sha = r.resource?.content?.[0]?.attachment?.extension?.find((e) => e.url === SHA256_EXTENSION)?.valueString;
-    if (sha !== r.sha256) report.fhir.problems.push(`${r.id}: index points at bytes ${sha ?? '(none)'}, current version ${r.current_version} is ${r.sha256}`);
+    if (entry.status !== r.status) report.fhir.problems.push(`${r.id}: index status ${entry.status}, metadata ${r.status}`);
+    if (entry.sha256 !== r.sha256) report.fhir.problems.push(`${r.id}: index points at bytes ${entry.sha256 ?? '(none)'}, current version ${r.current_version} is ${r.sha256}`);
   }
-  const n = await repo.orphanIndexEntries(sql);
-  if (n) report.fhir.problems.push(`${n} DocumentReferences for documents the metadata does not hold`);
+  if (entries.size) report.fhir.problems.push(`${entries.size} DocumentReferences for documents the metadata does not hold`);
 }

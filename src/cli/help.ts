@@ -1,6 +1,6 @@
 export const HELP = `quill-docstore: clinical document store (bytes in object storage, metadata and audit in PostgreSQL, FHIR R4 index)
 
-Usage: quill-docstore <command> [options]
+Usage: quill-docstore <command> [options]     (from a checkout: npx quill-docstore <command> [options])
 
 Commands:
   start                     Run the API and the clinician's page (default http://127.0.0.1:8080/; Swagger UI at /docs).
@@ -18,8 +18,9 @@ Commands:
                             legal holds the store missed.
   reconcile --fhir [--json] Compare PostgreSQL with the remote FHIR server (QUILL_FHIR_URL) and repair drift both
                             ways: missing, stale, duplicate and extra DocumentReferences. Exit 1 on any error.
-  audit export --ndjson [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
-                            Stream the audit trail as FHIR R4 AuditEvent resources (IHE BALP), one per line, oldest first.
+  audit export [--ndjson] [--from <time>] [--to <time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]
+                            Stream the audit trail as FHIR R4 AuditEvent resources (IHE BALP), one per line (NDJSON,
+                            the only format, so --ndjson may be left out), oldest first.
                             With --token (or QUILL_TOKEN) it runs as that user: audit:read needed, a patients claim limits
                             it to those patients. Without, it is an operator export. Every export is itself audited.
   doctor [--store fs|s3|azure] [--json]
@@ -77,7 +78,7 @@ database of a service already running on the same QUILL_DATA_DIR (it publishes i
 and start one of their own only when none runs. A command that fails prints one line and exits non-zero
 (69: the database is unavailable; 78: configuration); add --debug for the stack trace.
 
-Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see README.md.
+Configuration comes from environment variables (or a JSON file named by QUILL_CONFIG_FILE); see docs/configuration.md for every setting.
 Common ones: HOST, PORT, QUILL_DATA_DIR, DATABASE_URL, QUILL_BLOB_STORE (fs|s3|azure), QUILL_FHIR_URL,
 QUILL_JWT_ISSUER, QUILL_JWT_AUDIENCE, QUILL_JWT_SECRET | QUILL_JWKS_URL, QUILL_MAX_UPLOAD_BYTES, QUILL_ODS_CODE,
 QUILL_ALLOW_UNVERSIONED (development only), QUILL_BROWSER_DOWNLOADS, QUILL_DB_TIMEOUT_MS (bound on every database

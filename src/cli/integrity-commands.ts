@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig, publicBaseUrl, type Config } from '../config/config.ts';
 import { createLogger, openDatabase } from '../bootstrap.ts';
+import { systemContext } from '../domain/principal.ts';
 import { urlSigningKey } from '../auth/keys.ts';
 import { createBlobStore } from '../blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
@@ -48,7 +49,7 @@ export async function runScrub(args: string[]): Promise<number> {
   const d = await deps(cfg);
   const live = await createBlobStore(cfg, cfg.blobStore, d);
   const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, d));
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     let p: ScrubProgress | null = null;
     const line = liner(() =>
@@ -88,7 +89,7 @@ export async function runAuditVerify(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = logger(cfg);
   const store = await createBlobStore(cfg, cfg.blobStore, await deps(cfg));
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     const r = await verifyAuditChain(db.sql, store, { from });
     if (values.json) process.stdout.write(`${JSON.stringify(r)}\n`);
@@ -151,11 +152,11 @@ export async function runEncryptFs(args: string[]): Promise<number> {
   const cfg = loadConfig();
   const log = logger(cfg);
   const store = await fsStore(cfg);
-  const db = await openDatabase(cfg, log);
+  const db = await openDatabase(cfg, log, { command: true });
   try {
     let last = { total: 0, encrypted: 0, alreadyEncrypted: 0, failed: 0, bytes: 0 };
     const line = liner(() => `migrate-blobs fs → fs-encrypted: ${last.total} versions, ${last.encrypted} encrypted (${mib(last.bytes)}), ${last.alreadyEncrypted} already, ${last.failed} failed`);
-    const r = await encryptFsInPlace(db.sql, store, log, (p) => ((last = { ...p, failed: p.failed.length }), line.tick()));
+    const r = await encryptFsInPlace(db.sql, store, log, systemContext('migrate-blobs'), (p) => ((last = { ...p, failed: p.failed.length }), line.tick()));
     if (!values.json) line.done();
     process.stdout.write(
       values.json

@@ -24,7 +24,7 @@ import { AppError } from '../domain/errors.ts';
 import { BLOB_STORE_KINDS, isBlobStoreKind, type BlobStore, type BlobStoreKind } from '../domain/ports.ts';
 import { runDoctor } from '../jobs/doctor.ts';
 import { requireVersionedStore } from '../blobstores/startup-gate.ts';
-import { withAdvisoryLock } from '../db/advisory-lock.ts';
+import { LOCKS, withAdvisoryLock } from '../db/advisory-lock.ts';
 import { migrateBlobs, type MigrateBlobsReport } from '../jobs/migrate-blobs.ts';
 import { duration, mib, progressRenderer } from './progress.ts';
 import { toAuditEvent } from '../fhir/audit-event.ts';
@@ -175,7 +175,7 @@ async function runReconcile(args: string[]): Promise<number> {
     const blobs = new BlobStoreRegistry(store, (kind) => createBlobStore(cfg, kind, deps));
     const governance = new RetentionService({ sql: db.sql, log, blobs, schedule: cfg.retentionSchedule, valueSet: cfg.valueSet, index: { baseUrl: () => publicBaseUrl(cfg), odsCode: cfg.odsCode, remoteFhir: Boolean(remote) } });
     // one run at a time across every instance and operator (several service instances share one database)
-    const locked = await withAdvisoryLock(db.sql, 'quill-docstore:reconcile', async () => {
+    const locked = await withAdvisoryLock(db.sql, LOCKS.reconcile, async () => {
       const retention = await reconcileRetention(db.sql, blobs, log, remote ? (id) => remote.remove(id) : null, () => governance.backfill());
       return { ...(await reconcile(db.sql, store, log, { graceSeconds, keepUnreferencedSeconds: await keepUnreferencedSeconds(cfg, db.sql) })), retention };
     });
@@ -211,8 +211,11 @@ async function auditExport(args: string[]): Promise<number> {
     allowPositionals: true,
     strict: true,
   });
-  const usage = 'usage: quill-docstore audit export --ndjson [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]\n';
-  if (positionals[0] !== 'export' || !values.ndjson) {
+  // NDJSON is the one format, so a bare `audit export` streams it (--ndjson stays accepted: it is a shipped name).
+  const usage =
+    'usage: quill-docstore audit export [--ndjson] [--from <ISO time>] [--to <ISO time>] [--patient <NHS number>] [--document <id>] [--token <JWT>]\n' +
+    '       quill-docstore audit verify [--from <chain position>] [--json]\n';
+  if (positionals[0] !== 'export') {
     process.stderr.write(usage);
     return 2;
   }

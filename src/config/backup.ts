@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-/** Backups of PostgreSQL (see README "Backups and recovery"). Names are fixed: operators and checks rely on them. */
+/** Backups of PostgreSQL (see docs/backups.md). Names are fixed: operators and checks rely on them. */
 export interface BackupConfig {
   /** The local backup repository: base backups and archived WAL (QUILL_BACKUP_DIR, default <data dir>/backups). */
   dir: string;

@@ -1,23 +1,74 @@
-import type { Sql } from './sql.ts';
-
+import type { Sql, Tx } from './sql.ts';
 
 /**
- * Runs fn while holding a PostgreSQL session advisory lock named `name`, so one instance (or one operator command) at
- * a time does the work; returns `{ ran: false }` at once when another session holds it. The lock lives on a reserved
- * connection, so it is released when fn ends or when the process dies with its connection.
+ * Every PostgreSQL advisory lock the service takes, in one place and one key space: a lock is named, and its key is
+ * `hashtext(name)`. (The audit chain's lanes use a separate two-key space inside migration 012's trigger.)
+ *
+ * - Session locks live on a reserved connection, so they are released when the work ends or when the process dies
+ *   with its connection: one instance (or one operator command) at a time does the work.
+ * - Transaction locks are released at commit or rollback: they serialise statements on one thing (a patient's facts).
  */
-export async function withAdvisoryLock<T>(sql: Sql, name: string, fn: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
-  const conn = await sql.reserve();
+export const LOCKS = {
+  migrate: 'quill-docstore:migrate',
+  reconcile: 'quill-docstore:reconcile',
+  migrateBlobs: 'quill-docstore:migrate-blobs',
+  scrub: 'quill-docstore:scrub',
+  backup: 'quill-docstore:backup',
+  backupScheduler: 'quill-docstore:backup-scheduler',
+} as const;
+
+type Reserved = Awaited<ReturnType<Sql['reserve']>>;
+
+/** A session lock held until release() (or until the process dies with its connection). */
+export interface HeldLock {
+  release(): Promise<void>;
+}
+
+/**
+ * Takes the session lock `name` on a connection of its own and keeps it: resolves null at once when another session
+ * holds it, or (wait) waits for it.
+ */
+export async function holdSessionLock(sql: Sql, name: string, opts: { wait?: boolean } = {}): Promise<HeldLock | null> {
+  const conn: Reserved = await sql.reserve();
   try {
-    const [got] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtext(${name})) as ok`;
-    if (!got?.ok) return { ran: false };
-    try {
-      return { ran: true, value: await fn() };
-    } finally {
-      await conn`select pg_advisory_unlock(hashtext(${name}))`.catch(() => undefined);
+    if (opts.wait) await conn`select pg_advisory_lock(hashtext(${name}))`;
+    else {
+      const [got] = await conn<{ ok: boolean }[]>`select pg_try_advisory_lock(hashtext(${name})) as ok`;
+      if (!got?.ok) {
+        conn.release();
+        return null;
+      }
     }
-  } finally {
+  } catch (e) {
     conn.release();
+    throw e;
+  }
+  return {
+    release: async () => {
+      try {
+        await conn`select pg_advisory_unlock(hashtext(${name}))`.catch(() => undefined);
+      } finally {
+        conn.release();
+      }
+    },
+  };
+}
+
+/**
+ * Runs fn while holding the session lock `name`; returns `{ ran: false }` at once when another session holds it (or,
+ * with wait, waits for it).
+ */
+export async function withAdvisoryLock<T>(sql: Sql, name: string, fn: () => Promise<T>, opts: { wait?: boolean } = {}): Promise<{ ran: true; value: T } | { ran: false }> {
+  const lock = await holdSessionLock(sql, name, opts);
+  if (!lock) return { ran: false };
+  try {
+    return { ran: true, value: await fn() };
+  } finally {
+    await lock.release();
   }
 }
 
+/** Takes the transaction lock `name` (shared: several holders at once, none exclusive), waiting for it. */
+export async function xactLock(tx: Tx, name: string, opts: { shared?: boolean } = {}): Promise<void> {
+  await (opts.shared ? tx`select pg_advisory_xact_lock_shared(hashtext(${name}))` : tx`select pg_advisory_xact_lock(hashtext(${name}))`);
+}

@@ -1,9 +1,7 @@
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { BackupConfig } from '../config/backup.ts';
-import { secretFile } from '../config/secret-file.ts';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './embedded.ts';
-import { liveEndpoint } from './embedded-endpoint.ts';
+import { runningEmbeddedUrl } from './embedded-endpoint.ts';
 
 /**
  * The embedded database for this data directory. With shareRunning (operator commands), the server of a service
@@ -12,15 +10,10 @@ import { liveEndpoint } from './embedded-endpoint.ts';
  */
 export async function openEmbedded(dataDir: string, log: Logger, opts: { shareRunning: boolean; backup?: BackupConfig }): Promise<EmbeddedDatabase> {
   if (opts.shareRunning) {
-    const running = liveEndpoint(dataDir);
+    const running = await runningEmbeddedUrl(dataDir);
     if (running) {
-      const password = await secretFile(path.join(dataDir, 'pg-password'), 24);
-      log.info({ port: running.port, servicePid: running.pid }, 'using the embedded PostgreSQL of the running service');
-      return {
-        url: `postgres://quill:${encodeURIComponent(password)}@${running.host}:${running.port}/quill`,
-        stop: async () => undefined, // not ours to stop
-        health: () => ({ ok: true }),
-      };
+      log.info({ port: running.endpoint.port, servicePid: running.endpoint.pid }, 'using the embedded PostgreSQL of the running service');
+      return { url: running.url, stop: async () => undefined /* not ours to stop */, health: () => ({ ok: true }) };
     }
   }
   return startEmbeddedPostgres(dataDir, log, { backup: opts.backup });

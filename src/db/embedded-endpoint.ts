@@ -1,10 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { rm, writeFile, rename } from 'node:fs/promises';
 import path from 'node:path';
+import { secretFile } from '../config/secret-file.ts';
 
 /**
- * How a running service's embedded PostgreSQL is reached, published in the data directory (mode 0600, beside
- * pg-password) so operator commands use that server instead of trying to start a second one on the same files.
+ * Finding the embedded PostgreSQL of a data directory, the one module that does: the endpoint a running service (or
+ * command) publishes in the data directory (mode 0600, beside pg-password), so operator commands use that server
+ * instead of starting a second one on the same files; and the server's own postmaster.pid, which says whether any
+ * PostgreSQL still holds the directory (one left running by a killed service included).
  */
 export interface EmbeddedEndpoint {
   host: string;
@@ -47,6 +50,28 @@ function readEndpoint(dataDir: string): EmbeddedEndpoint | null {
   try {
     const e = JSON.parse(readFileSync(file, 'utf8')) as EmbeddedEndpoint;
     return typeof e.host === 'string' && Number.isInteger(e.port) && Number.isInteger(e.pid) ? e : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The connection URL of the embedded PostgreSQL another process runs on this data directory; null when none does. */
+export async function runningEmbeddedUrl(dataDir: string): Promise<{ url: string; endpoint: EmbeddedEndpoint } | null> {
+  const endpoint = liveEndpoint(dataDir);
+  if (!endpoint) return null;
+  const password = await secretFile(path.join(dataDir, 'pg-password'), 24);
+  return { url: `postgres://quill:${encodeURIComponent(password)}@${endpoint.host}:${endpoint.port}/quill`, endpoint };
+}
+
+/** The pid of a PostgreSQL postmaster running on pgDir now (its postmaster.pid names a live process), else null. */
+export function runningPostmaster(pgDir: string): number | null {
+  const pidFile = path.join(pgDir, 'postmaster.pid');
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    process.kill(pid, 0);
+    return pid;
   } catch {
     return null;
   }

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { secretFile } from '../config/secret-file.ts';
-import { publishEndpoint, withdrawEndpoint } from './embedded-endpoint.ts';
+import { publishEndpoint, runningPostmaster, withdrawEndpoint } from './embedded-endpoint.ts';
 import { superviseEmbedded } from './embedded-supervisor.ts';
 import { writeArchiveConf } from './archive-settings.ts';
 import type { BackupConfig } from '../config/backup.ts';
@@ -60,9 +60,8 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: 
   return {
     url: `postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/${dbName}`,
     stop: async () => {
-      supervisor.stopping();
       await withdrawEndpoint(dataDir).catch(() => undefined);
-      await pg.stop();
+      await pg.stop(); // the supervisor sees the stop through it (see superviseEmbedded)
     },
     health: () => supervisor.health(),
   };
@@ -75,10 +74,8 @@ async function applyArchiveSettings(pgDir: string, backup: BackupConfig | undefi
 
 /** After a kill -9 of this service, its PostgreSQL child keeps running and holds the data directory: stop it. */
 async function stopLeftover(pgDir: string, log: Logger): Promise<void> {
-  const pidFile = path.join(pgDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
-  if (!Number.isInteger(pid) || pid <= 0 || !alive(pid)) return;
+  const pid = runningPostmaster(pgDir);
+  if (pid === null) return;
   const owner = parentOf(pid);
   if (owner !== null && owner !== 1 && owner !== process.pid && commandOf(owner).includes('node')) {
     throw new Error(`the embedded database in ${pgDir} is in use by another running instance (pid ${owner}); stop it first or use another QUILL_DATA_DIR`);

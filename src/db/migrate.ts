@@ -1,3 +1,4 @@
+import { LOCKS, xactLock } from './advisory-lock.ts';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,7 +17,7 @@ export async function migrate(sql: Sql): Promise<string[]> {
   const files = await migrationFiles();
   const applied: string[] = [];
   await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtext('quill-docstore:migrate'))`;
+    await xactLock(tx, LOCKS.migrate);
     await tx`create table if not exists schema_migrations (name text primary key, applied_at timestamptz not null default now())`;
     const done = new Set((await tx<{ name: string }[]>`select name from schema_migrations`).map((r) => r.name));
     for (const file of files) {

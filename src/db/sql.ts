@@ -6,7 +6,7 @@ export type Tx = postgres.TransactionSql;
 /** Either a pool or an open transaction: repository functions accept both. */
 export type Db = postgres.Sql | postgres.TransactionSql;
 
-/** QUILL_DB_TIMEOUT_MS's default: see README (configuration). */
+/** QUILL_DB_TIMEOUT_MS's default: see docs/configuration.md and docs/operations.md. */
 export const DEFAULT_DB_TIMEOUT_MS = 5000;
 
 export interface ConnectOptions {

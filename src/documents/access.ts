@@ -1,95 +1,99 @@
 import type { AuditTarget } from '../audit/audited.ts';
-import { canAccessPatient, hasPermission, requirePatientRead, requirePermission } from '../auth/permissions.ts';
+import { hasPermission, requirePermission } from '../auth/permissions.ts';
 import type { Db } from '../db/sql.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import type { Principal } from '../domain/principal.ts';
+import { enforceReadRules, inScope, type ReadFacts, type Reader, type Stage } from './read-rules.ts';
 import * as repo from './repository.ts';
-import { assertNotQuarantined, refuseIfQuarantined } from './quarantine.ts';
 
 export { principalOf } from '../auth/permissions.ts';
 
 /**
- * The access rules for one document: who may see it, and which of its versions' bytes. The rules are the pure
- * functions below; readableVersion applies them over separate reads, and readableVersionOnce (the download-URL hot
- * path) over one statement that also writes the audit row (repository.readVersionAudited mirrors them in SQL; see there).
+ * The access rules applied to one document: who may see it, and which of its versions' bytes. The rules themselves are
+ * read-rules.ts; readableVersion applies them over separate reads, and readableVersionOnce (the download-URL hot path)
+ * over one statement that also writes the audit row (repository.readVersionsAudited, whose SQL is compiled from them).
  */
 
 /**
- * The caller may act on this patient's documents: in their `patients` scope, or, for a read only, by break-glass (a
- * `Quill-Break-Glass: <reason>` header from someone with read permission), which marks every audit row of the request.
+ * The caller as the rules see them. Break-glass (a `Quill-Break-Glass: <reason>` header from someone with read
+ * permission) counts for reads only; it marks every audit row of the request.
  */
+export function readerOf(p: Principal, opts: { read?: boolean } = {}): Reader {
+  return {
+    patients: p.patients,
+    breakGlass: opts.read && p.breakGlass && hasPermission(p, 'document:read') ? p.breakGlass : null,
+    breakGlassAsked: Boolean(p.breakGlass),
+    canDelete: hasPermission(p, 'document:delete'),
+  };
+}
+
+/** Applies the rules of these stages; the target learns the patient, and the break-glass reason when it was used. */
+function apply(f: ReadFacts, target: AuditTarget, stages: readonly Stage[]): void {
+  if (stages.includes('patient')) target.patient = f.doc.patient;
+  enforceReadRules(f, stages);
+  if (stages.includes('patient') && !inScope(f) && f.reader.breakGlass) target.breakGlass = f.reader.breakGlass;
+}
+
+/** The caller may act on this patient's documents (for a read, break-glass may stand in for scope). */
 export function requirePatientAccess(p: Principal, patient: string, target: AuditTarget, opts: { read?: boolean } = {}): void {
-  if (opts.read) {
-    const breakGlass = requirePatientRead(p, patient);
-    if (breakGlass) target.breakGlass = breakGlass;
-    return;
-  }
-  if (!canAccessPatient(p, patient)) throw new AppError('patient_forbidden', p.breakGlass ? 'break-glass allows reading a patient outside your scope, nothing else' : undefined);
+  const before = target.patient;
+  apply({ reader: readerOf(p, opts), doc: { patient } }, target, ['patient']);
+  target.patient = before;
 }
 
-/** Rule 1: the patient is in scope (or break-glass, for a read), and the document is not under an approved disposal. */
-export function assertVisible(p: Principal, doc: Pick<DocumentRecord, 'patient' | 'disposalId'>, target: AuditTarget, opts: { read?: boolean } = {}): void {
-  target.patient = doc.patient;
-  requirePatientAccess(p, doc.patient, target, opts);
-  if (doc.disposalId) throw new AppError('document_disposed', 'the document is being disposed of under an approved disposal; see its certificate of destruction', { certificate: doc.disposalId });
-}
-
-/** Rule 2: an entered-in-error document's bytes go only to the delete permission (records managers and admins), for review. */
-export function assertBytesReadable(p: Principal, doc: Pick<DocumentRecord, 'status'>): void {
-  if (doc.status === 'entered-in-error' && !hasPermission(p, 'document:delete')) throw new AppError('document_entered_in_error');
-}
-
-/** The document, if it exists and its patient is in the caller's scope; target learns the patient either way. */
+/** The document, if it exists, its patient is in the caller's scope and it is not being disposed of. */
 export async function visibleDocument(db: Db, p: Principal, documentId: string, target: AuditTarget, opts: { read?: boolean } = {}): Promise<DocumentRecord> {
   const doc = await repo.findDocument(db, documentId);
   if (!doc) throw new AppError('not_found', `no document ${documentId}`);
-  assertVisible(p, doc, target, opts);
+  apply({ reader: readerOf(p, opts), doc }, target, ['patient', 'document']);
   return doc;
 }
 
 const noVersion = (documentId: string, wantVersion: number | undefined) => new AppError('not_found', `document ${documentId} has no version ${wantVersion}`);
 
 /**
- * A version whose bytes the caller may read: read permission, the patient in scope, and for an entered-in-error
- * document the delete permission (records managers and admins), since its bytes are kept only for review.
+ * A version whose bytes the caller may read: read permission, then every rule (scope or break-glass, disposal,
+ * entered-in-error for reviewers only, quarantine).
  */
 export async function readableVersion(db: Db, p: Principal, documentId: string, wantVersion: number | undefined, target: AuditTarget): Promise<{ doc: DocumentRecord; version: DocumentVersion }> {
   requirePermission(p, 'document:read');
   const doc = await visibleDocument(db, p, documentId, target, { read: true });
-  assertBytesReadable(p, doc);
+  const reader = readerOf(p, { read: true });
+  apply({ reader, doc }, target, ['bytes']);
   const version = await repo.findVersion(db, documentId, wantVersion ?? doc.currentVersion);
   if (!version) throw noVersion(documentId, wantVersion);
   target.version = version.version;
-  await assertNotQuarantined(db, version);
+  apply({ reader, doc, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(db, version) } }, target, ['version']);
   return { doc, version };
 }
 
 /**
  * readableVersion and the success audit row in one statement (`read`: repository.readVersionsAudited, batched with
  * other requests' reads by the service; one round trip, and the row is durable before this returns). The statement
- * writes the row only where its SQL copy of the rules allows the read; the answer is still decided here, by the same
- * rules in TypeScript over the facts the statement returned. Should the two ever disagree (a rule changed in one place
- * only) this side wins: a missing success row is written separately, a refused read is refused (and audited as such
- * by the caller) — and the disagreement is logged as an error.
+ * writes the row where the rules allow the read, its SQL compiled from read-rules.ts; the answer is decided here, by
+ * the same rules over the facts the statement returned. Should the two ever disagree (a fault in the compiled SQL)
+ * this side wins: a missing success row is written separately, a refused read is refused (and audited as such by the
+ * caller), and the disagreement is logged as an error.
  */
 export async function readableVersionOnce(
   p: Principal,
   documentId: string,
   wantVersion: number | undefined,
   target: AuditTarget,
-  read: (rules: repo.ReadRules) => Promise<repo.VersionReadFacts | null>,
+  read: (reader: Reader) => Promise<repo.VersionReadFacts | null>,
   onDisagreement: (allowedHere: boolean) => Promise<void>,
 ): Promise<DocumentVersion> {
   requirePermission(p, 'document:read');
-  const facts = await read({ patients: p.patients, breakGlass: p.breakGlass ?? null, canDelete: hasPermission(p, 'document:delete') });
+  const reader = readerOf(p, { read: true });
+  const facts = await read(reader);
   try {
     if (!facts) throw new AppError('not_found', `no document ${documentId}`);
-    assertVisible(p, facts.doc, target, { read: true });
-    assertBytesReadable(p, facts.doc);
+    const f: ReadFacts = { reader, doc: { id: documentId, ...facts.doc } };
+    apply(f, target, ['patient', 'document', 'bytes']);
     if (!facts.version) throw noVersion(documentId, wantVersion);
     target.version = facts.version.version;
-    refuseIfQuarantined(facts.version, facts.quarantinedAt);
+    apply({ ...f, version: { version: facts.version.version, quarantinedAt: facts.quarantinedAt } }, target, ['version']);
   } catch (e) {
     if (facts?.audited) await onDisagreement(false);
     throw e;

@@ -1,6 +1,6 @@
 import type { Tx } from '../db/sql.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
-import { upsertBuiltin } from '../fhir/builtin-index.ts';
+import { upsertBuiltin } from '../fhir/builtin-index-repository.ts';
 import { toDocumentReference } from '../fhir/document-reference.ts';
 import * as outbox from './outbox-repository.ts';
 

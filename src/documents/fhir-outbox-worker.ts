@@ -35,7 +35,8 @@ export async function drainOutboxOnce(sql: Sql, index: RemoteFhirIndex, log: Log
       if (doc.disposalId) throw new Error(`document ${documentId} is being disposed of; its index entry is removed by the disposal`);
       const fhirId = await index.upsert(doc, version);
       await sql.begin(async (tx) => {
-        await outbox.markIndexed(tx, doc.id, fhirId, latest);
+        await repo.setIndexed(tx, doc.id, fhirId);
+        await outbox.markDone(tx, doc.id, latest);
         await outbox.release(tx, owner, documentId);
       });
       done++;

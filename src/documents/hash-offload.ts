@@ -4,8 +4,8 @@ import { AppError } from '../domain/errors.ts';
 /**
  * SHA-256 and SHA-1 of a large upload computed on a worker thread, so the event loop that reads the socket and
  * encrypts and writes the bytes does not also hash them: for 200 MiB the two hashes are about 0.35 s of CPU, which
- * on the event loop adds directly to the upload's time; on the worker they run beside it (measured in README, "where
- * the time goes"). node:crypto has no asynchronous incremental hash, hence a worker.
+ * on the event loop adds directly to the upload's time; on the worker they run beside it (measured in docs/benchmarks.md,
+ * "Where the time goes: uploads"). node:crypto has no asynchronous incremental hash, hence a worker.
  *
  * The bytes are copied into a few 1 MiB buffers that travel to the worker and back (transferred, not cloned): memory
  * per upload stays at BUFFERS × BUFFER, and when every buffer is at the worker the stream waits (backpressure).

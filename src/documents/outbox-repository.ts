@@ -15,9 +15,8 @@ export async function latestQueued(db: Db, documentId: string): Promise<string |
   return row?.id == null ? null : String(row.id);
 }
 
-/** After a successful write: the document is indexed under fhirId, and the rows queued up to upTo are done. */
-export async function markIndexed(db: Db, documentId: string, fhirId: string, upTo: string | null): Promise<void> {
-  await db`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${documentId}`;
+/** After a successful write: the rows queued up to upTo are done. */
+export async function markDone(db: Db, documentId: string, upTo: string | null): Promise<void> {
   if (upTo !== null) await db`update fhir_outbox set done_at = now(), last_error = null where document_id = ${documentId} and done_at is null and id <= ${upTo}`;
 }
 
@@ -84,4 +83,17 @@ export async function deploymentId(db: Db): Promise<string> {
   const [row] = await db<{ id: string }[]>`select id from deployment`;
   if (!row) throw new Error('the deployment table is empty; run quill-docstore migrate');
   return row.id;
+}
+
+// ---- records governance (src/retention): a document being disposed of ----
+
+/** Withdrawn for disposal: no more writes of its entry are queued (the disposal removes the remote entry itself). */
+export async function dropQueued(db: Db, documentId: string): Promise<void> {
+  await db`delete from fhir_outbox where document_id = ${documentId} and done_at is null`;
+}
+
+/** Disposed of: every outbox row of the document, done or not, and its lease. */
+export async function forgetDocument(db: Db, documentId: string): Promise<void> {
+  await db`delete from fhir_outbox where document_id = ${documentId}`;
+  await db`delete from fhir_index_leases where document_id = ${documentId}`;
 }

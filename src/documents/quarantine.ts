@@ -2,7 +2,8 @@ import { recordAudit } from '../audit/audit-log.ts';
 import type { Db, Sql } from '../db/sql.ts';
 import type { Logger } from 'pino';
 import { AppError, isAppError } from '../domain/errors.ts';
-import type { RequestContext } from '../domain/principal.ts';
+import { systemContext, type RequestContext } from '../domain/principal.ts';
+import * as repo from './repository.ts';
 
 /**
  * An integrity failure is an incident: the version is flagged (its downloads are refused with content_quarantined
@@ -14,22 +15,16 @@ export interface FlagTarget {
   version: number;
 }
 
-const SYSTEM: RequestContext = { principal: { sub: 'system:integrity', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore integrity', requestId: 'system:integrity' };
-
-export async function flagVersion(sql: Sql, v: FlagTarget, reason: string, detail: Record<string, unknown>, ctx: RequestContext = SYSTEM): Promise<boolean> {
+export async function flagVersion(sql: Sql, v: FlagTarget, reason: string, detail: Record<string, unknown>, ctx: RequestContext = systemContext('integrity')): Promise<boolean> {
   return sql.begin(async (tx) => {
-    const rows = await tx<{ patient_nhs: string }[]>`
-      update document_versions v set integrity_failed_at = now(), integrity_detail = ${reason.slice(0, 2000)}
-      from documents d
-      where v.document_id = ${v.documentId} and v.version = ${v.version} and d.id = v.document_id and v.integrity_failed_at is null
-      returning d.patient_nhs`;
-    if (!rows.length) return false;
+    const patient = await repo.flagIntegrityFailure(tx, v, reason.slice(0, 2000));
+    if (patient === null) return false;
     await recordAudit(tx, ctx, {
       action: 'integrity_failure',
       outcome: 'failed',
       documentId: v.documentId,
       version: v.version,
-      patient: rows[0]!.patient_nhs,
+      patient,
       errorCode: 'integrity_failure',
       detail: { reason, ...detail },
     });
@@ -38,35 +33,9 @@ export async function flagVersion(sql: Sql, v: FlagTarget, reason: string, detai
 }
 
 /** Clears the flag after the bytes were verified again (repaired); audited as integrity.repair. */
-export async function clearFlag(db: Db, v: FlagTarget, detail: Record<string, unknown>, ctx: RequestContext = SYSTEM): Promise<void> {
-  const rows = await db<{ patient_nhs: string }[]>`
-    update document_versions v set integrity_failed_at = null, integrity_detail = null, last_verified_at = now()
-    from documents d where v.document_id = ${v.documentId} and v.version = ${v.version} and d.id = v.document_id
-    returning d.patient_nhs`;
-  await recordAudit(db, ctx, { action: 'integrity.repair', outcome: 'success', documentId: v.documentId, version: v.version, patient: rows[0]?.patient_nhs ?? null, detail });
-}
-
-/** Refuses a download of a flagged version. */
-export async function assertNotQuarantined(db: Db, v: FlagTarget): Promise<void> {
-  const [row] = await db<{ at: Date | null }[]>`
-    select integrity_failed_at as at from document_versions where document_id = ${v.documentId} and version = ${v.version}`;
-  refuseIfQuarantined(v, row?.at ?? null);
-}
-
-/** The refusal itself, on a flag already read (the one-statement download-URL path reads it with the version). */
-export function refuseIfQuarantined(v: FlagTarget, failedAt: Date | null): void {
-  if (failedAt) {
-    throw new AppError(
-      'content_quarantined',
-      `version ${v.version} of document ${v.documentId} failed its integrity check on ${failedAt.toISOString()}; downloads are refused until it is repaired (quill-docstore scrub --repair)`,
-      { failedAt: failedAt.toISOString() },
-    );
-  }
-}
-
-export async function flaggedCount(db: Db): Promise<number> {
-  const [r] = await db<{ n: number }[]>`select count(*)::int as n from document_versions where integrity_failed_at is not null`;
-  return r?.n ?? 0;
+export async function clearFlag(db: Db, v: FlagTarget, detail: Record<string, unknown>, ctx: RequestContext = systemContext('integrity')): Promise<void> {
+  const patient = await repo.clearIntegrityFailure(db, v);
+  await recordAudit(db, ctx, { action: 'integrity.repair', outcome: 'success', documentId: v.documentId, version: v.version, patient, detail });
 }
 
 /**

@@ -1,5 +1,7 @@
-import { AUDIT_COLUMNS_RECORDSET, auditInsertRows, type AuditColumns } from '../audit/audit-log.ts';
+import type { AuditColumns } from '../audit/audit-log.ts';
+import { AUDIT_COLUMNS_RECORDSET, auditInsertRows } from '../audit/repository.ts';
 import type { Db } from '../db/sql.ts';
+import { READ_RULES, type Condition, type Fact, type Reader } from './read-rules.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 import { LISTED_DOCUMENT_JSON, onHoldSql } from './document-json.ts';
 
@@ -204,15 +206,33 @@ export async function listPages(db: Db, listings: AuditedListing[]): Promise<Lis
 /** A version row read as to_jsonb (timestamps arrive as text). */
 const versionFromJson = (v: VersionRow): DocumentVersion => toVersion({ ...v, created_at: new Date(v.created_at as unknown as string) });
 
-/** Who is asking, as the download-URL statement's copy of the access rules needs it (see access.ts). */
-export interface ReadRules {
-  /** null: not patient-scoped. */
-  patients: string[] | null;
-  /** The break-glass reason, when the caller stated one and may use it. */
-  breakGlass: string | null;
-  /** May read an entered-in-error document's bytes (document:delete). */
-  canDelete: boolean;
+/**
+ * The read rules (read-rules.ts) as SQL over readVersionsAudited's rows: r (the reader's input), d (documents),
+ * v (document_versions). Compiled once at load; a rule's constant must be a plain word (it is written into the text).
+ */
+const READ_FACT_COLUMNS: Record<Fact, string> = {
+  'reader.patients': 'r.patients',
+  'reader.breakGlass': 'r.bg',
+  'reader.canDelete': 'r.del',
+  'doc.patient': 'd.patient_nhs',
+  'doc.status': 'd.status',
+  'doc.disposalId': 'd.disposal_id',
+  'version.quarantinedAt': 'v.integrity_failed_at',
+};
+
+export function conditionSql(c: Condition, columns: Record<Fact, string> = READ_FACT_COLUMNS): string {
+  if ('anyOf' in c) return `(${c.anyOf.map((x) => conditionSql(x, columns)).join(' or ')})`;
+  if ('absent' in c) return `${columns[c.absent]} is null`;
+  if ('present' in c) return `${columns[c.present]} is not null`;
+  if ('isTrue' in c) return `${columns[c.isTrue]} is true`;
+  if ('equals' in c) {
+    if (!/^[a-z-]+$/.test(c.value)) throw new Error(`a read rule compares with ${JSON.stringify(c.value)}, which is not a plain word`);
+    return `${columns[c.equals]} = '${c.value}'`;
+  }
+  return `coalesce(${columns[c.member]} = any(${columns[c.of]}), false)`;
 }
+
+const READ_ALLOWED = READ_RULES.map((r) => conditionSql(r.allows)).join('\n        and ');
 
 export interface VersionReadFacts {
   doc: Pick<DocumentRecord, 'patient' | 'status' | 'disposalId' | 'currentVersion'>;
@@ -226,20 +246,19 @@ export interface VersionReadFacts {
 export interface AuditedVersionRead {
   id: string;
   want: number | null;
-  rules: ReadRules;
+  reader: Reader;
   /** The success row's own columns (audit-log auditColumns), written only where the read is allowed. */
   audit: AuditColumns;
 }
 
 /**
- * For each read: the document, the version asked for (default: current) with its quarantine flag, and — where the rules
- * allow the read — its success audit row; all reads in one statement (a group commit: see db/statement-batcher.ts). The
- * SQL rules mirror access.ts (assertVisible, assertBytesReadable, refuseIfQuarantined), which still decides each
- * answer: patient in scope or a usable break-glass reason (then the row's detail carries it), not under disposal,
- * current or the caller may read entered-in-error, not quarantined. null: no such document.
+ * For each read: the document, the version asked for (default: current) with its quarantine flag, and — where the read
+ * rules allow the read (READ_ALLOWED, compiled from read-rules.ts) — its success audit row, whose detail carries the
+ * break-glass reason when the patient is out of scope; all reads in one statement (a group commit: see
+ * db/statement-batcher.ts). access.ts decides each answer from the facts returned. null: no such document.
  */
 export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[]): Promise<(VersionReadFacts | null)[]> {
-  const input = reads.map((r, i) => ({ ...r.audit, i, doc: r.id, want: r.want, patients: r.rules.patients, bg: r.rules.breakGlass, del: r.rules.canDelete }));
+  const input = reads.map((r, i) => ({ ...r.audit, i, doc: r.id, want: r.want, patients: r.reader.patients, bg: r.reader.breakGlass, del: r.reader.canDelete }));
   const rows = await db<{ i: number; patient_nhs: string; status: DocumentRow['status']; disposal_id: string | null; current_version: number; v: (VersionRow & { integrity_failed_at: string | null }) | null; audited: boolean }[]>`
     with r as materialized (
       select * from jsonb_to_recordset(${db.json(input as never)}::jsonb) as r(i int, doc uuid, want int, patients text[], bg text, del boolean,
@@ -251,10 +270,7 @@ export async function readVersionsAudited(db: Db, reads: AuditedVersionRead[]): 
     ), allowed as materialized (
       select r.*, d.patient_nhs, v.version, r.patients is null or d.patient_nhs = any(r.patients) as in_scope
       from r join d using (i) join v using (i)
-      where (r.patients is null or d.patient_nhs = any(r.patients) or r.bg is not null)
-        and d.disposal_id is null
-        and (d.status = 'current' or r.del)
-        and v.integrity_failed_at is null
+      where ${db.unsafe(READ_ALLOWED)}
     ), audited as (
       ${auditInsertRows(db, db`
         select actor, roles, action, outcome, document_id, version, patient_nhs, error_code, client_ip, user_agent, request_id,
@@ -355,6 +371,11 @@ export async function setCurrentVersion(db: Db, id: string, version: number, fhi
   return toDocument(row!);
 }
 
+/** The document's entry on the remote FHIR server is written, under fhirId. */
+export async function setIndexed(db: Db, id: string, fhirId: string): Promise<void> {
+  await db`update documents set fhir_state = 'indexed', fhir_id = ${fhirId} where id = ${id}`;
+}
+
 export async function markEnteredInError(db: Db, id: string, by: string, reason: string, fhirState: 'indexed' | 'pending'): Promise<DocumentRecord> {
   const [row] = await db<DocumentRow[]>`update documents set status = 'entered-in-error', entered_in_error_at = now(), entered_in_error_by = ${by},
              entered_in_error_reason = ${reason}, updated_at = now(), fhir_state = ${fhirState} where id = ${id}
@@ -423,6 +444,12 @@ export async function versionsInStorePage(db: Db, store: string, after: { docume
   }));
 }
 
+/** The newest versions written to a store (doctor's replication sample). */
+export async function newestVersionsInStore(db: Db, store: string, limit: number): Promise<{ blobKey: string; blobVersionId: string | null; createdAt: Date }[]> {
+  return db<{ blobKey: string; blobVersionId: string | null; createdAt: Date }[]>`
+    select blob_key as "blobKey", blob_version_id as "blobVersionId", created_at as "createdAt" from document_versions where blob_store = ${store} order by created_at desc limit ${limit}`;
+}
+
 /**
  * Points a version at its copy in another store, only if it still is where and what the caller read (so a re-run or
  * a concurrent run never repoints twice). Returns whether the row moved.
@@ -448,4 +475,245 @@ export async function findVersionByBlobKeyWithPatient(db: Db, store: string, key
     select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id
     where v.blob_store = ${store} and v.blob_key = ${key} and d.disposal_id is null`;
   return rows[0] ? { version: toVersion(rows[0]), patient: rows[0].patient_nhs } : null;
+}
+
+// ---- integrity flags (a version whose bytes failed verification is quarantined: documents/quarantine.ts) ----
+
+/** Flags a version as failed; returns its patient, or null when it was already flagged (or does not exist). */
+export async function flagIntegrityFailure(db: Db, v: { documentId: string; version: number }, reason: string): Promise<string | null> {
+  const rows = await db<{ patient_nhs: string }[]>`
+    update document_versions v set integrity_failed_at = now(), integrity_detail = ${reason}
+    from documents d
+    where v.document_id = ${v.documentId} and v.version = ${v.version} and d.id = v.document_id and v.integrity_failed_at is null
+    returning d.patient_nhs`;
+  return rows[0]?.patient_nhs ?? null;
+}
+
+/** Clears a version's flag (its bytes verified again); returns its patient. */
+export async function clearIntegrityFailure(db: Db, v: { documentId: string; version: number }): Promise<string | null> {
+  const rows = await db<{ patient_nhs: string }[]>`
+    update document_versions v set integrity_failed_at = null, integrity_detail = null, last_verified_at = now()
+    from documents d where v.document_id = ${v.documentId} and v.version = ${v.version} and d.id = v.document_id
+    returning d.patient_nhs`;
+  return rows[0]?.patient_nhs ?? null;
+}
+
+export async function integrityFailedAt(db: Db, v: { documentId: string; version: number }): Promise<Date | null> {
+  const [row] = await db<{ at: Date | null }[]>`
+    select integrity_failed_at as at from document_versions where document_id = ${v.documentId} and version = ${v.version}`;
+  return row?.at ?? null;
+}
+
+// ---- the integrity scrubber's walk and `scrub --repair` (integrity/) ----
+
+type VersionKey = { document_id: string; version: number };
+
+/** A stored version as the scrubber reads it. */
+export interface ScrubbedVersion {
+  document_id: string;
+  version: number;
+  blob_store: string;
+  blob_key: string;
+  blob_version_id: string | null;
+  size: bigint | number | string;
+  sha256: string;
+  integrity_failed_at: Date | null;
+}
+
+/** A flagged version as a repair reads it: with its filename and patient, for the report of what is lost. */
+export interface FlaggedVersion extends ScrubbedVersion {
+  filename: string | null;
+  patient_nhs: string;
+}
+
+export async function storeTotals(db: Db): Promise<{ versions: number; bytes: number }> {
+  const [t] = await db<{ n: number; bytes: string }[]>`select count(*)::int as n, coalesce(sum(size), 0)::text as bytes from document_versions`;
+  return { versions: t?.n ?? 0, bytes: Number(t?.bytes ?? 0) };
+}
+
+/** The version after the checkpoint, in (document_id, version) order; null at the end of the pass. */
+export async function nextVersion(db: Db, after: { id: string; v: number } | null): Promise<ScrubbedVersion | null> {
+  const [r] = await db<ScrubbedVersion[]>`
+    select document_id, version, blob_store, blob_key, blob_version_id, size, sha256, integrity_failed_at from document_versions
+    ${after ? db`where (document_id, version) > (${after.id}::uuid, ${after.v})` : db``}
+    order by document_id, version limit 1`;
+  return r ?? null;
+}
+
+export async function markVerified(db: Db, r: VersionKey): Promise<void> {
+  await db`update document_versions set last_verified_at = now() where document_id = ${r.document_id} and version = ${r.version}`;
+}
+
+export async function flaggedSummary(db: Db, limit = 1000): Promise<{ document_id: string; version: number; integrity_failed_at: Date; integrity_detail: string | null }[]> {
+  return db`select document_id, version, integrity_failed_at, integrity_detail from document_versions where integrity_failed_at is not null order by integrity_failed_at limit ${limit}`;
+}
+
+
+/** How many versions there are, and how many flagged, bytes in all, and the oldest last verification (seconds ago). */
+export async function versionIntegrityTotals(db: Db): Promise<{ flagged: number; oldest: number | null; total: string }> {
+  const [v] = await db<{ flagged: number; oldest: number | null; total: string }[]>`
+    select count(*) filter (where integrity_failed_at is not null)::int as flagged,
+           extract(epoch from now() - min(coalesce(last_verified_at, created_at)))::float8 as oldest,
+           coalesce(sum(size), 0)::text as total
+    from document_versions`;
+  return v!;
+}
+
+export async function flaggedVersions(db: Db): Promise<FlaggedVersion[]> {
+  return db<FlaggedVersion[]>`
+    select v.document_id, v.version, v.blob_store, v.blob_key, v.blob_version_id, v.size, v.sha256, v.filename, v.integrity_failed_at, d.patient_nhs
+    from document_versions v join documents d on d.id = v.document_id
+    where v.integrity_failed_at is not null order by v.integrity_failed_at`;
+}
+
+/** Intact versions (not flagged) with exactly these bytes, oldest first: copies a repair may restore from. */
+export async function intactTwins(db: Db, r: VersionKey & { sha256: string }, size: number) {
+  return db<{ document_id: string; version: number; blob_store: string; blob_key: string; blob_version_id: string | null }[]>`
+    select document_id, version, blob_store, blob_key, blob_version_id from document_versions
+    where sha256 = ${r.sha256} and size = ${size} and integrity_failed_at is null and not (document_id = ${r.document_id} and version = ${r.version})
+    order by created_at limit 20`;
+}
+
+/** Points a version at another object version of its key (same store, same key). */
+export async function repointObjectVersion(db: Db, r: VersionKey, versionId: string | null): Promise<void> {
+  await db`update document_versions set blob_version_id = ${versionId} where document_id = ${r.document_id} and version = ${r.version}`;
+}
+
+/** Points a version at a fresh object in its store (a verified copy). */
+export async function repointObject(db: Db, r: VersionKey, key: string, versionId: string | null): Promise<void> {
+  await db`update document_versions set blob_key = ${key}, blob_version_id = ${versionId} where document_id = ${r.document_id} and version = ${r.version}`;
+}
+
+// ---- the restore check (backup/verify-restore.ts): read-only, against whichever database it checks ----
+
+export interface StoredVersionRow {
+  document_id: string;
+  version: number;
+  blob_store: string;
+  blob_key: string;
+  blob_version_id: string | null;
+  sha256: string;
+  size: bigint;
+}
+
+export function allVersions(db: Db): Promise<StoredVersionRow[]> {
+  return db<StoredVersionRow[]>`select document_id, version, blob_store, blob_key, blob_version_id, sha256, size from document_versions order by document_id, version`;
+}
+
+export async function documentCount(db: Db): Promise<number> {
+  const [r] = await db<{ n: number }[]>`select count(*)::int as n from documents`;
+  return r?.n ?? 0;
+}
+
+/** When the newest version was written: the restore point of a database restored to "the latest". */
+export async function newestVersionAt(db: Db): Promise<Date | null> {
+  const [r] = await db<{ t: Date | null }[]>`select max(created_at) as t from document_versions`;
+  return r?.t ?? null;
+}
+
+/** Every document with its current version's SHA-256. */
+export function currentVersionDigests(db: Db): Promise<{ id: string; status: string; current_version: number; sha256: string }[]> {
+  return db`
+    select d.id, d.status, d.current_version, v.sha256
+    from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version`;
+}
+
+// ---- records governance (src/retention): the retention columns, holds and disposal as the documents rows see them ----
+
+export interface RetentionRow {
+  id: string;
+  patient: string;
+  retentionClass: string;
+  retainUntil: string | null;
+  documentDate: string;
+  objectLockUntil: string | null;
+  objectLegalHold: boolean;
+  onHold: boolean;
+}
+
+const retentionSelect = (db: Db) => db`
+  select d.id, d.patient_nhs as patient, d.retention_class as "retentionClass", to_char(d.retain_until, 'YYYY-MM-DD') as "retainUntil",
+         to_char(coalesce(d.clinical_date, (d.created_at at time zone 'UTC')::date), 'YYYY-MM-DD') as "documentDate",
+         to_char(d.object_lock_until, 'YYYY-MM-DD') as "objectLockUntil", d.object_legal_hold as "objectLegalHold", document_on_hold(d) as "onHold"
+  from documents d`;
+
+export async function retentionRowsForPatient(db: Db, patient: string): Promise<RetentionRow[]> {
+  return db<RetentionRow[]>`${retentionSelect(db)} where d.patient_nhs = ${patient} and d.disposal_id is null order by d.id for update of d`;
+}
+
+export async function retentionRow(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<RetentionRow | null> {
+  const rows = await db<RetentionRow[]>`${retentionSelect(db)} where d.id = ${id} ${opts.forUpdate ? db`for update of d` : db``}`;
+  return rows[0] ?? null;
+}
+
+export async function setRetention(db: Db, id: string, r: { retentionClass: string; retainUntil: string | null; missing: string[]; basis: string; schedule: string }): Promise<void> {
+  await db`update documents set retention_class = ${r.retentionClass}, retain_until = ${r.retainUntil}, retention_missing = ${r.missing},
+    retention_basis = ${r.basis}, retention_schedule = ${r.schedule}, updated_at = now() where id = ${id}`;
+}
+
+/** The remote FHIR entry must be rewritten (its retention changed): the outbox worker picks the document up. */
+export async function markFhirPending(db: Db, id: string): Promise<void> {
+  await db`update documents set fhir_state = 'pending' where id = ${id}`;
+}
+
+/** Records that every stored version of the document now carries this retain-until date. Never moves it earlier. */
+export async function setObjectLockUntil(db: Db, id: string, until: string): Promise<void> {
+  await db`update documents set object_lock_until = greatest(object_lock_until, ${until}::date) where id = ${id}`;
+}
+
+export async function setObjectLegalHold(db: Db, id: string, on: boolean): Promise<void> {
+  await db`update documents set object_legal_hold = ${on} where id = ${id}`;
+}
+
+/** The store's legal hold no longer covers every version (one was added): re-applied by the next sync. */
+export async function markLegalHoldUnapplied(db: Db, ids: string[]): Promise<void> {
+  await db`update documents d set object_legal_hold = false where d.id = any(${ids}::uuid[]) and document_on_hold(d)`;
+}
+
+/** Reconcile: every document whose stored locks or holds lag behind the database. */
+export async function documentsWithStoreRetentionDrift(db: Db): Promise<string[]> {
+  const rows = await db<{ id: string }[]>`select id from documents d where d.disposal_id is null and (
+      d.object_legal_hold <> document_on_hold(d)
+      or (d.retain_until is not null and d.retain_until >= (now() at time zone 'UTC')::date and (d.object_lock_until is null or d.object_lock_until < d.retain_until)))
+    limit 10000`;
+  return rows.map((r) => r.id);
+}
+
+/** Documents whose retention was never computed (stored before retention existed) or computed with another schedule. */
+export async function documentsNotComputedWith(db: Db, schedule: string, limit: number): Promise<{ id: string; computed: boolean }[]> {
+  return db<{ id: string; computed: boolean }[]>`select id, retention_basis is not null as computed from documents
+    where retention_schedule is distinct from ${schedule} and disposal_id is null order by created_at, id limit ${limit}`;
+}
+
+/** What a legal hold covers: one document, every document of a patient, or a type over a range of document dates. */
+export interface HoldCoverage {
+  scope: 'document' | 'patient' | 'type';
+  documentId: string | null;
+  patient: string | null;
+  typeCode: string | null;
+  dateFrom: string | null;
+  dateTo: string | null;
+}
+
+/**
+ * The documents a hold covers (for S3 legal hold and the audit detail), locked: a hold and an approval touching the
+ * same document run one after the other, so an approval never misses a hold committed while it ran.
+ */
+export async function documentsUnderHold(db: Db, h: HoldCoverage): Promise<string[]> {
+  const rows = await db<{ id: string }[]>`select id from documents d where d.disposal_id is null and (
+    ${h.scope === 'document' ? db`d.id = ${h.documentId}` : h.scope === 'patient' ? db`d.patient_nhs = ${h.patient}` : db`d.type_code = ${h.typeCode}
+      and coalesce(d.clinical_date, (d.created_at at time zone 'UTC')::date) between ${h.dateFrom}::date and ${h.dateTo}::date`})
+    order by d.id for update of d`;
+  return rows.map((r) => r.id);
+}
+
+/** Withdraws the document for its disposal (certificate `certificateId`): from here on it is not served. */
+export async function markDisposing(db: Db, id: string, certificateId: string): Promise<void> {
+  await db`update documents set disposal_id = ${certificateId} where id = ${id}`;
+}
+
+/** The last step of a disposal: the document's versions and row (only while the certificate still names it). */
+export async function deleteDisposedDocument(db: Db, id: string, certificateId: string): Promise<void> {
+  await db`delete from document_versions where document_id = ${id}`;
+  await db`delete from documents where id = ${id} and disposal_id = ${certificateId}`;
 }

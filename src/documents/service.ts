@@ -22,6 +22,7 @@ import { faultPoint } from './fault-points.ts';
 import { initialFhirState } from './fhir-index.ts';
 import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
+import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
 import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
@@ -235,7 +236,7 @@ export class DocumentService {
       const ttl = downloadUrlTtl(this.#o, opts.expiresIn);
       const expiresAt = new Date(Date.now() + ttl * 1000);
       const entry = { action: 'document.download-url', outcome: 'success', documentId, detail: { expiresAt: expiresAt.toISOString() } } as const;
-      const read = (rules: repo.ReadRules) => this.#urlReads.submit({ id: documentId, want: opts.version ?? null, rules, audit: auditColumns(ctx, entry) });
+      const read = (reader: Reader) => this.#urlReads.submit({ id: documentId, want: opts.version ?? null, reader, audit: auditColumns(ctx, entry) });
       const version = await readableVersionOnce(p, documentId, opts.version, target, read, async (allowedHere) => {
         this.#disagreements++;
         this.#o.log.error({ documentId, allowedHere, requestId: ctx.requestId }, 'the download-URL statement and access.ts disagree on an access rule; access.ts decided');

@@ -9,7 +9,7 @@ import type { BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import * as repo from './repository.ts';
 import { verifiedStream } from './verified-read.ts';
-import { assertNotQuarantined } from './quarantine.ts';
+import { enforceReadRules, type Reader } from './read-rules.ts';
 
 /**
  * Serving the filesystem store's signed download URLs (S3 and Azure serve their own). The HTTP layer checks the HMAC;
@@ -23,6 +23,9 @@ interface Deps {
   log: Logger;
 }
 
+/** Whoever holds a signed URL: the rules it is fetched under name no scope (the URL was issued under them). */
+const URL_HOLDER: Reader = { patients: null, breakGlass: null, breakGlassAsked: false, canDelete: false };
+
 /** The shape of every key this service writes (documents/<document id>/<upload id>). */
 const DOCUMENT_KEY = /^documents\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
 
@@ -31,7 +34,8 @@ export async function openSignedBlob(d: Deps, ctx: RequestContext, key: string, 
   if (!found) throw new AppError('not_found');
   const { version } = found;
   Object.assign(target, { documentId: version.documentId, version: version.version, patient: found.patient });
-  await assertNotQuarantined(d.sql, version);
+  // the URL was issued under every read rule; its fetch re-checks the version's bytes (issue 25 widens this)
+  enforceReadRules({ reader: URL_HOLDER, doc: { id: version.documentId, patient: found.patient }, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(d.sql, version) } }, ['version']);
   const stream = await verifiedStream(d, ctx, 'document.blob-fetch', target, version);
   await recordAudit(d.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
   return { version, stream };

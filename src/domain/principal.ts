@@ -19,3 +19,11 @@ export interface RequestContext {
   userAgent: string | null;
   requestId: string;
 }
+
+/**
+ * The audit context of work done with no request behind it: an operator command or one of the service's own jobs.
+ * The actor is `system:<job>`; the request id is fresh and names the run in every audit row it writes.
+ */
+export function systemContext(job: string): RequestContext {
+  return { principal: { sub: `system:${job}`, roles: [], patients: null }, clientIp: null, userAgent: `quill-docstore ${job}`, requestId: crypto.randomUUID() };
+}

@@ -6,7 +6,7 @@ import { principalOf, requirePatientRead, requirePermission } from '../auth/perm
 import type { Sql } from '../db/sql.ts';
 import { AppError } from '../domain/errors.ts';
 import type { RequestContext } from '../domain/principal.ts';
-import { readBuiltin, searchBuiltin } from './builtin-index.ts';
+import { readBuiltin, searchBuiltin } from './builtin-index-repository.ts';
 import { parseSearch, type Params } from './search-params.ts';
 
 /** The built-in FHIR index's use cases: read and ITI-67 search, with the same access rules and audit as the API. */

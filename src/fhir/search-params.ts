@@ -1,7 +1,7 @@
 import { AppError } from '../domain/errors.ts';
 import { daysInMonth, INT4_MAX } from '../domain/input-limits.ts';
 import { isValidNhsNumber } from '../domain/nhs-number.ts';
-import type { BuiltinSearch, DateParam, TokenParam } from './builtin-index.ts';
+import type { BuiltinSearch, DateParam, TokenParam } from './builtin-index-repository.ts';
 import { NHS_NUMBER_SYSTEM } from './systems.ts';
 
 export type Params = Record<string, string | string[] | undefined>;

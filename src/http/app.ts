@@ -5,6 +5,7 @@ import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { TokenVerifier } from '../auth/verifier.ts';
@@ -107,11 +108,20 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   const allow405 = methodNotAllowed(app);
   const cursors = createCursorCodec(d.urlSigningKey);
 
+  const tokenHelp =
+    'Every call but the public ones needs a bearer token (Authorize, then paste it). On the embedded development default, ' +
+    'mint one with `npx quill-docstore token --sub alice --role clinician` (roles: clinician, records-manager, auditor, ' +
+    'admin; `--patient <NHS number>` limits it to that patient). With an identity provider configured ' +
+    '(QUILL_JWKS_URL or QUILL_JWT_SECRET), get the token from it.';
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Quill Document Store', version: '1.0.0', description: 'Clinical documents: bytes in object storage, metadata and audit in PostgreSQL, index in FHIR R4.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      info: {
+        title: 'Quill Document Store',
+        version: (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version,
+        description: `Clinical documents: bytes in object storage, metadata and audit in PostgreSQL, index in FHIR R4.\n\n${tokenHelp}`,
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: tokenHelp } } },
       security: [{ bearer: [] }],
     },
     refResolver: { buildLocalReference: (json, _base, _frag, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
@@ -176,7 +186,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   if (d.retention) {
     retentionFactsRoutes(app, d.retention.service);
     legalHoldRoutes(app, d.retention.service);
-    disposalRoutes(app, d.retention.service, d.retention.runDisposals);
+    disposalRoutes(app, d.retention.service, d.retention.runDisposals, cursors);
   }
   app.get('/openapi.json', { config: { auth: false }, schema: { hide: true } }, async () => app.swagger());
   if (d.web) await app.register(async (scope) => webPageRoutes(scope, { ...d.web!, audit: d.audit }));

@@ -1,6 +1,6 @@
 import { createHmac, createSecretKey, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
-import { INT8_MAX, isTimestamp } from '../domain/input-limits.ts';
+import { INT8_MAX, isCalendarDate, isTimestamp } from '../domain/input-limits.ts';
 
 /**
  * Opaque paging cursors: `<base64url JSON payload>.<base64url HMAC-SHA256, 16 bytes>`. Clients cannot forge or
@@ -15,6 +15,9 @@ export interface CursorCodec {
   /** Audit trail: the last event id (a bigint, as text). */
   encodeAudit(id: string): string;
   decodeAudit(cursor: string): string;
+  /** Retention due list: the row's retainUntil (a calendar date) and its id. */
+  encodeDue(retainUntil: string, id: string): string;
+  decodeDue(cursor: string): { retainUntil: string; id: string };
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -57,6 +60,12 @@ export function createCursorCodec(signingKey: Buffer): CursorCodec {
       const [id, ...rest] = decode('audit', cursor);
       if (rest.length || typeof id !== 'string' || !/^[1-9][0-9]{0,18}$/.test(id) || BigInt(id) > INT8_MAX) throw invalid();
       return id;
+    },
+    encodeDue: (retainUntil, id) => encode('due', [retainUntil, id]),
+    decodeDue: (cursor) => {
+      const [retainUntil, id, ...rest] = decode('due', cursor);
+      if (rest.length || typeof retainUntil !== 'string' || typeof id !== 'string' || !isCalendarDate(retainUntil) || !UUID.test(id)) throw invalid();
+      return { retainUntil, id };
     },
   };
 }

@@ -6,8 +6,8 @@ import { VerifyingStream } from '../documents/verifying-stream.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import { clearFlag } from '../documents/quarantine.ts';
 import { checkVersion, digestObject } from './scrubber.ts';
-import * as repo from './repository.ts';
-import type { FlaggedVersion } from './repository.ts';
+import * as versions from '../documents/repository.ts';
+import type { FlaggedVersion } from '../documents/repository.ts';
 
 /**
  * `scrub --repair`: for every flagged version, look for another intact copy of exactly its bytes and restore from it.
@@ -34,7 +34,7 @@ export interface RepairOutcome {
 }
 
 export async function repairFlagged(sql: Sql, blobs: BlobStores, log: Logger): Promise<RepairOutcome[]> {
-  const rows = await repo.flaggedVersions(sql);
+  const rows = await versions.flaggedVersions(sql);
   const out: RepairOutcome[] = [];
   for (const r of rows) {
     const base = { documentId: r.document_id, version: r.version, patient: r.patient_nhs, filename: r.filename, size: Number(r.size), sha256: r.sha256, store: r.blob_store, key: r.blob_key };
@@ -73,14 +73,14 @@ async function repairOne(sql: Sql, blobs: BlobStores, r: FlaggedVersion): Promis
     const d = await digestObject(store, r.blob_key, vid).catch(() => null);
     if (d?.sha256 === r.sha256 && d.size === size) {
       await sql.begin(async (tx) => {
-        await repo.repointObjectVersion(tx, r, vid);
+        await versions.repointObjectVersion(tx, r, vid);
         await clearFlag(tx, target, { how: 'repointed to an intact object version of the same key', store: r.blob_store, key: r.blob_key, fromVersionId: r.blob_version_id, toVersionId: vid });
       });
       return `restored from object version ${vid ?? '(null)'} of ${r.blob_key} in ${r.blob_store}, which has the same SHA-256`;
     }
   }
   // 3. another document version with the same bytes
-  const twins = await repo.intactTwins(sql, r, size);
+  const twins = await versions.intactTwins(sql, r, size);
   for (const t of twins) {
     let src: BlobStore;
     try {
@@ -109,7 +109,7 @@ async function repairOne(sql: Sql, blobs: BlobStores, r: FlaggedVersion): Promis
       continue;
     }
     await sql.begin(async (tx) => {
-      await repo.repointObject(tx, r, key, put.versionId);
+      await versions.repointObject(tx, r, key, put.versionId);
       await clearFlag(tx, target, {
         how: 'copied from another version with the same SHA-256, verified',
         store: r.blob_store,

@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { holdSessionLock, LOCKS } from '../db/advisory-lock.ts';
 import type { Sql } from '../db/sql.ts';
 import { isAppError } from '../domain/errors.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import { clearFlag, flagVersion } from '../documents/quarantine.ts';
 import * as repo from './repository.ts';
-import type { ScrubbedVersion } from './repository.ts';
+import * as versions from '../documents/repository.ts';
+import type { ScrubbedVersion } from '../documents/repository.ts';
 
 /**
  * The integrity scrubber: re-reads every stored version from the store its row names, recomputes SHA-256 and size,
@@ -17,7 +19,7 @@ import type { ScrubbedVersion } from './repository.ts';
  * is reported without reading, but a match still re-reads the bytes, because a checksum the store keeps beside the
  * object proves nothing about the bytes it now returns.
  */
-export const SCRUB_LOCK = 'quill-docstore:scrub';
+export const SCRUB_LOCK = LOCKS.scrub;
 
 export interface ScrubFinding {
   documentId: string;
@@ -150,67 +152,62 @@ export async function scrub(sql: Sql, blobs: BlobStores, log: Logger, opts: Scru
   const started = Date.now();
   const limiter = new RateLimiter(opts.rateMiBs);
   const findings: ScrubFinding[] = [];
-  const totals = await repo.storeTotals(sql);
+  const totals = await versions.storeTotals(sql);
   const p: ScrubProgress = { versions: 0, bytes: 0, failures: 0, totalVersions: totals.versions, totalBytes: totals.bytes, startedAt: started };
   let passComplete = false;
-  const conn = await sql.reserve();
-  try {
-    for (let step = 0; step < (opts.maxSteps ?? Number.POSITIVE_INFINITY) && !opts.signal?.aborted; step++) {
-      if (opts.waitForLock) await repo.lockScrub(conn, SCRUB_LOCK);
-      else if (!(await repo.tryLockScrub(conn, SCRUB_LOCK))) break;
-      try {
-        const st = await repo.passState(conn);
-        if (!st?.pass_started_at) {
-          // A run starts a new pass only at its first step: when another scrubber finished the pass this run was
-          // helping with, the run is done (it must not begin re-reading everything), and a new pass waits its turn.
-          if (step > 0) {
-            passComplete = true;
-            break;
-          }
-          if (opts.minPassGapMs && st?.last_full_pass_at && Date.now() - st.last_full_pass_at.getTime() < opts.minPassGapMs) break;
-          await repo.startPass(conn);
-        }
-        const after = st?.cursor_document_id ? { id: st.cursor_document_id, v: st.cursor_version ?? 0 } : null;
-        const r = await repo.nextVersion(conn, after);
-        if (!r) {
-          await repo.finishPass(conn);
+  for (let step = 0; step < (opts.maxSteps ?? Number.POSITIVE_INFINITY) && !opts.signal?.aborted; step++) {
+    const lock = await holdSessionLock(sql, SCRUB_LOCK, { wait: opts.waitForLock });
+    if (!lock) break;
+    try {
+      const st = await repo.passState(sql);
+      if (!st?.pass_started_at) {
+        // A run starts a new pass only at its first step: when another scrubber finished the pass this run was
+        // helping with, the run is done (it must not begin re-reading everything), and a new pass waits its turn.
+        if (step > 0) {
           passComplete = true;
-          log.info({ versions: p.versions, bytes: p.bytes }, 'scrub: pass complete');
           break;
         }
-        const finding = await checkVersion(blobs, r, limiter, opts.signal);
-        if (opts.signal?.aborted) break; // leave the cursor: this version is checked again next time
-        const size = Number(r.size);
-        if (finding && finding.problem !== 'error') {
-          findings.push(finding);
-          p.failures++;
-          const fresh = await flagVersion(sql, { documentId: r.document_id, version: r.version }, finding.detail, { store: r.blob_store, key: r.blob_key, problem: finding.problem, found: 'scrub' });
-          if (fresh) log.error({ documentId: r.document_id, version: r.version, key: r.blob_key, problem: finding.problem }, `integrity failure: ${finding.detail}`);
-          await repo.advancePast(conn, r, { failed: fresh });
-        } else if (finding) {
-          // the store could not be asked (down, not configured): not an integrity failure; keep the place and stop
-          findings.push(finding);
-          log.warn({ documentId: r.document_id, version: r.version, detail: finding.detail }, 'scrub: version could not be checked');
-          await repo.advancePast(conn, r);
-        } else {
-          if (r.integrity_failed_at) {
-            await clearFlag(sql, { documentId: r.document_id, version: r.version }, { how: 'the bytes verified again on a later scrub (restored outside the service)', store: r.blob_store, key: r.blob_key });
-          } else {
-            await repo.markVerified(conn, r);
-          }
-          await repo.advancePastVerified(conn, r, size);
-          p.bytes += size;
-        }
-        p.versions++;
-        opts.onProgress?.({ ...p });
-      } finally {
-        await repo.unlockScrub(conn, SCRUB_LOCK);
+        if (opts.minPassGapMs && st?.last_full_pass_at && Date.now() - st.last_full_pass_at.getTime() < opts.minPassGapMs) break;
+        await repo.startPass(sql);
       }
+      const after = st?.cursor_document_id ? { id: st.cursor_document_id, v: st.cursor_version ?? 0 } : null;
+      const r = await versions.nextVersion(sql, after);
+      if (!r) {
+        await repo.finishPass(sql);
+        passComplete = true;
+        log.info({ versions: p.versions, bytes: p.bytes }, 'scrub: pass complete');
+        break;
+      }
+      const finding = await checkVersion(blobs, r, limiter, opts.signal);
+      if (opts.signal?.aborted) break; // leave the cursor: this version is checked again next time
+      const size = Number(r.size);
+      if (finding && finding.problem !== 'error') {
+        findings.push(finding);
+        p.failures++;
+        const fresh = await flagVersion(sql, { documentId: r.document_id, version: r.version }, finding.detail, { store: r.blob_store, key: r.blob_key, problem: finding.problem, found: 'scrub' });
+        if (fresh) log.error({ documentId: r.document_id, version: r.version, key: r.blob_key, problem: finding.problem }, `integrity failure: ${finding.detail}`);
+        await repo.advancePast(sql, r, { failed: fresh });
+      } else if (finding) {
+        // the store could not be asked (down, not configured): not an integrity failure; keep the place and stop
+        findings.push(finding);
+        log.warn({ documentId: r.document_id, version: r.version, detail: finding.detail }, 'scrub: version could not be checked');
+        await repo.advancePast(sql, r);
+      } else {
+        if (r.integrity_failed_at) {
+          await clearFlag(sql, { documentId: r.document_id, version: r.version }, { how: 'the bytes verified again on a later scrub (restored outside the service)', store: r.blob_store, key: r.blob_key });
+        } else {
+          await versions.markVerified(sql, r);
+        }
+        await repo.advancePastVerified(sql, r, size);
+        p.bytes += size;
+      }
+      p.versions++;
+      opts.onProgress?.({ ...p });
+    } finally {
+      await lock.release();
     }
-  } finally {
-    conn.release();
   }
-  const flagged = await repo.flaggedSummary(sql);
+  const flagged = await versions.flaggedSummary(sql);
   return {
     passComplete,
     versions: p.versions,
@@ -234,7 +231,7 @@ export interface ScrubStatus {
 }
 
 export async function scrubStatus(sql: Sql): Promise<ScrubStatus> {
-  const { s, v } = await repo.scrubCounters(sql);
+  const [s, v] = await Promise.all([repo.scrubCounters(sql), versions.versionIntegrityTotals(sql)]);
   return {
     bytesVerified: Number(s?.bytes_verified ?? 0),
     versionsVerified: Number(s?.versions_verified ?? 0),

@@ -1,3 +1,4 @@
+import { archiverStatus } from '../db/server-facts.ts';
 import type { Config } from '../config/config.ts';
 import type { Sql } from '../db/sql.ts';
 import type { StoreCheck } from '../domain/ports.ts';
@@ -21,8 +22,7 @@ export async function backupChecks(cfg: Config, sql: Sql): Promise<StoreCheck[]>
     return [{ name: 'backup.pitr', ok: true, detail: `not backed up by this service: ${which.reason}. After any restore, run \`quill-docstore verify-restore\`` }];
   }
   const checks: StoreCheck[] = [];
-  const [arch] = await sql<{ archived: string | null; archived_at: Date | null; failed: string | null; failed_at: Date | null; failed_count: number }[]>`
-    select last_archived_wal as archived, last_archived_time as archived_at, last_failed_wal as failed, last_failed_time as failed_at, failed_count::int from pg_stat_archiver`;
+  const arch = await archiverStatus(sql);
   const failing = arch?.failed_at && (!arch.archived_at || arch.failed_at > arch.archived_at);
   const backups = await listBackups(cfg.backup);
   const window = restoreWindow(backups, await listWal(cfg.backup));

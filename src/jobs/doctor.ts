@@ -1,3 +1,4 @@
+import { serverVersion } from '../db/server-facts.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
@@ -48,8 +49,7 @@ async function checkDatabase(cfg: Config, log: Logger, store: BlobStore): Promis
   try {
     let version: string;
     try {
-      const [row] = await sql<{ v: string }[]>`select current_setting('server_version') as v`;
-      version = row?.v ?? '?';
+      version = await serverVersion(sql);
     } catch (e) {
       return [{ name: 'database.connect', ok: false, detail: `cannot reach ${where}: ${describeDbError(e)}`, fix: 'check DATABASE_URL (host, port, user, password, database) and that PostgreSQL accepts connections from here' }];
     }

@@ -1,3 +1,4 @@
+import { versionsInStorePage, type StoredVersionRef } from '../documents/repository.ts';
 import { randomUUID, createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, open, rename, unlink } from 'node:fs/promises';
@@ -30,58 +31,55 @@ export interface EncryptReport {
   elapsedMs: number;
 }
 
-export async function encryptFsInPlace(sql: Sql, store: FsBlobStore, log: Logger, onProgress?: (r: EncryptReport) => void): Promise<EncryptReport> {
+/** ctx: the audit context of the run (the CLI's systemContext); its request id is the run's id. */
+export async function encryptFsInPlace(sql: Sql, store: FsBlobStore, log: Logger, ctx: RequestContext, onProgress?: (r: EncryptReport) => void): Promise<EncryptReport> {
   const keyring = store.keyring;
   if (!keyring) throw new AppError('validation_failed', 'encryption is off (QUILL_FS_ENCRYPTION=false): nothing to encrypt with');
   const started = Date.now();
-  const runId = randomUUID();
-  const ctx: RequestContext = { principal: { sub: 'system:migrate-blobs', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore migrate-blobs', requestId: runId };
-  const rows = sql<{ document_id: string; version: number; blob_key: string; size: bigint; sha256: string; patient_nhs: string }[]>`
-    select v.document_id, v.version, v.blob_key, v.size, v.sha256, d.patient_nhs from document_versions v join documents d on d.id = v.document_id
-    where v.blob_store = 'fs' order by v.document_id, v.version`.cursor(100);
+  const runId = ctx.requestId;
   const rep: EncryptReport = { total: 0, encrypted: 0, alreadyEncrypted: 0, failed: [], bytes: 0, elapsedMs: 0 };
-  for await (const page of rows) {
-    for (const r of page) {
+  for (let after: StoredVersionRef | null = null, page: StoredVersionRef[]; (page = await versionsInStorePage(sql, 'fs', after, 100)).length; after = page.at(-1)!) {
+    for (const v of page) {
       rep.total++;
-      const size = Number(r.size);
+      const size = v.size;
       try {
-        if (await store.isEncrypted(r.blob_key)) {
+        if (await store.isEncrypted(v.blobKey)) {
           rep.alreadyEncrypted++;
           continue;
         }
-        const file = path.join(store.dir, r.blob_key);
+        const file = path.join(store.dir, v.blobKey);
         const temp = path.join(store.dir, '.incoming', `encrypt-${randomUUID()}`);
         await mkdir(path.dirname(temp), { recursive: true });
         try {
           let corrupt: string | null = null;
-          const verifier = new VerifyingStream(r.sha256, size, (actual) => (corrupt = actual));
-          await pipeline(await store.get(r.blob_key, null), verifier, new EncryptingStream(keyring.current, r.blob_key), createWriteStream(temp, { flags: 'wx', mode: 0o600 })).catch((e: unknown) => {
+          const verifier = new VerifyingStream(v.sha256, size, (actual) => (corrupt = actual));
+          await pipeline(await store.get(v.blobKey, null), verifier, new EncryptingStream(keyring.current, v.blobKey), createWriteStream(temp, { flags: 'wx', mode: 0o600 })).catch((e: unknown) => {
             throw corrupt ? new Error(`the plain file does not match its recorded SHA-256 (got ${corrupt}); left as it is`) : e;
           });
           const fh = await open(temp, 'r');
           await fh.sync();
           // read back through the decryptor before replacing anything
-          const back = await openObjectFile(fh, r.blob_key, keyring);
+          const back = await openObjectFile(fh, v.blobKey, keyring);
           const hash = createHash('sha256');
           let n = 0;
           for await (const c of back.stream) {
             hash.update(c as Buffer);
             n += (c as Buffer).length;
           }
-          if (!back.encrypted || hash.digest('hex') !== r.sha256 || n !== size) throw new Error('the encrypted copy did not verify on read-back; plain file left as it is');
+          if (!back.encrypted || hash.digest('hex') !== v.sha256 || n !== size) throw new Error('the encrypted copy did not verify on read-back; plain file left as it is');
           await rename(temp, file);
           const dir = await open(path.dirname(file), 'r');
           await dir.sync().finally(() => dir.close());
         } finally {
           await unlink(temp).catch(() => undefined);
         }
-        await recordAudit(sql, ctx, { action: 'document.blob-encrypt', outcome: 'success', documentId: r.document_id, version: r.version, patient: r.patient_nhs, detail: { key: r.blob_key, kek: keyring.current.id.toString('hex'), runId } });
+        await recordAudit(sql, ctx, { action: 'document.blob-encrypt', outcome: 'success', documentId: v.documentId, version: v.version, patient: v.patient, detail: { key: v.blobKey, kek: keyring.current.id.toString('hex'), runId } });
         rep.encrypted++;
         rep.bytes += size;
       } catch (e) {
         const reason = (e as Error).message;
-        rep.failed.push({ documentId: r.document_id, version: r.version, key: r.blob_key, reason });
-        log.error({ documentId: r.document_id, version: r.version, key: r.blob_key, reason }, 'migrate-blobs: version not encrypted');
+        rep.failed.push({ documentId: v.documentId, version: v.version, key: v.blobKey, reason });
+        log.error({ documentId: v.documentId, version: v.version, key: v.blobKey, reason }, 'migrate-blobs: version not encrypted');
       }
       onProgress?.({ ...rep, elapsedMs: Date.now() - started });
     }

@@ -5,7 +5,8 @@ import * as repo from '../documents/repository.ts';
 import type { RemoteFhirIndex } from '../fhir/remote-index.ts';
 import type { FhirReconcileReport } from '../fhir/reconcile-report.ts';
 import { SHA256_EXTENSION } from '../fhir/systems.ts';
-import { latestQueued, markIndexed } from '../documents/outbox-repository.ts';
+import { latestQueued, markDone } from '../documents/outbox-repository.ts';
+import { setIndexed } from '../documents/repository.ts';
 
 /** What must agree between PostgreSQL and the remote DocumentReference. */
 function fingerprint(r: DocumentReference): string {
@@ -64,7 +65,10 @@ export async function reconcileFhir(sql: Sql, index: RemoteFhirIndex, log: Logge
       if (keep) report.updated++;
       else report.created++;
       // only rows queued before the state we wrote was read; later changes stay queued for the worker
-      await sql.begin((tx) => markIndexed(tx, id, fhirId, latest));
+      await sql.begin(async (tx) => {
+        await setIndexed(tx, id, fhirId);
+        await markDone(tx, id, latest);
+      });
     } catch (e) {
       report.errors.push(`${id}: ${(e as Error).message}`);
     }

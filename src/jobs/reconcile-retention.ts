@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStores } from '../domain/ports.ts';
-import type { RequestContext } from '../domain/principal.ts';
+import { systemContext } from '../domain/principal.ts';
 import { runDisposals, type RemoteRemover } from '../retention/disposal.ts';
-import { driftedDocuments, syncStoreRetention } from '../retention/store-retention.ts';
+import { documentsWithStoreRetentionDrift } from '../documents/repository.ts';
+import { syncStoreRetention } from '../retention/store-retention.ts';
 
 export interface RetentionReconcileReport {
   /** Documents stored before retention existed, given their class and retainUntil now. */
@@ -24,9 +24,9 @@ export interface RetentionReconcileReport {
  * commit left unapplied. Runs before the orphan scan, so a half-disposed document's bytes are never reported missing.
  */
 export async function reconcileRetention(sql: Sql, blobs: BlobStores, log: Logger, removeRemote: RemoteRemover, backfill: () => Promise<number> = async () => 0): Promise<RetentionReconcileReport> {
-  const ctx: RequestContext = { principal: { sub: 'system:reconcile', roles: [], patients: null }, clientIp: null, userAgent: 'quill-docstore reconcile', requestId: randomUUID() };
+  const ctx = systemContext('reconcile');
   const retentionComputed = await backfill();
   const run = await runDisposals({ sql, log, blobs, removeRemote }, ctx);
-  const sync = await syncStoreRetention({ sql, blobs, log }, await driftedDocuments(sql));
+  const sync = await syncStoreRetention({ sql, blobs, log }, await documentsWithStoreRetentionDrift(sql));
   return { retentionComputed, disposalsFinished: run.destroyed, disposalsFailed: run.failed, locksExtended: sync.locked, legalHoldsChanged: sync.holdsChanged, lockErrors: sync.errors };
 }

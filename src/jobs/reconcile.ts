@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import * as repo from '../documents/repository.ts';
-import { expireUploads } from '../uploads/resumable-uploads.ts';
+import { expireUploads } from '../uploads/expire-uploads.ts';
 import { liveUploadIds } from '../uploads/repository.ts';
 
 export interface ReconcileReport {

@@ -1,4 +1,5 @@
 import type { Sql } from '../db/sql.ts';
+import { newestVersionsInStore } from '../documents/repository.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
 
 /**
@@ -10,15 +11,14 @@ export async function replicationChecks(store: BlobStore, sql: Sql, sample = 20)
   const s3 = store as BlobStore & { replicationStatus?: (key: string, versionId: string | null) => Promise<string | null> };
   if (store.kind !== 's3' || !s3.replicationStatus) {
     const where = store.kind === 'azure' ? 'Azure: `az storage account show --expand geoReplicationStats` (Last Sync Time) or the object replication policy status' : 'fs: replicate the directory (or its disk) yourself';
-    return [{ name: 'blob.replication', ok: true, detail: `replication lag is not readable through this store's API; ${where} (README: Replicating the blob store)` }];
+    return [{ name: 'blob.replication', ok: true, detail: `replication lag is not readable through this store's API; ${where} (docs/blob-stores.md: Replicating the blob store)` }];
   }
-  const rows = await sql<{ blob_key: string; blob_version_id: string | null; created_at: Date }[]>`
-    select blob_key, blob_version_id, created_at from document_versions where blob_store = 's3' order by created_at desc limit ${sample}`;
+  const rows = await newestVersionsInStore(sql, 's3', sample);
   if (!rows.length) return [{ name: 'blob.replication', ok: true, detail: 'no document versions yet to read a replication status from' }];
   const statuses: ReplicationSample[] = [];
   for (const r of rows) {
-    const status = await s3.replicationStatus(r.blob_key, r.blob_version_id).catch(() => undefined);
-    if (status !== undefined) statuses.push({ status, at: r.created_at, key: r.blob_key }); // unreadable (another bucket): skipped
+    const status = await s3.replicationStatus(r.blobKey, r.blobVersionId).catch(() => undefined);
+    if (status !== undefined) statuses.push({ status, at: r.createdAt, key: r.blobKey }); // unreadable (another bucket): skipped
   }
   return [summarizeReplication(statuses)];
 }
@@ -32,7 +32,7 @@ export interface ReplicationSample {
 /** The finding from the newest versions' replication statuses: FAILED fails; the oldest PENDING one is the lag. */
 export function summarizeReplication(statuses: ReplicationSample[], now = Date.now()): StoreCheck {
   if (!statuses.length || statuses.every((x) => x.status === null))
-    return { name: 'blob.replication', ok: true, detail: 'the bucket reports no replication status (no replication rule, or SeaweedFS filer.sync, whose lag shows in its own logs): see README, Replicating the blob store' };
+    return { name: 'blob.replication', ok: true, detail: 'the bucket reports no replication status (no replication rule, or SeaweedFS filer.sync, whose lag shows in its own logs): see docs/blob-stores.md, Replicating the blob store' };
   const failed = statuses.filter((x) => x.status === 'FAILED');
   const pending = statuses.filter((x) => x.status === 'PENDING');
   const lagS = pending.length ? Math.round((now - Math.min(...pending.map((p) => p.at.getTime()))) / 1000) : 0;

@@ -1,13 +1,15 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { recordAudit } from '../audit/audit-log.ts';
-import type { Sql } from '../db/sql.ts';
+import type { Sql, Tx } from '../db/sql.ts';
 import type { BlobStores, FhirRemoval } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { faultPoint } from '../documents/fault-points.ts';
 import * as docs from '../documents/repository.ts';
 import * as outbox from '../documents/outbox-repository.ts';
-import * as repo from './repository.ts';
+import { removeBuiltin } from '../fhir/builtin-index-repository.ts';
+import * as certificates from './repository/certificates.ts';
+import { completeBatchIfDone } from './repository/disposal.ts';
 
 /** Removes a document's entry from the remote FHIR server (null when the built-in index is the only one). */
 export type RemoteRemover = ((fhirId: string) => Promise<FhirRemoval>) | null;
@@ -37,7 +39,7 @@ export interface DisposalRun {
  */
 export async function runDisposals(d: DisposalDeps, ctx: RequestContext, only?: { batchId: string }): Promise<DisposalRun> {
   const out: DisposalRun = { destroyed: [], failed: [] };
-  const pending = (await repo.certificatesInProgress(d.sql)).filter((c) => !only || c.batchId === only.batchId);
+  const pending = (await certificates.certificatesInProgress(d.sql)).filter((c) => !only || c.batchId === only.batchId);
   for (const c of pending) {
     try {
       await destroyOne(d, ctx, c);
@@ -48,7 +50,7 @@ export async function runDisposals(d: DisposalDeps, ctx: RequestContext, only?: 
       await recordAudit(d.sql, ctx, { action: 'retention.dispose', outcome: 'failed', documentId: c.documentId, errorCode: (e as { code?: string }).code ?? 'internal_error', detail: { certificate: c.id, batch: c.batchId } }).catch(() => undefined);
     }
   }
-  for (const b of new Set(pending.map((c) => c.batchId))) await repo.completeBatchIfDone(d.sql, b);
+  for (const b of new Set(pending.map((c) => c.batchId))) await completeBatchIfDone(d.sql, b);
   return out;
 }
 
@@ -77,7 +79,7 @@ async function removeRemoteEntry(d: DisposalDeps, c: { id: string; documentId: s
 
 async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string; documentId: string; batchId: string }): Promise<void> {
   const doc = await docs.findDocument(d.sql, c.documentId);
-  const versions = await repo.versionLocations(d.sql, c.documentId);
+  const versions = await docs.listVersions(d.sql, c.documentId);
   let objects = 0;
   for (const v of versions) {
     const store = await d.blobs.of(v.blobStore);
@@ -97,7 +99,18 @@ async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string;
   const remote = await removeRemoteEntry(d, c);
   if (remote === 'history-kept') d.log.warn({ documentId: c.documentId, certificate: c.id }, 'the FHIR server refused $expunge: the deleted DocumentReference\'s earlier versions stay in its history');
   await d.sql.begin(async (tx) => {
-    await repo.removeDocumentMetadata(tx, c.id, c.documentId);
+    await removeMetadata(tx, c);
     await recordAudit(tx, ctx, { action: 'retention.dispose', outcome: 'success', documentId: c.documentId, patient: doc?.patient ?? null, detail: { certificate: c.id, batch: c.batchId, versions: versions.length, objectsDeleted: objects, ...(remote ? { remoteFhir: remote } : {}) } });
   });
+}
+
+/**
+ * The last step of a disposal, in one transaction: the metadata (built-in FHIR entry, outbox work, lease, versions,
+ * the document row) is removed and the certificate completed. The audit trail keeps every row (no foreign key).
+ */
+async function removeMetadata(tx: Tx, c: { id: string; documentId: string }): Promise<void> {
+  await removeBuiltin(tx, c.documentId);
+  await outbox.forgetDocument(tx, c.documentId);
+  await docs.deleteDisposedDocument(tx, c.documentId, c.id);
+  await certificates.markDestroyed(tx, c.id);
 }

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
+import type { DocumentVersion } from '../domain/document.ts';
 import type { BlobStores } from '../domain/ports.ts';
-import * as repo from './repository.ts';
+import * as docs from '../documents/repository.ts';
 
 /**
  * Keeps what the blob store enforces in step with the database: every stored version of a document is locked (S3
@@ -27,11 +28,11 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
   const out: SyncResult = { locked: 0, holdsChanged: 0, errors: [] };
   for (const id of documentIds) {
     try {
-      const row = await repo.retentionRow(o.sql, id);
+      const row = await docs.retentionRow(o.sql, id);
       if (!row) continue;
       // read once and only when there is something to apply: this runs after every upload
-      let located: repo.VersionLocation[] | null = null;
-      const versionsOf = async () => (located ??= await repo.versionLocations(o.sql, id));
+      let located: DocumentVersion[] | null = null;
+      const versionsOf = async () => (located ??= await docs.listVersions(o.sql, id));
       const target = row.retainUntil; // the date every version should be locked through
       const lockUntil = target ? lockDateOf(target) : null;
       if (target && lockUntil && (!row.objectLockUntil || target > row.objectLockUntil)) {
@@ -43,7 +44,7 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
           any = true;
         }
         if (any) {
-          await repo.setObjectLockUntil(o.sql, id, target);
+          await docs.setObjectLockUntil(o.sql, id, target);
           out.locked++;
         }
       }
@@ -53,7 +54,7 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
           await store.retention?.setLegalHold(v.blobKey, v.blobVersionId, row.onHold);
         }
         // in step now (a store without legal hold has nothing to mirror)
-        await repo.setObjectLegalHold(o.sql, id, row.onHold);
+        await docs.setObjectLegalHold(o.sql, id, row.onHold);
         out.holdsChanged++;
       }
     } catch (e) {
@@ -64,11 +65,17 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
   return out;
 }
 
-/** Reconcile: every document whose stored locks or holds lag behind the database. */
-export async function driftedDocuments(sql: Sql): Promise<string[]> {
-  const rows = await sql<{ id: string }[]>`select id from documents d where d.disposal_id is null and (
-      d.object_legal_hold <> document_on_hold(d)
-      or (d.retain_until is not null and d.retain_until >= (now() at time zone 'UTC')::date and (d.object_lock_until is null or d.object_lock_until < d.retain_until)))
-    limit 10000`;
-  return rows.map((r) => r.id);
+/**
+ * After a commit that may have raised retention or changed holds: brings the stored objects' locks in step, in the
+ * background (a failure is logged; reconcile retries). A new version of a held document must be held too: newVersion
+ * marks the store out of step first, so the sync re-applies the hold.
+ */
+export function syncAfterCommit(o: { sql: Sql; blobs: BlobStores; log: Logger }, documentIds: string[], opts: { newVersion?: boolean } = {}): void {
+  if (!documentIds.length) return;
+  setImmediate(() => {
+    (async () => {
+      if (opts.newVersion) await docs.markLegalHoldUnapplied(o.sql, documentIds);
+      await syncStoreRetention(o, documentIds);
+    })().catch((e) => o.log.warn({ err: e }, 'object lock sync failed; reconcile will retry'));
+  });
 }

@@ -245,7 +245,7 @@ describe('download URLs group-committed: many requests in one statement, each wi
   it('a statement PostgreSQL refuses for one input is re-run per input: only that read fails, and no row is written for it', async () => {
     const batcher = new StatementBatcher({ run: (reads: AuditedVersionRead[]) => readVersionsAudited(s.sql, reads), maxInFlight: 1, maxBatch: 64, separable: isInputError });
     const read = (id: string, actor: string) =>
-      batcher.submit({ id, want: null, rules: { patients: null, breakGlass: null, canDelete: false }, audit: { actor, roles: ['clinician'], action: 'document.download-url', outcome: 'success', document_id: null, error_code: null, detail: null, client_ip: null, user_agent: null, request_id: actor } });
+      batcher.submit({ id, want: null, reader: { patients: null, breakGlass: null, breakGlassAsked: false, canDelete: false }, audit: { actor, roles: ['clinician'], action: 'document.download-url', outcome: 'success', document_id: null, error_code: null, detail: null, client_ip: null, user_agent: null, request_id: actor } });
     const first = read(doc, 'gc.sep.0');
     const rest = [read(doc, 'gc.sep.1'), read('not-a-uuid', 'gc.sep.bad'), read(doc, 'gc.sep.2')];
     await first;

@@ -172,6 +172,23 @@ describe('legal holds and the refusal of early or held destruction', () => {
     await expectProblem(await api('/v1/retention/due?cursor=bm9wZQ', { headers: auth(rm1) }), 400, 'validation_failed');
   });
 
+  it('takes only the cursors it signed: one forged from a listed row is refused, and never reaches PostgreSQL', async () => {
+    type Page = { items: { id: string; retainUntil: string }[]; nextCursor: string | null };
+    const first = (await (await api('/v1/retention/due?limit=1', { headers: auth(rm1) })).json()) as Page;
+    const [row] = first.items;
+    expect(first.nextCursor).toBeTruthy();
+    // the unsigned form the list once used, built from a real row, and one whose id is 36 dashes (no uuid)
+    for (const forged of [`${row!.retainUntil}|${row!.id}`, `2000-01-01|${'-'.repeat(36)}`]) {
+      await expectProblem(await api(`/v1/retention/due?cursor=${Buffer.from(forged).toString('base64url')}`, { headers: auth(rm1) }), 400, 'validation_failed');
+      expect(await lastAudit('retention.due')).toMatchObject({ outcome: 'failed', actor: 'rm.one', error_code: 'validation_failed' });
+    }
+    // a genuine cursor pages on, after the row the first page ended with
+    const second = (await (await api(`/v1/retention/due?limit=1&cursor=${first.nextCursor}`, { headers: auth(rm1) })).json()) as Page;
+    expect(second.items).toHaveLength(1);
+    const [next] = second.items;
+    expect(next!.retainUntil > row!.retainUntil || (next!.retainUntil === row!.retainUntil && next!.id > row!.id)).toBe(true);
+  });
+
   it('lists only due documents, for records managers only', async () => {
     await expectProblem(await api('/v1/retention/due', { headers: auth(clinician) }), 403, 'forbidden');
     const scopedRm = await s.token('rm.scoped', ['records-manager'], [OTHER_PATIENT]);

@@ -91,7 +91,7 @@ beforeAll(async () => {
     QUILL_OIDC_ISSUER: issuer,
     QUILL_OIDC_CLIENT_ID: 'quill-page',
   });
-  // register the page's exact redirect URI and origin, as the README asks (http://<host>/)
+  // register the page's exact redirect URI and origin, as docs/page.md asks (http://<host>/)
   const [client] = (await (await kc.admin('GET', '/admin/realms/quill/clients?clientId=quill-page')).json()) as Record<string, unknown>[];
   await kc.admin('PUT', `/admin/realms/quill/clients/${client!.id as string}`, {
     ...client,

@@ -3,7 +3,9 @@
 // (so the page's development sign-in is on): a clinician signs in, finds a patient, uploads a PDF with progress, sees
 // it listed, opens it (SHA-256 verified), adds a version; a records manager marks it entered-in-error; an auditor sees
 // it all in the trail; a clinician scoped to one patient cannot reach another's; a 50 MB upload cut off mid-way
-// through the DevTools protocol resumes and completes with the right hash. axe-core runs on every screen.
+// through the DevTools protocol resumes and completes with the right hash. axe-core runs on every screen. Every request
+// any of these pages makes goes to the service itself: no font, script, style or image from another origin (a clinical
+// system must not depend on, or tell, a third party; hospital networks often block them).
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -55,6 +57,16 @@ async function expectAccessible(page: Page, screen: string): Promise<void> {
   });
   const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   expect(bad, `axe on the ${screen} screen`).toEqual([]);
+}
+
+/** Every URL the pages below requested (documents, scripts, styles, fonts, images, API calls, from frames and workers). */
+const requested: string[] = [];
+
+/** A page in its own browser context, every request of which is recorded in `requested`. */
+async function newPage(options: { viewport?: { width: number; height: number } } = {}): Promise<Page> {
+  const page = await browser.newPage({ ...options, locale: 'en-GB' });
+  page.context().on('request', (r) => requested.push(r.url()));
+  return page;
 }
 
 async function signIn(page: Page, sub: string, role: string, patients: string[] = []): Promise<void> {
@@ -113,8 +125,18 @@ async function devToken(sub: string, role: string, patients?: string[]): Promise
 }
 
 describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
+  it('has no web font to wait for: headings draw at once in the system font (the NHS fallback, Arial), never blank', async () => {
+    const page = await newPage();
+    await page.goto(`${s.baseUrl}/`);
+    const heading = page.getByRole('heading', { name: 'Sign in', level: 1 });
+    await heading.waitFor();
+    expect(await page.evaluate(() => [...document.fonts].map((f) => f.family))).toEqual([]);
+    expect(await heading.evaluate((h) => getComputedStyle(h).fontFamily)).toMatch(/^arial, sans-serif$/i);
+    await page.close();
+  });
+
   it('clinician: signs in, finds a patient, uploads a PDF with progress, sees it listed, opens it verified, adds a version', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const page = await newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${s.baseUrl}/`);
     await page.getByRole('heading', { name: 'Sign in', level: 1 }).waitFor();
     await expectAccessible(page, 'sign-in');
@@ -212,7 +234,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
       form.set('file', new Blob([new Uint8Array(pdfBytes(`p${i}`))], { type: 'application/pdf' }), `p${i}.pdf`);
       expect((await fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form })).status).toBe(201);
     }
-    const page = await browser.newPage({ locale: 'en-GB' });
+    const page = await newPage();
     await signIn(page, 'dr.paging', 'clinician');
     await findPatient(page, OTHER_PATIENT);
     expect(await page.locator('#documents tbody tr').count()).toBe(10);
@@ -228,7 +250,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
 
   it('records manager marks the document entered in error with a reason', async () => {
     expect(state.documentId).toBeTruthy();
-    const page = await browser.newPage({ locale: 'en-GB' });
+    const page = await newPage();
     await signIn(page, 'rm.smith', 'records-manager');
     await page.goto(`${s.baseUrl}/#/documents/${state.documentId}`);
     await page.getByRole('heading', { name: 'Mark as entered in error' }).waitFor();
@@ -245,7 +267,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
   });
 
   it('auditor sees all of it in the trail, and no document controls', async () => {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, locale: 'en-GB' });
+    const page = await newPage({ viewport: { width: 1280, height: 900 } });
     await signIn(page, 'aud.khan', 'auditor');
     await page.getByRole('heading', { name: 'Audit trail', level: 1 }).waitFor();
     expect(await page.getByText('Find a patient').count()).toBe(0);
@@ -268,7 +290,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
   });
 
   it('a slow answer for an earlier screen never draws over a later one', async () => {
-    const page = await browser.newPage({ locale: 'en-GB' });
+    const page = await newPage();
     await signIn(page, 'aud.slow', 'auditor');
     await page.getByLabel('Document ID').waitFor();
     // hold the first screen's answer until the second screen is drawn
@@ -300,7 +322,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     form.set('title', 'Not yours');
     form.set('file', new Blob([new Uint8Array(pdfBytes('not yours'))], { type: 'application/pdf' }), 'x.pdf');
     const other = (await (await fetch(`${s.baseUrl}/v1/documents`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form })).json()) as { id: string };
-    const page = await browser.newPage({ locale: 'en-GB' });
+    const page = await newPage();
     await signIn(page, 'dr.scoped', 'clinician', [PATIENT]);
     await findPatient(page, OTHER_PATIENT);
     await page.locator('.nhsuk-error-summary').getByText('You do not have access to this patient’s records').waitFor();
@@ -314,7 +336,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
   });
 
   it('says clearly why an upload is refused: wrong type, too large, damaged on the way', async () => {
-    const page = await browser.newPage({ locale: 'en-GB' });
+    const page = await newPage();
     await signIn(page, 'dr.refused', 'clinician');
     await findPatient(page, PATIENT);
     const upload = async (file: string, title: string) => {
@@ -352,7 +374,7 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
   }, 60_000);
 
   it('a 50 MB upload cut off mid-way (DevTools offline) resumes and completes with the right hash', async () => {
-    const page = await browser.newPage({ locale: 'en-GB' });
+    const page = await newPage();
     await signIn(page, 'dr.big', 'clinician');
     await findPatient(page, PATIENT);
     const big = await pdfFile('scanned-notes.pdf', 50 * MiB);
@@ -399,4 +421,14 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     expect(u!.state).toBe('committed');
     await page.close();
   }, 180_000);
+
+  it('every request the pages above made went to the service itself: nothing from another origin', () => {
+    // the tests above ran first (vitest runs a file's tests in order); alone, this one has nothing to judge and fails
+    expect(requested.length).toBeGreaterThan(0);
+    const origin = new URL(s.baseUrl).origin;
+    // data: never leaves the browser, nor do chrome: and chrome-extension: (Chromium's own PDF viewer, drawing an
+    // opened document); a blob: URL's origin is the page's own (the downloaded document)
+    const inBrowser = ['data:', 'chrome:', 'chrome-extension:'];
+    expect(requested.filter((u) => !inBrowser.includes(new URL(u).protocol) && new URL(u).origin !== origin)).toEqual([]);
+  });
 });

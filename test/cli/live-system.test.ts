@@ -1,5 +1,5 @@
 // Operator commands against a live system on the embedded default: with a service running on a data directory,
-// migrate, doctor, reconcile, reconcile --fhir and audit export use that service's PostgreSQL (published in the data
+// migrate, doctor, reconcile, scrub, audit verify, reconcile --fhir and audit export use that service's PostgreSQL (published in the data
 // directory) instead of refusing with "the embedded database … is in use"; with none running they start their own.
 // Failures are one line and an exit code; the stack only with --debug. Every command is spawned asynchronously.
 import { randomBytes } from 'node:crypto';
@@ -93,6 +93,35 @@ describe('operator commands while the service runs on the same data directory', 
     const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(events.some((e: { resourceType: string }) => e.resourceType === 'AuditEvent')).toBe(true);
     expect(events.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('scrub', async () => {
+    const r = await cli(['scrub', '--json']);
+    notInUse(r);
+    noStack(r);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ findings: [] });
+  });
+
+  it('audit verify', async () => {
+    const r = await cli(['audit', 'verify', '--json']);
+    notInUse(r);
+    noStack(r);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, breaks: [] });
+  });
+
+  it('a bare audit export streams the same NDJSON (the only format); a bare audit names both subcommands', async () => {
+    const r = await cli(['audit', 'export']);
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.length).toBeGreaterThanOrEqual(1);
+    expect(events.every((e: { resourceType: string }) => e.resourceType === 'AuditEvent')).toBe(true);
+    const bare = await cli(['audit']);
+    expect(bare.code).toBe(2);
+    expect(bare.stdout).toBe('');
+    expect(bare.stderr).toMatch(/^usage: quill-docstore audit export \[--ndjson\] /);
+    expect(bare.stderr).toContain('quill-docstore audit verify');
   });
 
   it('reconcile --fhir', async () => {

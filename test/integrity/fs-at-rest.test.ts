@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/bootstrap.ts';
+import { systemContext } from '../../src/domain/principal.ts';
 import { FsBlobStore } from '../../src/blobstores/fs-store.ts';
 import { Keyring } from '../../src/blobstores/encryption/keyring.ts';
 import { rotateKeys } from '../../src/blobstores/encryption/rotate-key.ts';
@@ -264,11 +265,11 @@ describe('migrate-blobs --from fs --to fs-encrypted', () => {
       const store = new FsBlobStore({ dir: fsDir, signingKey: randomBytes(32), baseUrl: () => '', keyring });
       const sql = (await import('postgres')).default(db.url, { max: 2, onnotice: () => undefined, types: { bigint: (await import('postgres')).default.BigInt } });
       try {
-        const r = await encryptFsInPlace(sql, store, log);
+        const r = await encryptFsInPlace(sql, store, log, systemContext('migrate-blobs'));
         expect(r).toMatchObject({ total: 4, encrypted: 3, alreadyEncrypted: 0 });
         expect(r.failed).toHaveLength(1);
         expect(r.failed[0]!.reason).toMatch(/does not match its recorded SHA-256/);
-        const again = await encryptFsInPlace(sql, store, log);
+        const again = await encryptFsInPlace(sql, store, log, systemContext('migrate-blobs'));
         expect(again).toMatchObject({ total: 4, encrypted: 0, alreadyEncrypted: 3 });
         expect((await sql`select count(*)::int as n from audit_events where action = 'document.blob-encrypt'`)[0]!.n).toBe(3);
       } finally {

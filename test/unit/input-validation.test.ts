@@ -59,6 +59,15 @@ describe('cursor codec', () => {
     expect(() => codec.decodeList(codec.encodeList('+275760-09-13T00:00:00.000000Z', '00000000-0000-4000-8000-000000000001'))).toThrow(/cursor/);
     expect(() => codec.decodeList(codec.encodeList('2026-11-30T10:00:00.123456Z', '-'.repeat(36)))).toThrow(/cursor/);
     expect(() => codec.decodeAudit(codec.encodeAudit('9999999999999999999'))).toThrow(/cursor/);
+    // the retention due list's cursor: signed, its kind checked, its date and id validated after the signature
+    const due = codec.encodeDue('2007-01-01', '00000000-0000-4000-8000-000000000001');
+    expect(codec.decodeDue(due)).toEqual({ retainUntil: '2007-01-01', id: '00000000-0000-4000-8000-000000000001' });
+    expect(() => other.decodeDue(due)).toThrow(/cursor/);
+    expect(() => codec.decodeDue(list)).toThrow(/cursor/);
+    expect(() => codec.decodeList(due)).toThrow(/cursor/);
+    expect(() => codec.decodeDue(Buffer.from(`2007-01-01|${'-'.repeat(36)}`).toString('base64url'))).toThrow(/cursor/);
+    expect(() => codec.decodeDue(codec.encodeDue('2007-01-01', '-'.repeat(36)))).toThrow(/cursor/);
+    expect(() => codec.decodeDue(codec.encodeDue('0000-01-01', '00000000-0000-4000-8000-000000000001'))).toThrow(/cursor/);
   });
 });
 

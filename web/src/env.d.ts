@@ -1,2 +1,3 @@
-// vite imports CSS for its side effect
+// vite imports stylesheets (CSS, and the NHS design system's Sass) for their side effect
 declare module '*.css';
+declare module '*.scss';

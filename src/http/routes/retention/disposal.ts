@@ -3,6 +3,7 @@ import type { RequestContext } from '../../../domain/principal.ts';
 import type { RetentionService } from '../../../retention/retention-service.ts';
 import type { DisposalRun } from '../../../retention/disposal.ts';
 import { Defaulted, StringEnum } from '../../../schema/typebox.ts';
+import type { CursorCodec } from '../../cursor.ts';
 import { errorResponses, idParams, page, problem } from '../../schemas.ts';
 import type { App } from '../../types.ts';
 import { approveAnswer, batchAnswer, certificateAnswer, dueDocument, items } from './answers.ts';
@@ -10,7 +11,7 @@ import { approveAnswer, batchAnswer, certificateAnswer, dueDocument, items } fro
 const limit = Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 }));
 
 /** Due documents, four-eyes disposal batches, certificates of destruction. */
-export function disposalRoutes(app: App, retention: RetentionService, runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun>): void {
+export function disposalRoutes(app: App, retention: RetentionService, runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun>, cursors: CursorCodec): void {
   app.get('/v1/retention/due', {
     schema: {
       tags: ['retention'],
@@ -18,7 +19,19 @@ export function disposalRoutes(app: App, retention: RetentionService, runDisposa
       querystring: Type.Object({ limit, cursor: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
       response: { 200: page(dueDocument), ...errorResponses },
     },
-    handler: async (request) => retention.due(request.ctx, request.query.cursor, request.query.limit),
+    handler: async (request) => {
+      // a refused cursor is an attempt like any other: audited
+      const decodeOrRefuse = (c: string) => {
+        try {
+          return cursors.decodeDue(c);
+        } catch (e) {
+          return retention.refuse(request.ctx, 'retention.due', e);
+        }
+      };
+      const q = request.query;
+      const due = await retention.due(request.ctx, q.cursor ? await decodeOrRefuse(q.cursor) : null, q.limit);
+      return { items: due.items, nextCursor: due.next ? cursors.encodeDue(due.next.retainUntil, due.next.id) : null };
+    },
   });
 
   app.get('/v1/retention/disposals', {

@@ -88,3 +88,16 @@ export async function searchBuiltin(db: Db, s: BuiltinSearch): Promise<{ total: 
     order by date desc, id limit ${s.count} offset ${s.offset}`;
   return { total: Number(count?.n ?? 0), resources: rows.map((r) => r.resource) };
 }
+
+/** Every entry's status and the SHA-256 its attachment names (the restore check compares them with the metadata). */
+export function allEntryDigests(db: Db, sha256Extension: string): Promise<{ id: string; status: string; sha256: string | null }[]> {
+  return db`
+    select id, status, (select e->>'valueString' from jsonb_array_elements(resource->'content'->0->'attachment'->'extension') e
+      where e->>'url' = ${sha256Extension} limit 1) as sha256
+    from fhir_document_references`;
+}
+
+/** Withdraws a document's entry (a disposal: the document is no longer served, nor found). */
+export async function removeBuiltin(db: Db, id: string): Promise<void> {
+  await db`delete from fhir_document_references where id = ${id}`;
+}
