@@ -28,21 +28,23 @@ const when = (x: string, format: string) => `coalesce('"' || to_char(${x}, '${fo
 const ISO_MILLIS = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
 const CALENDAR_DATE = 'YYYY-MM-DD';
 
-/**
- * Whether a legal hold covers the documents row `t`. document_on_hold() is not inlined by the planner and costs a call
- * per row: with no active hold anywhere (the usual case) it is skipped, the guard being evaluated once per statement
- * (an InitPlan).
- */
-export const onHoldSql = (t: string) => `case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(${t}) else false end`;
+/** What the listing statement brings that is not a column (documents/repository.ts owns it): whether a hold covers `d`. */
+export interface ListingSql {
+  onHold: string;
+}
 
 /** One public field: its schema, its value read from a record, and its value written as JSON text by SQL. */
 interface Field<S extends TSchema> {
   schema: S;
   get: (d: DocumentRecord, v: ListedVersion) => Static<S>;
-  sql: string;
+  sql: (s: ListingSql) => string;
 }
 
-const field = <S extends TSchema>(schema: S, get: (d: DocumentRecord, v: ListedVersion) => Static<S>, sql: string): Field<S> => ({ schema, get, sql });
+const field = <S extends TSchema>(schema: S, get: (d: DocumentRecord, v: ListedVersion) => Static<S>, sql: string | ((s: ListingSql) => string)): Field<S> => ({
+  schema,
+  get,
+  sql: typeof sql === 'string' ? () => sql : sql,
+});
 
 type Fields = Record<string, Field<TSchema>>;
 type ObjectOf<F extends Fields> = TObject<{ [K in keyof F]: F[K]['schema'] }>;
@@ -56,7 +58,7 @@ function objectField<F extends Fields>(fields: F): Field<ObjectOf<F>> {
     // Object.fromEntries forgets which key holds which value; each value is its own field's, typed by its schema above
     get: (d, v) => Object.fromEntries(entries.map(([k, f]) => [k, f.get(d, v)])) as Static<ObjectOf<F>>,
     // keys are plain names, written as they are
-    sql: `concat('{', ${entries.map(([k, f], i) => `'${i ? ',' : ''}"${k}":', ${f.sql}`).join(', ')}, '}')`,
+    sql: (s) => `concat('{', ${entries.map(([k, f], i) => `'${i ? ',' : ''}"${k}":', ${f.sql(s)}`).join(', ')}, '}')`,
   };
 }
 
@@ -83,7 +85,7 @@ const LISTED = objectField({
   category: field(
     Type.Union([categoryCoding.schema, Type.Null()]),
     (d, v) => (d.category ? categoryCoding.get(d, v) : null),
-    `case when d.category_code <> '' then ${categoryCoding.sql} else 'null' end`,
+    (s) => `case when d.category_code <> '' then ${categoryCoding.sql(s)} else 'null' end`,
   ),
   title: field(Type.String(), (d) => d.title, json('d.title')),
   description: field(Nullable(Type.String()), (d) => d.description, json('d.description')),
@@ -113,7 +115,7 @@ const LISTED = objectField({
     (d) => d.retentionMissing,
     json('d.retention_missing'),
   ),
-  legalHold: field(Type.Boolean({ description: 'a legal hold covers the document: it cannot be destroyed' }), (d) => d.legalHold, `(${onHoldSql('d')})::text`),
+  legalHold: field(Type.Boolean({ description: 'a legal hold covers the document: it cannot be destroyed' }), (d) => d.legalHold, (s) => `(${s.onHold})::text`),
 });
 
 export const versionSchema = Type.Object(
@@ -151,4 +153,4 @@ export const documentDto = (d: DocumentRecord, v: ListedVersion, versions?: Docu
 });
 
 /** One listed document as JSON text, key for key documentDto(record, version) without versions. */
-export const LISTED_DOCUMENT_JSON = LISTED.sql;
+export const listedDocumentJson = (s: ListingSql): string => LISTED.sql(s);

@@ -3,7 +3,7 @@ import { AUDIT_COLUMNS_RECORDSET, auditInsertRows } from '../audit/repository.ts
 import type { Db } from '../db/sql.ts';
 import { READ_RULES, type Condition, type Fact, type Reader } from './read-rules.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
-import { LISTED_DOCUMENT_JSON, onHoldSql } from './document-json.ts';
+import { listedDocumentJson } from './document-json.ts';
 
 /** SQL for documents, versions and upload intents. One implementation (PostgreSQL), so no interface. */
 
@@ -96,11 +96,18 @@ const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type
 /** created_at as the list cursor carries it (http/cursor.ts checks this form): UTC, to the microsecond. */
 const MICROS_UTC = `'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'`;
 
+/**
+ * Whether a legal hold covers the documents row `t`. document_on_hold() is not inlined by the planner and costs a call
+ * per row: with no active hold anywhere (the usual case) it is skipped, the guard being evaluated once per statement
+ * (an InitPlan).
+ */
+const ON_HOLD = (t: string) => `case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(${t}) else false end`;
+
 /** The documents columns a DocumentRow holds. */
 const documentColumns = (db: Db) =>
   db`${db(DOCUMENT_COLUMNS)}, to_char(clinical_date, 'YYYY-MM-DD') as clinical_date,
     to_char(retain_until, 'YYYY-MM-DD') as retain_until,
-    ${db.unsafe(onHoldSql('documents'))} as on_hold`;
+    ${db.unsafe(ON_HOLD('documents'))} as on_hold`;
 
 export async function findDocument(db: Db, id: string, opts: { forUpdate?: boolean } = {}): Promise<DocumentRecord | null> {
   const rows = await db<DocumentRow[]>`select ${documentColumns(db)} from documents where id = ${id} ${opts.forUpdate ? db`for update` : db``}`;
@@ -144,6 +151,9 @@ export interface ListingPage {
   /** The last item's keyset position (created_at to the microsecond, UTC; id) when another page follows. */
   next: { createdAt: string; id: string } | null;
 }
+
+/** One listed document as JSON text (d: documents, v: its current version), made from the field table. */
+const LISTED_DOCUMENT_JSON = listedDocumentJson({ onHold: ON_HOLD('d') });
 
 /** One listing page for listPages: the filter, and its success audit row's own columns (audit-log auditColumns). */
 export interface AuditedListing {
