@@ -1828,29 +1828,11 @@ export interface paths {
                     "image/png": string;
                     "image/tiff": string;
                     "multipart/form-data": {
-                        author?: string;
-                        category?: string;
-                        /** Format: date */
-                        date?: string;
-                        description?: string;
                         /** Format: binary */
                         file: string;
                         filename?: string;
-                        /**
-                         * @description NHS number
-                         * @example 9434765919
-                         */
-                        patient: string;
-                        /** @description optional retention class overriding the type's (one your role may set; GET /v1/retention/schedule) */
-                        retentionClass?: string;
                         /** @description optional hex SHA-256 of the file, checked */
                         sha256?: string;
-                        title: string;
-                        /**
-                         * @description document type code (GET /v1/document-types)
-                         * @example 373942005
-                         */
-                        type: string;
                     };
                     "text/plain": string;
                 };
