@@ -254,7 +254,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     requestTimeoutMs: cfg.requestTimeoutMs,
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
-    retention: { service: retention, sql: db.sql, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
+    retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
     uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
   });

@@ -3,6 +3,7 @@ import { AUDIT_COLUMNS_RECORDSET, auditInsertRows } from '../audit/repository.ts
 import type { Db } from '../db/sql.ts';
 import { READ_RULES, type Condition, type Fact, type Reader } from './read-rules.ts';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
+import { listedDocumentJson } from './document-json.ts';
 
 /** SQL for documents, versions and upload intents. One implementation (PostgreSQL), so no interface. */
 
@@ -141,8 +142,8 @@ export interface ListFilter {
 
 /**
  * A page of a patient's listing, as PostgreSQL wrote it: `itemsJson` is a JSON array of the API's Document
- * representation (http/schemas.ts 'Document', the shape http/dto.ts documentDto gives a single document without its
- * versions), so a page crosses Node as one string instead of 51 rows of 30 columns parsed, mapped and serialised
+ * representation without its versions (document-json.ts: the field table the response schema and documentDto are made
+ * from too), so a page crosses Node as one string instead of 51 rows of 30 columns parsed, mapped and serialised
  * again (about half of Node's CPU per page). test/api/list-json.test.ts holds every listed item equal to its GET.
  */
 export interface ListingPage {
@@ -151,52 +152,8 @@ export interface ListingPage {
   next: { createdAt: string; id: string } | null;
 }
 
-/*
- * The listed document's JSON text, spelled as SQL once at load. Written as concatenation rather than
- * json_build_object: that builds the same document (with spaces around its separators) for about 25 % more of
- * PostgreSQL's CPU per page (measured side by side, 1 M documents), as it works out each argument's type on every
- * call. Every free text goes through to_json, which escapes it exactly as JSON requires; only values whose text
- * needs no escaping are written bare: uuids, integers, booleans, to_char dates, and the columns a CHECK constraint
- * holds to digits, hex or a fixed word (patient_nhs, sha256, status, fhir_state).
- */
-/** A nullable value as JSON (to_json of a string is the string, JSON-escaped; SQL null → null). */
-const json = (x: string) => `coalesce(to_json(${x})::text, 'null')`;
-/** A value whose text needs no escaping, as a JSON string. */
-const bare = (x: string) => `'"' || ${x} || '"'`;
-/** A date or timestamp as a JSON string in `format`, or null. */
-const when = (x: string, format: string) => `coalesce('"' || to_char(${x}, '${format}') || '"', 'null')`;
-/** A JSON object of the given keys (plain names, written as they are) and SQL values that yield JSON text. */
-const object = (fields: Array<[key: string, sql: string]>) => `concat('{', ${fields.map(([k, v], i) => `'${i ? ',' : ''}"${k}":', ${v}`).join(', ')}, '}')`;
-/** Date.prototype.toISOString's form: UTC, milliseconds truncated as a JavaScript Date truncates them. */
-const ISO_MILLIS = 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"';
-
-/** One listed document as JSON, key for key documentDto(record, version) (see ListingPage). */
-const LISTED_DOCUMENT_JSON = object([
-  ['id', bare('d.id')],
-  ['version', 'v.version'],
-  ['currentVersion', 'd.current_version'],
-  ['patient', bare('d.patient_nhs')],
-  ['type', object([['system', json('d.type_system')], ['code', json('d.type_code')], ['display', json('d.type_display')]])],
-  ['category', `case when d.category_code <> '' then ${object([['system', json("coalesce(d.category_system, '')")], ['code', json('d.category_code')], ['display', json("coalesce(d.category_display, '')")]])} else 'null' end`],
-  ['title', json('d.title')],
-  ['description', json('d.description')],
-  ['date', when('d.clinical_date', 'YYYY-MM-DD')],
-  ['author', json('d.author')],
-  ['status', bare('d.status')],
-  ['enteredInErrorReason', json('d.entered_in_error_reason')],
-  ['contentType', json('v.content_type')],
-  ['size', 'v.size'],
-  ['sha256', bare('v.sha256')],
-  ['filename', json('v.filename')],
-  ['createdAt', when("d.created_at at time zone 'UTC'", ISO_MILLIS)],
-  ['createdBy', json('d.created_by')],
-  ['updatedAt', when("d.updated_at at time zone 'UTC'", ISO_MILLIS)],
-  ['fhir', object([['state', bare('d.fhir_state')], ['id', json('d.fhir_id')]])],
-  ['retentionClass', json('d.retention_class')],
-  ['retainUntil', when('d.retain_until', 'YYYY-MM-DD')],
-  ['retentionMissing', json('d.retention_missing')],
-  ['legalHold', `(${ON_HOLD('d')})::text`],
-]);
+/** One listed document as JSON text (d: documents, v: its current version), made from the field table. */
+const LISTED_DOCUMENT_JSON = listedDocumentJson({ onHold: ON_HOLD('d') });
 
 /** One listing page for listPages: the filter, and its success audit row's own columns (audit-log auditColumns). */
 export interface AuditedListing {

@@ -82,4 +82,19 @@ describe('the import graph of src/', () => {
       expect(tos.has('cli') && from, `${from} imports cli`).toBeFalsy();
     }
   });
+
+  it('lets no code cast request.params, request.query or request.body (handlers get their types from their route schemas)', () => {
+    // `request.x as T`, `(request.x ?? {}) as T`, `<T>request.x`; `as const` is not a cast of the value's type
+    const cast = /\brequest\.(?:params|query|body)\b\s*(?:\?\?[^;()]*)?\)?\s+as\s+(?!const\b)|<[^<>;()]+>\s*request\.(?:params|query|body)\b/g;
+    // the check reads the casts it is meant to refuse
+    for (const c of ['(request.params as { id: string }).id', 'request.query as Params', '((request.body ?? {}) as Params)', '(request.body as {\n note?: string } | undefined)', '<Params>request.query']) {
+      expect(c.match(cast), c).not.toBeNull();
+    }
+    expect("[['body', request.body]] as const".match(cast)).toBeNull();
+    const found = files.flatMap((f) => {
+      const text = readFileSync(f, 'utf8');
+      return [...text.matchAll(cast)].map((m) => `${path.relative(SRC, f)}:${text.slice(0, m.index).split('\n').length}: ${m[0]}`);
+    });
+    expect(found).toEqual([]);
+  });
 });
