@@ -107,8 +107,8 @@ export function createRetention(cfg: Config, p: { sql: Sql; log: Logger; blobs: 
   });
 }
 
-/** The log of an operator command: warnings and worse unless LOG_LEVEL asks for more, on stderr when stdout is its report. */
-export const commandLogger = (cfg: Config, fd: 1 | 2 = 2): Logger => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
+/** The log of an operator command: warnings and worse unless LOG_LEVEL asks for more, on stderr (stdout is its report). */
+export const commandLogger = (cfg: Config): Logger => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2);
 
 /**
  * What an operator command works with, built the one way for every command: its configuration and log, the audit
@@ -127,9 +127,10 @@ export interface Command {
   close(): Promise<void>;
 }
 
-export function openCommand(name: string, opts: { cfg?: Config; fd?: 1 | 2 } = {}): Command {
+/** opts.verbose: log at LOG_LEVEL on stdout (a command whose log is its report, `migrate`); else commandLogger. */
+export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolean } = {}): Command {
   const cfg = opts.cfg ?? loadConfig();
-  const log = commandLogger(cfg, opts.fd ?? 2);
+  const log = opts.verbose ? createLogger(cfg.logLevel) : commandLogger(cfg);
   const once = <T>(make: () => Promise<T>) => {
     let made: Promise<T> | null = null;
     return () => (made ??= make());
