@@ -84,7 +84,7 @@ const tablesWritten = (text: string) =>
  */
 const CROSS_READS: Record<string, string[]> = {
   // a document's legalHold is part of its every read, guarded by one "any active hold?" test per statement
-  'documents/repository.ts': ['legal_holds'],
+  'documents/repository': ['legal_holds'],
   // the due list reads documents with their disposal state; a certificate snapshots the document and its versions in
   // the approving transaction
   'retention/repository': ['documents', 'document_versions'],
