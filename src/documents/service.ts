@@ -24,6 +24,8 @@ import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
+import { writeNewDocument } from './new-document.ts';
+import { DocumentBatch } from './document-batch.ts';
 import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
 
@@ -147,15 +149,7 @@ export class DocumentService {
       const lock = retention && cls ? await retention.lockFor(m.patient, cls, m.clinicalDate ?? new Date().toISOString().slice(0, 10)) : null;
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
-        this.#uploadCommits.submit(async (tx) => {
-          const kept = retention && cls ? await retention.forNewDocument(tx, m.patient, cls, m.clinicalDate, lock) : null;
-          // pipelined: both rows, the intent and the audit row in one round trip (commitChange)
-          const rows = Promise.all([
-            repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o), retention: kept }),
-            repo.insertVersion(tx, { ...stored.version, version: 1 }),
-          ]).then(([document, version]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId);
-        }),
+        this.#uploadCommits.submit((tx) => writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored })),
       );
       target.version = 1;
       // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale.
@@ -293,6 +287,15 @@ export class DocumentService {
         return commitChange(tx, this.#commit, ctx, 'document.enter-in-error', { documentId, version: doc.currentVersion, patient: doc.patient }, rows, null, { reason: why });
       });
     });
+  }
+
+  /**
+   * New documents committed together, all or none (IHE MHD ITI-65): each one's bytes through the same upload protocol
+   * as create, one transaction for all of them (document-batch.ts).
+   */
+  batch(ctx: RequestContext): DocumentBatch {
+    const o = this.#o;
+    return new DocumentBatch({ sql: o.sql, upload: this.#uploadDeps(), commit: this.#commit, retention: o.retention, valueSet: o.valueSet }, ctx);
   }
 
   /** Audits a request refused before it reached the service (e.g. a malformed upload body), then rethrows. */
