@@ -19,6 +19,7 @@ export type AuditAction =
   | 'upload.terminate'
   | 'fhir.read'
   | 'fhir.search'
+  | 'fhir.transaction'
   | 'audit.read'
   | 'audit.export'
   | 'auth'

@@ -34,6 +34,8 @@ export interface Config {
   jwt: { issuer: string; audience: string; secret: string | null; jwksUrl: string | null; rolesClaim: string };
   odsCode: string;
   maxUploadBytes: number;
+  /** The largest IHE MHD ITI-65 transaction Bundle (POST /fhir) body; each document in it is held to maxUploadBytes. */
+  maxBundleBytes: number;
   allowedContentTypes: string[];
   valueSet: DocumentValueSet;
   /** The retention schedule (src/retention): the Code of Practice 2023 as shipped, or QUILL_RETENTION_SCHEDULE_FILE. */
@@ -129,6 +131,7 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     },
     odsCode: String(raw.QUILL_ODS_CODE),
     maxUploadBytes: Number(raw.QUILL_MAX_UPLOAD_BYTES),
+    maxBundleBytes: Number(raw.QUILL_MAX_BUNDLE_BYTES),
     allowedContentTypes: str(raw.QUILL_ALLOWED_CONTENT_TYPES)?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) ?? [...defaultAllowedContentTypes],
     valueSet,
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),

@@ -48,6 +48,7 @@ export const configSchema = {
 
     QUILL_ODS_CODE: { type: 'string', pattern: '^[A-Z0-9]{3,10}$', default: 'X26' },
     QUILL_MAX_UPLOAD_BYTES: { type: 'integer', minimum: 1, default: 2147483648 },
+    QUILL_MAX_BUNDLE_BYTES: { type: 'integer', minimum: 1, default: 536870912 },
     QUILL_ALLOWED_CONTENT_TYPES: { type: 'string' },
     QUILL_DOCUMENT_TYPES_FILE: { type: 'string' },
     QUILL_DOWNLOAD_URL_TTL: { type: 'integer', minimum: 1, default: 3600 },
