@@ -22,6 +22,9 @@ import { outboxStats, startOutboxWorker } from './documents/fhir-outbox-worker.t
 import { deploymentId } from './documents/outbox-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
+import { DocumentRecipient } from './mhd/provide-bundle.ts';
+import { SubmissionSetService } from './mhd/list-search.ts';
+import { remoteListWriter } from './mhd/remote-lists.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
@@ -182,7 +185,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
   const db = await openDatabase(cfg, log);
   const remote = await openRemoteIndex(cfg, db.sql, baseUrl);
-  const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
+  // the SubmissionSet Lists ride on their documents' outbox rows (src/mhd/remote-lists.ts)
+  const worker = remote ? startOutboxWorker(db.sql, remote, log, { alsoWrite: remoteListWriter(db.sql, remote) }) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
@@ -211,6 +215,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     documents,
     audits: new AuditService(db.sql, log),
     fhirIndex: new FhirIndexService(db.sql, log),
+    mhd: {
+      recipient: new DocumentRecipient({ sql: db.sql, log, batch: (ctx) => documents.batch(ctx), valueSet: cfg.valueSet, maxBundleBytes: cfg.maxBundleBytes }),
+      lists: new SubmissionSetService(db.sql, log),
+    },
     verify,
     audit: (ctx, e) => recordAudit(db.sql, ctx, e),
     valueSet: cfg.valueSet,

@@ -34,6 +34,10 @@ import { enterInErrorRoute } from './routes/documents/enter-in-error.ts';
 import { getDocumentRoute } from './routes/documents/get.ts';
 import { listDocumentsRoute } from './routes/documents/list.ts';
 import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
+import { transactionBundleBody } from './routes/fhir/fhir-answers.ts';
+import { mhdReadRoutes, provideBundleRoute } from './routes/fhir/mhd-routes.ts';
+import type { DocumentRecipient } from '../mhd/provide-bundle.ts';
+import type { SubmissionSetService } from '../mhd/list-search.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
 import { sharedSchemas } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
@@ -53,6 +57,8 @@ export interface AppDeps {
   documents: DocumentService;
   audits: AuditService;
   fhirIndex: FhirIndexService;
+  /** IHE MHD: ITI-65 Provide Document Bundle (POST /fhir) and ITI-66 Find Document Lists. */
+  mhd: { recipient: DocumentRecipient; lists: SubmissionSetService };
   verify: TokenVerifier;
   audit: AuditLogWriter;
   valueSet: DocumentValueSet;
@@ -133,7 +139,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     transformObject: (doc) =>
       finishOpenApi(
         (doc as { openapiObject: Record<string, unknown> }).openapiObject,
-        { '/v1/documents': uploadRequestBody('create'), '/v1/documents/{id}/versions': uploadRequestBody('version') },
+        { '/v1/documents': uploadRequestBody('create'), '/v1/documents/{id}/versions': uploadRequestBody('version'), '/fhir': transactionBundleBody },
         defaultAllowedContentTypes,
       ) as never,
   });
@@ -172,6 +178,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   });
 
   if (d.uploads) await app.register(async (scope) => tusRoutes(scope, d.uploads!));
+  // ITI-65 bundles: streamed too, never parsed by Fastify (src/mhd/bundle-reader.ts)
+  await app.register(async (scope) => provideBundleRoute(scope, d.mhd.recipient));
 
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents, cursors);
@@ -182,6 +190,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
   signedBlobRoute(app, d.documents, d.urlSigningKey);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
+  mhdReadRoutes(app, d.mhd.lists, d.documents, d.baseUrl);
   opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   if (d.retention) {
     retentionFactsRoutes(app, d.retention.service);
