@@ -185,7 +185,10 @@ class TokenReader {
 
   /** The bundle failed: an open data value's destination is destroyed, so whoever reads it sees the failure. */
   abort(e: unknown): void {
-    this.#data?.sink.destroy(e instanceof Error ? e : new Error(String(e)));
+    const sink = this.#data?.sink;
+    // whoever reads it reports the failure; a destination nobody reads must not raise it as an unhandled 'error'
+    sink?.on('error', () => undefined);
+    sink?.destroy(e instanceof Error ? e : new Error(String(e)));
     this.#data = null;
   }
 
@@ -214,7 +217,8 @@ class TokenReader {
       this.#entryChars = 0;
       this.#fullUrl = undefined;
     } else if (!(depth === 1 && this.#stack[0]!.key === 'entry')) {
-      this.#set(value);
+      // the parent keeps its key until this container closes: the path to a data value is read from the keys
+      this.#set(value, true);
     }
     this.#stack.push({ value, key: null });
   }
@@ -224,8 +228,8 @@ class TokenReader {
     const depth = this.#stack.length;
     if (depth === 2 && this.#inEntries()) {
       this.#hooks.entry(this.#entries++, done.value as Record<string, unknown>);
-    } else if (depth === 1 && this.#stack[0]!.key === 'entry') {
-      this.#stack[0]!.key = null; // the entry array, never kept
+    } else if (depth > 0) {
+      this.#stack[depth - 1]!.key = null; // (at depth 1 under "entry": the entry array, never kept)
     }
   }
 
@@ -235,7 +239,7 @@ class TokenReader {
   }
 
   /** Puts a value where the innermost container expects it. */
-  #set(v: unknown): void {
+  #set(v: unknown, keepKey = false): void {
     const f = this.#stack[this.#stack.length - 1];
     if (!f) {
       throw new AppError('invalid_bundle', 'the body is not a JSON object', { field: 'body' });
@@ -248,7 +252,7 @@ class TokenReader {
     if (this.#stack.length === 3 && this.#inEntries() && f.key === 'fullUrl' && typeof v === 'string') this.#fullUrl = v;
     f.value[f.key!] = v;
     if (this.#stack.length === 1 && f.key === 'entry' && !Array.isArray(v)) throw new AppError('invalid_bundle', 'Bundle.entry must be an array', { field: 'Bundle.entry' });
-    f.key = null;
+    if (!keepKey) f.key = null;
   }
 
   /**
