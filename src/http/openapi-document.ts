@@ -26,7 +26,7 @@ function bytesResponse(contentTypes: readonly string[]) {
 export function finishOpenApi(doc: Record<string, unknown>, uploadBodies: Record<string, unknown>, contentTypes: readonly string[] = []): Record<string, unknown> {
   const paths = (doc.paths ?? {}) as Paths;
   for (const [p, body] of Object.entries(uploadBodies)) if (paths[p]?.post) paths[p].post.requestBody = body;
-  for (const p of ['/v1/documents/{id}/content', '/v1/blobs/{*}']) {
+  for (const p of ['/v1/documents/{id}/content', '/v1/blobs/{*}', '/fhir/Binary/{id}']) {
     const op = paths[p]?.get;
     if (op) op.responses = { ...op.responses, '200': bytesResponse(contentTypes) };
   }

@@ -101,7 +101,9 @@ export class DocumentRecipient {
             try {
               entries[i] = this.#classify(i, e, batch);
             } catch (err) {
-              refuse(i, err);
+              // reading a resource only reads the JSON it is: anything but our own refusal means a member was not of
+              // its FHIR type (a string where an array belongs, ...), which is the bundle's fault, not a server error
+              refuse(i, isAppError(err) ? err : new AppError('invalid_bundle', `Bundle.entry[${i}] is not valid FHIR R4 JSON (${(err as Error).message?.slice(0, 200)})`, { field: `Bundle.entry[${i}].resource` }));
               entries[i] = { kind: 'refused' };
             }
           },

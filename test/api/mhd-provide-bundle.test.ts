@@ -187,6 +187,7 @@ describe('ITI-65 refused: an OperationOutcome naming each entry and its problem,
     ['a PUT entry', () => ({ bundle: ((b) => ((b.entry![1]!.request = { method: 'PUT', url: 'DocumentReference/x' }), b))(provideBundle(patient, [{ bytes: pdf }])) }), 400, [[1, 'invalid_bundle']]],
     ['a Patient entry', () => ({ bundle: ((b) => (b.entry!.push({ resource: { resourceType: 'Patient' }, request: { method: 'POST', url: 'Patient' } }), b))(provideBundle(patient, [{ bytes: pdf }])) }), 400, [[3, 'invalid_bundle']]],
     ['document replacement (relatesTo)', () => ({ bundle: provideBundle(patient, [{ bytes: pdf, patch: (dr) => (dr.relatesTo = [{ code: 'replaces', target: { reference: 'DocumentReference/x' } }]) }]) }), 400, [[1, 'invalid_bundle', /relatesTo$/]]],
+    ['members not of their FHIR types', () => ({ bundle: provideBundle(patient, [{ bytes: pdf, patch: (dr) => Object.assign(dr, { type: { coding: 'x' }, description: 7 }) }], { patchList: (l) => Object.assign(l, { entry: 'none' }) }) }), 400, [[0, 'invalid_bundle'], [1, 'invalid_bundle']]],
     ['not JSON', () => ({ bundle: '{"resourceType": "Bundle", "type": "transaction", "entry": [' }), 400, [[null, 'invalid_bundle']]],
   ];
   for (const [name, make, status, issues] of cases) {

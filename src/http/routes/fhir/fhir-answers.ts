@@ -45,19 +45,17 @@ export const transactionResponseAnswer = Type.Unsafe<Bundle>({
 /** An ITI-65 request body: a FHIR R4 transaction Bundle (read as a stream, so only documented, not validated here). */
 export const transactionBundleBody = {
   required: true,
-  content: Object.fromEntries(
-    ['application/fhir+json', 'application/json'].map((t) => [
-      t,
-      {
-        schema: {
-          type: 'object',
-          description: 'FHIR R4 transaction Bundle: one MHD SubmissionSet List, DocumentReferences, Binaries (base64 data) referenced by urn:uuid from attachment.url, or inline attachment.data',
-          required: ['resourceType', 'type', 'entry'],
-          properties: { resourceType: { type: 'string', const: 'Bundle' }, type: { type: 'string', const: 'transaction' }, entry: { type: 'array', items: { type: 'object' } } },
-        },
+  // application/json is read too; FHIR's own media type is the one documented (one body, one model for generators)
+  content: {
+    'application/fhir+json': {
+      schema: {
+        type: 'object',
+        description: 'FHIR R4 transaction Bundle: one MHD SubmissionSet List, DocumentReferences, Binaries (base64 data) referenced by urn:uuid from attachment.url, or inline attachment.data',
+        required: ['resourceType', 'type', 'entry'],
+        properties: { resourceType: { type: 'string', const: 'Bundle' }, type: { type: 'string', const: 'transaction' }, entry: { type: 'array', items: { type: 'object' } } },
       },
-    ]),
-  ),
+    },
+  },
 };
 
 /** A searchset Bundle of `entries` (DocumentReference, AuditEvent), with its self/next/previous links. */
