@@ -1,8 +1,9 @@
-// Retention enforced by the store itself: the service on real SeaweedFS with an Object Lock bucket
-// (QUILL_S3_OBJECT_LOCK_MODE=COMPLIANCE). A locked version cannot be deleted by anyone, a legal hold blocks deletion,
-// retention extended in PostgreSQL is extended on the objects, and a disposal after expiry removes every object
-// version. Expiry is shown two honest ways: documents whose retention ended years ago (facts in the past, so no lock is
-// ever set), and a lock seconds long set through the adapter, waited out, after which the store allows the delete.
+// Retention enforced by the store itself, one suite for every real S3 server (retention-s3.test.ts: SeaweedFS,
+// retention-minio.test.ts: MinIO): the service with an Object Lock bucket (QUILL_S3_OBJECT_LOCK_MODE=COMPLIANCE).
+// A locked version cannot be deleted by anyone, a legal hold blocks deletion, retention extended in PostgreSQL is
+// extended on the objects, and a disposal after expiry removes every object version. Expiry is shown two honest ways:
+// documents whose retention ended years ago (facts in the past, so no lock is ever set), and a lock seconds long set
+// through the adapter, waited out, after which the store allows the delete.
 import { randomUUID } from 'node:crypto';
 import {
   DeleteObjectCommand,
@@ -15,58 +16,58 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3BlobStore } from '../../src/blobstores/s3-store.ts';
 import { OTHER_PATIENT, PATIENT, pdfBytes, uploadMultipart } from '../support/fixtures.ts';
-import { bucketName, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
+import { bucketName, s3Env, useAwsCredentials, type S3TestServer } from '../support/live-stores.ts';
+import { createVersionedBucket, s3Client } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
-const run = requireServers('retention on S3 Object Lock');
 const today = new Date().toISOString().slice(0, 10);
 const addYears = (d: string, n: number) => `${Number(d.slice(0, 4)) + n}${d.slice(4)}`;
 const nextDay = (d: string) => new Date(Date.parse(`${d}T00:00:00Z`) + 86_400_000).toISOString();
 
-let sw: SeaweedServer;
-let s: TestServer;
-let raw: S3Client;
-let bucket: string;
-let restoreAws: () => void = () => undefined;
-let clinician: string;
-let rm1: string;
-let rm2: string;
+/** Registers the suite on a server `start` gives (started before the tests, stopped after them). */
+export function retentionOnObjectLock(storeName: string, start: () => Promise<S3TestServer & { stop(): Promise<void> }>): void {
+  let sw: S3TestServer & { stop(): Promise<void> };
+  let s: TestServer;
+  let raw: S3Client;
+  let bucket: string;
+  let restoreAws: () => void = () => undefined;
+  let clinician: string;
+  let rm1: string;
+  let rm2: string;
 
-const auth = (t: string) => ({ authorization: `Bearer ${t}` });
-const json = (t: string, method: string, body: unknown) => ({ method, headers: { ...auth(t), 'content-type': 'application/json' }, body: JSON.stringify(body) });
-const api = (p: string, init?: RequestInit) => fetch(`${s.baseUrl}${p}`, init);
+  const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+  const json = (t: string, method: string, body: unknown) => ({ method, headers: { ...auth(t), 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const api = (p: string, init?: RequestInit) => fetch(`${s.baseUrl}${p}`, init);
 
-async function versionOf(documentId: string) {
-  const [v] = await s.sql`select blob_key, blob_version_id from document_versions where document_id = ${documentId} order by version limit 1`;
-  return { key: v!.blob_key as string, versionId: v!.blob_version_id as string };
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  let last: T | undefined;
-  for (let i = 0; i < 100; i++) {
-    last = await fn();
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 100));
+  async function versionOf(documentId: string) {
+    const [v] = await s.sql`select blob_key, blob_version_id from document_versions where document_id = ${documentId} order by version limit 1`;
+    return { key: v!.blob_key as string, versionId: v!.blob_version_id as string };
   }
-  throw new Error(`${what}: still ${JSON.stringify(last)}`);
-}
 
-const retentionOf = (key: string, versionId: string) =>
-  raw.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: key, VersionId: versionId })).then(
-    (r) => ({ mode: r.Retention?.Mode ?? null, until: r.Retention?.RetainUntilDate?.toISOString() ?? null }),
-    () => ({ mode: null, until: null }),
-  );
-const legalHoldOf = (key: string, versionId: string) =>
-  raw.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: key, VersionId: versionId })).then(
-    (r) => r.LegalHold?.Status ?? 'OFF',
-    () => 'OFF',
-  );
-const deleteVersion = (key: string, versionId: string) => raw.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+  async function eventually<T>(what: string, fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
+    let last: T | undefined;
+    for (let i = 0; i < 100; i++) {
+      last = await fn();
+      if (ok(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${what}: still ${JSON.stringify(last)}`);
+  }
 
-if (run) {
+  const retentionOf = (key: string, versionId: string) =>
+    raw.send(new GetObjectRetentionCommand({ Bucket: bucket, Key: key, VersionId: versionId })).then(
+      (r) => ({ mode: r.Retention?.Mode ?? null, until: r.Retention?.RetainUntilDate?.toISOString() ?? null }),
+      () => ({ mode: null, until: null }),
+    );
+  const legalHoldOf = (key: string, versionId: string) =>
+    raw.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: key, VersionId: versionId })).then(
+      (r) => r.LegalHold?.Status ?? 'OFF',
+      () => 'OFF',
+    );
+  const deleteVersion = (key: string, versionId: string) => raw.send(new DeleteObjectCommand({ Bucket: bucket, Key: key, VersionId: versionId }));
+
   beforeAll(async () => {
-    sw = await startSeaweed();
+    sw = await start();
     restoreAws = useAwsCredentials(sw);
     raw = s3Client(sw);
     bucket = bucketName('lock');
@@ -83,7 +84,7 @@ if (run) {
     await sw?.stop();
   }, 60_000);
 
-  describe('retention on S3 Object Lock (SeaweedFS)', () => {
+  describe(`retention on S3 Object Lock (${storeName})`, () => {
     let locked: string;
 
     it('doctor finds Object Lock on the bucket, and its absence on another', async () => {
@@ -91,7 +92,7 @@ if (run) {
       expect(checks.find((c) => c.name === 's3.object-lock')).toMatchObject({ ok: true });
       const plain = bucketName('nolock');
       await createVersionedBucket(sw.endpoint, sw, plain);
-      const store = new S3BlobStore({ bucket: plain, endpoint: sw.endpoint, forcePathStyle: true, sse: 'AES256', kmsKeyId: null, caBundle: null, objectLockMode: 'COMPLIANCE' });
+      const store = new S3BlobStore({ bucket: plain, endpoint: sw.endpoint, forcePathStyle: true, sse: 'AES256', kmsKeyId: null, caBundle: sw.caFile ?? null, objectLockMode: 'COMPLIANCE' });
       try {
         const c = (await store.doctor()).find((x) => x.name === 's3.object-lock');
         expect(c).toMatchObject({ ok: false });
