@@ -59,7 +59,7 @@ async function recordingProxy(): Promise<{ url: string; seen: string[]; close():
 const PROXY_VARS = ['HTTPS_PROXY', 'https_proxy', 'HTTP_PROXY', 'http_proxy', 'NO_PROXY', 'no_proxy', 'ALL_PROXY', 'all_proxy'] as const;
 
 /** Runs fn with exactly these proxy variables set (the store reads them when it is built), then restores the others. */
-async function withProxyEnv(vars: Partial<Record<(typeof PROXY_VARS)[number], string>>, fn: () => Promise<void>): Promise<void> {
+async function withProxyEnv(vars: Partial<Record<(typeof PROXY_VARS)[number], string>>, fn: () => Promise<unknown>): Promise<void> {
   const saved = PROXY_VARS.map((k) => [k, process.env[k]] as const);
   for (const k of PROXY_VARS) delete process.env[k];
   Object.assign(process.env, vars);
