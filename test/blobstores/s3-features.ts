@@ -3,9 +3,6 @@
 // (SHA-256 checksum kinds, SSE because the store asks, multipart abort, Object Lock and legal hold, doctor findings,
 // GetObjectAttributes). test/blobstores/s3.test.ts and minio.test.ts call these with their own server.
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
@@ -28,6 +25,7 @@ import { AppError } from '../../src/domain/errors.ts';
 import type { S3TestServer } from '../support/live-stores.ts';
 import { freePorts } from '../support/process.ts';
 import { createVersionedBucket, s3Client } from '../support/seaweedfs.ts';
+import { fetchTrusting } from '../support/test-pki.ts';
 import { collect, MiB, readAll, sha256hex, type ConformanceHarness } from './conformance.ts';
 
 export const bucketName = (p: string): string => `${p}-${randomUUID().slice(0, 8)}`;
@@ -101,25 +99,6 @@ export function s3Kit(server: () => Promise<S3TestServer>): S3Kit {
     },
   };
   return kit;
-}
-
-/** A GET through node:https trusting only `caFile`, as a fetch Response (Node's fetch takes no CA per request). */
-export function fetchTrusting(url: string, caFile: string): Promise<Response> {
-  return new Promise((resolve, reject) => {
-    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
-    const req = request(url, { ca: readFileSync(caFile) }, (res: IncomingMessage) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('error', reject);
-      res.on('end', () => {
-        const headers = new Headers();
-        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
-        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers }));
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
 }
 
 /** What differs between S3 servers, where the difference is the server's and not ours. */

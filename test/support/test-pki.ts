@@ -1,7 +1,10 @@
 // A throwaway certificate authority for tests, made with the openssl CLI: a CA certificate and server certificates it
-// signs for 127.0.0.1 and localhost. Clients under test trust only that CA (QUILL_S3_CA_BUNDLE and the like).
+// signs for 127.0.0.1 and localhost. Clients under test trust only that CA (QUILL_S3_CA_BUNDLE, fetchTrusting).
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -33,4 +36,23 @@ export async function makeTestCa(dir?: string): Promise<TestCa> {
       return { certFile: f(`${name}.pem`), keyFile: f(`${name}.key`) };
     },
   };
+}
+
+/** A GET through node:https trusting only `caFile`, as a fetch Response (Node's fetch takes no CA per request). */
+export function fetchTrusting(url: string, caFile: string): Promise<Response> {
+  return new Promise((resolve, reject) => {
+    const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+    const req = request(url, { ca: readFileSync(caFile) }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('error', reject);
+      res.on('end', () => {
+        const headers = new Headers();
+        for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+        resolve(new Response(Buffer.concat(chunks), { status: res.statusCode ?? 0, headers }));
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
