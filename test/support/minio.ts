@@ -138,6 +138,17 @@ export async function makeDrive(dir: string): Promise<void> {
 export async function startMinio(options: MinioOptions = {}): Promise<MinioServer> {
   const missing = minioMissing();
   if (missing) throw new Error(missing);
+  // A port picked as free can be taken (by another test file's server) before MinIO binds it: start again on new ports.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (e) {
+      if (attempt >= 3 || !/already in use/i.test((e as Error).message)) throw e;
+    }
+  }
+}
+
+async function startOnce(options: MinioOptions): Promise<MinioServer> {
   const bins = minioBinaryPaths();
   const layout = options.layout ?? 'single';
   const timeoutMs = options.timeoutMs ?? 120_000;
