@@ -23,7 +23,9 @@ describe.skipIf(!available)('migrate-blobs between SeaweedFS and MinIO, both dir
   let live: LiveMigration;
 
   beforeAll(async () => {
-    [seaweed, minio] = await Promise.all([startSeaweed(), startMinio({ layout: 'erasure', tls: true })]);
+    // one after the other: if MinIO fails to start, SeaweedFS is already assigned and afterAll stops it
+    seaweed = await startSeaweed();
+    minio = await startMinio({ layout: 'erasure', tls: true });
     restoreAws = useAwsCredentials(seaweed); // the live store's credentials; the named store has its own
     const seaweedBucket = bucketName('seaweed');
     minioBucket = bucketName('minio');

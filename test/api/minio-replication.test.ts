@@ -24,7 +24,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../support/database.ts';
 import { DISCHARGE, PATIENT, sha256 } from '../support/fixtures.ts';
 import { bucketName, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { replicateBucket, startMinio, type MinioServer } from '../support/minio.ts';
+import { replicateBucket, startMinios, type MinioServer } from '../support/minio.ts';
 import { createVersionedBucket, s3Client } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
@@ -54,7 +54,7 @@ describe.skipIf(!available)('MinIO site A → site B replication, and losing sit
   const sent = new Map<string, Buffer[]>(); // document id -> bytes of each version, in order
 
   beforeAll(async () => {
-    [a, b] = await Promise.all([startMinio({ tls: true }), startMinio({ tls: true })]);
+    [a, b] = (await startMinios([{ tls: true }, { tls: true }])) as [MinioServer, MinioServer];
     restoreAws = useAwsCredentials(a); // both sites share the test credentials
     bucket = bucketName('docs');
     for (const site of [a, b]) await createVersionedBucket(site.endpoint, site, bucket, { objectLock: true });

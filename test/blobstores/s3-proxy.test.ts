@@ -8,7 +8,7 @@ import net, { type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireServers } from '../support/live-stores.ts';
-import { startMinio, type MinioServer } from '../support/minio.ts';
+import { startMinios, type MinioServer } from '../support/minio.ts';
 import { createVersionedBucket } from '../support/seaweedfs.ts';
 import { readAll } from './conformance.ts';
 import { bucketName, s3Kit } from './s3-features.ts';
@@ -80,7 +80,8 @@ describe.skipIf(!available)('S3 store through a forward proxy (MinIO)', () => {
   const kitTls = s3Kit(async () => tls);
   const kitPlain = s3Kit(async () => plain);
   beforeAll(async () => {
-    [tls, plain, proxy] = await Promise.all([startMinio({ tls: true }), startMinio(), recordingProxy()]);
+    [tls, plain] = (await startMinios([{ tls: true }, {}])) as [MinioServer, MinioServer];
+    proxy = await recordingProxy();
   }, 180_000);
   afterAll(async () => {
     await proxy?.close();

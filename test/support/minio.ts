@@ -20,7 +20,7 @@
 // As root, MinIO runs as `nobody` (setpriv), so a test can make a drive unreadable to it with chmod.
 // QUILL_TEST_SERVER_LOGS=1 echoes the servers' output.
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { chmod, chown, copyFile, link, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -116,9 +116,37 @@ export function minioMissing(): string | null {
   return missing.length ? `MinIO binaries are missing (${missing.join(', ')}); build them with test-servers/minio/build.sh` : null;
 }
 
+/**
+ * One CA at a time for every TLS MinIO of this process, so sites replicate to each other over HTTPS. Each server keeps
+ * its own copy of the CA certificate (its caFile); the CA itself is removed when the last server using it stops.
+ */
 let sharedCa: Promise<TestCa> | undefined;
-/** One CA per test process: every TLS MinIO trusts it, so sites replicate to each other over HTTPS. */
-const testCa = (): Promise<TestCa> => (sharedCa ??= makeTestCa());
+let caUsers = 0;
+async function useTestCa(): Promise<TestCa> {
+  caUsers++;
+  return (sharedCa ??= makeTestCa().then((ca) => {
+    process.once('exit', () => rmSync(ca.dir, { recursive: true, force: true })); // a process that dies mid-test
+    return ca;
+  }));
+}
+async function releaseTestCa(): Promise<void> {
+  if (--caUsers > 0 || !sharedCa) return;
+  const ca = await sharedCa;
+  sharedCa = undefined;
+  await rm(ca.dir, { recursive: true, force: true });
+}
+
+/**
+ * Starts several deployments side by side. If one fails, the others are stopped before the error is thrown, so a
+ * failed beforeAll leaves nothing running or on disk.
+ */
+export async function startMinios(options: MinioOptions[]): Promise<MinioServer[]> {
+  const settled = await Promise.allSettled(options.map((o) => startMinio(o)));
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (!failed) return settled.map((r) => (r as PromiseFulfilledResult<MinioServer>).value);
+  await Promise.all(settled.map((r) => (r.status === 'fulfilled' ? r.value.stop() : undefined)));
+  throw failed.reason;
+}
 
 async function chownTree(p: string, uid: number): Promise<void> {
   await chown(p, uid, uid);
@@ -160,13 +188,13 @@ async function startOnce(options: MinioOptions): Promise<MinioServer> {
   const certsDir = path.join(dir, 'certs');
   let caFile: string | null = null;
   if (options.tls) {
-    const ca = await testCa();
+    const ca = await useTestCa();
     const leaf = await ca.issue(`minio-${path.basename(dir)}`);
     await mkdir(path.join(certsDir, 'CAs'), { recursive: true });
     await copyFile(leaf.certFile, path.join(certsDir, 'public.crt'));
     await copyFile(leaf.keyFile, path.join(certsDir, 'private.key'));
     await copyFile(ca.caFile, path.join(certsDir, 'CAs', 'ca.pem'));
-    caFile = ca.caFile;
+    caFile = path.join(certsDir, 'CAs', 'ca.pem');
   }
   const drivesOf = (i: number): string[] =>
     layout === 'erasure' ? [1, 2, 3, 4].map((d) => path.join(dir, `drive${d}`)) : [path.join(dir, layout === 'distributed' ? `node${i + 1}` : 'drive1')];
@@ -280,11 +308,16 @@ async function startOnce(options: MinioOptions): Promise<MinioServer> {
       client.destroy();
     }
   };
+  let released = false;
   const stop = async (): Promise<void> => {
     await Promise.all(nodes.map((n) => n.proc?.stop(10_000)));
     for (const n of nodes) n.proc = null;
     agent?.destroy();
     await rm(dir, { recursive: true, force: true });
+    if (options.tls && !released) {
+      released = true;
+      await releaseTestCa();
+    }
   };
 
   try {
