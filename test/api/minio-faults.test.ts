@@ -12,7 +12,7 @@
 //     timeout, nothing is half-written, and `reconcile` resolves every upload intent.
 // Each test prints what the clients saw. Without the MinIO binaries the file is skipped (a failure under CI=true).
 import { existsSync } from 'node:fs';
-import { chmod, rename, rm } from 'node:fs/promises';
+import { chmod, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ListMultipartUploadsCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,6 +87,9 @@ describe.skipIf(!available)('MinIO erasure set (one server, 4 drives) under uplo
   async function driveFault(title: string, drive: string, fault: () => Promise<void>, repair: () => Promise<void>): Promise<void> {
     const load = startUploadLoad(d.s.baseUrl, d.token, { clients: 8 });
     let faulted = false;
+    // counted the moment the drive is back (before the read-backs below), so MinIO's own background healing has had
+    // no time to refill it: what a replaced or recovered drive lacks is what was written while it was lost
+    let missingBefore = 0;
     try {
       await load.waitFor('uploads before the fault', () => load.ackedIn('before') >= 16);
       await fault();
@@ -97,7 +100,10 @@ describe.skipIf(!available)('MinIO erasure set (one server, 4 drives) under uplo
       expect(await readBackFailures(d.s.baseUrl, d.token, [...load.acked.values()]), 'reads with a drive lost').toEqual([]);
     } finally {
       await load.stop();
-      if (faulted) await repair();
+      if (faulted) {
+        await repair();
+        missingBefore = (await missingShards(d.s, drive, d.bucket)).length;
+      }
     }
     console.log(report(title, load));
     expect(load.unexpected, 'every upload answered 201/204 or a 503 problem').toEqual([]);
@@ -107,7 +113,6 @@ describe.skipIf(!available)('MinIO erasure set (one server, 4 drives) under uplo
     const n = await documentCount(d.s);
     expect(n).toBeGreaterThanOrEqual(load.acked.size);
 
-    const missingBefore = (await missingShards(d.s, drive, d.bucket)).length;
     expect(missingBefore, 'the lost drive lacks the shards of what was written meanwhile').toBeGreaterThan(0);
     const healed = await healUntilComplete(d.m, d.s, drive, d.bucket);
     console.log(`[minio faults] ${title}: ${missingBefore} document versions had no shard on the drive; mc admin heal restored them all in ${healed.ms} ms (${healed.rounds} round(s))`);
@@ -118,12 +123,19 @@ describe.skipIf(!available)('MinIO erasure set (one server, 4 drives) under uplo
   it('one drive\'s directory removed mid-load: uploads keep succeeding, every document reads back, heal refills a new drive', async () => {
     const drive = d.m.drives[1]!;
     // renamed away first (the path is gone at once, as when a disk is pulled), then deleted: MinIO keeps writing into
-    // what it still has open, which a recursive delete in place races with
+    // what it still has open, which a recursive delete in place races with. A plain file then holds the path, so MinIO
+    // cannot quietly make the drive again while it is "pulled" (it recreates a missing drive directory by itself, and
+    // healing would then start before the drive is replaced); replacing the drive removes the file.
     const remove = async () => {
       await rename(drive, `${drive}.pulled`);
       await rm(`${drive}.pulled`, { recursive: true, force: true, maxRetries: 10 });
+      await writeFile(drive, 'a pulled disk\n');
     };
-    await driveFault('drive directory removed', drive, remove, () => makeDrive(drive));
+    const replace = async () => {
+      await rm(drive, { force: true });
+      await makeDrive(drive);
+    };
+    await driveFault('drive directory removed', drive, remove, replace);
   }, 600_000);
 
   it('one drive made unreadable (chmod 000) mid-load: uploads keep succeeding, every document reads back, heal catches the drive up', async () => {
