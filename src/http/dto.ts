@@ -8,6 +8,11 @@ export const versionDto = (v: DocumentVersion) => ({
   filename: v.filename,
   createdAt: v.createdAt.toISOString(),
   createdBy: v.createdBy,
+  scanStatus: v.scanStatus,
+  scanner: v.scanner,
+  signatureVersion: v.signatureVersion,
+  scannedAt: v.scannedAt?.toISOString() ?? null,
+  malware: v.malware,
 });
 
 /** The API's view of a document at one version. Storage keys and version ids stay internal. */
@@ -28,6 +33,7 @@ export const documentDto = (d: DocumentRecord, v: ListedVersion, versions?: Docu
   size: v.size,
   sha256: v.sha256,
   filename: v.filename,
+  scanStatus: v.scanStatus,
   createdAt: d.createdAt.toISOString(),
   createdBy: d.createdBy,
   updatedAt: d.updatedAt.toISOString(),

@@ -22,6 +22,8 @@ const coding = {
   required: ['system', 'code', 'display'],
 } as const;
 
+const scanStatusSchema = { type: 'string', enum: ['clean', 'pending', 'infected', 'not-scanned'], description: 'malware scan: clean; pending (stored while the scanner was down: served to nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before it)' } as const;
+
 export const versionSchema = {
   $id: 'DocumentVersion',
   type: 'object',
@@ -33,6 +35,11 @@ export const versionSchema = {
     filename: { type: ['string', 'null'] },
     createdAt: { type: 'string', format: 'date-time' },
     createdBy: { type: 'string' },
+    scanStatus: scanStatusSchema,
+    scanner: { type: ['string', 'null'], description: 'the malware scanner as it named itself (e.g. ClamAV 1.4.6)' },
+    signatureVersion: { type: ['string', 'null'], description: 'the scanner\'s signature database version and date, where it reports one' },
+    scannedAt: { type: ['string', 'null'], format: 'date-time' },
+    malware: { type: ['string', 'null'], description: 'the malware a rescan found (infected only)' },
   },
 } as const;
 
@@ -56,6 +63,7 @@ export const documentSchema = {
     size: { type: 'integer' },
     sha256: { type: 'string', description: 'hex SHA-256 of the bytes' },
     filename: { type: ['string', 'null'] },
+    scanStatus: { ...scanStatusSchema, description: `${scanStatusSchema.description}. The version shown (the current one unless ?version= names another)` },
     createdAt: { type: 'string', format: 'date-time' },
     createdBy: { type: 'string' },
     updatedAt: { type: 'string', format: 'date-time' },
