@@ -31,6 +31,7 @@ import { toAuditEvent } from '../fhir/audit-event.ts';
 import { runAuditVerify, runEncryptFs, runRotateKey, runScrub } from './integrity-commands.ts';
 import { backupCommand, restoreCommand, verifyRestoreCommand } from './backup-commands.ts';
 import { keepUnreferencedSeconds } from '../backup/reconcile-guard.ts';
+import { runRescan } from './scan-commands.ts';
 
 /** Commands other than start log warnings and worse unless LOG_LEVEL asks for more; fd 2 keeps stdout for the report. */
 const commandLogger = (cfg: Config, fd = 1) => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, fd);
@@ -55,6 +56,8 @@ export async function main(argvIn: string[]): Promise<number> {
         return rest[0] === 'verify' ? await runAuditVerify(rest.slice(1)) : await auditExport(rest);
       case 'scrub':
         return await runScrub(rest);
+      case 'rescan':
+        return await runRescan(rest);
       case 'rotate-key':
         return await runRotateKey(rest);
       case 'migrate':

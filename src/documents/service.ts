@@ -24,6 +24,7 @@ import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
+import type { UploadScanning } from './upload-scan.ts';
 import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
 
@@ -64,6 +65,8 @@ export interface DocumentServiceOptions {
   onIndexWork?: () => void;
   /** Records governance (src/retention): each new document gets its class and retention date in its transaction. */
   retention?: UploadRetention | undefined;
+  /** Malware scanning of every upload (QUILL_CLAMD_URL); absent or null: off. */
+  scanning?: UploadScanning | null | undefined;
 }
 
 /** What uploads need from records governance; implemented by RetentionService (kept as an interface: no import cycle). */
@@ -306,7 +309,7 @@ export class DocumentService {
 
   #uploadDeps(): UploadDeps {
     const o = this.#o;
-    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes };
+    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes, scanning: o.scanning ?? null };
   }
 
   /** Runs the metadata transaction for stored bytes; if it fails, the bytes are removed again. */
