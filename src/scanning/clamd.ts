@@ -75,7 +75,7 @@ export class ClamdScanner implements MalwareScanner {
   }
 
   scan(): ScanSession {
-    return new ClamdSession(this.#address, this.#timeoutMs, () => this.identity());
+    return new ClamdSession(this.#address, this.#timeoutMs, () => this.identity(), (bytes) => this.takesStreamOf(bytes));
   }
 
   identity(): Promise<ScannerIdentity> {
@@ -136,9 +136,12 @@ class ClamdSession implements ScanSession {
   #replySize = 0;
   #ended = false;
   #timer: NodeJS.Timeout | null = null;
+  #sent = 0;
   readonly #identity: Promise<ScannerIdentity | Error>;
+  readonly #takes: (bytes: number) => Promise<boolean>;
 
-  constructor(a: ClamdAddress, timeoutMs: number, identity: () => Promise<ScannerIdentity>) {
+  constructor(a: ClamdAddress, timeoutMs: number, identity: () => Promise<ScannerIdentity>, takes: (bytes: number) => Promise<boolean>) {
+    this.#takes = takes;
     this.#timeoutMs = timeoutMs;
     this.#where = describeClamd(a);
     this.verdict = new Promise((resolve) => (this.#settle = resolve));
@@ -148,7 +151,7 @@ class ClamdSession implements ScanSession {
     this.#socket.once('connect', () => clearTimeout(connecting));
     void this.verdict.then(() => clearTimeout(connecting));
     this.#socket.on('data', (d: Buffer) => this.#onData(d));
-    this.#socket.on('error', (e) => this.#fail(`clamd at ${this.#where} failed mid-scan: ${e.message}`));
+    this.#socket.on('error', (e) => this.#lost(`clamd at ${this.#where} failed mid-scan: ${e.message}`));
     this.#socket.on('close', () => this.#onClose());
     this.#socket.write('zINSTREAM\0');
   }
@@ -156,6 +159,7 @@ class ClamdSession implements ScanSession {
   write(chunk: Buffer): Promise<void> {
     if (this.#settled || this.#ended || chunk.length === 0) return Promise.resolve();
     this.#socket.write(frame(chunk.length));
+    this.#sent += chunk.length;
     if (this.#socket.write(chunk)) return Promise.resolve();
     // clamd is not taking bytes as fast as they come: wait for it, but not for ever (a hung clamd)
     return new Promise((resolve) => {
@@ -190,8 +194,26 @@ class ClamdSession implements ScanSession {
   #onClose(): void {
     if (this.#settled) return;
     if (this.#replySize > 0) return this.#answer();
-    this.#fail(`clamd at ${this.#where} closed the connection ${this.#ended ? 'without a verdict' : 'mid-scan'}`);
+    this.#lost(`clamd at ${this.#where} closed the connection ${this.#ended ? 'without a verdict' : 'mid-scan'}`);
   }
+
+  /**
+   * The connection broke before a verdict. clamd refusing a stream over its StreamMaxLength answers and closes at
+   * once, and our next write may then fail (EPIPE, a reset) before its answer is read: so ask it, on a connection of
+   * its own, whether it takes a stream this long. Refused: too large. Anything else (it is gone, or it takes it): the
+   * scanner failed.
+   */
+  #lost(reason: string): void {
+    if (this.#settled || this.#losing) return;
+    this.#losing = true;
+    this.#socket.destroy();
+    this.#takes(this.#sent).then(
+      (takes) => this.#finish(takes ? { result: 'unavailable', reason } : { result: 'too-large', reason: 'the file is larger than clamd scans (its StreamMaxLength)' }),
+      () => this.#fail(reason),
+    );
+  }
+
+  #losing = false;
 
   #answer(): void {
     if (this.#settled) return;
