@@ -24,8 +24,8 @@ export function parseSince(v: string, now = Date.now()): Date | null {
 /**
  * `quill-docstore rescan`: every stored version (or those created since --since) read back from its store and scanned
  * by clamd again, beside the live service (one run at a time: it waits for the rescan lock). Held (pending) versions
- * are cleared or quarantined; a version found infected is quarantined and audited. Exit 1 when it found anything or
- * could not scan something, 69 when clamd is unavailable, 78 when scanning is not configured.
+ * are cleared or quarantined; a version found infected is quarantined and audited. Exit 1 when it found anything, when
+ * any version is quarantined (as scrub), or when it could not scan something, 69 when clamd is unavailable, 78 when scanning is not configured.
  */
 export async function runRescan(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { since: { type: 'string' }, rate: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
@@ -54,7 +54,8 @@ export async function runRescan(args: string[]): Promise<number> {
       process.stdout.write(`${summary(r, since)}\n${quarantined.map((q) => `  QUARANTINED ${q.documentId} v${q.version} patient ${q.patient} ${q.filename ?? '(no file name)'} sha256 ${q.sha256}: ${q.signature}\n`).join('')}`);
     }
     if (r.scannerUnavailable) return 69;
-    return r.found.length || r.problems.length ? 1 : 0;
+    // like scrub: 1 while anything is quarantined (found now or before: its bytes wait for information governance)
+    return r.found.length || r.problems.length || quarantined.length ? 1 : 0;
   } finally {
     await db.close();
     (live as BlobStore & { destroy?: () => void }).destroy?.();
