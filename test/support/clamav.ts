@@ -14,8 +14,11 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, it } from 'vitest';
+import { afterAll, beforeAll } from 'vitest';
+import { PATIENT } from './fixtures.ts';
+import { requireAvailable } from './live-stores.ts';
 import { freePorts, spawnServer, waitUntil, type ServerProcess } from './process.ts';
+import { startTestServer, type TestServer } from './server.ts';
 
 const START = fileURLToPath(new URL('../../test-servers/clamav/start.sh', import.meta.url));
 const CLAMD = ['/usr/sbin/clamd', '/usr/bin/clamd'].find((p) => existsSync(p)) ?? null;
@@ -28,22 +31,24 @@ export function clamdMissing(): string | null {
 }
 
 /** Registers the skip (or, under CI=true, the failure) when clamd is missing; returns true when the suite can run. */
-export function requireClamd(title: string): boolean {
-  const reason = clamdMissing();
-  if (!reason) return true;
-  if (process.env.CI === 'true') {
-    describe(title, () => {
-      it('needs a real clamd (required when CI=true)', () => {
-        throw new Error(reason);
-      });
-    });
-  } else {
-    console.warn(`[${title}] skipping: ${reason}`);
-    describe.skip(`${title}: skipped because ${reason}`, () => {
-      it('needs a real clamd', () => {});
-    });
-  }
-  return false;
+export const requireClamd = (title: string): boolean => requireAvailable(title, clamdMissing(), 'a real clamd');
+
+/**
+ * A suite's clamd and a service scanning with it (and a clinician's token for PATIENT), started before its tests and
+ * stopped after them. Read the fields inside tests.
+ */
+export function scanningService(env: Record<string, string> = {}): { clamd: Clamd; s: TestServer; token: string } {
+  const live = {} as { clamd: Clamd; s: TestServer; token: string };
+  beforeAll(async () => {
+    live.clamd = await startClamd();
+    live.s = await startTestServer({ QUILL_CLAMD_URL: live.clamd.url, QUILL_SCRUB_RATE: '0', ...env });
+    live.token = await live.s.token('dr.jones', ['clinician'], [PATIENT]);
+  }, 120_000);
+  afterAll(async () => {
+    await live.s?.close();
+    await live.clamd?.stop();
+  });
+  return live;
 }
 
 export interface Clamd {
