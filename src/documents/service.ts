@@ -157,7 +157,7 @@ export class DocumentService {
             repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o), retention: kept }),
             repo.insertVersion(tx, { ...stored.version, version: 1 }),
           ]).then(([document, version]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId);
+          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId, heldDetail(stored));
         }),
       );
       target.version = 1;
@@ -191,7 +191,7 @@ export class DocumentService {
             repo.insertVersion(tx, { ...stored.version, version: next }),
             repo.setCurrentVersion(tx, documentId, next, initialFhirState(this.#o)),
           ]).then(([version, document]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId);
+          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId, heldDetail(stored));
         }),
       );
       retention?.afterCommit([documentId], { newVersion: true });
@@ -328,3 +328,6 @@ export class DocumentService {
     return audited(this.#o.sql, this.#o.log, ctx, action, target, fn);
   }
 }
+
+/** A version stored while the malware scanner was down (QUILL_SCAN_WHEN_DOWN=hold) says so in its upload's audit row. */
+const heldDetail = (stored: StoredBytes) => (stored.version.scanStatus === 'pending' ? { scanStatus: 'pending' } : undefined);

@@ -11,7 +11,7 @@ export function addVersionRoute(app: FastifyInstance, docs: DocumentService, max
       summary: 'Upload a new version of a document; earlier versions stay readable',
       params: idParams,
       querystring: { type: 'object', properties: { filename: { type: 'string', maxLength: 1000 } }, additionalProperties: false },
-      response: { 201: { $ref: 'Document#' }, ...errorResponses, 409: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' }, 507: { $ref: 'Problem#' } },
+      response: { 201: { $ref: 'Document#' }, ...errorResponses, 409: { $ref: 'Problem#' }, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 422: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' }, 507: { $ref: 'Problem#' } },
     },
     handler: async (request, reply) => {
       const { id } = request.params as { id: string };

@@ -12,7 +12,7 @@ export function createDocumentRoute(app: FastifyInstance, docs: DocumentService,
       description:
         'multipart/form-data (fields patient, type, title, description, category, date, author, optional sha256, then a `file` part), or a raw body whose Content-Type is the document type with the metadata in the query string and an optional RFC 9530 Repr-Digest/Content-Digest sha-256.',
       querystring: uploadQuery,
-      response: { 201: { $ref: 'Document#' }, ...errorResponses, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' }, 507: { $ref: 'Problem#' } },
+      response: { 201: { $ref: 'Document#' }, ...errorResponses, 413: { $ref: 'Problem#' }, 415: { $ref: 'Problem#' }, 422: { $ref: 'Problem#' }, 503: { $ref: 'Problem#' }, 507: { $ref: 'Problem#' } },
     },
     handler: async (request, reply) => {
       const upload = await parseUpload(request, maxBytes).catch((e) => docs.refuse(request.ctx, 'document.create', {}, e));
