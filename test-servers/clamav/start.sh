@@ -4,7 +4,7 @@
 #   test-servers/clamav/start.sh DIR PORT [--foreground]
 #   test-servers/clamav/stop.sh DIR
 #
-# DIR   state directory: DIR/db holds the signatures (test.hdb: the EICAR test file, by MD5, made with
+# DIR   state directory (clamd also listens on DIR/clamd.sock, so keep the path short): DIR/db holds the signatures (test.hdb: the EICAR test file, by MD5, made with
 #       `sigtool --md5`; add more .hdb files and send RELOAD), DIR/clamd.conf, DIR/clamd.log, DIR/clamd.pid.
 # PORT  TCP port for clamd (TCPAddr 127.0.0.1).
 # Env:  CLAMD_STREAM_MAX_LENGTH (default 200M), CLAMD_START_TIMEOUT (seconds, default 60).
@@ -31,6 +31,7 @@ DatabaseDirectory $dir/db
 TemporaryDirectory $dir/tmp
 TCPSocket $port
 TCPAddr 127.0.0.1
+LocalSocket $dir/clamd.sock
 StreamMaxLength ${CLAMD_STREAM_MAX_LENGTH:-200M}
 MaxFileSize ${CLAMD_STREAM_MAX_LENGTH:-200M}
 MaxScanSize ${CLAMD_STREAM_MAX_LENGTH:-200M}

@@ -53,6 +53,8 @@ export function scanningService(env: Record<string, string> = {}): { clamd: Clam
 
 export interface Clamd {
   url: string;
+  /** The same clamd on its unix socket: unix:DIR/clamd.sock. */
+  socketUrl: string;
   port: number;
   dir: string;
   /** Adds an MD5 signature for exactly these bytes (what `sigtool --md5` writes) to a database file of its own. */
@@ -123,6 +125,7 @@ export async function startClamd(opts: { streamMaxLength?: string } = {}): Promi
   };
   return {
     url: `tcp://127.0.0.1:${port}`,
+    socketUrl: `unix:${path.join(dir, 'clamd.sock')}`,
     port,
     dir,
     async addSignature(bytes, name) {
