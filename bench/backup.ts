@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs, promisify } from 'node:util';
 import { createLogger, openDatabase } from '../src/bootstrap.ts';
 import { loadConfig } from '../src/config/config.ts';
+import { builtInStore } from '../src/config/store-config.ts';
 import type { Sql } from '../src/db/sql.ts';
 import { SHA256_EXTENSION } from '../src/fhir/systems.ts';
 import { ensurePgTools } from '../src/backup/pg-tools.ts';
@@ -99,8 +100,9 @@ async function seed(sql: Sql, from: number, n: number): Promise<void> {
       sha1s.push(createHash('sha1').update(bytes).digest('hex'));
       sizes.push(bytes.length);
     }
-    for (const dir of new Set(files.map(([k]) => path.dirname(k)))) await mkdir(path.join(cfg.fs.dir, dir), { recursive: true });
-    for (let i = 0; i < files.length; i += 64) await Promise.all(files.slice(i, i + 64).map(([k, b]) => writeFile(path.join(cfg.fs.dir, k), b)));
+    const fsDir = builtInStore(cfg, 'fs').dir;
+    for (const dir of new Set(files.map(([k]) => path.dirname(k)))) await mkdir(path.join(fsDir, dir), { recursive: true });
+    for (let i = 0; i < files.length; i += 64) await Promise.all(files.slice(i, i + 64).map(([k, b]) => writeFile(path.join(fsDir, k), b)));
     await sql.begin(async (tx) => {
       await tx`insert into documents (id, patient_nhs, type_system, type_code, type_display, title, current_version, created_by)
         select unnest(${ids}::uuid[]), '9434765919', 'http://snomed.info/sct', '373942005', 'Discharge summary', 'bench', 1, 'bench'`;

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { systemContext, type RequestContext } from './domain/principal.ts';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from './audit/audit-log.ts';
@@ -6,7 +7,7 @@ import { externalIdentityProvider, jwtSecret, urlSigningKey } from './auth/keys.
 import { createVerifier } from './auth/verifier.ts';
 import { createBlobStore } from './blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from './blobstores/store-registry.ts';
-import { publicBaseUrl, type Config } from './config/config.ts';
+import { loadConfig, publicBaseUrl, type Config } from './config/config.ts';
 import { openEmbedded } from './db/embedded-access.ts';
 import { migrate } from './db/migrate.ts';
 import { connect, ping, type Sql } from './db/sql.ts';
@@ -79,6 +80,87 @@ export async function openDatabase(cfg: Config, log: Logger, opts: { command?: b
   };
 }
 
+/**
+ * Every configured blob store, for the service and for every command: the live one (QUILL_BLOB_STORE) built now, the
+ * others (fs, s3, azure and the QUILL_STORES names) when first asked for. Each version is read from the store it
+ * lives in, so this is the one way to reach a store.
+ */
+export async function openStores(cfg: Config, baseUrl: () => string = () => publicBaseUrl(cfg)): Promise<BlobStoreRegistry> {
+  const deps = { signingKey: await urlSigningKey(cfg), baseUrl };
+  const create = (name: string) => createBlobStore(cfg, name, deps);
+  return new BlobStoreRegistry(await create(cfg.blobStore), create, cfg.stores.map((s) => s.name));
+}
+
+/** The remote FHIR index of this deployment (QUILL_FHIR_URL), or null where the built-in index serves. */
+export async function openRemoteIndex(cfg: Config, sql: Sql, baseUrl: () => string = () => publicBaseUrl(cfg)): Promise<RemoteFhirIndex | null> {
+  return cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(sql)) : null;
+}
+
+/** Records governance, built one way for the service and for `reconcile`. */
+export function createRetention(cfg: Config, p: { sql: Sql; log: Logger; blobs: BlobStoreRegistry; remote: RemoteFhirIndex | null; baseUrl?: () => string; onIndexWork?: () => void }): RetentionService {
+  return new RetentionService({
+    sql: p.sql,
+    log: p.log,
+    blobs: p.blobs,
+    schedule: cfg.retentionSchedule,
+    valueSet: cfg.valueSet,
+    index: { baseUrl: p.baseUrl ?? (() => publicBaseUrl(cfg)), odsCode: cfg.odsCode, remoteFhir: Boolean(p.remote), ...(p.onIndexWork ? { onIndexWork: p.onIndexWork } : {}) },
+  });
+}
+
+/** The log of an operator command: warnings and worse unless LOG_LEVEL asks for more, on stderr (stdout is its report). */
+export const commandLogger = (cfg: Config): Logger => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2);
+
+/**
+ * What an operator command works with, built the one way for every command: its configuration and log, the audit
+ * context of its run (systemContext), and — each opened on first use — the database (the running service's own on the
+ * embedded default, so every command runs beside the live service), the blob stores, the remote FHIR index and
+ * records governance. close() releases whatever was opened.
+ */
+export interface Command {
+  cfg: Config;
+  log: Logger;
+  ctx: RequestContext;
+  db(): Promise<Database>;
+  stores(): Promise<BlobStoreRegistry>;
+  remote(): Promise<RemoteFhirIndex | null>;
+  retention(): Promise<RetentionService>;
+  close(): Promise<void>;
+}
+
+/** opts.verbose: log at LOG_LEVEL on stdout (a command whose log is its report, `migrate`); else commandLogger. */
+export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolean } = {}): Command {
+  const cfg = opts.cfg ?? loadConfig();
+  const log = opts.verbose ? createLogger(cfg.logLevel) : commandLogger(cfg);
+  const once = <T>(make: () => Promise<T>) => {
+    let made: Promise<T> | null = null;
+    return () => (made ??= make());
+  };
+  const db = once(() => openDatabase(cfg, log, { command: true }));
+  const stores = once(() => openStores(cfg));
+  const remote = once(async () => openRemoteIndex(cfg, (await db()).sql));
+  const retention = once(async () => createRetention(cfg, { sql: (await db()).sql, log, blobs: await stores(), remote: await remote() }));
+  const opened: Promise<{ close(): Promise<void> }>[] = [];
+  const track = <T extends { close(): Promise<void> }>(open: () => Promise<T>) => () => {
+    const p = open();
+    if (!opened.includes(p)) opened.push(p);
+    return p;
+  };
+  return {
+    cfg,
+    log,
+    ctx: systemContext(name),
+    db: track(db),
+    stores: track(stores),
+    remote,
+    retention,
+    close: async () => {
+      const all = opened.splice(0);
+      await Promise.allSettled(all.map((p) => p.then((x) => x.close())));
+    },
+  };
+}
+
 export interface Service {
   app: FastifyInstance;
   db: Database;
@@ -95,27 +177,19 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   let boundPort: number | undefined;
   const baseUrl = () => publicBaseUrl(cfg, boundPort);
   const signingKey = await urlSigningKey(cfg);
-  const storeDeps = { signingKey, baseUrl };
-  const live = await createBlobStore(cfg, cfg.blobStore, storeDeps);
+  const blobs = await openStores(cfg, baseUrl);
+  const live = blobs.live;
   // Before anything else starts: an S3/Azure live store must keep object versions (or QUILL_ALLOW_UNVERSIONED=true).
   const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
   const db = await openDatabase(cfg, log);
-  const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, storeDeps), cfg.stores.map((s) => s.name));
-  const remote = cfg.fhir.url ? remoteFhirIndexFromConfig(cfg, baseUrl, await deploymentId(db.sql)) : null;
+  const remote = await openRemoteIndex(cfg, db.sql, baseUrl);
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const scanning = startScanning(db.sql, blobs, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
-  const retention = new RetentionService({
-    sql: db.sql,
-    log,
-    blobs,
-    schedule: cfg.retentionSchedule,
-    valueSet: cfg.valueSet,
-    index: { baseUrl, odsCode: cfg.odsCode, remoteFhir: Boolean(remote), onIndexWork: () => worker?.kick() },
-  });
+  const retention = createRetention(cfg, { sql: db.sql, log, blobs, remote, baseUrl, onIndexWork: () => worker?.kick() });
   const disposalDeps = { sql: db.sql, log, blobs, removeRemote: remote ? (id: string) => remote.remove(id) : null };
   const documents = new DocumentService({
     sql: db.sql,
@@ -188,7 +262,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     requestTimeoutMs: cfg.requestTimeoutMs,
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
-    retention: { service: retention, sql: db.sql, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
+    retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
     uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
   });

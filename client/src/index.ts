@@ -11,6 +11,12 @@ export type { components, paths };
 export type Document = components['schemas']['Document'];
 export type DocumentVersion = components['schemas']['DocumentVersion'];
 export type Problem = components['schemas']['Problem'];
+/** The configured document types and categories (GET /v1/document-types). */
+export type DocumentValueSet = paths['/v1/document-types']['get']['responses'][200]['content']['application/json'];
+/** A SNOMED CT coding of the value set; a document type adds its default category and retention class. */
+export type DocumentType = DocumentValueSet['categories'][number];
+/** One audit row as GET /v1/audit returns it. */
+export type AuditEntry = paths['/v1/audit']['get']['responses'][200]['content']['application/json']['items'][number];
 
 export interface DocumentMetadata {
   patient: string;
@@ -81,27 +87,6 @@ export interface AuditQuery {
   cursor?: string;
 }
 
-/** One audit row as GET /v1/audit returns it (that route declares no response schema yet, so this is spelled here). */
-export interface AuditEntry {
-  id?: string | number;
-  at?: string;
-  action: string;
-  outcome: 'success' | 'denied' | 'failed';
-  actor?: string | null;
-  documentId?: string | null;
-  version?: number | null;
-  patient?: string | null;
-  errorCode?: string | null;
-  [key: string]: unknown;
-}
-
-export interface DocumentType {
-  code: string;
-  display: string;
-  system?: string;
-  [key: string]: unknown;
-}
-
 /** SHA-256 (hex) of a Blob or byte array, read in chunks so a large file is never held twice. */
 export async function sha256Hex(body: Body, onProgress?: Progress): Promise<string> {
   const h = await createSHA256();
@@ -137,17 +122,17 @@ export class QuillClient {
     } });
   }
 
-  async documentTypes(): Promise<{ types: DocumentType[]; categories: DocumentType[] }> {
+  async documentTypes(): Promise<DocumentValueSet> {
     const { data, error, response } = await this.api.GET('/v1/document-types');
-    if (error || !response.ok) throw await problemOf(response, error);
-    return data as unknown as { types: DocumentType[]; categories: DocumentType[] };
+    if (error || !data) throw await problemOf(response, error);
+    return data;
   }
 
   /** A patient's documents, newest first; pass `nextCursor` back as `cursor` for the next page. */
   async list(patient: string, o: ListOptions = {}): Promise<{ items: Document[]; nextCursor: string | null }> {
     const { data, error, response } = await this.api.GET('/v1/documents', { params: { query: { patient, ...o } } });
     if (error || !data) throw await problemOf(response, error);
-    return { items: data.items ?? [], nextCursor: data.nextCursor ?? null };
+    return { items: data.items, nextCursor: data.nextCursor };
   }
 
   /** Metadata of a document (its current version, or `version`), with every version. */
@@ -298,9 +283,9 @@ export class QuillClient {
   /** The audit trail, newest first (auditor, admin). */
   async audit(q: AuditQuery = {}): Promise<{ items: AuditEntry[]; nextCursor: string | null }> {
     const { data, error, response } = await this.api.GET('/v1/audit', { params: { query: q } });
-    if (error || !response.ok) throw await problemOf(response, error);
-    const d = data as unknown as { items?: AuditEntry[]; nextCursor?: string | null };
-    return { items: d.items ?? [], nextCursor: d.nextCursor ?? null };
+    // the JSON page: a FHIR Bundle answers only ?_format=fhir, which this helper does not send
+    if (error || !data || 'resourceType' in data) throw await problemOf(response, error);
+    return { items: data.items, nextCursor: data.nextCursor };
   }
 
   async #token(): Promise<string> {

@@ -11,19 +11,84 @@ export interface paths {
         /** ITI-67 Find Document References */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    _count?: string | string[];
+                    _format?: string | string[];
+                    _offset?: string | string[];
+                    category?: string | string[];
+                    date?: string | string[];
+                    identifier?: string | string[];
+                    "patient.identifier"?: string | string[];
+                    period?: string | string[];
+                    status?: string | string[];
+                    type?: string | string[];
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description ITI-67 searchset */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/fhir+json": {
+                            entry: {
+                                fullUrl?: string;
+                                resource: {
+                                    /** @enum {string} */
+                                    resourceType: "DocumentReference";
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                search?: {
+                                    /** @enum {string} */
+                                    mode?: "match";
+                                };
+                            }[];
+                            link: {
+                                relation: string;
+                                url: string;
+                            }[];
+                            /** @enum {string} */
+                            resourceType: "Bundle";
+                            total?: number;
+                            /** @enum {string} */
+                            type: "searchset";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -56,7 +121,18 @@ export interface paths {
         /** ITI-67 Find Document References (POST form) */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    _count?: string | string[];
+                    _format?: string | string[];
+                    _offset?: string | string[];
+                    category?: string | string[];
+                    date?: string | string[];
+                    identifier?: string | string[];
+                    "patient.identifier"?: string | string[];
+                    period?: string | string[];
+                    status?: string | string[];
+                    type?: string | string[];
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -69,12 +145,66 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description Default Response */
+                /** @description ITI-67 searchset */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/fhir+json": {
+                            entry: {
+                                fullUrl?: string;
+                                resource: {
+                                    /** @enum {string} */
+                                    resourceType: "DocumentReference";
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                search?: {
+                                    /** @enum {string} */
+                                    mode?: "match";
+                                };
+                            }[];
+                            link: {
+                                relation: string;
+                                url: string;
+                            }[];
+                            /** @enum {string} */
+                            resourceType: "Bundle";
+                            total?: number;
+                            /** @enum {string} */
+                            type: "searchset";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -112,12 +242,55 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description The DocumentReference (ETag: its version) */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/fhir+json": {
+                            /** @enum {string} */
+                            resourceType: "DocumentReference";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -155,12 +328,19 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description What this FHIR endpoint supports */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/fhir+json": {
+                            /** @enum {string} */
+                            resourceType: "CapabilityStatement";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -260,12 +440,14 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description Default Response */
+                /** @description Prometheus text exposition format */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "text/plain": string;
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -424,30 +606,53 @@ export interface paths {
                     };
                     content: {
                         "application/fhir+json": {
+                            entry: {
+                                fullUrl?: string;
+                                resource: {
+                                    /** @enum {string} */
+                                    resourceType: "AuditEvent";
+                                } & {
+                                    [key: string]: unknown;
+                                };
+                                search?: {
+                                    /** @enum {string} */
+                                    mode?: "match";
+                                };
+                            }[];
+                            link: {
+                                relation: string;
+                                url: string;
+                            }[];
+                            /** @enum {string} */
+                            resourceType: "Bundle";
+                            total?: number;
+                            /** @enum {string} */
+                            type: "searchset";
+                        } & {
                             [key: string]: unknown;
                         };
                         "application/json": {
-                            items?: {
-                                action?: string;
-                                actor?: string | null;
+                            items: {
+                                action: string;
+                                actor: string | null;
                                 /** Format: date-time */
-                                at?: string;
-                                clientIp?: string | null;
-                                detail?: {
+                                at: string;
+                                clientIp: string | null;
+                                detail: {
                                     [key: string]: unknown;
                                 } | null;
-                                documentId?: string | null;
-                                errorCode?: string | null;
-                                id?: string;
+                                documentId: string | null;
+                                errorCode: string | null;
+                                id: string;
                                 /** @enum {string} */
-                                outcome?: "success" | "denied" | "failed";
-                                patient?: string | null;
-                                requestId?: string | null;
-                                roles?: string[];
-                                userAgent?: string | null;
-                                version?: number | null;
+                                outcome: "success" | "denied" | "failed";
+                                patient: string | null;
+                                requestId: string | null;
+                                roles: string[];
+                                userAgent: string | null;
+                                version: number | null;
                             }[];
-                            nextCursor?: string | null;
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -516,7 +721,14 @@ export interface paths {
         /** Fetch bytes with a signed download URL (filesystem store) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    ct?: string | string[];
+                    exp?: string | string[];
+                    fn?: string | string[];
+                    sig?: string | string[];
+                    sub?: string | string[];
+                    v?: string | string[];
+                };
                 header?: never;
                 path: {
                     "*": string;
@@ -541,6 +753,51 @@ export interface paths {
                         "image/png": string;
                         "image/tiff": string;
                         "text/plain": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Problem details (RFC 9457) */
@@ -597,8 +854,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            expiresIn?: string;
-                            token?: string;
+                            expiresIn: string;
+                            token: string;
                         };
                     };
                 };
@@ -659,7 +916,39 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            categories: ({
+                                code: string;
+                                display: string;
+                                system: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            types: ({
+                                code: string;
+                                /** @description the category a document of this type gets when the uploader names none */
+                                defaultCategory: string;
+                                display: string;
+                                /** @description the type's retention class (GET /v1/retention/schedule) */
+                                retentionClass?: string;
+                                system: string;
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
                 };
                 /** @description Problem details (RFC 9457) */
                 default: {
@@ -715,8 +1004,8 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: components["schemas"]["Document"][];
-                            nextCursor?: string | null;
+                            items: components["schemas"]["Document"][];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -780,9 +1069,12 @@ export interface paths {
                     date?: string;
                     description?: string;
                     filename?: string;
+                    /** @description NHS number */
                     patient?: string;
+                    /** @description optional retention class overriding the type's (one your role may set; GET /v1/retention/schedule) */
                     retentionClass?: string;
                     title?: string;
+                    /** @description document type code (GET /v1/document-types) */
                     type?: string;
                 };
                 header?: never;
@@ -803,6 +1095,7 @@ export interface paths {
                         description?: string;
                         /** Format: binary */
                         file: string;
+                        filename?: string;
                         /**
                          * @description NHS number
                          * @example 9434765919
@@ -1327,13 +1620,13 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            contentType?: string;
+                            contentType: string;
                             /** Format: date-time */
-                            expiresAt?: string;
-                            sha256?: string;
-                            size?: number;
-                            url?: string;
-                            version?: number;
+                            expiresAt: string;
+                            sha256: string;
+                            size: number;
+                            url: string;
+                            version: number;
                         };
                     };
                 };
@@ -1544,28 +1837,11 @@ export interface paths {
                     "image/png": string;
                     "image/tiff": string;
                     "multipart/form-data": {
-                        author?: string;
-                        category?: string;
-                        /** Format: date */
-                        date?: string;
-                        description?: string;
                         /** Format: binary */
                         file: string;
-                        /**
-                         * @description NHS number
-                         * @example 9434765919
-                         */
-                        patient: string;
-                        /** @description optional retention class overriding the type's (one your role may set; GET /v1/retention/schedule) */
-                        retentionClass?: string;
+                        filename?: string;
                         /** @description optional hex SHA-256 of the file, checked */
                         sha256?: string;
-                        title: string;
-                        /**
-                         * @description document type code (GET /v1/document-types)
-                         * @example 373942005
-                         */
-                        type: string;
                     };
                     "text/plain": string;
                 };
@@ -1708,14 +1984,56 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            items: {
+                                /** Format: date-time */
+                                approvedAt: string;
+                                approvedBy: string;
+                                /** Format: uuid */
+                                batchId: string;
+                                /** Format: date */
+                                clinicalDate: string | null;
+                                /** Format: date-time */
+                                destroyedAt: string | null;
+                                /** Format: date-time */
+                                documentCreatedAt: string;
+                                /** Format: uuid */
+                                documentId: string;
+                                /** Format: uuid */
+                                id: string;
+                                patient: string;
+                                /** Format: date-time */
+                                proposedAt: string;
+                                proposedBy: string;
+                                /** Format: date */
+                                retainUntil: string;
+                                retentionBasis: string | null;
+                                retentionClass: string;
+                                /** @enum {string} */
+                                state: "destroying" | "destroyed";
+                                title: string;
+                                type: {
+                                    code: string;
+                                    display: string;
+                                    system: string;
+                                };
+                                versions: {
+                                    contentType: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                    createdBy: string;
+                                    sha256: string;
+                                    size: number;
+                                    store: string;
+                                    version: number;
+                                }[];
+                            }[];
                         };
                     };
                 };
@@ -1793,14 +2111,54 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** Format: date-time */
+                            approvedAt: string;
+                            approvedBy: string;
+                            /** Format: uuid */
+                            batchId: string;
+                            /** Format: date */
+                            clinicalDate: string | null;
+                            /** Format: date-time */
+                            destroyedAt: string | null;
+                            /** Format: date-time */
+                            documentCreatedAt: string;
+                            /** Format: uuid */
+                            documentId: string;
+                            /** Format: uuid */
+                            id: string;
+                            patient: string;
+                            /** Format: date-time */
+                            proposedAt: string;
+                            proposedBy: string;
+                            /** Format: date */
+                            retainUntil: string;
+                            retentionBasis: string | null;
+                            retentionClass: string;
+                            /** @enum {string} */
+                            state: "destroying" | "destroyed";
+                            title: string;
+                            type: {
+                                code: string;
+                                display: string;
+                                system: string;
+                            };
+                            versions: {
+                                contentType: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                                createdBy: string;
+                                sha256: string;
+                                size: number;
+                                store: string;
+                                version: number;
+                            }[];
                         };
                     };
                 };
@@ -1878,14 +2236,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            items: {
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                decisionNote: string | null;
+                                documents: string[];
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date-time */
+                                proposedAt: string;
+                                proposedBy: string;
+                                reason: string;
+                                /** @enum {string} */
+                                state: "proposed" | "approved" | "rejected" | "completed";
+                            }[];
                         };
                     };
                 };
@@ -1961,7 +2335,21 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decisionNote: string | null;
+                            documents: string[];
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            proposedAt: string;
+                            proposedBy: string;
+                            reason: string;
+                            /** @enum {string} */
+                            state: "proposed" | "approved" | "rejected" | "completed";
                         };
                     };
                 };
@@ -2054,14 +2442,38 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            batch: {
+                                /** Format: date-time */
+                                completedAt: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                decidedBy: string | null;
+                                decisionNote: string | null;
+                                documents: string[];
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date-time */
+                                proposedAt: string;
+                                proposedBy: string;
+                                reason: string;
+                                /** @enum {string} */
+                                state: "proposed" | "approved" | "rejected" | "completed";
+                            } | null;
+                            /** @description documents destroyed by this request */
+                            destroyed: string[];
+                            /** @description documents whose destruction failed; reconcile resumes them */
+                            failed: {
+                                /** Format: uuid */
+                                documentId: string;
+                                error: string;
+                            }[];
                         };
                     };
                 };
@@ -2154,14 +2566,28 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** Format: date-time */
+                            completedAt: string | null;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            decisionNote: string | null;
+                            documents: string[];
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            proposedAt: string;
+                            proposedBy: string;
+                            reason: string;
+                            /** @enum {string} */
+                            state: "proposed" | "approved" | "rejected" | "completed";
                         };
                     };
                 };
@@ -2247,14 +2673,30 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            items: {
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: uuid */
+                                id: string;
+                                patient: string;
+                                /** Format: date */
+                                retainUntil: string;
+                                retentionClass: string;
+                                title: string;
+                                type: {
+                                    code: string;
+                                    display: string;
+                                    system: string;
+                                };
+                            }[];
+                            nextCursor: string | null;
                         };
                     };
                 };
@@ -2335,14 +2777,22 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** @description the first 1000 failed lines */
+                            errors: {
+                                code: string;
+                                detail: string;
+                                line: number;
+                            }[];
+                            failed: number;
+                            imported: number;
+                            lines: number;
                         };
                     };
                 };
@@ -2429,14 +2879,35 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            items: {
+                                /** Format: date */
+                                dateFrom: string | null;
+                                /** Format: date */
+                                dateTo: string | null;
+                                /** Format: uuid */
+                                documentId: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date-time */
+                                liftedAt: string | null;
+                                liftedBy: string | null;
+                                liftReason: string | null;
+                                patient: string | null;
+                                reason: string;
+                                /** @enum {string} */
+                                scope: "document" | "patient" | "type";
+                                /** Format: date-time */
+                                setAt: string;
+                                setBy: string;
+                                typeCode: string | null;
+                            }[];
                         };
                     };
                 };
@@ -2519,7 +2990,28 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** Format: date */
+                            dateFrom: string | null;
+                            /** Format: date */
+                            dateTo: string | null;
+                            /** Format: uuid */
+                            documentId: string | null;
+                            /** @description how many documents the hold covers now */
+                            documents: number;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            liftedAt: string | null;
+                            liftedBy: string | null;
+                            liftReason: string | null;
+                            patient: string | null;
+                            reason: string;
+                            /** @enum {string} */
+                            scope: "document" | "patient" | "type";
+                            /** Format: date-time */
+                            setAt: string;
+                            setBy: string;
+                            typeCode: string | null;
                         };
                     };
                 };
@@ -2603,14 +3095,33 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** Format: date */
+                            dateFrom: string | null;
+                            /** Format: date */
+                            dateTo: string | null;
+                            /** Format: uuid */
+                            documentId: string | null;
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: date-time */
+                            liftedAt: string | null;
+                            liftedBy: string | null;
+                            liftReason: string | null;
+                            patient: string | null;
+                            reason: string;
+                            /** @enum {string} */
+                            scope: "document" | "patient" | "type";
+                            /** Format: date-time */
+                            setAt: string;
+                            setBy: string;
+                            typeCode: string | null;
                         };
                     };
                 };
@@ -2686,14 +3197,25 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** Format: date */
+                            dateOfBirth: string | null;
+                            /** Format: date */
+                            dateOfDeath: string | null;
+                            /** Format: date */
+                            lastChildBirth: string | null;
+                            /** Format: date */
+                            lastContact: string | null;
+                            patient: string;
+                            /** Format: date-time */
+                            updatedAt: string | null;
+                            updatedBy: string | null;
                         };
                     };
                 };
@@ -2765,14 +3287,31 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
-                            [key: string]: unknown;
+                            /** Format: date */
+                            dateOfBirth: string | null;
+                            /** Format: date */
+                            dateOfDeath: string | null;
+                            /** @description the documents whose retainUntil moved */
+                            documentsRecomputed: {
+                                /** Format: date */
+                                from: string | null;
+                                /** Format: uuid */
+                                id: string;
+                                /** Format: date */
+                                to: string | null;
+                            }[];
+                            /** Format: date */
+                            lastChildBirth: string | null;
+                            /** Format: date */
+                            lastContact: string | null;
+                            patient: string;
                         };
                     };
                 };
@@ -2847,13 +3386,62 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description JSON */
+                /** @description Default Response */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": {
+                            classes: ({
+                                /** @description where in the Code of Practice the period comes from */
+                                citation: string;
+                                code: string;
+                                display: string;
+                                /** @description roles that may choose this class for a document at upload */
+                                roles: string[];
+                                rule: ({
+                                    afterDeathYears?: number;
+                                    /** @enum {string} */
+                                    kind: "after-last-contact";
+                                    years: number;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | ({
+                                    adultYears: number;
+                                    afterDeathYears: number;
+                                    /** @enum {string} */
+                                    kind: "children";
+                                    untilAge: number;
+                                    untilAgeIf17: number;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | ({
+                                    /** @enum {string} */
+                                    kind: "after-last-child-birth";
+                                    years: number;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | ({
+                                    /** @enum {string} */
+                                    kind: "after-death";
+                                    years: number;
+                                } & {
+                                    [key: string]: unknown;
+                                }) | ({
+                                    /** @enum {string} */
+                                    kind: "after-document-date";
+                                    years: number;
+                                } & {
+                                    [key: string]: unknown;
+                                });
+                            } & {
+                                [key: string]: unknown;
+                            })[];
+                            note?: string;
+                            source: string;
+                            sourceUrl?: string;
+                        } & {
                             [key: string]: unknown;
                         };
                     };
@@ -3305,84 +3893,84 @@ export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
         Document: {
-            author?: string | null;
-            category?: {
+            author: string | null;
+            category: {
                 code: string;
                 display: string;
                 system: string;
             } | null;
-            contentType?: string;
+            contentType: string;
             /** Format: date-time */
-            createdAt?: string;
-            createdBy?: string;
-            currentVersion?: number;
+            createdAt: string;
+            createdBy: string;
+            currentVersion: number;
             /** Format: date */
-            date?: string | null;
-            description?: string | null;
-            enteredInErrorReason?: string | null;
-            fhir?: {
-                id?: string | null;
+            date: string | null;
+            description: string | null;
+            enteredInErrorReason: string | null;
+            fhir: {
+                id: string | null;
                 /** @enum {string} */
-                state?: "indexed" | "pending" | "failed";
+                state: "indexed" | "pending" | "failed";
             };
-            filename?: string | null;
+            filename: string | null;
             /** Format: uuid */
-            id?: string;
+            id: string;
             /** @description a legal hold covers the document: it cannot be destroyed */
-            legalHold?: boolean;
-            patient?: string;
+            legalHold: boolean;
+            patient: string;
             /**
              * Format: date
              * @description the last day the document must be kept; null while a fact the schedule needs is missing
              */
-            retainUntil?: string | null;
+            retainUntil: string | null;
             /** @description retention class (GET /v1/retention/schedule) */
-            retentionClass?: string;
+            retentionClass: string;
             /** @description patient facts whose absence keeps retention longer or open-ended */
-            retentionMissing?: string[];
+            retentionMissing: string[];
             /**
-             * @description malware scan: clean; pending (stored while the scanner was down: served to nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before it). The version shown (the current one unless ?version= names another)
+             * @description malware scan: clean; pending (stored while the scanner was down: served to nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before it); of the version shown (the current one unless ?version= names another)
              * @enum {string}
              */
-            scanStatus?: "clean" | "pending" | "infected" | "not-scanned";
+            scanStatus: "clean" | "pending" | "infected" | "not-scanned";
             /** @description hex SHA-256 of the bytes */
-            sha256?: string;
-            size?: number;
+            sha256: string;
+            size: number;
             /** @enum {string} */
-            status?: "current" | "entered-in-error";
-            title?: string;
-            type?: {
+            status: "current" | "entered-in-error";
+            title: string;
+            type: {
                 code: string;
                 display: string;
                 system: string;
             };
             /** Format: date-time */
-            updatedAt?: string;
-            version?: number;
+            updatedAt: string;
+            version: number;
             versions?: components["schemas"]["DocumentVersion"][];
         };
         DocumentVersion: {
-            contentType?: string;
+            contentType: string;
             /** Format: date-time */
-            createdAt?: string;
-            createdBy?: string;
-            filename?: string | null;
+            createdAt: string;
+            createdBy: string;
+            filename: string | null;
             /** @description the malware a rescan found (infected only) */
-            malware?: string | null;
+            malware: string | null;
             /** Format: date-time */
-            scannedAt?: string | null;
+            scannedAt: string | null;
             /** @description the malware scanner as it named itself (e.g. ClamAV 1.4.6) */
-            scanner?: string | null;
+            scanner: string | null;
             /**
              * @description malware scan: clean; pending (stored while the scanner was down: served to nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before it)
              * @enum {string}
              */
-            scanStatus?: "clean" | "pending" | "infected" | "not-scanned";
-            sha256?: string;
+            scanStatus: "clean" | "pending" | "infected" | "not-scanned";
+            sha256: string;
             /** @description the scanner's signature database version and date, where it reports one */
-            signatureVersion?: string | null;
-            size?: number;
-            version?: number;
+            signatureVersion: string | null;
+            size: number;
+            version: number;
         };
         /** @description RFC 9457 problem details */
         Problem: {

@@ -177,7 +177,7 @@ export async function anchorAuditChain(sql: Sql, store: BlobStore, last?: { tota
   const lanes = heads.map((h) => ({ lane: h.lane, seq: Number(h.seq), hash: h.hash.toString('hex') }));
   const put = await store.put(key, Readable.from([Buffer.from(JSON.stringify({ at, lanes }))]), { contentType: 'application/json' });
   // write-once where the store can (S3 Object Lock, COMPLIANCE): not even the bucket owner can delete or replace it
-  const retained = retainDays > 0 && store.retain ? await store.retain(key, put.versionId, new Date(Date.now() + retainDays * 86_400_000)) : false;
+  const retained = retainDays > 0 && store.retention ? await store.retention.writeOnce(key, put.versionId, new Date(Date.now() + retainDays * 86_400_000)) : false;
   return { at, key, lanes, total, retained };
 }
 

@@ -14,5 +14,5 @@ export const externalIdentityProvider = (cfg: Config): boolean => Boolean(cfg.jw
 
 /** The key that signs the filesystem store's download URLs. Several instances must share QUILL_URL_SIGNING_KEY. */
 export async function urlSigningKey(cfg: Config): Promise<Buffer> {
-  return Buffer.from(cfg.fs.signingKey ?? (await secretFile(path.join(cfg.dataDir, 'url-signing-key'))), 'utf8');
+  return Buffer.from(cfg.urlSigningKey ?? (await secretFile(path.join(cfg.dataDir, 'url-signing-key'))), 'utf8');
 }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
+import { builtInStore } from '../config/store-config.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import { baseDir, listBackups, META } from './catalog.ts';
 import { planExpiry } from './expire.ts';
@@ -20,12 +21,12 @@ import { parseSegmentName, isSegmentName } from './wal-names.ts';
 export async function backupRemote(cfg: Config): Promise<{ store: BlobStore; prefix: string } | null> {
   const b = cfg.backup;
   if (b.store === 's3') {
-    const { S3BlobStore } = await import('../blobstores/s3-store.ts');
-    return { store: new S3BlobStore({ ...cfg.s3, bucket: b.s3.bucket }), prefix: b.s3.prefix };
+    const { S3BlobStore } = await import('../blobstores/s3/s3-store.ts');
+    return { store: new S3BlobStore({ ...builtInStore(cfg, 's3'), bucket: b.s3.bucket }), prefix: b.s3.prefix };
   }
   if (b.store === 'azure') {
-    const { AzureBlobStore } = await import('../blobstores/azure-store.ts');
-    return { store: new AzureBlobStore({ ...cfg.azure, container: b.azure.container }), prefix: b.azure.prefix };
+    const { AzureBlobStore } = await import('../blobstores/azure/azure-store.ts');
+    return { store: new AzureBlobStore({ ...builtInStore(cfg, 'azure'), container: b.azure.container }), prefix: b.azure.prefix };
   }
   return null;
 }

@@ -32,6 +32,8 @@ async function openTemp(temp: string): Promise<FileHandle> {
 }
 
 export interface FsStoreOptions {
+  /** The store's name (the built-in `fs`, or a QUILL_STORES name): what its versions record. */
+  name?: string;
   dir: string;
   signingKey: Buffer;
   /** Where this service is reached, for the signed download URLs it serves itself. */
@@ -42,13 +44,14 @@ export interface FsStoreOptions {
 
 /** The embedded default: one file per object version, written to a temp file, fsynced, then linked into place. */
 export class FsBlobStore implements BlobStore {
-  readonly kind = 'fs' as const;
+  readonly kind: string;
   readonly dir: string;
   readonly #signingKey: Buffer;
   readonly #baseUrl: () => string;
   readonly keyring: Keyring | null;
 
   constructor(opts: FsStoreOptions) {
+    this.kind = opts.name ?? 'fs';
     this.dir = path.resolve(opts.dir);
     this.#signingKey = opts.signingKey;
     this.#baseUrl = opts.baseUrl;

@@ -3,6 +3,7 @@ import { ConfigError, type Config } from '../config/config.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
 import { storeChecks } from './store-checks.ts';
+import { FsBlobStore } from './fs-store.ts';
 
 /**
  * The start-up rule for a non-fs live store (and a migration target): its objects must be versioned, so metadata can
@@ -11,7 +12,8 @@ import { storeChecks } from './store-checks.ts';
  * store cannot be reached to tell. Returns the checks it ran (the readiness cache starts from them).
  */
 export async function requireVersionedStore(store: BlobStore, cfg: Pick<Config, 'allowUnversioned'>, log: Logger, role = 'live store (QUILL_BLOB_STORE)'): Promise<StoreCheck[]> {
-  if (store.kind === 'fs') return storeChecks(store); // keys are never reused and files never rewritten: nothing to version
+  // an fs store (the built-in one or a named one): keys are never reused and files never rewritten, nothing to version
+  if (store instanceof FsBlobStore) return storeChecks(store);
   const checks = await storeChecks(store);
   const versioning = checks.find((c) => c.name.endsWith('.versioning'));
   if (!versioning) {

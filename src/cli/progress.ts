@@ -7,37 +7,52 @@ export interface ProgressOut {
   write(s: string): unknown;
 }
 
+/**
+ * A command's progress on stderr: a terminal gets one line redrawn at most every 100 ms; anything else gets a plain
+ * line every `plainEveryMs` (none when 0). done() ends it: with `final`, the last state is drawn once more (and the
+ * line ended); without, a terminal's line is cleared (the command's result line says it all).
+ */
+export function statusLine(render: (width: number) => string, opts: { plainEveryMs?: number; final?: boolean; out?: ProgressOut; now?: () => number } = {}) {
+  const out = opts.out ?? process.stderr;
+  const now = opts.now ?? Date.now;
+  const tty = Boolean(out.isTTY);
+  const every = tty ? 100 : (opts.plainEveryMs ?? 0);
+  const width = () => Math.max(40, (out.columns ?? 100) - 1);
+  let drawnAt: number | null = null;
+  const draw = () => {
+    drawnAt = now();
+    out.write(tty ? `\r\x1b[2K${render(width()).slice(0, width())}` : `${render(width())}\n`);
+  };
+  return {
+    tick(): void {
+      if (every > 0 && (drawnAt === null || now() - drawnAt >= every)) draw();
+    },
+    done(): void {
+      if (opts.final) {
+        draw();
+        if (tty) out.write('\n');
+      } else if (tty && drawnAt !== null) out.write('\r\x1b[2K');
+    },
+  };
+}
+
 export interface ProgressRenderer {
   update(p: MigrateProgress): void;
   /** Draws the final state and ends the line. */
   finish(): void;
 }
 
-/** TTY: a single-line bar redrawn at most every 100 ms. Otherwise: a plain line every intervalMs (and a last one). */
+/** migrate-blobs: a bar with rate and ETA on a terminal, a plain line every intervalMs otherwise (and a last one). */
 export function progressRenderer(out: ProgressOut, intervalMs = 5_000, now: () => number = Date.now): ProgressRenderer {
   let last: MigrateProgress | null = null;
-  let drawnAt = 0;
-  const tty = Boolean(out.isTTY);
-  const every = tty ? 100 : intervalMs;
-  const draw = () => {
-    if (!last) return;
-    drawnAt = now();
-    if (tty) {
-      const width = Math.max(40, (out.columns ?? 100) - 1);
-      out.write(`\r\x1b[2K${progressBarLine(last, now(), width)}`);
-    } else {
-      out.write(`${progressPlainLine(last, now())}\n`);
-    }
-  };
+  const line = statusLine((width) => (out.isTTY ? progressBarLine(last!, now(), width) : progressPlainLine(last!, now())), { plainEveryMs: intervalMs, final: true, out, now });
   return {
     update(p) {
-      const first = last === null;
       last = p;
-      if (first || now() - drawnAt >= every) draw();
+      line.tick();
     },
     finish() {
-      draw();
-      if (tty && last) out.write('\n');
+      if (last) line.done();
     },
   };
 }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { parseNamedStores, type NamedStoreConfig } from './named-stores.ts';
 import path from 'node:path';
 import { envSchema } from 'env-schema';
 import { edgeConfig, type EdgeConfig } from './edge.ts';
-import { configSchema } from './schema.ts';
+import { configSchemaFor } from './schema.ts';
+import { builtInStore, type StoreConfig } from './store-config.ts';
+import { namedStoreSchema, storeConfigs, storeNames } from './store-settings.ts';
 import { defaultAllowedContentTypes } from '../domain/content-types.ts';
 import { defaultValueSet, type DocumentValueSet } from '../domain/document-types.ts';
 import type { BlobStoreKind } from '../domain/ports.ts';
@@ -17,14 +18,14 @@ export interface Config {
   /** The base URL clients reach this service at (links, fs download URLs, FHIR attachment.url). */
   publicUrl: string | null;
   databaseUrl: string | null;
+  /** The live store: new bytes go there (QUILL_BLOB_STORE). */
   blobStore: BlobStoreKind;
-  fs: { dir: string; signingKey: string | null };
+  /** QUILL_URL_SIGNING_KEY: signs the fs store's download URLs (else a key file in the data directory). */
+  urlSigningKey: string | null;
   /** Encryption at rest for the fs store: QUILL_FS_ENCRYPTION, QUILL_FS_KEK (+ _PREVIOUS) or QUILL_FS_KEK_FILE. */
   fsEncryption: { enabled: boolean; kek: string | null; kekPrevious: string[]; kekFile: string; kekFileIsDefault: boolean };
   /** The integrity scrubber (MiB/s; 0 = not in the background) and audit-chain anchoring (seconds; 0 = off). */
   integrity: { scrubRate: number; scrubIntervalDays: number; auditAnchorSeconds: number; auditAnchorRetainDays: number };
-  s3: { bucket: string | null; endpoint: string | null; forcePathStyle: boolean; sse: 'AES256' | 'aws:kms'; kmsKeyId: string | null; caBundle: string | null; timeoutMs?: number | undefined; objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE' | null | undefined };
-  azure: { container: string | null; connectionString: string | null; accountUrl: string | null; encryptionScope: string | null; timeoutMs?: number | undefined; immutability?: 'unlocked' | 'locked' | null | undefined };
   /** Development only: accept a live store without object versioning (Azurite, a bare bucket). */
   allowUnversioned: boolean;
   /** Browsers fetch presigned URLs directly (cross-origin), so the bucket needs a CORS rule: `doctor` checks it. */
@@ -53,8 +54,8 @@ export interface Config {
   /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
   edge: EdgeConfig;
   backup: BackupConfig;
-  /** Named stores (QUILL_STORES), besides the built-in fs, s3 and azure. */
-  stores: NamedStoreConfig[];
+  /** Every blob store: the built-in fs, s3 and azure (QUILL_FS_DIR, QUILL_S3_*, QUILL_AZURE_*), then the named ones (QUILL_STORES). */
+  stores: StoreConfig[];
 }
 
 export class ConfigError extends Error {
@@ -65,19 +66,25 @@ type Raw = Record<string, string | number | boolean | undefined>;
 
 /** Reads the environment (and QUILL_CONFIG_FILE if set), validates it, and fails with every problem listed. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const file = env.QUILL_CONFIG_FILE ? readConfigFile(env.QUILL_CONFIG_FILE) : {};
-  const data: Raw = { ...file };
-  for (const key of Object.keys(configSchema.properties)) {
-    const v = env[key];
+  const given: Raw = env.QUILL_CONFIG_FILE ? readConfigFile(env.QUILL_CONFIG_FILE) : {};
+  for (const [key, v] of Object.entries(env)) if (v !== undefined && v !== '') given[key] = v;
+  const problems: string[] = [];
+  // the named stores' variables are in the schema once their names are known
+  const names = storeNames(given.QUILL_STORES, problems);
+  const named = namedStoreSchema(names);
+  const schema = configSchemaFor(names);
+  const data: Raw = {};
+  for (const key of Object.keys(schema.properties)) {
+    const v = typeof given[key] === 'string' && key in named ? (given[key] as string).trim() : given[key];
     if (v !== undefined && v !== '') data[key] = v;
   }
   let raw: Raw;
   try {
-    raw = envSchema({ schema: configSchema, data, dotenv: false }) as Raw;
+    raw = envSchema({ schema, data, dotenv: false }) as Raw;
   } catch (e) {
     throw new ConfigError(`invalid configuration: ${(e as Error).message}`);
   }
-  return toConfig(raw, { ...(file as Record<string, string | undefined>), ...env });
+  return toConfig(raw, names, problems);
 }
 
 function readConfigFile(file: string): Raw {
@@ -92,17 +99,18 @@ function readConfigFile(file: string): Raw {
 
 const str = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
 
-function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
+function toConfig(raw: Raw, names: readonly string[], problems: string[]): Config {
   const dataDir = path.resolve(String(raw.QUILL_DATA_DIR));
-  const problems: string[] = [];
-  const cfg: Config = {
+  const valueSet = documentTypes(raw, problems);
+  const retentionSchedule = retentionScheduleOf(raw, valueSet, problems);
+  const cfg: Omit<Config, 'retentionSchedule'> = {
     host: String(raw.HOST),
     port: Number(raw.PORT),
     dataDir,
     publicUrl: str(raw.QUILL_PUBLIC_URL)?.replace(/\/+$/, '') ?? null,
     databaseUrl: str(raw.DATABASE_URL),
     blobStore: raw.QUILL_BLOB_STORE as BlobStoreKind,
-    fs: { dir: path.resolve(str(raw.QUILL_FS_DIR) ?? path.join(dataDir, 'blobs')), signingKey: str(raw.QUILL_URL_SIGNING_KEY) },
+    urlSigningKey: str(raw.QUILL_URL_SIGNING_KEY),
     fsEncryption: {
       enabled: raw.QUILL_FS_ENCRYPTION !== false,
       kek: str(raw.QUILL_FS_KEK),
@@ -111,24 +119,6 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
       kekFileIsDefault: !str(raw.QUILL_FS_KEK_FILE),
     },
     integrity: { scrubRate: Number(raw.QUILL_SCRUB_RATE), scrubIntervalDays: Number(raw.QUILL_SCRUB_INTERVAL_DAYS), auditAnchorSeconds: Number(raw.QUILL_AUDIT_ANCHOR_INTERVAL), auditAnchorRetainDays: Number(raw.QUILL_AUDIT_ANCHOR_RETAIN_DAYS) },
-    s3: {
-      bucket: str(raw.QUILL_S3_BUCKET),
-      endpoint: str(raw.QUILL_S3_ENDPOINT),
-      forcePathStyle: raw.QUILL_S3_FORCE_PATH_STYLE === true,
-      sse: raw.QUILL_S3_SSE as 'AES256' | 'aws:kms',
-      kmsKeyId: str(raw.QUILL_S3_KMS_KEY_ID),
-      caBundle: str(raw.QUILL_S3_CA_BUNDLE),
-      timeoutMs: Number(raw.QUILL_S3_TIMEOUT_MS),
-      objectLockMode: (str(raw.QUILL_S3_OBJECT_LOCK_MODE) as 'GOVERNANCE' | 'COMPLIANCE' | null) ?? null,
-    },
-    azure: {
-      container: str(raw.QUILL_AZURE_CONTAINER),
-      connectionString: str(raw.AZURE_STORAGE_CONNECTION_STRING),
-      accountUrl: str(raw.QUILL_AZURE_ACCOUNT_URL),
-      encryptionScope: str(raw.QUILL_AZURE_ENCRYPTION_SCOPE),
-      timeoutMs: Number(raw.QUILL_AZURE_TIMEOUT_MS),
-      immutability: (str(raw.QUILL_AZURE_IMMUTABILITY) as 'unlocked' | 'locked' | null) ?? null,
-    },
     allowUnversioned: raw.QUILL_ALLOW_UNVERSIONED === true,
     browserDownloads: raw.QUILL_BROWSER_DOWNLOADS === true,
     fhir: { url: str(raw.QUILL_FHIR_URL)?.replace(/\/+$/, '') ?? null, token: str(raw.QUILL_FHIR_TOKEN), basicAuth: str(raw.QUILL_FHIR_BASIC_AUTH) },
@@ -142,8 +132,7 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
     odsCode: String(raw.QUILL_ODS_CODE),
     maxUploadBytes: Number(raw.QUILL_MAX_UPLOAD_BYTES),
     allowedContentTypes: str(raw.QUILL_ALLOWED_CONTENT_TYPES)?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) ?? [...defaultAllowedContentTypes],
-    valueSet: defaultValueSet,
-    retentionSchedule: undefined as unknown as RetentionSchedule,
+    valueSet,
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
@@ -155,41 +144,53 @@ function toConfig(raw: Raw, env: Record<string, string | undefined>): Config {
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),
     backup: backupConfigFrom(raw, dataDir, problems),
-    stores: [],
+    stores: storeConfigs(raw, names, dataDir, problems),
   };
-  cfg.stores = parseNamedStores(env, cfg, problems);
 
+  const s3 = builtInStore(cfg, 's3');
+  const azure = builtInStore(cfg, 'azure');
   const unsupported = cfg.allowedContentTypes.filter((t) => !(defaultAllowedContentTypes as readonly string[]).includes(t));
   if (unsupported.length) problems.push(`QUILL_ALLOWED_CONTENT_TYPES: no magic-byte check exists for ${unsupported.join(', ')}`);
   if (cfg.jwt.secret && cfg.jwt.jwksUrl) problems.push('set QUILL_JWT_SECRET or QUILL_JWKS_URL, not both');
   if (cfg.downloadUrlTtl > cfg.downloadUrlMaxTtl) problems.push('QUILL_DOWNLOAD_URL_TTL is longer than QUILL_DOWNLOAD_URL_MAX_TTL');
-  if (cfg.blobStore === 's3' && !cfg.s3.bucket) problems.push('QUILL_BLOB_STORE=s3 needs QUILL_S3_BUCKET');
-  if (cfg.s3.sse === 'aws:kms' && cfg.blobStore === 's3' && !cfg.s3.kmsKeyId) problems.push('QUILL_S3_SSE=aws:kms needs QUILL_S3_KMS_KEY_ID');
-  if (cfg.blobStore === 'azure' && !cfg.azure.container) problems.push('QUILL_BLOB_STORE=azure needs QUILL_AZURE_CONTAINER');
-  if (cfg.blobStore === 'azure' && !cfg.azure.connectionString && !cfg.azure.accountUrl)
+  if (cfg.blobStore === 's3' && !s3.bucket) problems.push('QUILL_BLOB_STORE=s3 needs QUILL_S3_BUCKET');
+  if (s3.sse === 'aws:kms' && cfg.blobStore === 's3' && !s3.kmsKeyId) problems.push('QUILL_S3_SSE=aws:kms needs QUILL_S3_KMS_KEY_ID');
+  if (cfg.blobStore === 'azure' && !azure.container) problems.push('QUILL_BLOB_STORE=azure needs QUILL_AZURE_CONTAINER');
+  if (cfg.blobStore === 'azure' && !azure.connectionString && !azure.accountUrl)
     problems.push('QUILL_BLOB_STORE=azure needs AZURE_STORAGE_CONNECTION_STRING or QUILL_AZURE_ACCOUNT_URL');
   if (cfg.fsEncryption.kek && str(raw.QUILL_FS_KEK_FILE)) problems.push('set QUILL_FS_KEK or QUILL_FS_KEK_FILE, not both');
   if (cfg.fsEncryption.kekPrevious.length && !cfg.fsEncryption.kek) problems.push('QUILL_FS_KEK_PREVIOUS needs QUILL_FS_KEK (the new key)');
   if (Boolean(str(raw.QUILL_OIDC_ISSUER)) !== Boolean(str(raw.QUILL_OIDC_CLIENT_ID))) problems.push('set both QUILL_OIDC_ISSUER and QUILL_OIDC_CLIENT_ID, or neither');
   if (cfg.fhir.token && cfg.fhir.basicAuth) problems.push('set QUILL_FHIR_TOKEN or QUILL_FHIR_BASIC_AUTH, not both');
-  if (raw.QUILL_DOCUMENT_TYPES_FILE) {
-    try {
-      cfg.valueSet = JSON.parse(readFileSync(String(raw.QUILL_DOCUMENT_TYPES_FILE), 'utf8')) as DocumentValueSet;
-      if (!Array.isArray(cfg.valueSet.types) || !Array.isArray(cfg.valueSet.categories)) throw new Error('needs "types" and "categories" arrays');
-    } catch (e) {
-      problems.push(`QUILL_DOCUMENT_TYPES_FILE: ${(e as Error).message}`);
-    }
-  }
+  if (problems.length || !retentionSchedule) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  return { ...cfg, retentionSchedule };
+}
+
+/** The document types (QUILL_DOCUMENT_TYPES_FILE, else the shipped value set). */
+function documentTypes(raw: Raw, problems: string[]): DocumentValueSet {
+  if (!raw.QUILL_DOCUMENT_TYPES_FILE) return defaultValueSet;
   try {
-    cfg.retentionSchedule = loadSchedule(str(raw.QUILL_RETENTION_SCHEDULE_FILE));
-    const classes = new Set(cfg.retentionSchedule.classes.map((c) => c.code));
-    const unmapped = cfg.valueSet.types.filter((t) => t.retentionClass && !classes.has(t.retentionClass)).map((t) => `${t.code} → ${t.retentionClass}`);
+    const valueSet = JSON.parse(readFileSync(String(raw.QUILL_DOCUMENT_TYPES_FILE), 'utf8')) as DocumentValueSet;
+    if (!Array.isArray(valueSet.types) || !Array.isArray(valueSet.categories)) throw new Error('needs "types" and "categories" arrays');
+    return valueSet;
+  } catch (e) {
+    problems.push(`QUILL_DOCUMENT_TYPES_FILE: ${(e as Error).message}`);
+    return defaultValueSet;
+  }
+}
+
+/** The retention schedule (QUILL_RETENTION_SCHEDULE_FILE, else the Code of Practice 2023); null when it cannot be read. */
+function retentionScheduleOf(raw: Raw, valueSet: DocumentValueSet, problems: string[]): RetentionSchedule | null {
+  try {
+    const schedule = loadSchedule(str(raw.QUILL_RETENTION_SCHEDULE_FILE));
+    const classes = new Set(schedule.classes.map((c) => c.code));
+    const unmapped = valueSet.types.filter((t) => t.retentionClass && !classes.has(t.retentionClass)).map((t) => `${t.code} → ${t.retentionClass}`);
     if (unmapped.length) problems.push(`document types name retention classes the schedule lacks: ${unmapped.join(', ')}`);
+    return schedule;
   } catch (e) {
     problems.push(`QUILL_RETENTION_SCHEDULE_FILE: ${(e as Error).message}`);
+    return null;
   }
-  if (problems.length) throw new ConfigError(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
-  return cfg;
 }
 
 /** The URL this service is reached at, for links it hands out. */

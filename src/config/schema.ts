@@ -1,10 +1,12 @@
 import { backupSchemaProperties } from './backup.ts';
+import { builtInStoreSchema, namedStoreSchema } from './store-settings.ts';
 import { BLOB_STORE_KINDS } from '../domain/ports.ts';
 
 /**
  * Every setting the service reads, as one JSON schema (validated by env-schema/ajv at start). Names are fixed:
  * operators and tests rely on them. A config file (QUILL_CONFIG_FILE, JSON) may set the same keys; the
- * environment wins over the file.
+ * environment wins over the file. The blob stores' part comes from store-settings.ts: the built-in stores' variables
+ * here, each named store's (QUILL_STORE_<NAME>_*) added by configSchemaFor once QUILL_STORES is known.
  */
 export const configSchema = {
   type: 'object',
@@ -17,7 +19,8 @@ export const configSchema = {
     DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
 
     QUILL_BLOB_STORE: { type: 'string', enum: [...BLOB_STORE_KINDS], default: 'fs' },
-    QUILL_FS_DIR: { type: 'string' },
+    ...builtInStoreSchema,
+    QUILL_STORES: { type: 'string' },
     QUILL_URL_SIGNING_KEY: { type: 'string', minLength: 32 },
     QUILL_FS_ENCRYPTION: { type: 'boolean', default: true },
     QUILL_FS_KEK: { type: 'string', minLength: 43 },
@@ -27,21 +30,7 @@ export const configSchema = {
     QUILL_SCRUB_INTERVAL_DAYS: { type: 'number', exclusiveMinimum: 0, default: 30 },
     QUILL_AUDIT_ANCHOR_INTERVAL: { type: 'integer', minimum: 0, default: 3600 },
     QUILL_AUDIT_ANCHOR_RETAIN_DAYS: { type: 'integer', minimum: 0, default: 3650 },
-    QUILL_S3_BUCKET: { type: 'string', minLength: 3 },
-    QUILL_S3_ENDPOINT: { type: 'string', pattern: '^https?://' },
-    QUILL_S3_FORCE_PATH_STYLE: { type: 'boolean', default: false },
-    QUILL_S3_SSE: { type: 'string', enum: ['AES256', 'aws:kms'], default: 'AES256' },
-    QUILL_S3_KMS_KEY_ID: { type: 'string' },
-    QUILL_S3_CA_BUNDLE: { type: 'string' },
-    QUILL_S3_TIMEOUT_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 20000 },
-    QUILL_AZURE_TIMEOUT_MS: { type: 'integer', minimum: 500, maximum: 600000, default: 20000 },
-    QUILL_S3_OBJECT_LOCK_MODE: { type: 'string', enum: ['GOVERNANCE', 'COMPLIANCE'] },
     QUILL_RETENTION_SCHEDULE_FILE: { type: 'string' },
-    QUILL_AZURE_CONTAINER: { type: 'string', minLength: 3 },
-    AZURE_STORAGE_CONNECTION_STRING: { type: 'string' },
-    QUILL_AZURE_ACCOUNT_URL: { type: 'string', pattern: '^https?://' },
-    QUILL_AZURE_ENCRYPTION_SCOPE: { type: 'string' },
-    QUILL_AZURE_IMMUTABILITY: { type: 'string', enum: ['unlocked', 'locked'] },
     QUILL_ALLOW_UNVERSIONED: { type: 'boolean', default: false },
     QUILL_BROWSER_DOWNLOADS: { type: 'boolean', default: false },
 
@@ -77,3 +66,8 @@ export const configSchema = {
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },
 } as const;
+
+/** The schema with each named store's variables added (a new object: env-schema changes the one it is given). */
+export function configSchemaFor(storeNames: readonly string[]) {
+  return { ...configSchema, properties: { ...configSchema.properties, ...namedStoreSchema(storeNames) } };
+}

@@ -34,7 +34,8 @@ export async function withdrawEndpoint(dataDir: string): Promise<void> {
 /** The published endpoint when its owner process still runs; null otherwise (none, stale, unreadable). */
 export function liveEndpoint(dataDir: string): EmbeddedEndpoint | null {
   const e = readEndpoint(dataDir);
-  if (!e || e.pid === process.pid) return null;
+  if (!e) return null;
+  if (e.pid === process.pid) return e; // this process runs it (the service, and a command run in-process, e.g. a backup)
   try {
     process.kill(e.pid, 0);
     // a recycled pid is not our service

@@ -164,7 +164,7 @@ export class DocumentService {
       // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale.
       // Nothing to bring in step when the store enforces nothing and no hold covers the document (the sync would read
       // the row and find its object_legal_hold, false, already equal to its hold): skipped, one statement less.
-      if (this.#o.blobs.live.retention || result.document.legalHold) retention?.afterCommit([documentId]);
+      if (this.#o.blobs.live.retention?.locksDocuments || result.document.legalHold) retention?.afterCommit([documentId]);
       return result;
     });
   }

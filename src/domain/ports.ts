@@ -14,13 +14,25 @@ export interface BlobPutOptions {
 }
 
 /**
- * Retention enforced by the store itself (S3 Object Lock, Azure version-level immutability). Present only when the
- * store is configured for it; the service then extends a version's lock as its retention grows and mirrors legal holds.
+ * Object Lock: retention the store enforces itself (S3 Object Lock, Azure version-level immutability), and the one way
+ * the service reaches it. Documents are locked only where the operator asked for it (`locksDocuments`); a write-once
+ * record (an audit-chain anchor) is locked wherever the store can.
  */
 export interface StoreRetention {
-  /** Sets or extends the version's retain-until date (a store refuses to shorten a COMPLIANCE lock). */
+  /**
+   * Every document version is locked (QUILL_S3_OBJECT_LOCK_MODE, QUILL_AZURE_IMMUTABILITY): written locked until its
+   * retention date (BlobPutOptions.retainUntil), the lock extended as retention grows, legal holds mirrored.
+   * setRetainUntil and setLegalHold are for those documents, and only where this is true.
+   */
+  readonly locksDocuments: boolean;
+  /** Sets or extends a document version's retain-until date in the configured mode (a store refuses to shorten a COMPLIANCE lock). */
   setRetainUntil(key: string, versionId: string | null, until: Date): Promise<void>;
   setLegalHold(key: string, versionId: string | null, on: boolean): Promise<void>;
+  /**
+   * Makes one record write-once until `until` (COMPLIANCE: not even the bucket owner can delete or replace it),
+   * whatever mode documents are locked in. Resolves false where the store cannot (a bucket without Object Lock).
+   */
+  writeOnce(key: string, versionId: string | null, until: Date): Promise<boolean>;
 }
 
 export interface BlobPutResult {
@@ -85,16 +97,13 @@ export interface BlobStore {
    * encrypted fs store); resolves null for an object it cannot (a plaintext file).
    */
   getAuthenticatedRange?(key: string, versionId: string | null, range: { start: number; end: number }): Promise<Readable | null>;
-  /**
-   * Puts one object version under write-once retention until `until` (S3 Object Lock, COMPLIANCE mode). Resolves false
-   * where the bucket has no Object Lock; stores without the notion do not implement it.
-   */
-  retain?(key: string, versionId: string | null, until: Date): Promise<boolean>;
   /** The store's own full-object SHA-256 (hex) where it keeps one (S3), for the scrubber's cheap first check. */
   storedSha256?(key: string, versionId: string | null): Promise<string | null>;
   /** Deeper readiness checks (bucket, versioning, encryption, CORS, lifecycle) for `doctor` and /readyz. */
   doctor(): Promise<StoreCheck[]>;
-  /** Store-enforced retention, when configured (src/retention uses it). */
+  /** Closes the store's keep-alive connections (a command that is done with it), where it keeps any. */
+  destroy?(): void;
+  /** Object Lock, where the store has it (S3: always, documents only when configured; Azure: when configured). */
   readonly retention?: StoreRetention | undefined;
 }
 

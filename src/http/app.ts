@@ -1,4 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
 import swagger from '@fastify/swagger';
@@ -27,17 +28,17 @@ import { documentTypesRoute } from './routes/document-types.ts';
 import { addVersionRoute } from './routes/documents/add-version.ts';
 import { contentRoute } from './routes/documents/content.ts';
 import { createDocumentRoute } from './routes/documents/create.ts';
+import { uploadRequestBody } from './routes/documents/upload-body.ts';
 import { downloadUrlRoutes } from './routes/documents/download-url.ts';
 import { enterInErrorRoute } from './routes/documents/enter-in-error.ts';
 import { getDocumentRoute } from './routes/documents/get.ts';
 import { listDocumentsRoute } from './routes/documents/list.ts';
 import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
-import { documentSchema, problemSchema, versionSchema } from './schemas.ts';
+import { sharedSchemas } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
 import type { RetentionService } from '../retention/retention-service.ts';
 import type { DisposalRun } from '../retention/disposal.ts';
-import type { Sql } from '../db/sql.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { retentionFactsRoutes } from './routes/retention/facts.ts';
 import { legalHoldRoutes } from './routes/retention/holds.ts';
@@ -66,7 +67,7 @@ export interface AppDeps {
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
   /** Records governance (retention, legal hold, disposal). */
-  retention?: { service: RetentionService; sql: Sql; runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun> } | undefined;
+  retention?: { service: RetentionService; runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun> } | undefined;
   /** More gauges on /metrics (the integrity scrubber's). */
   extraMetrics?: (registry: Registry) => void;
   /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
@@ -79,38 +80,10 @@ export interface AppDeps {
   web?: WebPageOptions;
 }
 
-const uploadRequestBody = {
-  content: {
-    'multipart/form-data': {
-      schema: {
-        type: 'object',
-        required: ['patient', 'type', 'title', 'file'],
-        properties: {
-          patient: { type: 'string', description: 'NHS number', example: '9434765919' },
-          type: { type: 'string', description: 'document type code (GET /v1/document-types)', example: '373942005' },
-          title: { type: 'string' },
-          description: { type: 'string' },
-          category: { type: 'string' },
-          date: { type: 'string', format: 'date' },
-          author: { type: 'string' },
-          retentionClass: { type: 'string', description: 'optional retention class overriding the type\'s (one your role may set; GET /v1/retention/schedule)' },
-          sha256: { type: 'string', description: 'optional hex SHA-256 of the file, checked' },
-          file: { type: 'string', format: 'binary' },
-        },
-      },
-    },
-    'application/pdf': { schema: { type: 'string', format: 'binary' } },
-    'image/jpeg': { schema: { type: 'string', format: 'binary' } },
-    'image/png': { schema: { type: 'string', format: 'binary' } },
-    'image/tiff': { schema: { type: 'string', format: 'binary' } },
-    'text/plain': { schema: { type: 'string', format: 'binary' } },
-  },
-};
-
 const MAX_HEADER_BYTES = 64 * 1024;
 
 export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
-  const app = Fastify({
+  const fastify = Fastify({
     loggerInstance: d.log as FastifyBaseLogger,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
@@ -128,11 +101,10 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     http: { maxHeaderSize: MAX_HEADER_BYTES },
     ...(d.tls ? { https: { cert: d.tls.cert, key: d.tls.key, maxHeaderSize: MAX_HEADER_BYTES } } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.addSchema(problemSchema);
-  app.addSchema(versionSchema);
-  app.addSchema(documentSchema);
-  installValidators(app, [problemSchema, versionSchema, documentSchema]);
+  for (const s of sharedSchemas) app.addSchema(s);
+  installValidators(app, sharedSchemas);
   const allow405 = methodNotAllowed(app);
   const cursors = createCursorCodec(d.urlSigningKey);
 
@@ -158,7 +130,12 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
       schema: (route.config as { auth?: boolean } | undefined)?.auth === false && schema ? ({ ...schema, security: [] } as never) : schema,
       url,
     }),
-    transformObject: (doc) => finishOpenApi((doc as { openapiObject: Record<string, unknown> }).openapiObject, uploadRequestBody, defaultAllowedContentTypes) as never,
+    transformObject: (doc) =>
+      finishOpenApi(
+        (doc as { openapiObject: Record<string, unknown> }).openapiObject,
+        { '/v1/documents': uploadRequestBody('create'), '/v1/documents/{id}/versions': uploadRequestBody('version') },
+        defaultAllowedContentTypes,
+      ) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);
@@ -207,7 +184,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
   opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   if (d.retention) {
-    retentionFactsRoutes(app, d.retention.service, d.retention.sql);
+    retentionFactsRoutes(app, d.retention.service);
     legalHoldRoutes(app, d.retention.service);
     disposalRoutes(app, d.retention.service, d.retention.runDisposals, cursors);
   }

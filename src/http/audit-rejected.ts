@@ -39,7 +39,9 @@ export async function auditRejectedRequest(audit: AuditLogWriter, request: Fasti
   const method = request.method === 'HEAD' ? 'GET' : request.method;
   const action = actions[`${method} ${request.routeOptions?.url ?? ''}`];
   if (!action) return;
-  const id = (request.params as { id?: unknown } | undefined)?.id;
+  // any route's parameters, refused or not yet validated: read, not assumed
+  const { params } = request;
+  const id = typeof params === 'object' && params !== null && 'id' in params ? params.id : undefined;
   // the query string as sent (request.query holds values already coerced by the schema)
   const raw = request.url.includes('?') ? request.url.slice(request.url.indexOf('?') + 1) : '';
   await audit(request.ctx, {

@@ -1,7 +1,7 @@
 /**
  * Final touches @fastify/swagger cannot express from route schemas: the streamed upload bodies, errors documented
- * as application/problem+json with a default response on every operation, FHIR answers as application/fhir+json,
- * and the public routes marked as needing no token.
+ * as application/problem+json with a default response on every operation, and the public routes marked as needing
+ * no token.
  */
 type Operation = { requestBody?: unknown; responses?: Record<string, { description?: string; content?: Record<string, unknown> }>; security?: unknown[] };
 type Paths = Record<string, Record<string, Operation>>;
@@ -22,9 +22,10 @@ function bytesResponse(contentTypes: readonly string[]) {
   };
 }
 
-export function finishOpenApi(doc: Record<string, unknown>, uploadRequestBody: unknown, contentTypes: readonly string[] = []): Record<string, unknown> {
+/** `uploadBodies`: each upload route's request body, by path. */
+export function finishOpenApi(doc: Record<string, unknown>, uploadBodies: Record<string, unknown>, contentTypes: readonly string[] = []): Record<string, unknown> {
   const paths = (doc.paths ?? {}) as Paths;
-  for (const p of ['/v1/documents', '/v1/documents/{id}/versions']) if (paths[p]?.post) paths[p].post.requestBody = uploadRequestBody;
+  for (const [p, body] of Object.entries(uploadBodies)) if (paths[p]?.post) paths[p].post.requestBody = body;
   for (const p of ['/v1/documents/{id}/content', '/v1/blobs/{*}']) {
     const op = paths[p]?.get;
     if (op) op.responses = { ...op.responses, '200': bytesResponse(contentTypes) };
@@ -39,7 +40,6 @@ export function finishOpenApi(doc: Record<string, unknown>, uploadRequestBody: u
         if (Number(status) >= 400 && r.content?.['application/json']) r.content = { 'application/problem+json': r.content['application/json'] };
       }
       op.responses.default ??= { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': problem } };
-      if (path.startsWith('/fhir/') && op.responses['200'] === undefined) op.responses['200'] = { description: 'FHIR R4 JSON', content: { 'application/fhir+json': { schema: { type: 'object' } } } };
       if (PUBLIC.has(path)) op.security = [];
     }
   }

@@ -1,4 +1,5 @@
-import { Ajv, type Options } from 'ajv';
+import { Ajv, type Options, type ValidateFunction } from 'ajv';
+import type { Static, TSchema } from 'typebox';
 import formatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.ts';
@@ -20,9 +21,9 @@ function makeAjv(coerceTypes: Options['coerceTypes']): Ajv {
 
 let strictForms: Ajv | undefined;
 /** A validator for values that arrive typed already (form fields are text and are checked as text). */
-export function compileStrict(schema: object) {
+export function compileStrict<S extends TSchema>(schema: S): ValidateFunction<Static<S>> {
   strictForms ??= makeAjv(false);
-  return strictForms.compile(schema);
+  return strictForms.compile<Static<S>>(schema);
 }
 
 /**

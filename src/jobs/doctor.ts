@@ -20,8 +20,8 @@ export interface DoctorReport {
 
 /**
  * `quill-docstore doctor`: PostgreSQL (reachable, every migration applied), a blob store's own findings
- * (bucket/container, versioning, encryption, CORS, lifecycle) and the malware scanner (scanning/scanner-checks.ts). Read-only, except the probe blob Azure needs to see
- * whether uploads get a versionId (written and removed again).
+ * (bucket/container, versioning, encryption, CORS, lifecycle) and the malware scanner (scanning/scanner-checks.ts).
+ * Read-only, except the probe blob Azure needs to see whether uploads get a versionId (written and removed again).
  */
 export async function runDoctor(cfg: Config, store: BlobStore, log: Logger): Promise<DoctorReport> {
   const [db, blob, scanner] = await Promise.all([checkDatabase(cfg, log, store), storeChecks(store), scannerChecks(scannerFromConfig(cfg), cfg.maxUploadBytes, cfg.scan.whenDown)]);

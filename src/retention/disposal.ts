@@ -90,7 +90,7 @@ async function destroyOne(d: DisposalDeps, ctx: RequestContext, c: { id: string;
     if (!found.includes(v.blobVersionId)) found.push(v.blobVersionId);
     for (const versionId of found) {
       // no hold covered the document at approval: clear a store legal hold the sync may not have lifted yet
-      await store.retention?.setLegalHold(v.blobKey, versionId, false).catch(() => undefined);
+      if (store.retention?.locksDocuments) await store.retention.setLegalHold(v.blobKey, versionId, false).catch(() => undefined);
       await store.delete(v.blobKey, versionId);
       objects++;
     }

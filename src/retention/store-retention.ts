@@ -39,7 +39,7 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
         let any = false;
         for (const v of await versionsOf()) {
           const store = await o.blobs.of(v.blobStore);
-          if (!store.retention) continue;
+          if (!store.retention?.locksDocuments) continue;
           await store.retention.setRetainUntil(v.blobKey, v.blobVersionId, lockUntil);
           any = true;
         }
@@ -51,7 +51,7 @@ export async function syncStoreRetention(o: { sql: Sql; blobs: BlobStores; log: 
       if (row.onHold !== row.objectLegalHold) {
         for (const v of await versionsOf()) {
           const store = await o.blobs.of(v.blobStore);
-          await store.retention?.setLegalHold(v.blobKey, v.blobVersionId, row.onHold);
+          if (store.retention?.locksDocuments) await store.retention.setLegalHold(v.blobKey, v.blobVersionId, row.onHold);
         }
         // in step now (a store without legal hold has nothing to mirror)
         await docs.setObjectLegalHold(o.sql, id, row.onHold);

@@ -25,7 +25,7 @@ export function classFor(d: RetentionDeps, p: Principal, typeCode: string, overr
  * date is already past). A floor of the retention: never longer than what the schedule will require.
  */
 export async function lockFor(d: RetentionDeps, patient: string, cls: { code: string }, documentDate: string, promised: string | null = null): Promise<Date | null> {
-  if (!d.blobs.live.retention) return null;
+  if (!d.blobs.live.retention?.locksDocuments) return null;
   const f = (await facts.findFacts(d.sql, patient)) ?? NO_FACTS;
   const r = computeRetention(classOf(d, cls.code), { facts: f, documentDate, promised });
   return lockDateOf(r.retainUntil ?? r.floor);

@@ -1,13 +1,14 @@
 import type { NewDocumentMetadata } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
+import { UPLOAD_FIELD_MAX_LENGTH } from '../domain/upload-fields.ts';
 
 /** The Upload-Metadata keys we read: the multipart form's fields, plus what tus clients send by habit. */
 export const METADATA_KEYS = ['patient', 'type', 'category', 'title', 'description', 'date', 'author', 'sha256', 'filename', 'filetype', 'document'] as const;
 
 export type UploadMetadata = Partial<Record<(typeof METADATA_KEYS)[number], string>>;
 
-/** The same limits as the simple upload's query fields (src/http/schemas.ts uploadQuery). */
-const MAX_LENGTH: Partial<Record<(typeof METADATA_KEYS)[number], number>> = { patient: 20, type: 64, category: 64, title: 500, description: 4000, date: 10, author: 200, filename: 1000, filetype: 200, sha256: 64, document: 36 };
+/** The simple upload's limits (domain/upload-fields.ts), and those of the keys only tus sends. */
+const MAX_LENGTH: Partial<Record<(typeof METADATA_KEYS)[number], number>> = { ...UPLOAD_FIELD_MAX_LENGTH, filetype: 200, sha256: 64, document: 36 };
 
 /** The keys we read from a parsed Upload-Metadata header, empty values dropped, each within its limit. */
 export function pickMetadata(m: Record<string, string>): UploadMetadata {

@@ -14,6 +14,7 @@ import { startAzurite } from '../support/azurite.ts';
 import { azureEnv, newBucket, newContainer, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
 import { startSeaweed } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { builtInStore } from '../../src/config/store-config.ts';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -393,14 +394,14 @@ describe('/readyz: public status only, details for an admin', () => {
       { layer: 'blob', status: 'ok', required: true },
     ]));
     for (const l of body.layers) expect(Object.keys(l).sort()).toEqual(['layer', 'required', 'status']);
-    expect(JSON.stringify(body)).not.toContain(s.cfg.fs.dir);
+    expect(JSON.stringify(body)).not.toContain(builtInStore(s.cfg, 'fs').dir);
   });
 
   it('an admin gets the details; ?verbose without a token is 401, a non-admin 403, both audited', async () => {
     const admin = await s.token('ops.admin', ['admin']);
     const detailed = await (await fetch(`${s.baseUrl}/readyz?verbose`, { headers: { authorization: `Bearer ${admin}` } })).json();
     expect(detailed.layers.find((l: { layer: string }) => l.layer === 'blob').detail).toMatchObject({ store: 'fs', doctor: { ok: true } });
-    expect(JSON.stringify(detailed)).toContain(s.cfg.fs.dir);
+    expect(JSON.stringify(detailed)).toContain(builtInStore(s.cfg, 'fs').dir);
 
     const anonymous = await fetch(`${s.baseUrl}/readyz?verbose`);
     expect(anonymous.status).toBe(401);
@@ -408,7 +409,7 @@ describe('/readyz: public status only, details for an admin', () => {
     const clinician = await s.token('dr.curious', ['clinician']);
     const refused = await fetch(`${s.baseUrl}/readyz`, { headers: { authorization: `Bearer ${clinician}` } });
     expect(refused.status).toBe(403);
-    expect(JSON.stringify(await refused.json())).not.toContain(s.cfg.fs.dir);
+    expect(JSON.stringify(await refused.json())).not.toContain(builtInStore(s.cfg, 'fs').dir);
     const rows = await s.sql`select actor, error_code from audit_events where action = 'auth' and outcome = 'denied' and detail->>'route' = '/readyz' order by id`;
     expect(rows.map((r) => [r.actor, r.error_code])).toEqual([
       [null, 'unauthenticated'],

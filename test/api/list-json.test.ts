@@ -1,8 +1,9 @@
 // The list page's items are built as JSON by PostgreSQL (documents/repository.ts ListingPage) while GET
-// /v1/documents/:id builds the same Document representation in Node (http/dto.ts). They must never drift: every
-// listed item equals its document's GET answer without `versions`, for documents exercising every field: category
-// or none, every optional field null or set, hostile text, a second version, entered-in-error, a legal hold, retention
-// facts missing, and creation times on millisecond and microsecond edges.
+// /v1/documents/:id builds the same Document representation in Node (documentDto); both are made from one field table
+// (documents/document-json.ts). They must never drift: every listed item equals its document's GET answer without
+// `versions`, for documents exercising every field: category or none, every optional field null or set, hostile
+// text, a second version, entered-in-error, a legal hold, retention facts missing, and creation times on millisecond
+// and microsecond edges.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pdfBytes, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { randomNhsNumber } from '../support/nhs-numbers.ts';

@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
+import { builtInStore } from '../../src/config/store-config.ts';
 import type { MigrateBlobsReport } from '../../src/jobs/migrate-blobs.ts';
 import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
 import { bucketName, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
@@ -21,8 +22,9 @@ describe('QUILL_STORES configuration', () => {
   it('reads a named S3 store with its own endpoint and credentials, leaving the built-in s3 store as it was', () => {
     const cfg = loadConfig({ ...base, QUILL_BLOB_STORE: 's3', QUILL_S3_BUCKET: 'single', QUILL_STORES: 'cluster', QUILL_STORE_CLUSTER_KIND: 's3', QUILL_STORE_CLUSTER_S3_BUCKET: 'docs',
       QUILL_STORE_CLUSTER_S3_ENDPOINT: 'http://127.0.0.1:9', QUILL_STORE_CLUSTER_S3_FORCE_PATH_STYLE: 'true', QUILL_STORE_CLUSTER_S3_ACCESS_KEY_ID: 'a', QUILL_STORE_CLUSTER_S3_SECRET_ACCESS_KEY: 'b' });
-    expect(cfg.s3.bucket).toBe('single');
-    expect(cfg.stores).toEqual([expect.objectContaining({ name: 'cluster', kind: 's3', s3: expect.objectContaining({ bucket: 'docs', endpoint: 'http://127.0.0.1:9', forcePathStyle: true }), s3Auth: { region: null, accessKeyId: 'a', secretAccessKey: 'b' } })]);
+    expect(builtInStore(cfg, 's3').bucket).toBe('single');
+    expect(cfg.stores.map((s) => s.name)).toEqual(['fs', 's3', 'azure', 'cluster']);
+    expect(cfg.stores[3]).toEqual(expect.objectContaining({ name: 'cluster', kind: 's3', bucket: 'docs', endpoint: 'http://127.0.0.1:9', forcePathStyle: true, region: null, accessKeyId: 'a', secretAccessKey: 'b' }));
   });
   it('refuses a bad name, a reserved name, a missing kind and missing settings, listing every problem', () => {
     let err: unknown;

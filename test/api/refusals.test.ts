@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OTHER_PATIENT, PATIENT, pdfBytes, pngBytes, sha256, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { expectProblem } from '../support/problem.ts';
+import { builtInStore } from '../../src/config/store-config.ts';
 
 const MAX = 256 * 1024;
 let s: TestServer;
@@ -34,7 +35,7 @@ async function blobFiles(): Promise<string[]> {
       else out.push(path.join(dir, e.name));
     }
   };
-  await walk(s.cfg.fs.dir);
+  await walk(builtInStore(s.cfg, 'fs').dir);
   return out.sort();
 }
 
@@ -178,7 +179,7 @@ describe('bad uploads leave nothing behind', () => {
       expect(dl.headers.get('content-disposition')).toMatch(/^attachment; filename="[^"\\\r\n]*"; filename\*=UTF-8''[A-Za-z0-9%._~!$&+=:@^`|{}#,-]*$/);
     }
     const files = await blobFiles();
-    expect(files.every((f) => f.startsWith(s.cfg.fs.dir + path.sep))).toBe(true);
+    expect(files.every((f) => f.startsWith(builtInStore(s.cfg, 'fs').dir + path.sep))).toBe(true);
   });
 });
 
@@ -221,8 +222,8 @@ describe('download URLs', () => {
     const tampered = Buffer.from(bytes);
     tampered[tampered.length - 10] = 0xff - tampered[tampered.length - 10]!;
     // stored files are read-only (0400); an attacker with the rights to tamper can change that first
-    await chmod(path.join(s.cfg.fs.dir, v!.blob_key as string), 0o600);
-    await writeFile(path.join(s.cfg.fs.dir, v!.blob_key as string), tampered);
+    await chmod(path.join(builtInStore(s.cfg, 'fs').dir, v!.blob_key as string), 0o600);
+    await writeFile(path.join(builtInStore(s.cfg, 'fs').dir, v!.blob_key as string), tampered);
     const res = await fetch(`${s.baseUrl}/v1/documents/${doc.id}/content`, { headers: auth(clinician) });
     expect(res.status).toBe(200); // headers go first; the body must not complete
     await expect(res.arrayBuffer()).rejects.toThrow();

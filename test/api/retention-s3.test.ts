@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3BlobStore } from '../../src/blobstores/s3-store.ts';
+import { S3BlobStore } from '../../src/blobstores/s3/s3-store.ts';
 import { OTHER_PATIENT, PATIENT, pdfBytes, uploadMultipart } from '../support/fixtures.ts';
 import { bucketName, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
 import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';

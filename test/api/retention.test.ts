@@ -10,6 +10,7 @@ import { reconcileRetention } from '../../src/jobs/reconcile-retention.ts';
 import { DISCHARGE, OTHER_PATIENT, PATIENT, pdfBytes, sha256, uploadMultipart } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { expectProblem } from '../support/problem.ts';
+import { builtInStore } from '../../src/config/store-config.ts';
 
 let s: TestServer;
 let clinician: string;
@@ -51,10 +52,10 @@ async function blobFiles(): Promise<string[]> {
   const walk = async (dir: string): Promise<void> => {
     for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
       if (e.isDirectory()) await walk(path.join(dir, e.name));
-      else out.push(path.relative(s.cfg.fs.dir, path.join(dir, e.name)));
+      else out.push(path.relative(builtInStore(s.cfg, 'fs').dir, path.join(dir, e.name)));
     }
   };
-  await walk(s.cfg.fs.dir);
+  await walk(builtInStore(s.cfg, 'fs').dir);
   return out;
 }
 
@@ -79,7 +80,7 @@ describe('retention computed per document', () => {
     expect(await fhirExtension(old)).toEqual({ retentionClass: 'adult' });
     // files are written read-only
     const [v] = await s.sql`select blob_key from document_versions where document_id = ${old}`;
-    expect((await stat(path.join(s.cfg.fs.dir, v!.blob_key))).mode & 0o777).toBe(0o400);
+    expect((await stat(path.join(builtInStore(s.cfg, 'fs').dir, v!.blob_key))).mode & 0o777).toBe(0o400);
   });
 
   it('refuses facts from anyone but records managers and admins, and bad facts, each audited', async () => {

@@ -29,6 +29,7 @@ import { utimes } from 'node:fs/promises';
 import { listBackups } from '../../src/backup/catalog.ts';
 import { parseSegmentName, segmentName } from '../../src/backup/wal-names.ts';
 import { pdfBytes, sha256, uploadMultipart } from '../support/fixtures.ts';
+import { builtInStore } from '../../src/config/store-config.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 let tmp = '';
@@ -156,7 +157,7 @@ describe('restore drill on the embedded default', () => {
     const newer = report.verify.newerThanRestorePoint.map((o: { key: string }) => o.key).sort();
     const later = finalState.versions.filter((v) => !expectedAtTarget.versions.some((x) => x.blob_key === v.blob_key)).map((v) => v.blob_key).sort();
     expect(newer).toEqual(later);
-    for (const key of later) expect(existsSync(path.join(cfg.fs.dir, key))).toBe(true);
+    for (const key of later) expect(existsSync(path.join(builtInStore(cfg, 'fs').dir, key))).toBe(true);
     expect(later.length).toBe(2);
     expect(finalState.versions.some((v) => v.document_id === e.id)).toBe(true);
 
@@ -287,13 +288,13 @@ describe('restore drill on the embedded default', () => {
     const log = createLogger('silent');
     const r1 = await reconcile(service.db.sql, store, log, { graceSeconds: 0, keepUnreferencedSeconds: keep, checkMissing: false });
     expect(r1.keptForRestore).toBeGreaterThanOrEqual(1);
-    expect(existsSync(path.join(cfg.fs.dir, key))).toBe(true);
+    expect(existsSync(path.join(builtInStore(cfg, 'fs').dir, key))).toBe(true);
     // once it is older than the window, it goes
     const old = new Date(Date.now() - 31 * 86_400_000);
-    await utimes(path.join(cfg.fs.dir, key), old, old);
+    await utimes(path.join(builtInStore(cfg, 'fs').dir, key), old, old);
     const r2 = await reconcile(service.db.sql, store, log, { graceSeconds: 0, keepUnreferencedSeconds: keep, checkMissing: false });
     expect(r2.orphansRemoved).toBe(1);
-    expect(existsSync(path.join(cfg.fs.dir, key))).toBe(false);
+    expect(existsSync(path.join(builtInStore(cfg, 'fs').dir, key))).toBe(false);
   });
 
   it('doctor says which backup regime applies: this service for the embedded database, not for an unarchived DATABASE_URL', async () => {

@@ -8,9 +8,9 @@ import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AzureBlobStore } from '../../src/blobstores/azure-store.ts';
+import { AzureBlobStore } from '../../src/blobstores/azure/azure-store.ts';
 import { attachmentDisposition } from '../../src/blobstores/content-disposition.ts';
-import type { Config } from '../../src/config/config.ts';
+import type { AzureSettings } from '../../src/config/store-config.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import { AZURITE_ACCOUNT_KEY, AZURITE_ACCOUNT_NAME, startAzurite, type AzuriteServer } from '../support/azurite.ts';
 import { freePorts } from '../support/process.ts';
@@ -47,7 +47,7 @@ afterAll(async () => {
   if (server) await (await server).stop();
 }, 60_000);
 
-const azureConfig = (container: string, connectionString: string, extra: Partial<Config['azure']> = {}): Config['azure'] => ({
+const azureConfig = (container: string, connectionString: string, extra: Partial<AzureSettings> = {}): AzureSettings => ({
   container,
   connectionString,
   accountUrl: null,

@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3BlobStore } from '../../src/blobstores/s3-store.ts';
+import { S3BlobStore } from '../../src/blobstores/s3/s3-store.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
 import { bucketName, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';

@@ -26,8 +26,8 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { S3BlobStore } from '../../src/blobstores/s3-store.ts';
-import type { Config } from '../../src/config/config.ts';
+import { S3BlobStore } from '../../src/blobstores/s3/s3-store.ts';
+import type { S3Settings } from '../../src/config/store-config.ts';
 import { AppError } from '../../src/domain/errors.ts';
 import { freePorts } from '../support/process.ts';
 import { createVersionedBucket, s3Client, startSeaweed, weedBinaryPath, type SeaweedServer } from '../support/seaweedfs.ts';
@@ -67,11 +67,11 @@ afterAll(async () => {
   if (server) await (await server).stop();
 }, 60_000);
 
-function s3Config(bucket: string, endpoint: string, extra: Partial<Config['s3']> = {}): Config['s3'] {
+function s3Config(bucket: string, endpoint: string, extra: Partial<S3Settings> = {}): S3Settings {
   return { bucket, endpoint, forcePathStyle: true, sse: 'AES256', kmsKeyId: null, caBundle: null, ...extra };
 }
 
-function storeFor(sw: SeaweedServer, bucket: string, extra: Partial<Config['s3']> = {}, opts: { browserDownloads?: boolean } = {}): S3BlobStore {
+function storeFor(sw: SeaweedServer, bucket: string, extra: Partial<S3Settings> = {}, opts: { browserDownloads?: boolean } = {}): S3BlobStore {
   const s = new S3BlobStore(s3Config(bucket, sw.endpoint, extra), { region: sw.region, credentials: { accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey }, ...opts });
   clients.push(s);
   return s;

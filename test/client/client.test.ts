@@ -34,6 +34,60 @@ describe('client types', () => {
   }, 30_000);
 });
 
+type Schema = { $ref?: string; type?: string | string[]; properties?: Record<string, unknown>; items?: Schema; anyOf?: Schema[]; oneOf?: Schema[]; additionalProperties?: unknown };
+type Answer = { content?: Record<string, { schema?: Schema }>; headers?: Record<string, unknown> };
+
+/**
+ * Why an answer's schema leaves the client untyped, or null when it has a shape: a named type (string, integer, …), an
+ * object with properties, an array of shaped items, or a choice between shaped schemas. `{type: 'object'}` alone (or
+ * no schema) generates `{ [key: string]: unknown }`.
+ */
+function shapeless(s: Schema | undefined, components: Record<string, Schema>): string | null {
+  if (s?.$ref) return shapeless(components[s.$ref.split('/').pop()!], components);
+  if (!s) return 'no schema';
+  if (s.anyOf || s.oneOf) return (s.anyOf ?? s.oneOf)!.map((x) => shapeless(x, components)).find((x) => x !== null) ?? null;
+  const types = [s.type ?? []].flat().filter((t) => t !== 'null');
+  if (types.length === 0) return 'no type';
+  if (types.includes('array')) return shapeless(s.items, components);
+  if (types.includes('object') && Object.keys(s.properties ?? {}).length === 0) return 'an object without properties';
+  return null;
+}
+
+describe('the OpenAPI document', () => {
+  it("types every operation's success answer (so the generated client has no untyped answer)", async () => {
+    const doc = await (await fetch(`${s.baseUrl}/openapi.json`)).json();
+    const untyped: string[] = [];
+    let answers = 0;
+    for (const [path, ops] of Object.entries(doc.paths as Record<string, Record<string, { responses: Record<string, Answer> }>>)) {
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, answer] of Object.entries(op.responses)) {
+          if (!/^2/.test(status)) continue;
+          answers++;
+          const where = `${method.toUpperCase()} ${path} ${status}`;
+          // a bodyless answer: 204, or one whose news is in the headers it documents (tus: Location, Upload-Offset)
+          if (!answer.content) {
+            if (status !== '204' && !answer.headers) untyped.push(`${where}: no content`);
+            continue;
+          }
+          for (const [type, media] of Object.entries(answer.content)) {
+            const why = shapeless(media.schema, doc.components.schemas);
+            if (why) untyped.push(`${where} ${type}: ${why}`);
+          }
+        }
+      }
+    }
+    expect(answers).toBeGreaterThan(30);
+    expect(untyped).toEqual([]);
+  });
+
+  it('calls a bare object schema untyped (the check above can fail)', () => {
+    expect(shapeless({ type: 'object', additionalProperties: true }, {})).not.toBeNull();
+    expect(shapeless({ type: 'array', items: { type: 'object' } }, {})).not.toBeNull();
+    expect(shapeless({ $ref: '#/components/schemas/X' }, { X: {} })).not.toBeNull();
+    expect(shapeless({ type: ['object', 'null'], properties: { a: { type: 'string' } } }, {})).toBeNull();
+  });
+});
+
 describe('client helpers against the service', () => {
   it('uploads (simple and resumable), lists, reads metadata and versions, downloads with SHA-256 verified, audits', async () => {
     const clinician = new QuillClient({ baseUrl: s.baseUrl, token: await s.token('dr.client', ['clinician']) });

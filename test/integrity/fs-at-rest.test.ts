@@ -21,6 +21,7 @@ import { createTestDatabase } from '../support/database.ts';
 import { sha256, uploadRaw } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { runCli } from '../support/live-stores.ts';
+import { builtInStore } from '../../src/config/store-config.ts';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
 const log = createLogger('silent');
@@ -38,7 +39,7 @@ async function upload(bytes: Buffer): Promise<{ id: string; key: string; file: s
   expect(res.status).toBe(201);
   const doc = await res.json();
   const [v] = await s.sql`select blob_key from document_versions where document_id = ${doc.id}`;
-  return { id: doc.id, key: v!.blob_key as string, file: path.join(s.cfg.fs.dir, v!.blob_key as string) };
+  return { id: doc.id, key: v!.blob_key as string, file: path.join(builtInStore(s.cfg, 'fs').dir, v!.blob_key as string) };
 }
 
 const cliEnv = () => ({ DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir, LOG_LEVEL: 'silent' });
@@ -181,7 +182,7 @@ describe('encryption at rest (fs, the default)', () => {
 
   it('rotate-key under upload load: every object ends under the new key, the old key is retired, nothing is lost', async () => {
     const store = new FsBlobStore({
-      dir: s.cfg.fs.dir,
+      dir: builtInStore(s.cfg, 'fs').dir,
       signingKey: randomBytes(32),
       baseUrl: () => '',
       keyring: await Keyring.load({ kek: null, previous: [], file: path.join(s.cfg.dataDir, 'fs-kek'), generate: false }),

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseClamdUrl } from '../../src/scanning/clamd-address.ts';
 import { parseInstreamReply, parseVersionReply } from '../../src/scanning/clamd-replies.ts';
-import { parseSince } from '../../src/cli/scan-commands.ts';
+import { parseSince } from '../../src/cli/commands/rescan.ts';
 
 const id = { scanner: 'ClamAV 1.4.6', signatureVersion: '27400/Mon Dec  7 08:00:00 2026' };
 

@@ -1,71 +1,64 @@
-import type { FastifyInstance } from 'fastify';
-import type { AuditSearch, AuditService } from '../../audit/audit-service.ts';
+import { Type } from 'typebox';
+import type { AuditService } from '../../audit/audit-service.ts';
 import { toAuditEvent } from '../../fhir/audit-event.ts';
+import { DateTime, Defaulted, Nullable, StringEnum } from '../../schema/typebox.ts';
 import type { CursorCodec } from '../cursor.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, page } from '../schemas.ts';
+import type { App } from '../types.ts';
+import { searchsetAnswer } from './fhir/fhir-answers.ts';
 
-const nullable = (type: string) => ({ type: [type, 'null'] });
-const auditPageSchema = {
-  type: 'object',
-  properties: {
-    items: {
-      type: 'array',
-      items: {
-        type: 'object',
-        properties: {
-          id: { type: 'string' },
-          at: { type: 'string', format: 'date-time' },
-          actor: nullable('string'),
-          roles: { type: 'array', items: { type: 'string' } },
-          action: { type: 'string' },
-          outcome: { type: 'string', enum: ['success', 'denied', 'failed'] },
-          documentId: nullable('string'),
-          version: nullable('integer'),
-          patient: nullable('string'),
-          errorCode: nullable('string'),
-          detail: { type: ['object', 'null'], additionalProperties: true },
-          clientIp: nullable('string'),
-          userAgent: nullable('string'),
-          requestId: nullable('string'),
-        },
-      },
-    },
-    nextCursor: nullable('string'),
+const outcome = StringEnum(['success', 'denied', 'failed']);
+const nullableString = Nullable(Type.String());
+const auditEvent = Type.Object({
+  id: Type.String(),
+  at: DateTime(),
+  actor: nullableString,
+  roles: Type.Array(Type.String()),
+  action: Type.String(),
+  outcome,
+  documentId: nullableString,
+  version: Nullable(Type.Integer()),
+  patient: nullableString,
+  errorCode: nullableString,
+  detail: Nullable(Type.Object({}, { additionalProperties: true })),
+  clientIp: nullableString,
+  userAgent: nullableString,
+  requestId: nullableString,
+});
+
+const auditQuery = Type.Object(
+  {
+    document: Type.Optional(Type.String({ format: 'uuid' })),
+    patient: Type.Optional(Type.String({ pattern: '^[0-9]{10}$' })),
+    actor: Type.Optional(Type.String({ maxLength: 200 })),
+    action: Type.Optional(Type.String({ maxLength: 64 })),
+    outcome: Type.Optional(outcome),
+    breakGlass: Type.Optional(Type.Boolean({ description: 'true: only reads made by break-glass (the reason is in detail.breakGlass)' })),
+    from: Type.Optional(Type.String({ format: 'date-time' })),
+    to: Type.Optional(Type.String({ format: 'date-time' })),
+    limit: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+    cursor: Type.Optional(Type.String({ maxLength: 500, description: 'nextCursor from the previous page (opaque)' })),
+    _format: Type.Optional(StringEnum(['json', 'fhir'], { description: 'fhir: a Bundle of IHE BALP AuditEvent resources' })),
   },
-} as const;
+  { additionalProperties: false },
+);
 
-export function auditRoute(app: FastifyInstance, audits: AuditService, fhir: { odsCode: string; baseUrl: () => string }, cursors: CursorCodec): void {
+export function auditRoute(app: App, audits: AuditService, fhir: { odsCode: string; baseUrl: () => string }, cursors: CursorCodec): void {
   app.get('/v1/audit', {
     schema: {
       tags: ['audit'],
       summary: 'The audit trail, newest first (auditor, admin)',
-      querystring: {
-        type: 'object',
-        properties: {
-          document: { type: 'string', format: 'uuid' },
-          patient: { type: 'string', pattern: '^[0-9]{10}$' },
-          actor: { type: 'string', maxLength: 200 },
-          action: { type: 'string', maxLength: 64 },
-          outcome: { type: 'string', enum: ['success', 'denied', 'failed'] },
-          breakGlass: { type: 'boolean', description: 'true: only reads made by break-glass (the reason is in detail.breakGlass)' },
-          from: { type: 'string', format: 'date-time' },
-          to: { type: 'string', format: 'date-time' },
-          limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
-          cursor: { type: 'string', maxLength: 500, description: 'nextCursor from the previous page (opaque)' },
-          _format: { type: 'string', enum: ['json', 'fhir'], description: 'fhir: a Bundle of IHE BALP AuditEvent resources' },
-        },
-        additionalProperties: false,
-      },
+      querystring: auditQuery,
       response: {
         200: {
           description: 'A page of audit events (application/json), or a FHIR searchset Bundle of AuditEvent resources (_format=fhir)',
-          content: { 'application/json': { schema: auditPageSchema }, 'application/fhir+json': { schema: { type: 'object', additionalProperties: true } } },
+          content: { 'application/json': { schema: page(auditEvent) }, 'application/fhir+json': { schema: searchsetAnswer('AuditEvent') } },
         },
         ...errorResponses,
       },
     },
     handler: async (request, reply) => {
-      const { _format, cursor, ...q } = request.query as AuditSearch & { _format?: string };
+      const { _format, cursor, ...q } = request.query;
       let beforeId: string | undefined;
       try {
         beforeId = cursor ? cursors.decodeAudit(cursor) : undefined;

@@ -1,8 +1,11 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Registry } from 'prom-client';
+import { Type, type Static } from 'typebox';
 import type { TokenVerifier } from '../../auth/verifier.ts';
 import { AppError } from '../../domain/errors.ts';
-import type { AuditLogWriter } from '../types.ts';
+import { StringEnum } from '../../schema/typebox.ts';
+import { problem } from '../schemas.ts';
+import type { App, AuditLogWriter } from '../types.ts';
 
 export interface ReadinessCheck {
   name: string;
@@ -22,30 +25,21 @@ export interface OpsDeps {
 /** Each readiness check gets this long; a layer that has not answered by then is reported down (timeout). */
 export const READINESS_CHECK_TIMEOUT_MS = 1500;
 
-const readinessBody = {
-  type: 'object',
-  required: ['status', 'layers'],
-  properties: {
-    status: { type: 'string', enum: ['ready', 'degraded', 'unavailable'] },
-    layers: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['layer', 'status', 'required'],
-        properties: {
-          layer: { type: 'string' },
-          status: { type: 'string', enum: ['ok', 'down'] },
-          required: { type: 'boolean' },
-          detail: { description: 'admin only: what was checked, or why the layer is down' },
-        },
-      },
-    },
-  },
-} as const;
+const readinessBody = Type.Object({
+  status: StringEnum(['ready', 'degraded', 'unavailable']),
+  layers: Type.Array(
+    Type.Object({
+      layer: Type.String(),
+      status: StringEnum(['ok', 'down']),
+      required: Type.Boolean(),
+      detail: Type.Optional(Type.Unknown({ description: 'admin only: what was checked, or why the layer is down' })),
+    }),
+  ),
+});
 
-const healthBody = { type: 'object', required: ['status'], properties: { status: { type: 'string', enum: ['ok', 'unhealthy'] }, detail: { type: 'string' } } } as const;
+const healthBody = Type.Object({ status: StringEnum(['ok', 'unhealthy']), detail: Type.Optional(Type.String()) });
 
-export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], registry: Registry, deps: OpsDeps): void {
+export function opsRoutes(app: App, checks: ReadinessCheck[], registry: Registry, deps: OpsDeps): void {
   app.get('/healthz', {
     config: { auth: false },
     schema: {
@@ -57,9 +51,9 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
       const h = deps.health?.() ?? { ok: true };
       if (!h.ok) {
         reply.code(503);
-        return { status: 'unhealthy', detail: h.detail };
+        return { status: 'unhealthy' as const, detail: h.detail };
       }
-      return { status: 'ok' };
+      return { status: 'ok' as const };
     },
   });
 
@@ -70,11 +64,11 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
       summary: 'Every storage layer answers',
       description:
         'Public: overall status and each layer ok/down, nothing else. With an admin bearer token (or `?verbose`, which requires one) the answer adds each layer\'s detail: store names, doctor findings, errors. Each check is given 1.5 s, so the answer comes within 2 s.',
-      querystring: { type: 'object', properties: { verbose: { type: 'string' } } },
-      response: { 200: readinessBody, 503: readinessBody, 401: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+      querystring: Type.Object({ verbose: Type.Optional(Type.String()) }),
+      response: { 200: readinessBody, 503: readinessBody, 401: problem, 403: problem },
     },
     handler: async (request, reply) => {
-      const verbose = await wantsDetail(request, deps);
+      const verbose = await wantsDetail(request, request.query.verbose !== undefined, deps);
       const results = await Promise.all(
         checks.map(async (c) => {
           try {
@@ -89,13 +83,18 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
       const degraded = results.some((r) => r.status !== 'ok');
       if (!ready) reply.code(503).header('retry-after', '5');
       const layers = verbose ? results : results.map(({ layer, status, required }) => ({ layer, status, required }));
-      return { status: ready ? (degraded ? 'degraded' : 'ready') : 'unavailable', layers };
+      const status: Static<typeof readinessBody>['status'] = ready ? (degraded ? 'degraded' : 'ready') : 'unavailable';
+      return { status, layers };
     },
   });
 
   app.get('/metrics', {
     config: { auth: false },
-    schema: { tags: ['operations'], summary: 'Prometheus metrics' },
+    schema: {
+      tags: ['operations'],
+      summary: 'Prometheus metrics',
+      response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } } },
+    },
     handler: async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   });
 }
@@ -104,9 +103,9 @@ export function opsRoutes(app: FastifyInstance, checks: ReadinessCheck[], regist
  * Details (paths, bucket, key ARN, CORS origins, error text) only for an admin: asked for by sending a bearer token
  * or `?verbose`. A bad token or a non-admin is refused (and audited) rather than silently given the public answer.
  */
-async function wantsDetail(request: FastifyRequest, deps: OpsDeps): Promise<boolean> {
+async function wantsDetail(request: FastifyRequest, verboseAsked: boolean, deps: OpsDeps): Promise<boolean> {
   const header = request.headers.authorization;
-  const asked = header !== undefined || (request.query as { verbose?: string }).verbose !== undefined;
+  const asked = header !== undefined || verboseAsked;
   if (!asked) return false;
   const match = header ? /^Bearer\s+([A-Za-z0-9._~+/=-]+)\s*$/i.exec(header) : null;
   try {

@@ -1,12 +1,13 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { DocumentVersion } from '../../../domain/document.ts';
 import type { DocumentService } from '../../../documents/service.ts';
 import { reprDigest } from '../../../documents/digest-header.ts';
 import { attachmentDisposition } from '../../../blobstores/content-disposition.ts';
-import { errorResponses, idParams } from '../../schemas.ts';
 import { parseRange } from '../../../documents/range-read.ts';
-import { INT4_MAX } from '../../../domain/input-limits.ts';
+import { errorResponses, idParams, problem } from '../../schemas.ts';
+import type { App } from '../../types.ts';
+import { versionQuery } from './get.ts';
 
 /** Headers for streamed document bytes: exact length, digest, strong ETag, never cached, never sniffed. */
 export function sendDocumentBytes(reply: FastifyReply, v: DocumentVersion, stream: Readable): FastifyReply {
@@ -33,22 +34,20 @@ function documentHeaders(reply: FastifyReply, v: DocumentVersion): FastifyReply 
     .header('x-content-type-options', 'nosniff');
 }
 
-export function contentRoute(app: FastifyInstance, docs: DocumentService): void {
+export function contentRoute(app: App, docs: DocumentService): void {
   app.get('/v1/documents/:id/content', {
     schema: {
       tags: ['documents'],
       summary: 'The bytes, streamed through the service with SHA-256 re-verified (FHIR ITI-68 retrieve)',
       params: idParams,
-      querystring: { type: 'object', properties: { version: { type: 'integer', minimum: 1, maximum: INT4_MAX } }, additionalProperties: false },
-      response: { ...errorResponses, 409: { $ref: 'Problem#' }, 416: { $ref: 'Problem#' } },
+      querystring: versionQuery,
+      response: { ...errorResponses, 409: problem, 416: problem },
     },
     handler: async (request, reply) => {
-      const { id } = request.params as { id: string };
-      const { version: want } = request.query as { version?: number };
       // a Range is honoured where the store authenticates each part (encrypted fs); with If-Range the whole document
       // is sent (always a correct answer to If-Range, and documents never change under a version)
       const range = request.headers['if-range'] === undefined ? parseRange(request.headers.range) : null;
-      const { version, stream, range: part } = await docs.openContent(request.ctx, id, want, range);
+      const { version, stream, range: part } = await docs.openContent(request.ctx, request.params.id, request.query.version, range);
       if (part) return sendDocumentRange(reply, version, stream, part);
       return sendDocumentBytes(reply, version, stream);
     },

@@ -1,21 +1,20 @@
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { DocumentService } from '../../../documents/service.ts';
-import { documentDto } from '../../dto.ts';
-import { errorResponses, idParams } from '../../schemas.ts';
+import { documentDto } from '../../../documents/document-json.ts';
+import { documentAnswer, errorResponses, idParams, problem } from '../../schemas.ts';
+import type { App } from '../../types.ts';
 
-export function enterInErrorRoute(app: FastifyInstance, docs: DocumentService): void {
+export function enterInErrorRoute(app: App, docs: DocumentService): void {
   app.delete('/v1/documents/:id', {
     schema: {
       tags: ['documents'],
       summary: 'Marks a document entered-in-error; bytes and history are kept (records-manager, admin)',
       params: idParams,
-      body: { type: 'object', properties: { reason: { type: 'string', minLength: 3, maxLength: 2000 } }, required: ['reason'], additionalProperties: false },
-      response: { 200: { $ref: 'Document#' }, ...errorResponses, 409: { $ref: 'Problem#' } },
+      body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 2000 }) }, { additionalProperties: false }),
+      response: { 200: documentAnswer, ...errorResponses, 409: problem },
     },
     handler: async (request) => {
-      const { id } = request.params as { id: string };
-      const { reason } = request.body as { reason: string };
-      const r = await docs.enterInError(request.ctx, id, reason);
+      const r = await docs.enterInError(request.ctx, request.params.id, request.body.reason);
       return documentDto(r.document, r.version);
     },
   });

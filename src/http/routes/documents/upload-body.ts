@@ -1,18 +1,29 @@
 import type { FastifyRequest } from 'fastify';
 import type { MultipartFile, MultipartValue } from '@fastify/multipart';
 import { finished, Transform, type TransformCallback } from 'node:stream';
+import { Type, type Static } from 'typebox';
 import type { NewDocumentMetadata } from '../../../domain/document.ts';
-import { baseMediaType } from '../../../domain/content-types.ts';
+import { baseMediaType, defaultAllowedContentTypes } from '../../../domain/content-types.ts';
 import { AppError, isAppError } from '../../../domain/errors.ts';
 import type { UploadInput } from '../../../documents/service.ts';
 import { parseSha256Digest, parseSha256Field } from '../../../documents/digest-header.ts';
-import { uploadFields } from '../../schemas.ts';
+import { sha256Field, uploadFields } from '../../schemas.ts';
 import { compileStrict } from '../../validation.ts';
 
 const MULTIPART_OVERHEAD = 1024 * 1024; // room for the form's own fields and boundaries
 
+/** The form fields each upload accepts, with the same limits as the query-string form (see uploadFields). */
+const forms = {
+  create: Type.Object({ ...uploadFields.properties, sha256: sha256Field }, { additionalProperties: false }),
+  version: Type.Object({ filename: uploadFields.properties.filename, sha256: sha256Field }, { additionalProperties: false }),
+};
+const validators = { create: compileStrict(forms.create), version: compileStrict(forms.version) };
+
+/** An upload's metadata, from its query string or its form fields. */
+export type UploadMeta = Static<typeof forms.create>;
+
 export interface ParsedUpload {
-  meta: Record<string, string>;
+  meta: UploadMeta;
   input: UploadInput;
   /** Called after the service has stored the bytes; kept for the raw-body form's symmetry. */
   finish(): void;
@@ -22,20 +33,31 @@ export type UploadKind = 'create' | 'version';
 
 const undeclared = (t: string | null) => (t === null || t === 'application/octet-stream' ? null : t);
 
-/** The form fields each upload accepts, with the same limits as the query-string form (see uploadFields). */
-const validators = {
-  create: compileStrict({ ...uploadFields, properties: { ...uploadFields.properties, sha256: { type: 'string', maxLength: 200 } } }),
-  version: compileStrict({ type: 'object', properties: { filename: uploadFields.properties.filename, sha256: { type: 'string', maxLength: 200 } }, additionalProperties: false }),
-};
 const REQUIRED_BEFORE_FILE = ['patient', 'type', 'title'];
+
+/**
+ * An upload's request body as OpenAPI shows it: the form (its fields, then the file) or the raw bytes. The route reads
+ * either as a stream, so no body schema validates them: parseUpload checks the form against the same fields.
+ */
+export function uploadRequestBody(kind: UploadKind) {
+  const binary = { type: 'string', format: 'binary' };
+  const required = kind === 'create' ? [...REQUIRED_BEFORE_FILE, 'file'] : ['file'];
+  return {
+    content: {
+      'multipart/form-data': { schema: { type: 'object', required, properties: { ...forms[kind].properties, file: binary } } },
+      ...Object.fromEntries(defaultAllowedContentTypes.map((t) => [t, { schema: binary }])),
+    },
+  };
+}
 
 /**
  * Reads an upload request without buffering it: either multipart/form-data (metadata fields first, then one
  * `file` part, nothing after it) or a raw body whose Content-Type is the document type, with metadata in the query
  * string. The multipart form is checked as strictly as the query string: the same fields and length limits, every
- * field before the file (a field after it would be seen only after the bytes were stored), one file part.
+ * field before the file (a field after it would be seen only after the bytes were stored), one file part. `query` is
+ * the request's query string as its route's schema validated it.
  */
-export async function parseUpload(request: FastifyRequest, maxBytes: number, kind: UploadKind = 'create'): Promise<ParsedUpload> {
+export async function parseUpload(request: FastifyRequest, query: UploadMeta, maxBytes: number, kind: UploadKind = 'create'): Promise<ParsedUpload> {
   const declaredLength = Number(request.headers['content-length']);
   // what the upload may expect to read (for a form, the whole form): large bodies hash off the event loop
   const sizeHint = Number.isFinite(declaredLength) ? declaredLength : null;
@@ -49,11 +71,10 @@ export async function parseUpload(request: FastifyRequest, maxBytes: number, kin
       );
     }
     if (declaredLength > maxBytes + MULTIPART_OVERHEAD) throw new AppError('payload_too_large', `the upload limit is ${maxBytes} bytes`, { limit: maxBytes });
-    return parseMultipart(request, maxBytes, kind, sizeHint);
+    return parseMultipart(request, query, maxBytes, kind, sizeHint);
   }
   if (declaredLength > maxBytes) throw new AppError('payload_too_large', `the upload limit is ${maxBytes} bytes`, { limit: maxBytes });
   if (declaredLength === 0) throw new AppError('empty_body');
-  const query = request.query as Record<string, string>;
   return {
     meta: query,
     input: {
@@ -67,7 +88,7 @@ export async function parseUpload(request: FastifyRequest, maxBytes: number, kin
   };
 }
 
-async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: UploadKind, sizeHint: number | null): Promise<ParsedUpload> {
+async function parseMultipart(request: FastifyRequest, query: UploadMeta, maxBytes: number, kind: UploadKind, sizeHint: number | null): Promise<ParsedUpload> {
   let parts: AsyncIterator<MultipartFile | MultipartValue>;
   try {
     parts = request.parts({ limits: { fileSize: maxBytes + 1, files: 2, fields: 20, fieldSize: 64 * 1024, parts: 22 } })[Symbol.asyncIterator]();
@@ -87,7 +108,7 @@ async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: U
       continue;
     }
     if (part.fieldname !== 'file') throw new AppError('invalid_multipart', 'the document must be sent in a part named "file"', { field: part.fieldname });
-    const meta = checkFields(fields, request.query as Record<string, string>, kind);
+    const meta = checkFields(fields, query, kind);
     const body = new EndOfFormGuard(next, part, maxBytes);
     // finished() also reports a part the parser had already failed (a truncated body) before we got to it
     finished(part.file, (e) => {
@@ -114,7 +135,7 @@ async function parseMultipart(request: FastifyRequest, maxBytes: number, kind: U
 }
 
 /** Form fields (plus any query-string metadata) under the same rules as the query-string form. */
-function checkFields(fields: Record<string, string>, query: Record<string, string>, kind: UploadKind): Record<string, string> {
+function checkFields(fields: Record<string, string>, query: UploadMeta, kind: UploadKind): UploadMeta {
   for (const k of Object.keys(fields)) {
     if (Object.hasOwn(query, k)) throw new AppError('invalid_multipart', `"${k}" is sent both in the query string and in the form`, { field: k });
   }
@@ -200,7 +221,7 @@ function multipartError(e: unknown): AppError {
   return new AppError('invalid_multipart', `the multipart body is malformed: ${message.slice(0, 200)}`, {}, { cause: e });
 }
 
-export const toMetadata = (m: Record<string, string>): NewDocumentMetadata => ({
+export const toMetadata = (m: UploadMeta): NewDocumentMetadata => ({
   patient: m.patient ?? '',
   type: m.type ?? '',
   title: m.title ?? '',

@@ -1,26 +1,41 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import type { Bundle, CapabilityStatement, DocumentReference } from '@medplum/fhirtypes';
+import { Type } from 'typebox';
 import type { FhirIndexService } from '../../../fhir/index-service.ts';
 import { SUPPORTED, type Params } from '../../../fhir/search-params.ts';
+import { Nullable } from '../../../schema/typebox.ts';
+import { problem } from '../../schemas.ts';
+import type { App } from '../../types.ts';
+import { capabilityStatementAnswer, documentReferenceAnswer, fhirJson, searchsetAnswer } from './fhir-answers.ts';
 
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
-/** A POSTed search (form or JSON): every parameter is text, or a list of texts; never numbers or objects. */
-const searchBody = {
-  type: ['object', 'null'],
-  additionalProperties: { anyOf: [{ type: 'string', maxLength: 2000 }, { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 2000 } }] },
-} as const;
+/** A search parameter's value: text, or a list of texts (the parameter repeated); never numbers or objects. */
+const searchValue = Type.Union([Type.String(), Type.Array(Type.String())]);
+/** The search parameters in a query string: the supported ones named; the index service refuses the rest. */
+const searchQuery = Type.Object(Object.fromEntries(SUPPORTED.map((p) => [p, Type.Optional(searchValue)])), { additionalProperties: searchValue });
+/** A POSTed search (form or JSON), every value bounded. */
+const searchBody = Nullable(
+  Type.Object({}, { additionalProperties: Type.Union([Type.String({ maxLength: 2000 }), Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 })]) }),
+);
+const searchAnswers = { 200: fhirJson(searchsetAnswer('DocumentReference'), 'ITI-67 searchset'), 400: problem, 401: problem, 403: problem };
 
 /** The built-in FHIR R4 index: CapabilityStatement, DocumentReference read and ITI-67 search (GET and POST). */
-export function fhirRoutes(app: FastifyInstance, index: FhirIndexService, baseUrl: () => string): void {
-  app.get('/fhir/metadata', { config: { auth: false }, schema: { tags: ['fhir'], summary: 'CapabilityStatement' } }, async (_req, reply) =>
-    reply.type(FHIR_JSON).send(capabilityStatement(baseUrl())),
-  );
+export function fhirRoutes(app: App, index: FhirIndexService, baseUrl: () => string): void {
+  app.get('/fhir/metadata', {
+    config: { auth: false },
+    schema: { tags: ['fhir'], summary: 'CapabilityStatement', response: { 200: fhirJson(capabilityStatementAnswer, 'What this FHIR endpoint supports') } },
+  }, async (_req, reply) => reply.type(FHIR_JSON).send(capabilityStatement(baseUrl())));
 
   app.get('/fhir/DocumentReference/:id', {
-    schema: { tags: ['fhir'], summary: 'Read a DocumentReference', params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' } } } },
+    schema: {
+      tags: ['fhir'],
+      summary: 'Read a DocumentReference',
+      params: Type.Object({ id: Type.String({ format: 'uuid' }) }),
+      response: { 200: fhirJson(documentReferenceAnswer, 'The DocumentReference (ETag: its version)'), 400: problem, 401: problem, 403: problem, 404: problem },
+    },
     handler: async (request, reply) => {
-      const resource = await index.read(request.ctx, (request.params as { id: string }).id);
+      const resource = await index.read(request.ctx, request.params.id);
       return reply.type(FHIR_JSON).header('etag', `W/"${resource.meta?.versionId ?? '1'}"`).send(resource);
     },
   });
@@ -30,12 +45,12 @@ export function fhirRoutes(app: FastifyInstance, index: FhirIndexService, baseUr
     return searchset(baseUrl(), params, count, offset, total, resources);
   };
 
-  app.get('/fhir/DocumentReference', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References' } }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await search(request, request.query as Params)),
-  );
-  app.post('/fhir/DocumentReference/_search', { schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References (POST form)', body: searchBody } }, async (request, reply) =>
-    reply.type(FHIR_JSON).send(await search(request, { ...(request.query as Params), ...((request.body ?? {}) as Params) })),
-  );
+  app.get('/fhir/DocumentReference', {
+    schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References', querystring: searchQuery, response: searchAnswers },
+  }, async (request, reply) => reply.type(FHIR_JSON).send(await search(request, request.query)));
+  app.post('/fhir/DocumentReference/_search', {
+    schema: { tags: ['fhir'], summary: 'ITI-67 Find Document References (POST form)', querystring: searchQuery, body: searchBody, response: searchAnswers },
+  }, async (request, reply) => reply.type(FHIR_JSON).send(await search(request, { ...request.query, ...request.body })));
 }
 
 function searchset(base: string, params: Params, count: number, offset: number, total: number, resources: DocumentReference[]): Bundle {

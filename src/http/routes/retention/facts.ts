@@ -1,34 +1,30 @@
 import type { Readable } from 'node:stream';
+import { Type } from 'typebox';
 import { AppError } from '../../../domain/errors.ts';
-import type { FastifyInstance } from 'fastify';
-import { TOO_LONG_LINE, type FactsPatch, type RetentionService } from '../../../retention/retention-service.ts';
-import { documentDto } from '../../dto.ts';
-import { errorResponses, idParams } from '../../schemas.ts';
-import * as docsRepo from '../../../documents/repository.ts';
-import type { Sql } from '../../../db/sql.ts';
+import { documentDto } from '../../../documents/document-json.ts';
+import { TOO_LONG_LINE, type RetentionService } from '../../../retention/retention-service.ts';
+import { Nullable } from '../../../schema/typebox.ts';
+import { documentAnswer, errorResponses, idParams, problem } from '../../schemas.ts';
+import type { App } from '../../types.ts';
+import { factsAnswer, factsImportAnswer, factsSetAnswer, scheduleAnswer } from './answers.ts';
 
-/** Documents the JSON success answer (its shape is the service's; fuzzing checks every answer is documented). */
-const OK_JSON = { description: 'JSON', type: 'object', additionalProperties: true } as const;
-
-const date = { type: ['string', 'null'], pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' } as const;
-const factsBody = {
-  type: 'object',
-  properties: { dateOfBirth: date, dateOfDeath: date, lastContact: date, lastChildBirth: date },
-  additionalProperties: false,
-  minProperties: 1,
-} as const;
-const patientParams = { type: 'object', properties: { patient: { type: 'string', pattern: '^[0-9 ]{10,12}$' } }, required: ['patient'] } as const;
+const date = Nullable(Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' }));
+const factsBody = Type.Object(
+  { dateOfBirth: Type.Optional(date), dateOfDeath: Type.Optional(date), lastContact: Type.Optional(date), lastChildBirth: Type.Optional(date) },
+  { additionalProperties: false, minProperties: 1 },
+);
+const patientParams = Type.Object({ patient: Type.String({ pattern: '^[0-9 ]{10,12}$' }) });
 
 /** The schedule, patient facts (one patient, or an NDJSON feed) and a document's retention class. */
-export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionService, sql: Sql): void {
+export function retentionFactsRoutes(app: App, retention: RetentionService): void {
   app.get('/v1/retention/schedule', {
-    schema: { tags: ['retention'], summary: 'The retention schedule in force: classes, periods, the Code of Practice table each cites', response: { 200: OK_JSON, ...errorResponses } },
+    schema: { tags: ['retention'], summary: 'The retention schedule in force: classes, periods, the Code of Practice table each cites', response: { 200: scheduleAnswer, ...errorResponses } },
     handler: async () => retention.schedule,
   });
 
   app.get('/v1/retention/patients/:patient/facts', {
-    schema: { tags: ['retention'], summary: "A patient's facts that move the retention clock (records-manager, admin)", params: patientParams, response: { 200: OK_JSON, ...errorResponses } },
-    handler: async (request) => retention.getFacts(request.ctx, (request.params as { patient: string }).patient),
+    schema: { tags: ['retention'], summary: "A patient's facts that move the retention clock (records-manager, admin)", params: patientParams, response: { 200: factsAnswer, ...errorResponses } },
+    handler: async (request) => retention.getFacts(request.ctx, request.params.patient),
   });
 
   app.put('/v1/retention/patients/:patient/facts', {
@@ -37,9 +33,9 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
       summary: "Sets facts (date of birth, death, last contact, birth of the last child; null clears one); every document of the patient is recomputed in the same transaction (records-manager, admin)",
       params: patientParams,
       body: factsBody,
-      response: { 200: OK_JSON, ...errorResponses },
+      response: { 200: factsSetAnswer, ...errorResponses },
     },
-    handler: async (request) => retention.setFacts(request.ctx, (request.params as { patient: string }).patient, request.body as FactsPatch),
+    handler: async (request) => retention.setFacts(request.ctx, request.params.patient, request.body),
   });
 
   // A PAS feed: NDJSON, read line by line from the request stream (never buffered whole).
@@ -51,7 +47,7 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
         tags: ['retention'],
         summary: 'Bulk patient facts as NDJSON, one {"patient": …, "dateOfDeath": …} per line; each line applied and audited on its own; errors reported by line (records-manager, admin)',
         description: 'Content-Type: application/x-ndjson. Each line is a JSON object with `patient` and any of dateOfBirth, dateOfDeath, lastContact, lastChildBirth (YYYY-MM-DD or null). Lines over 64 KiB are reported, not read.',
-        response: { 200: OK_JSON, ...errorResponses, 415: { $ref: 'Problem#' } },
+        response: { 200: factsImportAnswer, ...errorResponses, 415: problem },
       },
       handler: async (request) => {
         const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -66,15 +62,12 @@ export function retentionFactsRoutes(app: FastifyInstance, retention: RetentionS
       tags: ['retention'],
       summary: "Reclassifies a document's retention (records-manager, admin); retainUntil is recomputed in the same transaction",
       params: idParams,
-      body: { type: 'object', properties: { retentionClass: { type: 'string', maxLength: 40 }, reason: { type: 'string', minLength: 3, maxLength: 2000 } }, required: ['retentionClass', 'reason'], additionalProperties: false },
-      response: { 200: { $ref: 'Document#' }, ...errorResponses, 409: { $ref: 'Problem#' }, 410: { $ref: 'Problem#' } },
+      body: Type.Object({ retentionClass: Type.String({ maxLength: 40 }), reason: Type.String({ minLength: 3, maxLength: 2000 }) }, { additionalProperties: false }),
+      response: { 200: documentAnswer, ...errorResponses, 409: problem, 410: problem },
     },
     handler: async (request) => {
-      const { id } = request.params as { id: string };
-      const b = request.body as { retentionClass: string; reason: string };
-      const doc = await retention.setClass(request.ctx, id, b.retentionClass, b.reason);
-      const version = (await docsRepo.findVersion(sql, id, doc.currentVersion))!;
-      return documentDto(doc, version);
+      const { document, version } = await retention.setClass(request.ctx, request.params.id, request.body.retentionClass, request.body.reason);
+      return documentDto(document, version);
     },
   });
 }

@@ -1,47 +1,46 @@
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import type { RetentionService } from '../../../retention/retention-service.ts';
+import { Defaulted, StringEnum } from '../../../schema/typebox.ts';
 import { errorResponses, idParams } from '../../schemas.ts';
+import type { App } from '../../types.ts';
+import { holdAnswer, holdSetAnswer, items } from './answers.ts';
 
-/** Documents the JSON success answer (its shape is the service's; fuzzing checks every answer is documented). */
-const OK_JSON = { description: 'JSON', type: 'object', additionalProperties: true } as const;
+const reason = Type.String({ minLength: 3, maxLength: 2000 });
 
 /** Legal holds: set, lift, list (records-manager, admin). */
-export function legalHoldRoutes(app: FastifyInstance, retention: RetentionService): void {
+export function legalHoldRoutes(app: App, retention: RetentionService): void {
   app.get('/v1/retention/holds', {
     schema: {
       tags: ['retention'],
       summary: 'Legal holds, newest first (records-manager, admin)',
-      querystring: {
-        type: 'object',
-        properties: { active: { type: 'boolean', default: true }, patient: { type: 'string', pattern: '^[0-9]{10}$' }, document: { type: 'string', format: 'uuid' } },
-        additionalProperties: false,
-      },
-      response: { 200: OK_JSON, ...errorResponses },
+      querystring: Type.Object(
+        { active: Defaulted(Type.Boolean({ default: true })), patient: Type.Optional(Type.String({ pattern: '^[0-9]{10}$' })), document: Type.Optional(Type.String({ format: 'uuid' })) },
+        { additionalProperties: false },
+      ),
+      response: { 200: items(holdAnswer), ...errorResponses },
     },
-    handler: async (request) => ({ items: await retention.listHolds(request.ctx, request.query as { active: boolean; patient?: string; document?: string }) }),
+    handler: async (request) => ({ items: await retention.listHolds(request.ctx, request.query) }),
   });
 
   app.post('/v1/retention/holds', {
     schema: {
       tags: ['retention'],
       summary: 'Places a legal hold on one document, every document of a patient, or a document type over a date range (records-manager, admin)',
-      body: {
-        type: 'object',
-        properties: {
-          scope: { type: 'string', enum: ['document', 'patient', 'type'] },
-          document: { type: 'string', format: 'uuid' },
-          patient: { type: 'string', maxLength: 12 },
-          type: { type: 'string', maxLength: 64 },
-          from: { type: 'string', maxLength: 10 },
-          to: { type: 'string', maxLength: 10 },
-          reason: { type: 'string', minLength: 3, maxLength: 2000 },
+      body: Type.Object(
+        {
+          scope: StringEnum(['document', 'patient', 'type']),
+          document: Type.Optional(Type.String({ format: 'uuid' })),
+          patient: Type.Optional(Type.String({ maxLength: 12 })),
+          type: Type.Optional(Type.String({ maxLength: 64 })),
+          from: Type.Optional(Type.String({ maxLength: 10 })),
+          to: Type.Optional(Type.String({ maxLength: 10 })),
+          reason,
         },
-        required: ['scope', 'reason'],
-        additionalProperties: false,
-      },
-      response: { 201: { type: 'object', additionalProperties: true }, ...errorResponses },
+        { additionalProperties: false },
+      ),
+      response: { 201: holdSetAnswer, ...errorResponses },
     },
-    handler: async (request, reply) => reply.code(201).send(await retention.setHold(request.ctx, request.body as Parameters<RetentionService['setHold']>[1])),
+    handler: async (request, reply) => reply.code(201).send(await retention.setHold(request.ctx, request.body)),
   });
 
   app.post('/v1/retention/holds/:id/lift', {
@@ -49,9 +48,9 @@ export function legalHoldRoutes(app: FastifyInstance, retention: RetentionServic
       tags: ['retention'],
       summary: 'Lifts a legal hold, recording who and why; the hold stays listed (records-manager, admin)',
       params: idParams,
-      body: { type: 'object', properties: { reason: { type: 'string', minLength: 3, maxLength: 2000 } }, required: ['reason'], additionalProperties: false },
-      response: { 200: OK_JSON, ...errorResponses },
+      body: Type.Object({ reason }, { additionalProperties: false }),
+      response: { 200: holdAnswer, ...errorResponses },
     },
-    handler: async (request) => retention.liftHold(request.ctx, (request.params as { id: string }).id, (request.body as { reason: string }).reason),
+    handler: async (request) => retention.liftHold(request.ctx, request.params.id, request.body.reason),
   });
 }

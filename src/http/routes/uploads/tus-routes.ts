@@ -1,22 +1,26 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
+import { Type } from 'typebox';
 import { AppError } from '../../../domain/errors.ts';
 import type { ResumableUpload } from '../../../uploads/repository.ts';
 import type { ResumableUploads } from '../../../uploads/resumable-uploads.ts';
 import { METADATA_KEYS } from '../../../uploads/upload-metadata.ts';
 import { CHECKSUM_ALGORITHMS, encodeUploadMetadata, parseNonNegativeInt, parseUploadChecksum, parseUploadMetadata } from '../../../uploads/tus-headers.ts';
+import { problem } from '../../schemas.ts';
+import type { App } from '../../types.ts';
 
 const TUS_VERSION = '1.0.0';
 const EXTENSIONS = 'creation,termination,checksum,expiration';
 
-const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string' } } } as const;
+const idParams = Type.Object({ id: Type.String() });
+/** An answer whose news is all in its headers: `null` in the published schema, nothing to send. */
+const noBody = (description: string, headers?: object) => Type.Unsafe<void>({ type: 'null', description, ...(headers ? { headers } : {}) });
 const tusHeader = { 'Tus-Resumable': { type: 'string', description: 'always 1.0.0' } };
-const problem = { $ref: 'Problem#' };
 
 /**
  * tus 1.0 at /v1/uploads (core + creation, termination, checksum, expiration). The bodies are streams: this scope
  * registers no parser, so PATCH bytes stay in request.raw for the domain to read.
  */
-export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads): Promise<void> {
+export async function tusRoutes(app: App, uploads: ResumableUploads): Promise<void> {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, _payload, done) => done(null, undefined));
 
@@ -33,7 +37,7 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
 
   app.options('/v1/uploads', {
     config: { auth: false },
-    schema: { tags: ['resumable uploads'], summary: 'tus discovery: version, extensions, size limit, checksum algorithms', response: { 204: { type: 'null', description: 'capabilities in headers', headers: tusHeader } } },
+    schema: { tags: ['resumable uploads'], summary: 'tus discovery: version, extensions, size limit, checksum algorithms', response: { 204: noBody('capabilities in headers', tusHeader) } },
   }, async (_r, reply) => {
     reply
       .header('Tus-Version', TUS_VERSION)
@@ -53,7 +57,7 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
         `${METADATA_KEYS.join(', ')} (the multipart form's fields; \`document\` adds a version to that document instead of creating one). ` +
         'Answers 201 with Location. Send the bytes with PATCH (Content-Type application/offset+octet-stream, Upload-Offset); the PATCH that ' +
         'delivers the last byte commits the document and answers with Quill-Document-Id and Quill-Document-Version.',
-      response: { 201: { type: 'null', description: 'created; Location names the upload', headers: { Location: { type: 'string' }, 'Upload-Expires': { type: 'string' }, ...tusHeader } }, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 413: problem, 415: problem },
+      response: { 201: noBody('created; Location names the upload', { Location: { type: 'string' }, 'Upload-Expires': { type: 'string' }, ...tusHeader }), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 413: problem, 415: problem },
     },
   }, async (request, reply) => {
     if (request.headers['upload-defer-length'] !== undefined) throw new AppError('validation_failed', 'Upload-Defer-Length is not supported: send Upload-Length', { field: 'Upload-Defer-Length' });
@@ -65,9 +69,9 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
   });
 
   app.head('/v1/uploads/:id', {
-    schema: { tags: ['resumable uploads'], summary: 'Where a resumable upload stands (Upload-Offset, Upload-Length)', params: idParams, response: { 200: { type: 'null', description: 'state in headers' }, 401: problem, 403: problem, 404: problem, 410: problem, 412: problem } },
+    schema: { tags: ['resumable uploads'], summary: 'Where a resumable upload stands (Upload-Offset, Upload-Length)', params: idParams, response: { 200: noBody('state in headers'), 401: problem, 403: problem, 404: problem, 410: problem, 412: problem } },
   }, async (request, reply) => {
-    const upload = await uploads.status(request.ctx, (request.params as { id: string }).id);
+    const upload = await uploads.status(request.ctx, request.params.id);
     sendState(reply, upload).code(200).send();
   });
 
@@ -76,12 +80,12 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
       tags: ['resumable uploads'],
       summary: 'Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>)',
       params: idParams,
-      response: { 204: { type: 'null', description: 'bytes kept; Upload-Offset is the new offset' }, 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 410: problem, 412: problem, 413: problem, 415: problem, 422: problem, 460: problem, 500: problem, 503: problem },
+      response: { 204: noBody('bytes kept; Upload-Offset is the new offset'), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 410: problem, 412: problem, 413: problem, 415: problem, 422: problem, 460: problem, 500: problem, 503: problem },
     },
   }, async (request, reply) => {
     const offset = parseNonNegativeInt(header(request.headers['upload-offset']), 'Upload-Offset');
     const checksum = parseUploadChecksum(header(request.headers['upload-checksum']));
-    const { upload, committed } = await uploads.append(request.ctx, (request.params as { id: string }).id, {
+    const { upload, committed } = await uploads.append(request.ctx, request.params.id, {
       offset,
       checksum,
       contentType: header(request.headers['content-type']),
@@ -94,9 +98,9 @@ export async function tusRoutes(app: FastifyInstance, uploads: ResumableUploads)
   });
 
   app.delete('/v1/uploads/:id', {
-    schema: { tags: ['resumable uploads'], summary: 'Abandon a resumable upload (tus termination); its parts are removed', params: idParams, response: { 204: { type: 'null', description: 'terminated' }, 401: problem, 403: problem, 404: problem, 410: problem, 412: problem } },
+    schema: { tags: ['resumable uploads'], summary: 'Abandon a resumable upload (tus termination); its parts are removed', params: idParams, response: { 204: noBody('terminated'), 401: problem, 403: problem, 404: problem, 410: problem, 412: problem } },
   }, async (request, reply) => {
-    await uploads.terminate(request.ctx, (request.params as { id: string }).id);
+    await uploads.terminate(request.ctx, request.params.id);
     reply.code(204).send();
   });
 }

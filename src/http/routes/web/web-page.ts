@@ -3,12 +3,14 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
-import type { FastifyInstance } from 'fastify';
+import { Type } from 'typebox';
 import { mintDevToken } from '../../../auth/dev-token.ts';
 import { Roles } from '../../../domain/principal.ts';
 import { AppError } from '../../../domain/errors.ts';
 import { isValidNhsNumber } from '../../../domain/nhs-number.ts';
-import type { AuditLogWriter } from '../../types.ts';
+import { Nullable, StringEnum } from '../../../schema/typebox.ts';
+import { problem } from '../../schemas.ts';
+import type { App, AuditLogWriter } from '../../types.ts';
 
 /** Where `npm run build:web` (vite, run by npm install's prepare and by npm start when missing) puts the page. */
 export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
@@ -26,20 +28,29 @@ export interface WebPageDeps extends WebPageOptions {
   audit: AuditLogWriter;
 }
 
+/** The page's runtime settings. */
+const pageConfig = Type.Object({
+  devSignIn: Type.Boolean(),
+  oidc: Nullable(Type.Object({ issuer: Type.String(), clientId: Type.String() })),
+  maxUploadBytes: Type.Integer(),
+  roles: Type.Array(Type.String()),
+  rolesClaim: Type.String(),
+});
+
 /**
  * The clinician's page at / (a static bundle built by vite from web/), its runtime settings at /ui/config.json, and
  * the development sign-in (POST /v1/dev/token), which exists only while the embedded development secret signs tokens.
  */
-export async function webPageRoutes(app: FastifyInstance, o: WebPageDeps): Promise<void> {
+export async function webPageRoutes(app: App, o: WebPageDeps): Promise<void> {
   // Everything in this scope is public (the page's files; the API calls it makes carry the bearer token).
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object), auth: false } as never;
   });
-  app.get('/ui/config.json', { config: { auth: false }, schema: { hide: true } }, async () => ({
+  app.get('/ui/config.json', { config: { auth: false }, schema: { hide: true, response: { 200: pageConfig } } }, async () => ({
     devSignIn: o.devSecret !== null,
     oidc: o.oidc,
     maxUploadBytes: o.maxUploadBytes,
-    roles: Roles,
+    roles: [...Roles],
     rolesClaim: o.jwt.rolesClaim,
   }));
 
@@ -49,17 +60,15 @@ export async function webPageRoutes(app: FastifyInstance, o: WebPageDeps): Promi
       tags: ['development'],
       summary: 'Development sign-in: a token for the chosen user and role (only while the embedded development secret is in use)',
       security: [],
-      body: {
-        type: 'object',
-        required: ['sub', 'role'],
-        additionalProperties: false,
-        properties: {
-          sub: { type: 'string', pattern: '^[A-Za-z0-9._@-]{1,64}$' },
-          role: { type: 'string', enum: [...Roles] },
-          patients: { type: 'array', maxItems: 50, items: { type: 'string', pattern: '^[0-9]{10}$' } },
+      body: Type.Object(
+        {
+          sub: Type.String({ pattern: '^[A-Za-z0-9._@-]{1,64}$' }),
+          role: StringEnum(Roles),
+          patients: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9]{10}$' }), { maxItems: 50 })),
         },
-      },
-      response: { 200: { type: 'object', properties: { token: { type: 'string' }, expiresIn: { type: 'string' } } }, 400: { $ref: 'Problem#' }, 403: { $ref: 'Problem#' } },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Object({ token: Type.String(), expiresIn: Type.String() }), 400: problem, 403: problem },
     },
   }, async (request) => {
     if (!o.devSecret) {
@@ -72,7 +81,7 @@ export async function webPageRoutes(app: FastifyInstance, o: WebPageDeps): Promi
       await o.audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: 'forbidden', detail: { route: '/v1/dev/token', method: 'POST', reason: 'not a loopback client' } });
       throw new AppError('forbidden', 'development sign-in answers only clients on this machine (127.0.0.1 or ::1)');
     }
-    const b = request.body as { sub: string; role: string; patients?: string[] };
+    const b = request.body;
     const bad = b.patients?.find((p) => !isValidNhsNumber(p));
     if (bad) throw new AppError('invalid_nhs_number', `${bad} is not a valid NHS number`, { field: 'patients' });
     const token = await mintDevToken(o.devSecret, o.jwt, { sub: b.sub, roles: [b.role], patients: b.patients, expiresIn: '8h' });

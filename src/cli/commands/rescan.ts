@@ -1,14 +1,10 @@
 import { parseArgs } from 'node:util';
-import { ConfigError, loadConfig, publicBaseUrl } from '../config/config.ts';
-import { createLogger, openDatabase } from '../bootstrap.ts';
-import { urlSigningKey } from '../auth/keys.ts';
-import { createBlobStore } from '../blobstores/create-blob-store.ts';
-import { BlobStoreRegistry } from '../blobstores/store-registry.ts';
-import type { BlobStore } from '../domain/ports.ts';
-import * as versions from '../documents/repository.ts';
-import { scannerFromConfig } from '../scanning/background.ts';
-import { rescan, type RescanReport } from '../scanning/rescan.ts';
-import { duration, mib } from './progress.ts';
+import { openCommand } from '../../bootstrap.ts';
+import { ConfigError, loadConfig } from '../../config/config.ts';
+import * as versions from '../../documents/repository.ts';
+import { scannerFromConfig } from '../../scanning/background.ts';
+import { rescan, type RescanReport } from '../../scanning/rescan.ts';
+import { duration, mib } from '../progress.ts';
 
 const USAGE = 'usage: quill-docstore rescan [--since <30d|12h|ISO date>] [--rate <MiB/s>] [--json]\n';
 
@@ -22,10 +18,11 @@ export function parseSince(v: string, now = Date.now()): Date | null {
 }
 
 /**
- * `quill-docstore rescan`: every stored version (or those created since --since) read back from its store and scanned
- * by clamd again, beside the live service (one run at a time: it waits for the rescan lock). Held (pending) versions
- * are cleared or quarantined; a version found infected is quarantined and audited. Exit 1 when it found anything, when
- * any version is quarantined (as scrub), or when it could not scan something, 69 when clamd is unavailable, 78 when scanning is not configured.
+ * `rescan [--since …] [--rate <MiB/s>] [--json]`: every stored version (or those created since --since) read back from
+ * its store and scanned by clamd again, beside the live service (one run at a time: it waits for the rescan lock).
+ * Held (pending) versions are cleared or quarantined; a version found infected is quarantined and audited. Exit 1
+ * when it found anything, when any version is quarantined (as scrub), or when it could not scan something; 69 when
+ * clamd is unavailable; 78 when scanning is not configured.
  */
 export async function runRescan(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { since: { type: 'string' }, rate: { type: 'string' }, json: { type: 'boolean' } }, strict: true });
@@ -38,16 +35,14 @@ export async function runRescan(args: string[]): Promise<number> {
   }
   const scanner = scannerFromConfig(cfg);
   if (!scanner) throw new ConfigError('rescan needs QUILL_CLAMD_URL (tcp://host:port or unix:/path/clamd.ctl): malware scanning is off');
-  const log = createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2);
-  const deps = { signingKey: await urlSigningKey(cfg), baseUrl: () => publicBaseUrl(cfg) };
-  const live = await createBlobStore(cfg, cfg.blobStore, deps);
-  const blobs = new BlobStoreRegistry(live, (kind) => createBlobStore(cfg, kind, deps));
-  const db = await openDatabase(cfg, log, { command: true });
+  const cmd = openCommand('rescan', { cfg });
   try {
+    const blobs = await cmd.stores();
+    const { sql } = await cmd.db();
     const stopper = new AbortController();
     process.once('SIGINT', () => stopper.abort());
-    const r = await rescan(db.sql, blobs, scanner, log, { createdSince: since, rateMiBs: rate, waitForLock: true, signal: stopper.signal });
-    const quarantined = await versions.infectedVersions(db.sql);
+    const r = await rescan(sql, blobs, scanner, cmd.log, { createdSince: since, rateMiBs: rate, waitForLock: true, signal: stopper.signal });
+    const quarantined = await versions.infectedVersions(sql);
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ ...r, cursor: undefined, quarantined })}\n`);
     } else {
@@ -57,8 +52,7 @@ export async function runRescan(args: string[]): Promise<number> {
     // like scrub: 1 while anything is quarantined (found now or before: its bytes wait for information governance)
     return r.found.length || r.problems.length || quarantined.length ? 1 : 0;
   } finally {
-    await db.close();
-    (live as BlobStore & { destroy?: () => void }).destroy?.();
+    await cmd.close();
   }
 }
 
