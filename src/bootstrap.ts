@@ -25,6 +25,7 @@ import { FhirIndexService } from './fhir/index-service.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
+import { startScanning } from './scanning/background.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
@@ -184,6 +185,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const remote = await openRemoteIndex(cfg, db.sql, baseUrl);
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
+  const scanning = startScanning(db.sql, blobs, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
@@ -203,6 +205,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     baseUrl,
     onIndexWork: () => worker?.kick(),
     retention,
+    scanning: scanning.uploads,
   });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
@@ -217,7 +220,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
     health: () => db.health(),
-    extraMetrics: integrity.metrics,
+    extraMetrics: (registry) => {
+      integrity.metrics(registry);
+      scanning.metrics(registry);
+    },
     tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
     trustProxy: cfg.edge.trustProxy,
     readiness: [
@@ -250,6 +256,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
           ]
         : []),
       integrity.readiness,
+      scanning.readiness,
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
@@ -274,6 +281,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     close: async () => {
       await app.close();
       await integrity.stop();
+      await scanning.stop();
       await worker?.stop();
       await backups?.stop();
       await db.close();

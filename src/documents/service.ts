@@ -24,6 +24,7 @@ import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
+import type { UploadScanning } from './upload-scan.ts';
 import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
 
@@ -64,6 +65,8 @@ export interface DocumentServiceOptions {
   onIndexWork?: () => void;
   /** Records governance (src/retention): each new document gets its class and retention date in its transaction. */
   retention?: UploadRetention | undefined;
+  /** Malware scanning of every upload (QUILL_CLAMD_URL); absent or null: off. */
+  scanning?: UploadScanning | null | undefined;
 }
 
 /** What uploads need from records governance; implemented by RetentionService (kept as an interface: no import cycle). */
@@ -154,7 +157,7 @@ export class DocumentService {
             repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o), retention: kept }),
             repo.insertVersion(tx, { ...stored.version, version: 1 }),
           ]).then(([document, version]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId);
+          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId, heldDetail(stored));
         }),
       );
       target.version = 1;
@@ -188,7 +191,7 @@ export class DocumentService {
             repo.insertVersion(tx, { ...stored.version, version: next }),
             repo.setCurrentVersion(tx, documentId, next, initialFhirState(this.#o)),
           ]).then(([version, document]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId);
+          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId, heldDetail(stored));
         }),
       );
       retention?.afterCommit([documentId], { newVersion: true });
@@ -306,7 +309,7 @@ export class DocumentService {
 
   #uploadDeps(): UploadDeps {
     const o = this.#o;
-    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes };
+    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes, scanning: o.scanning ?? null };
   }
 
   /** Runs the metadata transaction for stored bytes; if it fails, the bytes are removed again. */
@@ -325,3 +328,6 @@ export class DocumentService {
     return audited(this.#o.sql, this.#o.log, ctx, action, target, fn);
   }
 }
+
+/** A version stored while the malware scanner was down (QUILL_SCAN_WHEN_DOWN=hold) says so in its upload's audit row. */
+const heldDetail = (stored: StoredBytes) => (stored.version.scanStatus === 'pending' ? { scanStatus: 'pending' } : undefined);

@@ -51,18 +51,25 @@ export function missingServers(needs: NeededServers = {}): string | null {
 
 /** Registers the skip (or, under CI, the failure) when servers are missing; returns true when the suite can run. */
 export function requireServers(title: string, needs: NeededServers = {}): boolean {
-  const reason = missingServers(needs);
+  return requireAvailable(title, missingServers(needs), 'the real test servers');
+}
+
+/**
+ * A suite's server is missing (`reason` set): skip it locally with the reason, fail it under CI=true (so CI never passes
+ * by skipping). Returns true when the suite can run.
+ */
+export function requireAvailable(title: string, reason: string | null, what: string): boolean {
   if (!reason) return true;
   if (process.env.CI === 'true') {
     describe(title, () => {
-      it('needs the real test servers (required when CI=true)', () => {
+      it(`needs ${what} (required when CI=true)`, () => {
         throw new Error(reason);
       });
     });
   } else {
     console.warn(`[${title}] skipping: ${reason}`);
     describe.skip(`${title}: skipped because ${reason}`, () => {
-      it('needs the real test servers', () => {});
+      it(`needs ${what}`, () => {});
     });
   }
   return false;
