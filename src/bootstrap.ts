@@ -28,6 +28,7 @@ import { remoteListWriter } from './mhd/remote-lists.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
+import { startScanning } from './scanning/background.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
@@ -188,6 +189,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   // the SubmissionSet Lists ride on their documents' outbox rows (src/mhd/remote-lists.ts)
   const worker = remote ? startOutboxWorker(db.sql, remote, log, { alsoWrite: remoteListWriter(db.sql, remote) }) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
+  const scanning = startScanning(db.sql, blobs, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
@@ -207,6 +209,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     baseUrl,
     onIndexWork: () => worker?.kick(),
     retention,
+    scanning: scanning.uploads,
   });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
@@ -225,7 +228,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
     health: () => db.health(),
-    extraMetrics: integrity.metrics,
+    extraMetrics: (registry) => {
+      integrity.metrics(registry);
+      scanning.metrics(registry);
+    },
     tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
     trustProxy: cfg.edge.trustProxy,
     readiness: [
@@ -258,6 +264,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
           ]
         : []),
       integrity.readiness,
+      scanning.readiness,
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
@@ -282,6 +289,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     close: async () => {
       await app.close();
       await integrity.stop();
+      await scanning.stop();
       await worker?.stop();
       await backups?.stop();
       await db.close();

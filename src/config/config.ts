@@ -50,6 +50,8 @@ export interface Config {
   requestTimeoutMs: number;
   /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
   dbTimeoutMs: number;
+  /** Malware scanning (src/scanning): clamd's address (null: no scanning), what uploads do while it is down, its timeout. */
+  scan: { clamdUrl: string | null; whenDown: 'refuse' | 'hold'; timeoutMs: number };
   logLevel: string;
   /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
   edge: EdgeConfig;
@@ -141,6 +143,7 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
+    scan: { clamdUrl: str(raw.QUILL_CLAMD_URL), whenDown: raw.QUILL_SCAN_WHEN_DOWN as 'refuse' | 'hold', timeoutMs: Number(raw.QUILL_CLAMD_TIMEOUT_MS) },
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),
     backup: backupConfigFrom(raw, dataDir, problems),

@@ -13,6 +13,7 @@ export const LOCKS = {
   reconcile: 'quill-docstore:reconcile',
   migrateBlobs: 'quill-docstore:migrate-blobs',
   scrub: 'quill-docstore:scrub',
+  rescan: 'quill-docstore:rescan',
   backup: 'quill-docstore:backup',
   backupScheduler: 'quill-docstore:backup-scheduler',
 } as const;

@@ -54,7 +54,7 @@ const noVersion = (documentId: string, wantVersion: number | undefined) => new A
 
 /**
  * A version whose bytes the caller may read: read permission, then every rule (scope or break-glass, disposal,
- * entered-in-error for reviewers only, quarantine).
+ * entered-in-error for reviewers only, quarantine: integrity failures, malware found or a scan still to come).
  */
 export async function readableVersion(db: Db, p: Principal, documentId: string, wantVersion: number | undefined, target: AuditTarget): Promise<{ doc: DocumentRecord; version: DocumentVersion }> {
   requirePermission(p, 'document:read');
@@ -64,7 +64,7 @@ export async function readableVersion(db: Db, p: Principal, documentId: string, 
   const version = await repo.findVersion(db, documentId, wantVersion ?? doc.currentVersion);
   if (!version) throw noVersion(documentId, wantVersion);
   target.version = version.version;
-  apply({ reader, doc, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(db, version) } }, target, ['version']);
+  apply({ reader, doc, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(db, version), scanStatus: version.scanStatus } }, target, ['version']);
   return { doc, version };
 }
 
@@ -93,7 +93,7 @@ export async function readableVersionOnce(
     apply(f, target, ['patient', 'document', 'bytes']);
     if (!facts.version) throw noVersion(documentId, wantVersion);
     target.version = facts.version.version;
-    apply({ ...f, version: { version: facts.version.version, quarantinedAt: facts.quarantinedAt } }, target, ['version']);
+    apply({ ...f, version: { version: facts.version.version, quarantinedAt: facts.quarantinedAt, scanStatus: facts.version.scanStatus } }, target, ['version']);
   } catch (e) {
     if (facts?.audited) await onDisagreement(false);
     throw e;

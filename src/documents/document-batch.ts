@@ -7,7 +7,7 @@ import type { Principal, RequestContext } from '../domain/principal.ts';
 import { principalOf } from './access.ts';
 import type { CommitOptions } from './commit.ts';
 import { resolveMetadata, type ResolvedMetadata } from './metadata.ts';
-import { writeNewDocument, type NewDocumentRetentionHook } from './new-document.ts';
+import { heldDetail, writeNewDocument, type NewDocumentRetentionHook } from './new-document.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
 
 export interface DocumentBatchDeps {
@@ -74,7 +74,7 @@ export class DocumentBatch {
     try {
       committed = await d.sql.begin(async (tx) => {
         const out: DocumentWithVersion[] = [];
-        for (const doc of docs) out.push(await writeNewDocument(tx, d, this.#ctx, this.#p, { ...doc, lock: null }, detail));
+        for (const doc of docs) out.push(await writeNewDocument(tx, d, this.#ctx, this.#p, { ...doc, lock: null }, { ...detail, ...heldDetail(doc.stored) }));
         await also(tx, out);
         return out;
       });

@@ -42,3 +42,6 @@ export async function writeNewDocument(tx: Tx, o: NewDocumentDeps, ctx: RequestC
   ]).then(([document, version]) => ({ document, version }));
   return commitChange(tx, o.commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, d.stored.intentId, detail);
 }
+
+/** A version stored while the malware scanner was down (QUILL_SCAN_WHEN_DOWN=hold) says so in its upload's audit row. */
+export const heldDetail = (stored: StoredBytes) => (stored.version.scanStatus === 'pending' ? { scanStatus: 'pending' } : undefined);

@@ -24,7 +24,8 @@ import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
-import { writeNewDocument } from './new-document.ts';
+import type { UploadScanning } from './upload-scan.ts';
+import { heldDetail, writeNewDocument } from './new-document.ts';
 import { DocumentBatch } from './document-batch.ts';
 import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
@@ -66,6 +67,8 @@ export interface DocumentServiceOptions {
   onIndexWork?: () => void;
   /** Records governance (src/retention): each new document gets its class and retention date in its transaction. */
   retention?: UploadRetention | undefined;
+  /** Malware scanning of every upload (QUILL_CLAMD_URL); absent or null: off. */
+  scanning?: UploadScanning | null | undefined;
 }
 
 /** What uploads need from records governance; implemented by RetentionService (kept as an interface: no import cycle). */
@@ -149,7 +152,7 @@ export class DocumentService {
       const lock = retention && cls ? await retention.lockFor(m.patient, cls, m.clinicalDate ?? new Date().toISOString().slice(0, 10)) : null;
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
-        this.#uploadCommits.submit((tx) => writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored })),
+        this.#uploadCommits.submit((tx) => writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored }, heldDetail(stored))),
       );
       target.version = 1;
       // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale.
@@ -182,7 +185,7 @@ export class DocumentService {
             repo.insertVersion(tx, { ...stored.version, version: next }),
             repo.setCurrentVersion(tx, documentId, next, initialFhirState(this.#o)),
           ]).then(([version, document]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId);
+          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId, heldDetail(stored));
         }),
       );
       retention?.afterCommit([documentId], { newVersion: true });
@@ -309,7 +312,7 @@ export class DocumentService {
 
   #uploadDeps(): UploadDeps {
     const o = this.#o;
-    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes };
+    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes, scanning: o.scanning ?? null };
   }
 
   /** Runs the metadata transaction for stored bytes; if it fails, the bytes are removed again. */
@@ -328,3 +331,4 @@ export class DocumentService {
     return audited(this.#o.sql, this.#o.log, ctx, action, target, fn);
   }
 }
+

@@ -35,7 +35,7 @@ export async function openSignedBlob(d: Deps, ctx: RequestContext, key: string, 
   const { version } = found;
   Object.assign(target, { documentId: version.documentId, version: version.version, patient: found.patient });
   // the URL was issued under every read rule; its fetch re-checks the version's bytes (issue 25 widens this)
-  enforceReadRules({ reader: URL_HOLDER, doc: { id: version.documentId, patient: found.patient }, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(d.sql, version) } }, ['version']);
+  enforceReadRules({ reader: URL_HOLDER, doc: { id: version.documentId, patient: found.patient }, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(d.sql, version), scanStatus: version.scanStatus } }, ['version']);
   const stream = await verifiedStream(d, ctx, 'document.blob-fetch', target, version);
   await recordAudit(d.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
   return { version, stream };
