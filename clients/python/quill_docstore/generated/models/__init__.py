@@ -5,9 +5,11 @@ from .document import Document
 from .document_category_type_0 import DocumentCategoryType0
 from .document_fhir import DocumentFhir
 from .document_fhir_state import DocumentFhirState
+from .document_scan_status import DocumentScanStatus
 from .document_status import DocumentStatus
 from .document_type import DocumentType
 from .document_version import DocumentVersion
+from .document_version_scan_status import DocumentVersionScanStatus
 from .get_fhir_document_reference_id_response_200 import (
     GetFhirDocumentReferenceIdResponse200,
 )
@@ -344,9 +346,11 @@ __all__ = (
     "DocumentCategoryType0",
     "DocumentFhir",
     "DocumentFhirState",
+    "DocumentScanStatus",
     "DocumentStatus",
     "DocumentType",
     "DocumentVersion",
+    "DocumentVersionScanStatus",
     "GetFhirDocumentReferenceIdResponse200",
     "GetFhirDocumentReferenceIdResponse200ResourceType",
     "GetFhirDocumentReferenceResponse200",

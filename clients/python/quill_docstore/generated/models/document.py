@@ -8,6 +8,7 @@ from uuid import UUID
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..models.document_scan_status import DocumentScanStatus
 from ..models.document_status import DocumentStatus
 from ..types import UNSET, Unset
 
@@ -41,6 +42,9 @@ class Document:
         size (int):
         sha256 (str): hex SHA-256 of the bytes
         filename (None | str):
+        scan_status (DocumentScanStatus): malware scan: clean; pending (stored while the scanner was down: served to
+            nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before
+            it); of the version shown (the current one unless ?version= names another)
         created_at (datetime.datetime):
         created_by (str):
         updated_at (datetime.datetime):
@@ -69,6 +73,7 @@ class Document:
     size: int
     sha256: str
     filename: None | str
+    scan_status: DocumentScanStatus
     created_at: datetime.datetime
     created_by: str
     updated_at: datetime.datetime
@@ -127,6 +132,8 @@ class Document:
         filename: None | str
         filename = self.filename
 
+        scan_status = self.scan_status.value
+
         created_at = self.created_at.isoformat()
 
         created_by = self.created_by
@@ -174,6 +181,7 @@ class Document:
                 "size": size,
                 "sha256": sha256,
                 "filename": filename,
+                "scanStatus": scan_status,
                 "createdAt": created_at,
                 "createdBy": created_by,
                 "updatedAt": updated_at,
@@ -277,6 +285,8 @@ class Document:
 
         filename = _parse_filename(d.pop("filename"))
 
+        scan_status = DocumentScanStatus(d.pop("scanStatus"))
+
         created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
 
         created_by = d.pop("createdBy")
@@ -332,6 +342,7 @@ class Document:
             size=size,
             sha256=sha256,
             filename=filename,
+            scan_status=scan_status,
             created_at=created_at,
             created_by=created_by,
             updated_at=updated_at,

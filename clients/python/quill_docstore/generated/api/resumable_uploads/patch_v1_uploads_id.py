@@ -75,6 +75,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = Problem.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 460:
         response_460 = Problem.from_dict(response.json())
 
