@@ -1,8 +1,6 @@
 import type { Bundle, List, OperationOutcome } from '@medplum/fhirtypes';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
 import { request } from 'node:http';
-import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { setFlagsFromString } from 'node:v8';
@@ -13,6 +11,7 @@ import { validateR4 } from '../support/fhir-validate.ts';
 import { pdfBytes, pngBytes, sha256 } from '../support/fixtures.ts';
 import { MHD_LIST_TYPES, NHS, postBundle, provideBundle, sha1b64 } from '../support/mhd-bundle.ts';
 import { randomNhsNumber } from '../support/nhs-numbers.ts';
+import { filesUnder } from '../support/files.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -31,17 +30,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => s?.close());
 
-async function blobFiles(): Promise<string[]> {
-  const out: string[] = [];
-  const walk = async (dir: string): Promise<void> => {
-    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
-      if (e.isDirectory()) await walk(path.join(dir, e.name));
-      else out.push(path.join(dir, e.name));
-    }
-  };
-  await walk(builtInStore(s.cfg, 'fs').dir);
-  return out.sort();
-}
+const blobFiles = () => filesUnder(builtInStore(s.cfg, 'fs').dir);
 
 /** Everything a bundle could leave behind. */
 async function state() {

@@ -1,6 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { DocumentService } from '../../../documents/service.ts';
+import { drainBody } from '../../../documents/upload-pipeline.ts';
 import type { Params } from '../../../fhir/search-params.ts';
 import { LIST_SEARCH_PARAMS, type SubmissionSetService } from '../../../mhd/list-search.ts';
 import type { DocumentRecipient } from '../../../mhd/provide-bundle.ts';
@@ -9,9 +10,6 @@ import type { App } from '../../types.ts';
 import { sendDocumentBytes } from '../documents/content.ts';
 import { fhirJson, listAnswer, operationOutcomeAnswer, searchsetAnswer, transactionResponseAnswer } from './fhir-answers.ts';
 import { FHIR_JSON, searchBody, searchQueryOf, searchset } from './fhir-routes.ts';
-
-/** How long the rest of a refused bundle's body is read and dropped before the connection is closed. */
-const DRAIN_MS = 10_000;
 
 /** The statuses a refused bundle is answered with (its first issue's). */
 const REFUSALS = [400, 403, 409, 413, 415, 500, 503, 507] as const;
@@ -51,7 +49,7 @@ export function provideBundleRoute(app: App, recipient: DocumentRecipient): void
       // refused before the body's end (too large, not JSON): the rest is read and dropped, then the connection closed
       if (!request.raw.complete) {
         reply.header('connection', 'close');
-        drain(request);
+        drainBody(request.raw);
       }
       return reply.code(isRefusal(result.status) ? result.status : 500).type(FHIR_JSON).send(result.outcome);
     },
@@ -96,15 +94,4 @@ export function mhdReadRoutes(app: App, lists: SubmissionSetService, docs: Docum
       return sendDocumentBytes(reply, version, stream);
     },
   });
-}
-
-/** Reads and drops what is left of a refused body, so the client sees the answer rather than a reset; then gives up. */
-function drain(request: FastifyRequest): void {
-  const raw = request.raw;
-  const timer = setTimeout(() => raw.destroy(), DRAIN_MS);
-  timer.unref();
-  raw.once('end', () => clearTimeout(timer));
-  raw.once('close', () => clearTimeout(timer));
-  raw.on('error', () => undefined);
-  raw.resume();
 }
