@@ -137,6 +137,20 @@ export interface paths {
                     };
                 };
                 /** @description The bundle was refused as a whole (nothing of it was kept): every issue, each naming its entry */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/fhir+json": {
+                            /** @enum {string} */
+                            resourceType: "OperationOutcome";
+                        } & {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description The bundle was refused as a whole (nothing of it was kept): every issue, each naming its entry */
                 500: {
                     headers: {
                         [name: string]: unknown;

@@ -31,6 +31,8 @@ const ISSUE_TYPE: Partial<Record<ErrorCode, OperationOutcomeIssue['code']>> = {
   unsupported_media_type: 'not-supported',
   content_type_mismatch: 'invalid',
   conflict: 'duplicate',
+  malware_detected: 'security',
+  scanner_unavailable: 'transient',
   upload_aborted: 'incomplete',
   storage_unavailable: 'transient',
   temporarily_unavailable: 'transient',

@@ -12,7 +12,7 @@ import { fhirJson, listAnswer, operationOutcomeAnswer, searchsetAnswer, transact
 import { FHIR_JSON, searchBody, searchQueryOf, searchset } from './fhir-routes.ts';
 
 /** The statuses a refused bundle is answered with (its first issue's). */
-const REFUSALS = [400, 403, 409, 413, 415, 500, 503, 507] as const;
+const REFUSALS = [400, 403, 409, 413, 415, 422, 500, 503, 507] as const;
 const isRefusal = (s: number): s is (typeof REFUSALS)[number] => (REFUSALS as readonly number[]).includes(s);
 
 const refused = fhirJson(operationOutcomeAnswer, 'The bundle was refused as a whole (nothing of it was kept): every issue, each naming its entry');
@@ -38,6 +38,7 @@ export function provideBundleRoute(app: App, recipient: DocumentRecipient): void
         409: refused,
         413: refused,
         415: refused,
+        422: refused,
         500: refused,
         503: refused,
         507: refused,

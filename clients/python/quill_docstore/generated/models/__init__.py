@@ -261,6 +261,8 @@ from .post_fhir_response_413 import PostFhirResponse413
 from .post_fhir_response_413_resource_type import PostFhirResponse413ResourceType
 from .post_fhir_response_415 import PostFhirResponse415
 from .post_fhir_response_415_resource_type import PostFhirResponse415ResourceType
+from .post_fhir_response_422 import PostFhirResponse422
+from .post_fhir_response_422_resource_type import PostFhirResponse422ResourceType
 from .post_fhir_response_500 import PostFhirResponse500
 from .post_fhir_response_500_resource_type import PostFhirResponse500ResourceType
 from .post_fhir_response_503 import PostFhirResponse503
@@ -466,6 +468,8 @@ __all__ = (
     "PostFhirResponse413ResourceType",
     "PostFhirResponse415",
     "PostFhirResponse415ResourceType",
+    "PostFhirResponse422",
+    "PostFhirResponse422ResourceType",
     "PostFhirResponse500",
     "PostFhirResponse500ResourceType",
     "PostFhirResponse503",

@@ -11,6 +11,7 @@ from ...models.post_fhir_response_403 import PostFhirResponse403
 from ...models.post_fhir_response_409 import PostFhirResponse409
 from ...models.post_fhir_response_413 import PostFhirResponse413
 from ...models.post_fhir_response_415 import PostFhirResponse415
+from ...models.post_fhir_response_422 import PostFhirResponse422
 from ...models.post_fhir_response_500 import PostFhirResponse500
 from ...models.post_fhir_response_503 import PostFhirResponse503
 from ...models.post_fhir_response_507 import PostFhirResponse507
@@ -46,6 +47,7 @@ def _parse_response(
     | PostFhirResponse409
     | PostFhirResponse413
     | PostFhirResponse415
+    | PostFhirResponse422
     | PostFhirResponse500
     | PostFhirResponse503
     | PostFhirResponse507
@@ -86,6 +88,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = PostFhirResponse422.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 500:
         response_500 = PostFhirResponse500.from_dict(response.json())
 
@@ -115,6 +122,7 @@ def _build_response(
     | PostFhirResponse409
     | PostFhirResponse413
     | PostFhirResponse415
+    | PostFhirResponse422
     | PostFhirResponse500
     | PostFhirResponse503
     | PostFhirResponse507
@@ -139,6 +147,7 @@ def sync_detailed(
     | PostFhirResponse409
     | PostFhirResponse413
     | PostFhirResponse415
+    | PostFhirResponse422
     | PostFhirResponse500
     | PostFhirResponse503
     | PostFhirResponse507
@@ -162,7 +171,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem]
+        Response[PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse422 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -187,6 +196,7 @@ def sync(
     | PostFhirResponse409
     | PostFhirResponse413
     | PostFhirResponse415
+    | PostFhirResponse422
     | PostFhirResponse500
     | PostFhirResponse503
     | PostFhirResponse507
@@ -211,7 +221,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem
+        PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse422 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem
     """
 
     return sync_detailed(
@@ -231,6 +241,7 @@ async def asyncio_detailed(
     | PostFhirResponse409
     | PostFhirResponse413
     | PostFhirResponse415
+    | PostFhirResponse422
     | PostFhirResponse500
     | PostFhirResponse503
     | PostFhirResponse507
@@ -254,7 +265,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem]
+        Response[PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse422 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem]
     """
 
     kwargs = _get_kwargs(
@@ -277,6 +288,7 @@ async def asyncio(
     | PostFhirResponse409
     | PostFhirResponse413
     | PostFhirResponse415
+    | PostFhirResponse422
     | PostFhirResponse500
     | PostFhirResponse503
     | PostFhirResponse507
@@ -301,7 +313,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem
+        PostFhirResponse200 | PostFhirResponse400 | PostFhirResponse403 | PostFhirResponse409 | PostFhirResponse413 | PostFhirResponse415 | PostFhirResponse422 | PostFhirResponse500 | PostFhirResponse503 | PostFhirResponse507 | Problem
     """
 
     return (
