@@ -18,7 +18,7 @@
 // QUILL_TEST_SERVER_LOGS=1 echoes their output.
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, chown, cp, mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -210,7 +210,9 @@ function memberConfig(o: {
             wal_log_hints: 'on',
             max_wal_senders: 10,
             max_replication_slots: 10,
-            wal_keep_size: '128MB',
+            wal_keep_size: '64MB',
+            min_wal_size: '32MB',
+            max_wal_size: '256MB',
             shared_buffers: '32MB',
             max_connections: 200,
           },
@@ -273,6 +275,16 @@ export async function startPatroniCluster(opts: PatroniOptions = {}): Promise<Pa
   }
 }
 
+/** Deletes the directories of clusters whose test process died without stopping them (their servers died with it). */
+async function removeOrphans(): Promise<void> {
+  for (const name of await readdir(tmpdir())) {
+    if (!/^quill-patroni-[A-Za-z0-9]{6}$/.test(name)) continue;
+    const dir = join(tmpdir(), name);
+    const owner = Number(await readFile(join(dir, 'owner.pid'), 'utf8').catch(() => '0'));
+    if (owner > 0 && !alive(owner)) await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
   const count = opts.members ?? 3;
   const timeoutMs = opts.timeoutMs ?? 120_000;
@@ -284,8 +296,10 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
   const venvRun = await readableBy(who, venv, 'pyvenv.cfg', `patroni-venv-${venv.split('/').at(-2)}`);
   const python = join(venvRun, 'bin', 'python');
 
+  await removeOrphans();
   const dir = await mkdtemp(join(tmpdir(), 'quill-patroni-'));
   await chmod(dir, 0o755);
+  await writeFile(join(dir, 'owner.pid'), String(process.pid));
   const scope = `quill-${dir.slice(-6).toLowerCase()}`;
   const [etcdPort, etcdPeer, ...ports] = await freePorts(2 + 2 * count);
   const backupDir = join(dir, 'backup');
