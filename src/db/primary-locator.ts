@@ -14,7 +14,7 @@ export interface PrimaryLocatorOptions {
   probe(host: Host): Promise<void>;
   /** How long a located primary is trusted without a failure before the next connection checks again (default 1 s). */
   trustMs?: number;
-  /** Pause after a round in which no host qualified, doubling up to maxPauseMs (defaults 100 ms and 1 s). */
+  /** Pause after a round in which no host qualified, doubling up to maxPauseMs (defaults 100 ms and 250 ms). */
   firstPauseMs?: number;
   maxPauseMs?: number;
   /** Told when the primary changes (first found, or moved). */
@@ -62,7 +62,7 @@ export class PrimaryLocator {
   constructor(hosts: readonly Host[], o: PrimaryLocatorOptions) {
     if (hosts.length === 0) throw new Error('PrimaryLocator needs at least one host');
     this.#hosts = hosts;
-    this.#o = { trustMs: 1000, firstPauseMs: 100, maxPauseMs: 1000, now: Date.now, ...o };
+    this.#o = { trustMs: 1000, firstPauseMs: 100, maxPauseMs: 250, now: Date.now, ...o };
     for (const h of hosts) this.#causes.set(hostName(h), 'not probed yet');
   }
 
