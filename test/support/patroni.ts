@@ -89,7 +89,11 @@ export interface PatroniCluster {
   readonly archiveDir: string;
   /** The application's URL: every member, `target_session_attrs=primary`, database `quill` owned by `quill`. */
   readonly databaseUrl: string;
-  /** The application's URL through other hosts (e.g. an HAProxy port): postgres://quill:…@127.0.0.1:<port>/quill. */
+  /**
+   * The application's URL through one other host (an HAProxy port), also with target_session_attrs=primary: Patroni's
+   * /primary answers 200 a second or more before the promoted server leaves recovery, so a balancer that checks it
+   * hands out connections to a server still read-only (25006 on writes) unless the client checks too.
+   */
   appUrl(port: number): string;
   /** A superuser URL of one member (no target_session_attrs). */
   superuserUrl(member: PatroniMember, database?: string): string;
@@ -504,7 +508,7 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
       backupDir,
       archiveDir,
       databaseUrl: `postgres://${APP_USER}:${APP_PASSWORD}@${hosts}/${APP_DATABASE}?target_session_attrs=primary`,
-      appUrl: (port) => `postgres://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}`,
+      appUrl: (port) => `postgres://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}?target_session_attrs=primary`,
       superuserUrl,
       state,
       leader,
