@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import postgres from 'postgres';
 import { isDatabaseUnavailable } from '../src/db/errors.ts';
 import { connect, type Sql } from '../src/db/sql.ts';
-import { startPatroniCluster } from '../test/support/patroni.ts';
+import { startPatroniCluster, writeRow } from '../test/support/patroni.ts';
 
 const kills = Number(process.argv[2] ?? 5);
 const mode = process.argv[3] ?? 'ours';
@@ -46,14 +46,7 @@ async function worker(w: number): Promise<void> {
   for (let n = 1; !stop; n++) {
     const started = Date.now();
     try {
-      const port =
-        w % 2 === 0
-          ? await sql.begin(async (tx) => {
-              const [row] = await tx<{ port: number }[]>`insert into bench_load values (${w}, ${n}) returning inet_server_port() as port`;
-              await tx`select pg_sleep(0.002)`;
-              return row!.port;
-            })
-          : (await sql<{ port: number }[]>`insert into bench_load values (${w}, ${n}) returning inet_server_port() as port`)[0]!.port;
+      const port = await writeRow(sql, 'bench_load', w, n);
       acks.push({ key: `${w}:${n}`, port, started, at: Date.now() });
     } catch (e) {
       errors.push({ at: Date.now(), code: String((e as { code?: unknown }).code ?? (e as Error).message), classified: isDatabaseUnavailable(e) });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDatabaseUnavailable } from '../../src/db/errors.ts';
 import { connect, type Sql } from '../../src/db/sql.ts';
 import { freePort, haproxyAvailable, postgresHAProxyConfig, startHAProxy } from '../support/haproxy.ts';
-import { patroniAvailable, startPatroniCluster, type PatroniCluster } from '../support/patroni.ts';
+import { patroniAvailable, startPatroniCluster, writeRow, type PatroniCluster } from '../support/patroni.ts';
 
 const available = (await patroniAvailable()) && (await haproxyAvailable());
 if (!available && process.env.CI) throw new Error('etcd/Patroni are not installed: run test-servers/patroni/install.sh (.ci/servers does)');
@@ -27,9 +27,9 @@ interface Outcome {
 }
 
 /**
- * Inserts from WORKERS workers through `sql` (even ones in a two-statement transaction: the driver's crash was its
- * automatic ROLLBACK), the primary's postmaster SIGKILLed `kills` times, each time once a write started after the kill
- * has succeeded on another server and the old primary has rejoined; then the acknowledged rows are looked up.
+ * Inserts from WORKERS workers through `sql` (writeRow), the primary's postmaster SIGKILLed `kills` times, each time
+ * once a write started after the kill has succeeded on another server and the old primary has rejoined; then the
+ * acknowledged rows are looked up.
  */
 async function killUnderLoad(pg: PatroniCluster, sql: Sql, table: string, kills: number): Promise<Outcome> {
   interface Ack { worker: number; n: number; port: number; started: number }
@@ -40,14 +40,7 @@ async function killUnderLoad(pg: PatroniCluster, sql: Sql, table: string, kills:
     for (let n = 1; !stop; n++) {
       const started = Date.now();
       try {
-        const port =
-          w % 2 === 0
-            ? await sql.begin(async (tx) => {
-                const [row] = await tx<{ port: number }[]>`insert into ${tx(table)} values (${w}, ${n}) returning inet_server_port() as port`;
-                await tx`select pg_sleep(0.002)`;
-                return row!.port;
-              })
-            : (await sql<{ port: number }[]>`insert into ${sql(table)} values (${w}, ${n}) returning inet_server_port() as port`)[0]!.port;
+        const port = await writeRow(sql, table, w, n);
         acks.push({ worker: w, n, port, started });
       } catch (e) {
         errors.push(e);

@@ -524,3 +524,16 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
     throw Object.assign(new Error(`${(e as Error).message}\n${tails}`), { cause: e });
   }
 }
+
+/**
+ * One row of a failover load, answered by the server that wrote it (its port): even workers write in a two-statement
+ * transaction (the driver's failover crash was sql.begin()'s own ROLLBACK), odd ones a single statement.
+ */
+export async function writeRow(sql: postgres.Sql<{}>, table: string, worker: number, n: number): Promise<number> {
+  if (worker % 2 === 1) return (await sql<{ port: number }[]>`insert into ${sql(table)} values (${worker}, ${n}) returning inet_server_port() as port`)[0]!.port;
+  return sql.begin(async (tx) => {
+    const [row] = await tx<{ port: number }[]>`insert into ${tx(table)} values (${worker}, ${n}) returning inet_server_port() as port`;
+    await tx`select pg_sleep(0.002)`;
+    return row!.port;
+  });
+}
