@@ -58,7 +58,7 @@ export interface Database {
 export async function openDatabase(cfg: Config, log: Logger, opts: { command?: boolean } = {}): Promise<Database> {
   const embedded = cfg.databaseUrl ? null : await openEmbedded(cfg.dataDir, log, { shareRunning: opts.command === true, backup: cfg.backup });
   const url = cfg.databaseUrl ?? embedded!.url;
-  const sql = connect(url, { timeoutMs: cfg.dbTimeoutMs, boundStatements: !opts.command });
+  const sql = connect(url, { timeoutMs: cfg.dbTimeoutMs, boundStatements: !opts.command, log });
   try {
     // Migrations may legitimately run long (DDL on big tables): their own connection, only connecting bounded.
     const migrator = connect(url, { max: 1, timeoutMs: cfg.dbTimeoutMs, boundStatements: false });
