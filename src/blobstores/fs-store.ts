@@ -168,9 +168,17 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
+  /**
+   * Every object whose key starts with prefix. The walk starts at the deepest directory the prefix names and reads
+   * only the entries under it (in that directory, only the names that continue the prefix), so listing one upload's
+   * parts costs what that upload holds, not what the store holds (issue 25).
+   */
   async *list(prefix: string): AsyncIterable<BlobListing> {
-    for await (const rel of walk(this.dir, '')) {
-      if (!rel.startsWith(prefix)) continue;
+    const slash = prefix.lastIndexOf('/');
+    const dir = prefix.slice(0, slash + 1).replace(/\/$/, '');
+    const namePrefix = prefix.slice(slash + 1);
+    if (dir) this.#path(dir); // a prefix is a key's beginning: the same characters, never . or ..
+    for await (const rel of walk(this.dir, dir, namePrefix)) {
       const s = await stat(path.join(this.dir, rel)).catch(() => null);
       if (s?.isFile()) yield { key: rel, versionId: null, size: await plainSize(path.join(this.dir, rel), s.size), lastModified: s.mtime };
     }
@@ -240,9 +248,11 @@ async function plainSize(file: string, size: number): Promise<number> {
   }
 }
 
-async function* walk(root: string, rel: string): AsyncGenerator<string> {
+/** The files under root/rel, recursively; in rel itself only the names starting with namePrefix. */
+async function* walk(root: string, rel: string, namePrefix = ''): AsyncGenerator<string> {
   const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
   for (const e of entries) {
+    if (!e.name.startsWith(namePrefix)) continue;
     const child = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) yield* walk(root, child);
     else if (e.isFile()) yield child;
