@@ -159,6 +159,7 @@ export class FsBlobStore implements BlobStore {
       contentType: opts.contentType,
       filename: opts.filename,
       issuedTo: opts.issuedTo,
+      reviewer: opts.reviewer === true,
     });
   }
 

@@ -14,7 +14,7 @@ import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
-import { principalOf, readableVersion, readableVersionOnce, requirePatientAccess, visibleDocument } from './access.ts';
+import { principalOf, readableVersion, readableVersionOnce, requirePatientAccess, urlHolder, visibleDocument } from './access.ts';
 import { commitChange, type CommitOptions } from './commit.ts';
 import { downloadUrlTtl, presignDownloadUrl } from './download-url.ts';
 import { openSignedBlob, refuseSignedBlob } from './signed-blob.ts';
@@ -263,10 +263,13 @@ export class DocumentService {
     });
   }
 
-  /** For the filesystem store's signed URLs: the signature was checked by the caller; verify bytes and audit. */
-  async openSignedBlob(ctx: RequestContext, key: string): Promise<{ version: DocumentVersion; stream: Readable }> {
+  /**
+   * For the filesystem store's signed URLs: the signature was checked by the caller; the read rules again as the URL's
+   * holder (claims: what the URL carries), then verify bytes and audit.
+   */
+  async openSignedBlob(ctx: RequestContext, key: string, claims: { reviewer?: boolean }): Promise<{ version: DocumentVersion; stream: Readable }> {
     const target: AuditTarget = {};
-    return this.#audited(ctx, 'document.blob-fetch', target, () => openSignedBlob(this.#o, ctx, key, target));
+    return this.#audited(ctx, 'document.blob-fetch', target, () => openSignedBlob(this.#o, ctx, key, urlHolder(claims), target));
   }
 
   /** A signed fs URL that failed its check (tampered 403, expired 410): audited as a denied fetch, then rethrown. */

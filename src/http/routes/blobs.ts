@@ -8,7 +8,7 @@ import { sendDocumentBytes } from './documents/content.ts';
 
 /** The parameters a signed URL carries (blobstores/signed-url.ts). Any may arrive repeated. */
 const param = Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]));
-const signedQuery = Type.Object({ v: param, exp: param, ct: param, fn: param, sub: param, sig: param });
+const signedQuery = Type.Object({ v: param, exp: param, ct: param, fn: param, sub: param, rev: param, sig: param });
 
 /** The signed parameters, each sent once; null when one is repeated (not what was signed: refused as tampering). */
 function sentOnce(q: Static<typeof signedQuery>): Record<string, string | undefined> | null {
@@ -48,7 +48,7 @@ export function signedBlobRoute(app: App, docs: DocumentService, signingKey: Buf
         return docs.refuseSignedBlob(request.ctx, key, typeof sub === 'string' ? sub : undefined, e);
       }
       request.ctx.principal = { sub: claims.issuedTo, roles: [], patients: null };
-      const { version, stream } = await docs.openSignedBlob(request.ctx, key);
+      const { version, stream } = await docs.openSignedBlob(request.ctx, key, claims);
       return sendDocumentBytes(reply, version, stream);
     },
   });
