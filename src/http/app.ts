@@ -16,7 +16,7 @@ import type { DocumentValueSet } from '../domain/document-types.ts';
 import type { DocumentService } from '../documents/service.ts';
 import { auditRejectedRequest } from './audit-rejected.ts';
 import { clientErrorHandler } from './client-error.ts';
-import { authHook } from './context.ts';
+import { authHook, baseContext } from './context.ts';
 import { createCursorCodec } from './cursor.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
 import { createMetrics } from './metrics.ts';
@@ -85,10 +85,9 @@ const MAX_HEADER_BYTES = 64 * 1024;
 export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   const fastify = Fastify({
     loggerInstance: d.log as FastifyBaseLogger,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
-    },
+    // the service's own id names the request in the trail; a client's X-Request-Id is kept as audit detail
+    // (http/context.ts), so no client can file its actions under another request's id
+    genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream and are limited by QUILL_MAX_UPLOAD_BYTES
     requestTimeout: d.requestTimeoutMs,
@@ -158,7 +157,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     return sendProblem(reply, request, e);
   });
   app.setNotFoundHandler((request, reply) => {
-    request.ctx ??= { principal: null, clientIp: request.ip, userAgent: null, requestId: String(request.id) };
+    request.ctx ??= baseContext(request);
     return sendProblem(reply, request, Object.assign(new Error(`no route ${request.method} ${request.url.split('?')[0]}`), { statusCode: 404 }));
   });
 

@@ -15,7 +15,14 @@ declare module 'fastify' {
 }
 
 export function baseContext(request: FastifyRequest): RequestContext {
-  return { principal: null, clientIp: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null, requestId: String(request.id) };
+  const given = request.headers['x-request-id'];
+  return {
+    principal: null,
+    clientIp: request.ip ?? null,
+    userAgent: request.headers['user-agent'] ?? null,
+    requestId: String(request.id),
+    clientRequestId: (Array.isArray(given) ? given[0] : given)?.slice(0, 200) || null,
+  };
 }
 
 /**

@@ -69,3 +69,26 @@ describe('finding 2: a signed URL obeys the read rules when it is fetched, not o
     await expectProblem(await fetch(url), 410, 'document_disposed');
   });
 });
+
+describe('finding 6: the service chooses the audit request id; the client’s X-Request-Id is kept as detail', () => {
+  it('two users sending the same X-Request-Id get two ids in the trail, each row keeping the client’s value', async () => {
+    const id = await upload(clinician, 'request ids');
+    const given = 'shared-request-id-25';
+    const read = await fetch(`${s.baseUrl}/v1/documents/${id}`, { headers: { ...auth(clinician), 'x-request-id': given } });
+    expect(read.status).toBe(200);
+    const mark = await fetch(`${s.baseUrl}/v1/documents/${id}`, { method: 'DELETE', headers: { ...auth(manager), ...json, 'x-request-id': given }, body: JSON.stringify({ reason: 'duplicate of another letter' }) });
+    expect(mark.status).toBe(200);
+    const refused = await fetch(`${s.baseUrl}/v1/documents/${id}/content`, { headers: { ...auth(clinician), 'x-request-id': given } });
+    const problem = (await refused.json()) as { requestId: string };
+    const rows = await s.sql<{ actor: string; action: string; request_id: string; detail: { clientRequestId?: string } | null }[]>`
+      select actor, action, request_id, detail from audit_events where document_id = ${id} and action in ('document.read', 'document.enter-in-error', 'document.content') order by id`;
+    expect(rows.map((r) => `${r.actor}:${r.action}`)).toEqual(['dr.sec:document.read', 'rm.sec:document.enter-in-error', 'dr.sec:document.content']);
+    expect(new Set(rows.map((r) => r.request_id)).size).toBe(3);
+    for (const r of rows) {
+      expect(r.request_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      expect(r.detail?.clientRequestId).toBe(given);
+    }
+    // the problem names the service's id, the one in the trail
+    expect(problem.requestId).toBe(rows[2]!.request_id);
+  });
+});
