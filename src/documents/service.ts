@@ -12,6 +12,7 @@ import type { Sql, Tx } from '../db/sql.ts';
 import type { DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
+import { displayText } from '../domain/input-limits.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
 import { principalOf, readableVersion, readableVersionOnce, requirePatientAccess, urlHolder, visibleDocument } from './access.ts';
@@ -283,7 +284,7 @@ export class DocumentService {
       const p = principalOf(ctx);
       requirePermission(p, 'document:delete');
       await visibleDocument(this.#o.sql, p, documentId, target);
-      const why = reason.trim();
+      const why = displayText(reason, 'reason');
       if (why.length < 3) throw new AppError('validation_failed', 'a reason is required', { field: 'reason' });
       return this.#o.sql.begin(async (tx) => {
         const doc = await repo.findDocument(tx, documentId, { forUpdate: true });

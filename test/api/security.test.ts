@@ -1,11 +1,13 @@
 // The second security review (issue 25): what an authenticated user (or the holder of a download link) could still do
 // that they should not, each shown against a real service on a real PostgreSQL and filesystem store.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { pdfBytes, uploadRaw } from '../support/fixtures.ts';
+import { DISCHARGE, PATIENT, pdfBytes, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { expectProblem } from '../support/problem.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const auth = (t: string) => ({ authorization: `Bearer ${t}` });
+const TUS = { 'tus-resumable': '1.0.0' };
+const b64 = (v: string) => Buffer.from(v, 'utf8').toString('base64');
 const json = { 'content-type': 'application/json' };
 
 let s: TestServer;
@@ -90,5 +92,64 @@ describe('finding 6: the service chooses the audit request id; the client’s X-
     }
     // the problem names the service's id, the one in the trail
     expect(problem.requestId).toBe(rows[2]!.request_id);
+  });
+});
+
+describe('finding 7: titles, descriptions, authors and reasons lose bidi and invisible controls, and refuse C0 controls but tab', () => {
+  const RLO = '\u202e';
+  const CSI = '\u009b'; // the one-character form of ESC [
+  const got = async (res: Response) => {
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json()) as { id: string; title: string; description: string | null; author: string | null };
+  };
+
+  it('cleans them on a raw upload, a multipart upload and a tus upload', async () => {
+    const raw = await got(await uploadRaw(s.baseUrl, clinician, pdfBytes('raw'), { title: `Invoice ${RLO}fdp.exe`, fields: { description: `Seen\tin clinic${CSI}31m`, author: `Dr ${RLO}Evil` } }));
+    expect(raw).toMatchObject({ title: 'Invoice fdp.exe', description: 'Seen\tin clinic31m', author: 'Dr Evil' });
+    const multi = await got(await uploadMultipart(s.baseUrl, clinician, pdfBytes('multipart'), { title: `Letter\u2066 one\u2069\u200f`, fields: { author: `\u007fDr Who` } }));
+    expect(multi).toMatchObject({ title: 'Letter one', author: 'Dr Who' });
+
+    const bytes = pdfBytes('tus');
+    const created = await fetch(`${s.baseUrl}/v1/uploads`, {
+      method: 'POST',
+      headers: { ...TUS, ...auth(clinician), 'upload-length': String(bytes.length), 'upload-metadata': `patient ${b64(PATIENT)},type ${b64(DISCHARGE)},title ${b64(`Scan ${RLO}gpj.exe`)},author ${b64(`${CSI}Dr Tus`)},filetype ${b64('application/pdf')}` },
+    });
+    expect(created.status).toBe(201);
+    const patched = await fetch(new URL(created.headers.get('location')!, s.baseUrl), { method: 'PATCH', headers: { ...TUS, ...auth(clinician), 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, body: new Uint8Array(bytes) });
+    expect(patched.status).toBe(204);
+    const doc = await (await fetch(`${s.baseUrl}/v1/documents/${patched.headers.get('quill-document-id')}`, { headers: auth(clinician) })).json();
+    expect(doc).toMatchObject({ title: 'Scan gpj.exe', author: 'Dr Tus' });
+    // and so does the FHIR index built from them
+    const fhir = await (await fetch(`${s.baseUrl}/fhir/DocumentReference/${raw.id}`, { headers: auth(clinician) })).json();
+    expect(JSON.stringify(fhir)).not.toMatch(/[\u202a-\u202e\u0080-\u009f]/);
+  });
+
+  it('refuses newlines, escapes and other C0 controls, whichever way the field arrives, before anything is stored', async () => {
+    const before = await s.sql`select count(*)::int as n from documents`;
+    for (const [field, value] of [['title', 'Line one\nLine two'], ['description', 'a\rb'], ['author', '\u001b[31mDr Red']] as const) {
+      const r = await uploadRaw(s.baseUrl, clinician, pdfBytes('refused'), { fields: { [field]: value } });
+      expect((await expectProblem(r, 400, 'validation_failed')).field).toBe(field);
+      const m = await uploadMultipart(s.baseUrl, clinician, pdfBytes('refused'), { fields: { [field]: value } });
+      expect((await expectProblem(m, 400, 'validation_failed')).field).toBe(field);
+      const meta = Object.entries({ patient: PATIENT, type: DISCHARGE, title: 'ok', [field]: value }).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+      const t = await fetch(`${s.baseUrl}/v1/uploads`, { method: 'POST', headers: { ...TUS, ...auth(clinician), 'upload-length': '100', 'upload-metadata': meta } });
+      expect((await expectProblem(t, 400, 'validation_failed')).field).toBe(field);
+    }
+    expect(await s.sql`select count(*)::int as n from documents`).toEqual(before);
+  });
+
+  it('cleans and refuses the same way in reasons: entered-in-error, legal holds, disposal notes', async () => {
+    const id = await upload(clinician, 'reasons');
+    const hold = (reason: string) =>
+      fetch(`${s.baseUrl}/v1/retention/holds`, { method: 'POST', headers: { ...auth(manager), ...json }, body: JSON.stringify({ scope: 'document', document: id, reason }) });
+    await expectProblem(await hold('litigation\nsecond line'), 400, 'validation_failed');
+    const held = await hold(`litigation ${RLO}ecnetnes`);
+    expect(held.status).toBe(201);
+    expect(((await held.json()) as { reason: string }).reason).toBe('litigation ecnetnes');
+    const mark = (reason: string) => fetch(`${s.baseUrl}/v1/documents/${id}`, { method: 'DELETE', headers: { ...auth(manager), ...json }, body: JSON.stringify({ reason }) });
+    await expectProblem(await mark('wrong\u0007patient'), 400, 'validation_failed');
+    expect((await mark(`wrong ${RLO}patient`)).status).toBe(200);
+    const [row] = await s.sql`select entered_in_error_reason from documents where id = ${id}`;
+    expect(row!.entered_in_error_reason).toBe('wrong patient');
   });
 });
