@@ -127,7 +127,13 @@ export class ResumableUploads {
       if (upload.offset < upload.length) {
         const part = await receivePart(this.#o, upload, input);
         if (part) {
-          if (!(await repo.appendPart(this.#o.sql, id, upload.offset, part, this.#o.expiryHours))) {
+          // the part counts and its audit row is written in one transaction: no stored patient bytes without a trace
+          const counted = await this.#o.sql.begin(async (tx) => {
+            if (!(await repo.appendPart(tx, id, upload.offset, part, this.#o.expiryHours))) return false;
+            await recordAudit(tx, ctx, { action: 'upload.append', outcome: 'success', ...target, detail: { upload: id, offset: part.offset, size: part.size } });
+            return true;
+          });
+          if (!counted) {
             await discardPart(this.#o, upload, part);
             throw new AppError('upload_offset_conflict', 'another request moved this upload on first; ask for its offset (HEAD) and resume');
           }

@@ -153,3 +153,39 @@ describe('finding 7: titles, descriptions, authors and reasons lose bidi and inv
     expect(row!.entered_in_error_reason).toBe('wrong patient');
   });
 });
+
+/** A tus upload created with these bytes' metadata; returns its URL. */
+async function createUpload(token: string, bytes: Buffer, extra: Record<string, string> = {}): Promise<Response> {
+  const meta = Object.entries({ patient: PATIENT, type: DISCHARGE, title: 'Scanned notes', filetype: 'application/pdf', ...extra }).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+  return fetch(`${s.baseUrl}/v1/uploads`, { method: 'POST', headers: { ...TUS, ...auth(token), 'upload-length': String(bytes.length), 'upload-metadata': meta } });
+}
+
+function patchUpload(url: string, token: string, offset: number, body: Buffer): Promise<Response> {
+  return fetch(url, { method: 'PATCH', headers: { ...TUS, ...auth(token), 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) }, body: new Uint8Array(body) });
+}
+
+/** A PDF of exactly `size` bytes. */
+const pdfOfSize = (size: number) => Buffer.concat([pdfBytes('sized'), Buffer.alloc(size, 0x20)]).subarray(0, size);
+
+describe('finding 5: every accepted tus PATCH is audited with its offset and size', () => {
+  it('writes upload.append rows, in the same transaction as the part, before the commit', async () => {
+    const bytes = pdfOfSize(700 * 1024);
+    const created = await createUpload(clinician, bytes);
+    expect(created.status).toBe(201);
+    const url = new URL(created.headers.get('location')!, s.baseUrl).toString();
+    const upload = url.split('/').pop()!;
+    expect((await patchUpload(url, clinician, 0, bytes.subarray(0, 300 * 1024))).status).toBe(204);
+    const last = await patchUpload(url, clinician, 300 * 1024, bytes.subarray(300 * 1024));
+    expect(last.status).toBe(204);
+    const rows = await s.sql<{ actor: string; outcome: string; patient_nhs: string; detail: { upload: string; offset: number; size: number } }[]>`
+      select actor, outcome, patient_nhs, detail from audit_events where action = 'upload.append' and detail->>'upload' = ${upload} order by id`;
+    expect(rows.map((r) => ({ actor: r.actor, outcome: r.outcome, patient: r.patient_nhs, ...r.detail }))).toEqual([
+      { actor: 'dr.sec', outcome: 'success', patient: PATIENT, upload, offset: 0, size: 300 * 1024 },
+      { actor: 'dr.sec', outcome: 'success', patient: PATIENT, upload, offset: 300 * 1024, size: 400 * 1024 },
+    ]);
+    // the commit's own row comes after the last append's
+    const [create] = await s.sql`select id from audit_events where action = 'document.create' and document_id = ${last.headers.get('quill-document-id')}`;
+    const [lastAppend] = await s.sql`select max(id) as id from audit_events where action = 'upload.append' and detail->>'upload' = ${upload}`;
+    expect(BigInt(create!.id)).toBeGreaterThan(BigInt(lastAppend!.id));
+  });
+});
