@@ -15,6 +15,7 @@ import { hashWorkerReady } from './documents/hash-offload.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
 import { ResumableUploads } from './uploads/resumable-uploads.ts';
+import { startUploadExpiry } from './uploads/expire-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor } from './blobstores/store-checks.ts';
 import { requireVersionedStore } from './blobstores/startup-gate.ts';
@@ -185,6 +186,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
+  const uploadExpiry = startUploadExpiry(db.sql, blobs, log, cfg.uploadExpiryHours);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const retention = createRetention(cfg, { sql: db.sql, log, blobs, remote, baseUrl, onIndexWork: () => worker?.kick() });
@@ -257,7 +259,18 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
     retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
-    uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
+    uploads: new ResumableUploads({
+      sql: db.sql,
+      blobs,
+      documents,
+      log,
+      valueSet: cfg.valueSet,
+      allowedContentTypes: cfg.allowedContentTypes,
+      maxUploadBytes: cfg.maxUploadBytes,
+      expiryHours: cfg.uploadExpiryHours,
+      maxOpenUploads: cfg.maxOpenUploads,
+      minPatchBytes: cfg.tusMinPatchBytes,
+    }),
   });
   app.addHook('onListen', async () => {
     const addr = app.server.address();
@@ -274,6 +287,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     close: async () => {
       await app.close();
       await integrity.stop();
+      await uploadExpiry.stop();
       await worker?.stop();
       await backups?.stop();
       await db.close();

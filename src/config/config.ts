@@ -43,6 +43,10 @@ export interface Config {
   orphanGraceSeconds: number;
   /** Resumable (tus) uploads not finished within this many hours of their last request expire. */
   uploadExpiryHours: number;
+  /** Resumable uploads one user may have open (receiving) at once. */
+  maxOpenUploads: number;
+  /** The fewest bytes a tus PATCH may carry unless it ends the upload (advertised as Quill-Min-Patch-Size). */
+  tusMinPatchBytes: number;
   /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
   oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
@@ -135,6 +139,8 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
     uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
+    maxOpenUploads: Number(raw.QUILL_MAX_OPEN_UPLOADS),
+    tusMinPatchBytes: Number(raw.QUILL_TUS_MIN_PATCH_BYTES),
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),

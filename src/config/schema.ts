@@ -57,6 +57,8 @@ export const configSchema = {
     QUILL_TLS_KEY_FILE: { type: 'string' },
     QUILL_TRUST_PROXY: { type: 'string' },
     QUILL_UPLOAD_EXPIRY_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24 },
+    QUILL_MAX_OPEN_UPLOADS: { type: 'integer', minimum: 1, default: 20 },
+    QUILL_TUS_MIN_PATCH_BYTES: { type: 'integer', minimum: 0, maximum: 1073741824, default: 262144 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
     QUILL_DB_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
     ...backupSchemaProperties,

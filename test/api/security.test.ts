@@ -14,8 +14,10 @@ let s: TestServer;
 let clinician: string;
 let manager: string;
 
+const MAX_OPEN_UPLOADS = 3;
+
 beforeAll(async () => {
-  s = await startTestServer();
+  s = await startTestServer({ QUILL_MAX_OPEN_UPLOADS: String(MAX_OPEN_UPLOADS) });
   clinician = await s.token('dr.sec', ['clinician']);
   manager = await s.token('rm.sec', ['records-manager']);
 }, 60_000);
@@ -188,4 +190,93 @@ describe('finding 5: every accepted tus PATCH is audited with its offset and siz
     const [lastAppend] = await s.sql`select max(id) as id from audit_events where action = 'upload.append' and detail->>'upload' = ${upload}`;
     expect(BigInt(create!.id)).toBeGreaterThan(BigInt(lastAppend!.id));
   });
+});
+
+describe('finding 3: tus uploads are bounded per user, PATCHes have a minimum size, and abandoned uploads expire by themselves', () => {
+  it('caps the uploads a user has open (QUILL_MAX_OPEN_UPLOADS), even when created at once; finishing or abandoning one frees a place', async () => {
+    const t = await s.token('dr.many', ['clinician']);
+    const bytes = pdfOfSize(1000);
+    const answers = await Promise.all(Array.from({ length: 2 * MAX_OPEN_UPLOADS }, () => createUpload(t, bytes)));
+    const created = answers.filter((r) => r.status === 201);
+    expect(created).toHaveLength(MAX_OPEN_UPLOADS);
+    for (const r of answers.filter((x) => x.status !== 201)) await expectProblem(r, 429, 'too_many_open_uploads');
+    // another user is not held back by this one
+    expect((await createUpload(await s.token('dr.few', ['clinician']), bytes)).status).toBe(201);
+    // finishing one and abandoning another free two places
+    const [first, second] = created.map((r) => new URL(r.headers.get('location')!, s.baseUrl).toString());
+    expect((await patchUpload(first!, t, 0, bytes)).status).toBe(204);
+    expect((await fetch(second!, { method: 'DELETE', headers: { ...TUS, ...auth(t) } })).status).toBe(204);
+    expect((await createUpload(t, bytes)).status).toBe(201);
+    expect((await createUpload(t, bytes)).status).toBe(201);
+    await expectProblem(await createUpload(t, bytes), 429, 'too_many_open_uploads');
+    const refused = await s.sql`select count(*)::int as n from audit_events where actor = 'dr.many' and action = 'upload.create' and error_code = 'too_many_open_uploads'`;
+    expect(refused[0]!.n).toBe(MAX_OPEN_UPLOADS + 1);
+  });
+
+  it('advertises the minimum PATCH size and refuses a smaller PATCH that does not end the upload, keeping nothing of it', async () => {
+    const options = await fetch(`${s.baseUrl}/v1/uploads`, { method: 'OPTIONS' });
+    expect(options.headers.get('quill-min-patch-size')).toBe(String(256 * 1024));
+    const t = await s.token('dr.small', ['clinician']);
+    const bytes = pdfOfSize(600 * 1024);
+    const created = await createUpload(t, bytes);
+    expect(created.headers.get('quill-min-patch-size')).toBe(String(256 * 1024));
+    const url = new URL(created.headers.get('location')!, s.baseUrl).toString();
+    const upload = url.split('/').pop()!;
+    const tiny = await expectProblem(await patchUpload(url, t, 0, bytes.subarray(0, 1)), 400, 'upload_patch_too_small');
+    expect(tiny.minPatchSize).toBe(256 * 1024);
+    await expectProblem(await patchUpload(url, t, 0, bytes.subarray(0, 256 * 1024 - 1)), 400, 'upload_patch_too_small');
+    const head = await fetch(url, { method: 'HEAD', headers: { ...TUS, ...auth(t) } });
+    expect(head.headers.get('upload-offset')).toBe('0');
+    expect(head.headers.get('quill-min-patch-size')).toBe(String(256 * 1024));
+    const parts: string[] = [];
+    for await (const o of s.service.blobs.live.list(`uploads/${upload}/`)) parts.push(o.key);
+    expect(parts).toEqual([]);
+    // at least the minimum is taken; the last PATCH may be smaller
+    expect((await patchUpload(url, t, 0, bytes.subarray(0, 500 * 1024))).status).toBe(204);
+    const last = await patchUpload(url, t, 500 * 1024, bytes.subarray(500 * 1024));
+    expect(last.status).toBe(204);
+    expect(last.headers.get('quill-document-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('finding 3: abandoned uploads expire in the background (no reconcile)', () => {
+  let e: TestServer;
+  beforeAll(async () => {
+    e = await startTestServer({ QUILL_UPLOAD_EXPIRY_HOURS: '0.0005' }); // 1.8 s
+  }, 60_000);
+  afterAll(async () => e?.close());
+
+  it('marks the upload expired and removes its parts by itself, one instance at a time', async () => {
+    const t = await e.token('dr.gone', ['clinician']);
+    const bytes = pdfOfSize(600 * 1024);
+    const meta = Object.entries({ patient: PATIENT, type: DISCHARGE, title: 'Abandoned', filetype: 'application/pdf' }).map(([k, v]) => `${k} ${b64(v)}`).join(',');
+    const created = await fetch(`${e.baseUrl}/v1/uploads`, { method: 'POST', headers: { ...TUS, ...auth(t), 'upload-length': String(bytes.length), 'upload-metadata': meta } });
+    const url = new URL(created.headers.get('location')!, e.baseUrl).toString();
+    const id = url.split('/').pop()!;
+    const patched = await fetch(url, { method: 'PATCH', headers: { ...TUS, ...auth(t), 'content-type': 'application/offset+octet-stream', 'upload-offset': '0' }, body: new Uint8Array(bytes.subarray(0, 300 * 1024)) });
+    expect(patched.status).toBe(204);
+    const parts = async () => {
+      const keys: string[] = [];
+      for await (const o of e.service.blobs.live.list(`uploads/${id}/`)) keys.push(o.key);
+      return keys;
+    };
+    expect(await parts()).toHaveLength(1);
+    // while another instance holds the expiry's lock, this one leaves the upload alone
+    const other = await e.sql.reserve();
+    await other`select pg_advisory_lock(hashtext('quill-docstore:expire-uploads'))`;
+    await new Promise((r) => setTimeout(r, 4000)); // past the expiry (1.8 s) and several rounds (1 s)
+    expect((await e.sql`select state from resumable_uploads where id = ${id}`)[0]!.state).toBe('receiving');
+    expect(await parts()).toHaveLength(1);
+    await other`select pg_advisory_unlock(hashtext('quill-docstore:expire-uploads'))`;
+    other.release();
+    const deadline = Date.now() + 20_000;
+    let state = 'receiving';
+    while (Date.now() < deadline) {
+      state = (await e.sql`select state from resumable_uploads where id = ${id}`)[0]!.state as string;
+      if (state === 'expired') break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(state).toBe('expired');
+    expect(await parts()).toEqual([]);
+  }, 30_000);
 });
