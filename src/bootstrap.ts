@@ -205,6 +205,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     baseUrl,
     onIndexWork: () => worker?.kick(),
     retention,
+    maxOpenDownloads: cfg.maxOpenDownloads,
   });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
@@ -255,6 +256,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
+    sendTimeoutMs: cfg.sendTimeoutMs,
     odsCode: cfg.odsCode,
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
     retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },

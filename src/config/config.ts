@@ -50,6 +50,10 @@ export interface Config {
   /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
   oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
+  /** The longest a response carrying document bytes may wait for its client to take any (then the connection is closed). */
+  sendTimeoutMs: number;
+  /** Downloads streaming through one instance at once: per user, and per signed URL. */
+  maxOpenDownloads: { perUser: number; perUrl: number };
   /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
   dbTimeoutMs: number;
   logLevel: string;
@@ -143,6 +147,8 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     tusMinPatchBytes: Number(raw.QUILL_TUS_MIN_PATCH_BYTES),
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
+    sendTimeoutMs: Number(raw.QUILL_SEND_TIMEOUT_MS),
+    maxOpenDownloads: { perUser: Number(raw.QUILL_MAX_OPEN_DOWNLOADS), perUrl: Number(raw.QUILL_MAX_OPEN_DOWNLOADS_PER_URL) },
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),

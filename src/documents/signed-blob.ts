@@ -28,12 +28,25 @@ interface Deps {
 const DOCUMENT_KEY = /^documents\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
 
 /** A fetch of a signed fs URL whose signature the caller checked: the read rules again, as its holder (access.ts). */
-export async function openSignedBlob(d: Deps, ctx: RequestContext, key: string, holder: Reader, target: AuditTarget): Promise<{ version: DocumentVersion; stream: Readable }> {
+export async function openSignedBlob(
+  d: Deps,
+  ctx: RequestContext,
+  key: string,
+  holder: Reader,
+  target: AuditTarget,
+  takeSlot: () => { hold(s: Readable): Readable; release(): void },
+): Promise<{ version: DocumentVersion; stream: Readable }> {
   if (!DOCUMENT_KEY.test(key)) throw new AppError('not_found');
   const version = await readableSignedBlob(d.sql, 'fs', key, holder, target);
-  const stream = await verifiedStream(d, ctx, 'document.blob-fetch', target, version);
-  await recordAudit(d.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
-  return { version, stream };
+  const slot = takeSlot();
+  try {
+    const stream = await verifiedStream(d, ctx, 'document.blob-fetch', target, version);
+    await recordAudit(d.sql, ctx, { action: 'document.blob-fetch', outcome: 'success', ...target });
+    return { version, stream: slot.hold(stream) };
+  } catch (e) {
+    slot.release();
+    throw e;
+  }
 }
 
 /**

@@ -51,6 +51,7 @@ export const ErrorCodes = {
   storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
   temporarily_unavailable: { status: 503, title: 'The service could not finish this request now; retry it' },
   insufficient_storage: { status: 507, title: 'The blob store is out of space' },
+  too_many_downloads: { status: 429, title: 'Too many downloads in progress for this user or link; retry when one has finished' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

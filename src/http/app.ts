@@ -64,6 +64,8 @@ export interface AppDeps {
   health?: () => { ok: boolean; detail?: string };
   baseUrl: () => string;
   requestTimeoutMs: number;
+  /** QUILL_SEND_TIMEOUT_MS: a response carrying document bytes whose client takes none for this long is cut off. */
+  sendTimeoutMs: number;
   odsCode: string;
   outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
   /** Records governance (retention, legal hold, disposal). */
@@ -175,11 +177,11 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents, cursors);
   downloadUrlRoutes(app, d.documents);
-  contentRoute(app, d.documents);
+  contentRoute(app, d.documents, d.sendTimeoutMs);
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
-  signedBlobRoute(app, d.documents, d.urlSigningKey);
+  signedBlobRoute(app, d.documents, d.urlSigningKey, d.sendTimeoutMs);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
   opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
   if (d.retention) {

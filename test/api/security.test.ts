@@ -1,5 +1,6 @@
 // The second security review (issue 25): what an authenticated user (or the holder of a download link) could still do
 // that they should not, each shown against a real service on a real PostgreSQL and filesystem store.
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCHARGE, PATIENT, pdfBytes, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { expectProblem } from '../support/problem.ts';
@@ -15,9 +16,10 @@ let clinician: string;
 let manager: string;
 
 const MAX_OPEN_UPLOADS = 3;
+const MAX_OPEN_DOWNLOADS = 3;
 
 beforeAll(async () => {
-  s = await startTestServer({ QUILL_MAX_OPEN_UPLOADS: String(MAX_OPEN_UPLOADS) });
+  s = await startTestServer({ QUILL_MAX_OPEN_UPLOADS: String(MAX_OPEN_UPLOADS), QUILL_MAX_OPEN_DOWNLOADS: String(MAX_OPEN_DOWNLOADS), QUILL_MAX_OPEN_DOWNLOADS_PER_URL: '1' });
   clinician = await s.token('dr.sec', ['clinician']);
   manager = await s.token('rm.sec', ['records-manager']);
 }, 60_000);
@@ -280,3 +282,152 @@ describe('finding 3: abandoned uploads expire in the background (no reconcile)',
     expect(await parts()).toEqual([]);
   }, 30_000);
 });
+
+/** Large enough that the response cannot fit in the loopback connection's buffers: the server must wait for the reader. */
+const BIG = 48 * 1024 * 1024;
+
+/**
+ * A download by a client that reads the first bytes, then stops reading (the socket paused) and keeps the connection
+ * open. close() ends it; drain() reads on and resolves with how many bytes arrived in all, and whether the server ended
+ * the connection before the whole answer was sent.
+ */
+async function stalledDownload(url: string, headers: Record<string, string> = {}): Promise<{ status: number; close(): void; drain(): Promise<{ received: number; complete: boolean }> }> {
+  const u = new URL(url);
+  const socket = net.connect(Number(u.port), u.hostname);
+  await new Promise<void>((r, j) => socket.once('connect', r).once('error', j));
+  const head = Object.entries({ host: u.host, ...headers }).map(([k, v]) => `${k}: ${v}\r\n`).join('');
+  socket.write(`GET ${u.pathname}${u.search} HTTP/1.1\r\n${head}\r\n`);
+  let received = 0;
+  let text = '';
+  let total = Infinity; // the whole answer: headers and body
+  const ended = new Promise<void>((r) => socket.once('close', () => r()));
+  socket.on('error', () => undefined);
+  const status = await new Promise<number>((resolve) => {
+    const onData = (d: Buffer) => {
+      received += d.length;
+      if (total === Infinity && text.length < 64 * 1024) text += d.toString('latin1'); // until the headers are in
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      const headEnd = text.indexOf('\r\n\r\n');
+      const length = /\r\ncontent-length: (\d+)\r\n/i.exec(text);
+      if (headEnd > 0 && length && total === Infinity) total = headEnd + 4 + Number(length[1]);
+      if (m && received > 64 * 1024) {
+        socket.pause();
+        socket.off('data', onData);
+        resolve(Number(m[1]));
+      } else if (m && m[1] !== '200') {
+        socket.off('data', onData);
+        resolve(Number(m[1]));
+      }
+    };
+    socket.on('data', onData);
+  });
+  return {
+    status,
+    close: () => socket.destroy(),
+    drain: async () => {
+      const whole = new Promise<void>((r) => {
+        socket.on('data', (d: Buffer) => {
+          received += d.length;
+          if (received >= total) r();
+        });
+      });
+      socket.resume();
+      await Promise.race([ended, whole, new Promise((r) => setTimeout(r, 15_000))]);
+      socket.destroy();
+      return { received, complete: received >= total };
+    },
+  };
+}
+
+describe('finding 4: stalled downloads', () => {
+  let d: TestServer;
+  let id: string;
+  beforeAll(async () => {
+    d = await startTestServer({ QUILL_SEND_TIMEOUT_MS: '1000' });
+    const t = await d.token('dr.slow', ['clinician']);
+    const res = await uploadRaw(d.baseUrl, t, pdfOfSize(BIG));
+    expect(res.status).toBe(201);
+    id = ((await res.json()) as { id: string }).id;
+  }, 120_000);
+  afterAll(async () => d?.close());
+
+  it('a reader that stops reading /content is cut off after QUILL_SEND_TIMEOUT_MS of no progress', async () => {
+    const t = await d.token('dr.slow', ['clinician']);
+    const dl = await stalledDownload(`${d.baseUrl}/v1/documents/${id}/content`, auth(t));
+    expect(dl.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3500));
+    const { received, complete } = await dl.drain();
+    expect(complete, `received ${received} of ${BIG}`).toBe(false);
+  }, 30_000);
+
+  it('so is one holding a signed URL, which needs no token', async () => {
+    const t = await d.token('dr.slow', ['clinician']);
+    const url = ((await (await fetch(`${d.baseUrl}/v1/documents/${id}/download-url`, { method: 'POST', headers: auth(t) })).json()) as { url: string }).url;
+    const dl = await stalledDownload(url.replace(/^http:\/\/[^/]+/, d.baseUrl));
+    expect(dl.status).toBe(200);
+    await new Promise((r) => setTimeout(r, 3500));
+    const { received, complete } = await dl.drain();
+    expect(complete, `received ${received} of ${BIG}`).toBe(false);
+  }, 30_000);
+
+  it('a reader that keeps reading, however slowly in total, gets every byte', async () => {
+    const t = await d.token('dr.slow', ['clinician']);
+    const dl = await stalledDownload(`${d.baseUrl}/v1/documents/${id}/content`, auth(t));
+    await new Promise((r) => setTimeout(r, 500)); // a pause shorter than the bound
+    expect((await dl.drain()).complete).toBe(true);
+  }, 30_000);
+});
+
+describe('finding 4: concurrent downloads are capped per user and per signed URL', () => {
+  it('refuses a user’s downloads beyond QUILL_MAX_OPEN_DOWNLOADS and a signed URL’s beyond QUILL_MAX_OPEN_DOWNLOADS_PER_URL (429), audited', async () => {
+    const res = await uploadRaw(s.baseUrl, clinician, pdfOfSize(BIG));
+    expect(res.status).toBe(201);
+    const id = ((await res.json()) as { id: string }).id;
+    const content = `${s.baseUrl}/v1/documents/${id}/content`;
+    const open: Awaited<ReturnType<typeof stalledDownload>>[] = [];
+    try {
+      await downloadsCapped(id, content, open);
+    } finally {
+      for (const o of open) o.close();
+    }
+    const refused = await s.sql`select action, outcome from audit_events where document_id = ${id} and error_code = 'too_many_downloads' order by id`;
+    expect(refused.map((r) => `${r.action}:${r.outcome}`)).toEqual(['document.content:failed', 'document.blob-fetch:failed', 'document.blob-fetch:failed']);
+  }, 60_000);
+});
+
+/** A refusal, read without reading 48 MiB of document when it is (wrongly) not one. */
+async function refused(res: Response, status: number, code: string): Promise<Record<string, unknown>> {
+  if (res.status !== status) {
+    await res.body?.cancel();
+    expect(res.status, `expected ${status} ${code}`).toBe(status);
+  }
+  return expectProblem(res, status, code);
+}
+
+async function downloadsCapped(id: string, content: string, open: Awaited<ReturnType<typeof stalledDownload>>[]): Promise<void> {
+  open.push(await stalledDownload(content, auth(clinician)), await stalledDownload(content, auth(clinician)));
+  const url = await downloadUrl(clinician, id);
+  open.push(await stalledDownload(url));
+  expect(open.map((o) => o.status)).toEqual([200, 200, 200]);
+  const over = await fetch(content, { headers: auth(clinician) });
+  expect((await refused(over, 429, 'too_many_downloads')).limit).toBe(MAX_OPEN_DOWNLOADS);
+  expect(over.headers.get('retry-after')).toBeTruthy();
+  await refused(await fetch(url), 429, 'too_many_downloads');
+  // another user is not held back
+  const other = await s.token('dr.other', ['clinician']);
+  const theirs = await fetch(content, { headers: auth(other) });
+  expect(theirs.status).toBe(200);
+  await theirs.arrayBuffer();
+  // a second fetch of the same URL is refused even when its user has room
+  open.shift()!.close();
+  await new Promise((r) => setTimeout(r, 300));
+  await refused(await fetch(url), 429, 'too_many_downloads');
+  const again = await fetch(content, { headers: auth(clinician) });
+  expect(again.status).toBe(200);
+  await again.arrayBuffer();
+  for (const o of open.splice(0)) o.close();
+  await new Promise((r) => setTimeout(r, 300));
+  const fetched = await fetch(url);
+  expect(fetched.status).toBe(200);
+  await fetched.arrayBuffer();
+}
