@@ -431,3 +431,45 @@ async function downloadsCapped(id: string, content: string, open: Awaited<Return
   expect(fetched.status).toBe(200);
   await fetched.arrayBuffer();
 }
+
+describe('finding 8: Content-Security-Policy and frame protection', () => {
+  const directives = (h: string | null) => new Map((h ?? '').split(';').map((d) => d.trim()).filter(Boolean).map((d) => [d.split(/\s+/)[0]!, d.split(/\s+/).slice(1).join(' ')]));
+
+  it('the page at / may load only its own code and may not be framed', async () => {
+    for (const path of ['/', '/ui/config.json']) {
+      const res = await fetch(`${s.baseUrl}${path}`);
+      expect(res.status, path).toBe(200);
+      await res.arrayBuffer();
+      const csp = directives(res.headers.get('content-security-policy'));
+      expect(csp.get('default-src'), path).toBe("'self'");
+      expect(csp.get('script-src'), path).toBe("'self' 'wasm-unsafe-eval'"); // WebAssembly (SHA-256 in the page), no eval
+      expect(csp.get('frame-ancestors'), path).toBe("'none'");
+      expect(csp.get('object-src'), path).toBe("'none'");
+      expect(csp.get('base-uri'), path).toBe("'none'");
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+    }
+  });
+
+  it('document bytes, through /content or a signed URL, are sandboxed and may not be framed', async () => {
+    const id = await upload(clinician, 'framed');
+    for (const res of [await fetch(`${s.baseUrl}/v1/documents/${id}/content`, { headers: auth(clinician) }), await fetch(await downloadUrl(clinician, id))]) {
+      expect(res.status).toBe(200);
+      await res.arrayBuffer();
+      const csp = directives(res.headers.get('content-security-policy'));
+      expect(csp.get('default-src')).toBe("'none'");
+      expect(csp.has('sandbox')).toBe(true);
+      expect(csp.get('frame-ancestors')).toBe("'none'");
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+    }
+  });
+
+  it('every other answer (the API, Swagger UI) may not be framed either', async () => {
+    for (const [path, headers] of [[`/v1/document-types`, auth(clinician)], ['/docs/', {}], ['/healthz', {}]] as const) {
+      const res = await fetch(`${s.baseUrl}${path}`, { headers });
+      expect(res.status, path).toBe(200);
+      await res.arrayBuffer();
+      expect(directives(res.headers.get('content-security-policy')).get('frame-ancestors'), path).toBe("'none'");
+      expect(res.headers.get('x-frame-options'), path).toBe('DENY');
+    }
+  });
+});

@@ -41,7 +41,9 @@ function documentHeaders(reply: FastifyReply, v: DocumentVersion): FastifyReply 
     .header('etag', `"${v.sha256}"`)
     .header('content-disposition', attachmentDisposition(v.filename))
     .header('cache-control', 'private, no-store')
-    .header('x-content-type-options', 'nosniff');
+    .header('x-content-type-options', 'nosniff')
+    // opened by a browser, a document is inert: no script, no plug-in, no request of its own, never framed
+    .header('content-security-policy', "default-src 'none'; sandbox; frame-ancestors 'none'");
 }
 
 export function contentRoute(app: App, docs: DocumentService, sendTimeoutMs: number): void {
