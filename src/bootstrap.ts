@@ -14,6 +14,8 @@ import { connect, ping, type Sql } from './db/sql.ts';
 import { hashWorkerReady } from './documents/hash-offload.ts';
 import { DocumentService } from './documents/service.ts';
 import { buildApp } from './http/app.ts';
+import { metricsRegistry } from './http/metrics.ts';
+import { startMetricsListener } from './http/metrics-listener.ts';
 import { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { startUploadExpiry } from './uploads/expire-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
@@ -169,6 +171,8 @@ export interface Service {
   retention: RetentionService;
   baseUrl: () => string;
   remote: RemoteFhirIndex | null;
+  /** Where QUILL_METRICS_PORT's listener listens; null when it is not configured. */
+  metricsAddress(): { host: string; port: number } | null;
   close(): Promise<void>;
 }
 
@@ -209,6 +213,8 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
+  const metrics = metricsRegistry(remote ? () => outboxStats(db.sql) : undefined);
+  integrity.metrics(metrics);
   const app = await buildApp({
     log,
     documents,
@@ -220,7 +226,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
     health: () => db.health(),
-    extraMetrics: integrity.metrics,
+    metrics,
     tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
     trustProxy: cfg.edge.trustProxy,
     readiness: [
@@ -258,7 +264,6 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     requestTimeoutMs: cfg.requestTimeoutMs,
     sendTimeoutMs: cfg.sendTimeoutMs,
     odsCode: cfg.odsCode,
-    outboxStats: remote ? () => outboxStats(db.sql) : undefined,
     retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
     uploads: new ResumableUploads({
@@ -274,6 +279,19 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
       minPatchBytes: cfg.tusMinPatchBytes,
     }),
   });
+  const stopAll = async () => {
+    await app.close();
+    await integrity.stop();
+    await uploadExpiry.stop();
+    await worker?.stop();
+    await backups?.stop();
+    await db.close();
+  };
+  const metricsListener =
+    cfg.metrics.port === null ? null : await startMetricsListener(metrics, { host: cfg.metrics.host, port: cfg.metrics.port }).catch(async (e: unknown) => {
+      await stopAll().catch(() => undefined);
+      throw new Error(`QUILL_METRICS_PORT: cannot listen on ${cfg.metrics.host}:${cfg.metrics.port}: ${(e as Error).message}`, { cause: e });
+    });
   app.addHook('onListen', async () => {
     const addr = app.server.address();
     if (addr && typeof addr === 'object') boundPort = addr.port;
@@ -286,13 +304,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     retention,
     baseUrl,
     remote,
+    metricsAddress: () => metricsListener?.address() ?? null,
     close: async () => {
-      await app.close();
-      await integrity.stop();
-      await uploadExpiry.stop();
-      await worker?.stop();
-      await backups?.stop();
-      await db.close();
+      await metricsListener?.close();
+      await stopAll();
     },
   };
 }

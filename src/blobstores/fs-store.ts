@@ -20,13 +20,19 @@ const INCOMING = '.incoming';
  */
 const WRITE_OPTIONS = { highWaterMark: 1024 * 1024 } as const;
 
+/**
+ * Every directory the store creates: its owner's only (issue 25), so no other local user can list document or upload
+ * ids. (The files themselves are 0400.)
+ */
+const DIR_MODE = { recursive: true, mode: 0o700 } as const;
+
 /** Creates a new temp file (never an existing one), read-only once closed; makes .incoming first if it is missing. */
 async function openTemp(temp: string): Promise<FileHandle> {
   try {
     return await open(temp, 'wx', 0o400);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    await mkdir(path.dirname(temp), { recursive: true });
+    await mkdir(path.dirname(temp), DIR_MODE);
     return open(temp, 'wx', 0o400);
   }
 }
@@ -80,7 +86,7 @@ export class FsBlobStore implements BlobStore {
     const target = this.#path(key);
     const temp = path.join(this.dir, INCOMING, randomUUID());
     // read-only once written (0400): stored bytes are never modified in place; retention is enforced by the service
-    const [opened, dir] = await Promise.allSettled([openTemp(temp), mkdir(path.dirname(target), { recursive: true })]);
+    const [opened, dir] = await Promise.allSettled([openTemp(temp), mkdir(path.dirname(target), DIR_MODE)]);
     if (opened.status === 'rejected' || dir.status === 'rejected') {
       if (opened.status === 'fulfilled') await opened.value.close().then(() => unlink(temp)).catch(() => undefined);
       throw opened.status === 'rejected' ? opened.reason : (dir as PromiseRejectedResult).reason;
@@ -192,7 +198,7 @@ export class FsBlobStore implements BlobStore {
 
   async ping(): Promise<void> {
     try {
-      await mkdir(path.join(this.dir, INCOMING), { recursive: true });
+      await mkdir(path.join(this.dir, INCOMING), DIR_MODE);
       const probe = path.join(this.dir, INCOMING, `.ping-${randomUUID()}`);
       await (await open(probe, 'wx')).close();
       await unlink(probe);

@@ -56,6 +56,8 @@ export interface Config {
   maxOpenDownloads: { perUser: number; perUrl: number };
   /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
   dbTimeoutMs: number;
+  /** QUILL_METRICS_PORT/_HOST: /metrics without a token on a listener of its own; port null: none (admin token on the API port). */
+  metrics: { host: string; port: number | null };
   logLevel: string;
   /** QUILL_TLS_CERT_FILE/QUILL_TLS_KEY_FILE and QUILL_TRUST_PROXY. */
   edge: EdgeConfig;
@@ -150,6 +152,7 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     sendTimeoutMs: Number(raw.QUILL_SEND_TIMEOUT_MS),
     maxOpenDownloads: { perUser: Number(raw.QUILL_MAX_OPEN_DOWNLOADS), perUrl: Number(raw.QUILL_MAX_OPEN_DOWNLOADS_PER_URL) },
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
+    metrics: { host: String(raw.QUILL_METRICS_HOST), port: raw.QUILL_METRICS_PORT === undefined ? null : Number(raw.QUILL_METRICS_PORT) },
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),
     backup: backupConfigFrom(raw, dataDir, problems),

@@ -64,6 +64,8 @@ export const configSchema = {
     QUILL_MAX_OPEN_DOWNLOADS: { type: 'integer', minimum: 1, default: 10 },
     QUILL_MAX_OPEN_DOWNLOADS_PER_URL: { type: 'integer', minimum: 1, default: 2 },
     QUILL_DB_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
+    QUILL_METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
+    QUILL_METRICS_HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
     ...backupSchemaProperties,
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], default: 'info' },
   },

@@ -19,7 +19,7 @@ import { clientErrorHandler } from './client-error.ts';
 import { authHook, baseContext } from './context.ts';
 import { createCursorCodec } from './cursor.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
-import { createMetrics } from './metrics.ts';
+import { observeRequests } from './metrics.ts';
 import { sendProblem, toAppError } from './problem.ts';
 import { finishOpenApi } from './openapi-document.ts';
 import { auditRoute } from './routes/audit.ts';
@@ -67,11 +67,11 @@ export interface AppDeps {
   /** QUILL_SEND_TIMEOUT_MS: a response carrying document bytes whose client takes none for this long is cut off. */
   sendTimeoutMs: number;
   odsCode: string;
-  outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+
   /** Records governance (retention, legal hold, disposal). */
   retention?: { service: RetentionService; runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun> } | undefined;
-  /** More gauges on /metrics (the integrity scrubber's). */
-  extraMetrics?: (registry: Registry) => void;
+  /** The Prometheus registry behind /metrics (and QUILL_METRICS_PORT's listener): request latency is added here. */
+  metrics: Registry;
   /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Fastify trustProxy (QUILL_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
@@ -141,8 +141,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);
 
-  const registry = createMetrics(app, d.outboxStats);
-  d.extraMetrics?.(registry);
+  observeRequests(app, d.metrics);
   app.addHook('onRequest', authHook(d.verify, d.audit));
   app.addHook('preHandler', async (request) => {
     request.reachedHandler = true;
@@ -186,7 +185,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
   signedBlobRoute(app, d.documents, d.urlSigningKey, d.sendTimeoutMs);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
-  opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
+  opsRoutes(app, d.readiness, d.metrics, { verify: d.verify, audit: d.audit, health: d.health });
   if (d.retention) {
     retentionFactsRoutes(app, d.retention.service);
     legalHoldRoutes(app, d.retention.service);

@@ -1,6 +1,8 @@
 // The second security review (issue 25): what an authenticated user (or the holder of a download link) could still do
 // that they should not, each shown against a real service on a real PostgreSQL and filesystem store.
+import { readdir, stat } from 'node:fs/promises';
 import net from 'node:net';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DISCHARGE, PATIENT, pdfBytes, uploadMultipart, uploadRaw } from '../support/fixtures.ts';
 import { expectProblem } from '../support/problem.ts';
@@ -471,5 +473,57 @@ describe('finding 8: Content-Security-Policy and frame protection', () => {
       expect(directives(res.headers.get('content-security-policy')).get('frame-ancestors'), path).toBe("'none'");
       expect(res.headers.get('x-frame-options'), path).toBe('DENY');
     }
+  });
+});
+
+describe('finding 9: what is public', () => {
+  it('/metrics on the API port needs an admin token (it shows the Node version, per-route counts, the scrub counters)', async () => {
+    const anonymous = await fetch(`${s.baseUrl}/metrics`);
+    await expectProblem(anonymous, 401, 'unauthenticated');
+    await expectProblem(await fetch(`${s.baseUrl}/metrics`, { headers: auth(clinician) }), 403, 'forbidden');
+    const admin = await fetch(`${s.baseUrl}/metrics`, { headers: auth(await s.token('root.sec', ['admin'])) });
+    expect(admin.status).toBe(200);
+    expect(await admin.text()).toContain('quill_http_request_duration_seconds');
+    const denied = await s.sql`select error_code from audit_events where action = 'auth' and actor is null and detail->>'route' = '/metrics'`;
+    expect(denied.length).toBeGreaterThan(0);
+  });
+
+  it('QUILL_METRICS_PORT serves them without a token on a listener of their own, on loopback', async () => {
+    const m = await startTestServer({ QUILL_METRICS_PORT: '0' });
+    try {
+      const at = m.service.metricsAddress?.();
+      expect(at?.host).toBe('127.0.0.1');
+      const res = await fetch(`http://127.0.0.1:${at!.port}/metrics`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/plain');
+      expect(await res.text()).toContain('quill_process_cpu_seconds_total');
+      // that listener serves nothing else
+      const other = await fetch(`http://127.0.0.1:${at!.port}/v1/document-types`);
+      expect(other.status).toBe(404);
+      await other.arrayBuffer();
+    } finally {
+      await m.close();
+    }
+  });
+
+  it('every directory the service created in its data directory is 0700 (no local user lists document or upload ids)', async () => {
+    // a document, and an upload with a part still waiting for the rest
+    await upload(clinician, 'directory modes');
+    const t = await s.token('dr.dirs', ['clinician']);
+    const bytes = pdfOfSize(600 * 1024);
+    const created = await createUpload(t, bytes);
+    expect((await patchUpload(new URL(created.headers.get('location')!, s.baseUrl).toString(), t, 0, bytes.subarray(0, 300 * 1024))).status).toBe(204);
+    const dirs: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      dirs.push(dir);
+      for (const e of await readdir(dir, { withFileTypes: true })) if (e.isDirectory()) await walk(path.join(dir, e.name));
+    };
+    await walk(s.cfg.dataDir);
+    expect(dirs.some((d) => d.endsWith(`${path.sep}blobs${path.sep}documents`))).toBe(true);
+    expect(dirs.some((d) => d.includes(`${path.sep}blobs${path.sep}uploads${path.sep}`))).toBe(true);
+    expect(dirs.some((d) => d.endsWith(`${path.sep}blobs${path.sep}.incoming`))).toBe(true);
+    const open: string[] = [];
+    for (const d of dirs) if (((await stat(d)).mode & 0o777) !== 0o700) open.push(`${d} ${((await stat(d)).mode & 0o777).toString(8)}`);
+    expect(open).toEqual([]);
   });
 });
