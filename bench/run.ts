@@ -11,7 +11,6 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,11 +18,9 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { mintDevToken } from '../src/auth/dev-token.ts';
 import { freePort } from '../src/db/embedded.ts';
-import { S3_PART_SIZE, S3_QUEUE_SIZE } from '../src/blobstores/s3/s3-store.ts';
-import { Upload } from '@aws-sdk/lib-storage';
-import type { S3Client } from '@aws-sdk/client-s3';
 import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../test/support/seaweedfs.ts';
-import { makePdf, timeCopy, timeUpload, waitReady } from './support/common.ts';
+import { makePdf, mib, printTable, timeCopy, timeUpload, waitReady } from './support/common.ts';
+import { timeRawUpload } from './support/raw-s3.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, sizes: { type: 'string', default: '1MB,100MB,1GiB' }, duration: { type: 'string', default: '10' } } });
 if (values.store !== 'fs' && values.store !== 's3') throw new Error('--store is fs or s3');
@@ -58,7 +55,7 @@ try {
       AWS_REGION: seaweed.region,
     });
     const client = s3Client(seaweed);
-    baseline = (file) => timeRawUpload(client, file);
+    baseline = async (file) => (await timeRawUpload(client, 'bench-raw', file)).seconds;
     baselineName = 'raw lib-storage Upload';
   }
   server = spawn(process.execPath, [BIN, 'start'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -88,18 +85,6 @@ try {
   await rm(work, { recursive: true, force: true });
 }
 
-/** The same bytes straight to S3 with the settings the service uses: no service, no hashing of our own. */
-async function timeRawUpload(client: S3Client, file: string): Promise<number> {
-  const t = performance.now();
-  await new Upload({
-    client,
-    partSize: S3_PART_SIZE,
-    queueSize: S3_QUEUE_SIZE,
-    params: { Bucket: 'bench-raw', Key: `raw/${randomBytes(8).toString('hex')}`, Body: createReadStream(file), ContentType: 'application/pdf', ServerSideEncryption: 'AES256', ChecksumAlgorithm: 'SHA256' },
-  }).done();
-  return (performance.now() - t) / 1000;
-}
-
 /** Linux: writing 5 to /proc/<pid>/clear_refs resets VmHWM, so each upload's peak is its own. */
 async function resetPeak(pid: number): Promise<void> {
   const { writeFile } = await import('node:fs/promises');
@@ -115,14 +100,3 @@ async function downloadUrlLoad(id: string, duration: number) {
   const r = await autocannon({ url: `${base}/v1/documents/${id}/download-url`, method: 'POST', connections: 50, duration, headers: { authorization: `Bearer ${token}` } });
   return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
 }
-
-function mib(bytesPerSec: number): string {
-  return `${(bytesPerSec / 1024 ** 2).toFixed(0)} MiB/s`;
-}
-
-function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`);
-}
-

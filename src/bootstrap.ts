@@ -28,6 +28,7 @@ import { FhirIndexService } from './fhir/index-service.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
+import { startScanning } from './scanning/background.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
@@ -189,6 +190,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const remote = await openRemoteIndex(cfg, db.sql, baseUrl);
   const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
+  const scanning = startScanning(db.sql, blobs, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
   const uploadExpiry = startUploadExpiry(db.sql, blobs, log, cfg.uploadExpiryHours);
   const secret = await jwtSecret(cfg);
@@ -210,11 +212,13 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     onIndexWork: () => worker?.kick(),
     retention,
     maxOpenDownloads: cfg.maxOpenDownloads,
+    scanning: scanning.uploads,
   });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
   const metrics = metricsRegistry(remote ? () => outboxStats(db.sql) : undefined);
   integrity.metrics(metrics);
+  scanning.metrics(metrics);
   const app = await buildApp({
     log,
     documents,
@@ -259,6 +263,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
           ]
         : []),
       integrity.readiness,
+      scanning.readiness,
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
@@ -282,6 +287,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const stopAll = async () => {
     await app.close();
     await integrity.stop();
+    await scanning.stop();
     await uploadExpiry.stop();
     await worker?.stop();
     await backups?.stop();

@@ -69,3 +69,20 @@ export function timeUpload(base: string, token: string, file: string, size: numb
     createReadStream(file).pipe(req);
   });
 }
+
+/** A rate in MiB/s, rounded. */
+export function mib(bytesPerSec: number): string {
+  return `${(bytesPerSec / 1024 ** 2).toFixed(0)} MiB/s`;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+}
+
+/** A Markdown table on stdout. */
+export function printTable(head: string[], rows: string[][]): void {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`);
+}

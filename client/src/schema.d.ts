@@ -1208,6 +1208,15 @@ export interface paths {
                     };
                 };
                 /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1940,6 +1949,15 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3872,6 +3890,15 @@ export interface paths {
                     };
                 };
                 /** @description RFC 9457 problem details */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
                 460: {
                     headers: {
                         [name: string]: unknown;
@@ -3951,6 +3978,11 @@ export interface components {
             retentionClass: string;
             /** @description patient facts whose absence keeps retention longer or open-ended */
             retentionMissing: string[];
+            /**
+             * @description malware scan: clean; pending (stored while the scanner was down: served to nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before it); of the version shown (the current one unless ?version= names another)
+             * @enum {string}
+             */
+            scanStatus: "clean" | "pending" | "infected" | "not-scanned";
             /** @description hex SHA-256 of the bytes */
             sha256: string;
             size: number;
@@ -3973,7 +4005,20 @@ export interface components {
             createdAt: string;
             createdBy: string;
             filename: string | null;
+            /** @description the malware a rescan found (infected only) */
+            malware: string | null;
+            /** Format: date-time */
+            scannedAt: string | null;
+            /** @description the malware scanner as it named itself (e.g. ClamAV 1.4.6) */
+            scanner: string | null;
+            /**
+             * @description malware scan: clean; pending (stored while the scanner was down: served to nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before it)
+             * @enum {string}
+             */
+            scanStatus: "clean" | "pending" | "infected" | "not-scanned";
             sha256: string;
+            /** @description the scanner's signature database version and date, where it reports one */
+            signatureVersion: string | null;
             size: number;
             version: number;
         };

@@ -13,6 +13,7 @@ export type AuditAction =
   | 'document.blob-encrypt'
   | 'integrity_failure'
   | 'integrity.repair'
+  | 'malware.quarantine'
   | 'upload.create'
   | 'upload.append'
   | 'upload.status'

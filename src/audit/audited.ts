@@ -26,7 +26,7 @@ export async function audited<T>(db: Db, log: Logger, ctx: RequestContext, actio
     // a database outage is audited as storage_unavailable (what the client is told), not internal_error
     const err = isAppError(e) ? e : databaseUnavailable(e);
     const errorCode = err?.code ?? 'internal_error';
-    const written = recordAudit(db, ctx, { action, outcome: outcomeOf(err), ...target, errorCode }).catch((ae) =>
+    const written = recordAudit(db, ctx, { action, outcome: outcomeOf(err), ...target, errorCode, detail: err?.auditDetail }).catch((ae) =>
       log.error({ err: ae, action, errorCode, requestId: ctx.requestId }, 'could not write audit row for a refused request'),
     );
     // The database just failed us: answer now (within QUILL_DB_TIMEOUT_MS) and let the audit row land, or be

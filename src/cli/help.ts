@@ -24,9 +24,10 @@ Commands:
                             With --token (or QUILL_TOKEN) it runs as that user: audit:read needed, a patients claim limits
                             it to those patients. Without, it is an operator export. Every export is itself audited.
   doctor [--store fs|s3|azure] [--json]
-                            Check PostgreSQL (reachable, every migration applied) and the blob store (default the
+                            Check PostgreSQL (reachable, every migration applied), the blob store (default the
                             live one, QUILL_BLOB_STORE): bucket/container, versioning, encryption, CORS (when
-                            QUILL_BROWSER_DOWNLOADS=true), lifecycle. Prints ok/FAIL per check with the command that
+                            QUILL_BROWSER_DOWNLOADS=true), lifecycle; and the malware scanner (reachable, signatures
+                            loaded, its StreamMaxLength against QUILL_MAX_UPLOAD_BYTES; a warning when scanning is off). Prints ok/FAIL per check with the command that
                             fixes each failure. Exit 1 if any check fails.
   migrate-blobs --from <store> --to <store> [--concurrency N] [--json] [--progress-interval <s>]
                             Copy every document version whose bytes live in --from to --to (streamed, N objects in
@@ -49,6 +50,12 @@ Commands:
                             missing versions are flagged (downloads refused) and audited. --repair restores flagged
                             versions from an identical copy (another object version, another document with the same
                             bytes) or says exactly what is lost. Exit 1 with the list on any failure left.
+  rescan [--since <30d|12h|ISO date>] [--rate <MiB/s>] [--json]
+                            Scan stored versions for malware again with clamd (QUILL_CLAMD_URL), reading each back from
+                            its store at a bounded rate (default QUILL_SCRUB_RATE), beside the live service, one run at
+                            a time. Versions held pending (QUILL_SCAN_WHEN_DOWN=hold) are cleared; a version found
+                            infected is quarantined (downloads refused, bytes kept) and audited. Exit 1 while anything
+                            is quarantined (listed), 69 if clamd is unavailable.
   audit verify [--from <position>] [--json]
                             Walk the audit hash chain and its anchors in the blob store; report the first edited,
                             deleted, inserted or reordered row. Exit 1 on any break.
@@ -73,7 +80,7 @@ Commands:
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
 
-On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, migrate and migrate-blobs use the
+On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, scrub, rescan, migrate and migrate-blobs use the
 database of a service already running on the same QUILL_DATA_DIR (it publishes its port in pg-endpoint.json there),
 and start one of their own only when none runs. A command that fails prints one line and exits non-zero
 (69: the database is unavailable; 78: configuration); add --debug for the stack trace.
@@ -89,6 +96,9 @@ Integrity at rest: QUILL_FS_ENCRYPTION (default true), QUILL_FS_KEK [+ QUILL_FS_
 (default: generated in the data dir; doctor warns that a key beside the data only protects a stolen disk image),
 QUILL_SCRUB_RATE (MiB/s, default 4; 0 = no background scrub), QUILL_SCRUB_INTERVAL_DAYS (default 30),
 QUILL_AUDIT_ANCHOR_INTERVAL (seconds, default 3600; 0 = off), QUILL_AUDIT_ANCHOR_RETAIN_DAYS (S3 Object Lock, 3650).
+Malware scanning: QUILL_CLAMD_URL (tcp://host:port or unix:/path/clamd.ctl; unset = uploads not scanned),
+QUILL_SCAN_WHEN_DOWN (refuse: 503 while clamd cannot answer, the default | hold: stored pending, served to nobody until
+scanned), QUILL_CLAMD_TIMEOUT_MS (default 60000).
 Backups: QUILL_BACKUP_DIR (default $QUILL_DATA_DIR/backups), QUILL_BACKUP_RETENTION_DAYS (30), QUILL_BACKUP_SCHEDULE
 (true), QUILL_BACKUP_FULL_INTERVAL_HOURS (24), QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES (60),
 QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS (60), QUILL_BACKUP_MAX_RATE, QUILL_BACKUP_STORE (fs|s3|azure) with

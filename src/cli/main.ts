@@ -10,6 +10,7 @@ import { runReconcile } from './commands/reconcile.ts';
 import { restoreCommand } from './commands/restore.ts';
 import { runRotateKey } from './commands/rotate-key.ts';
 import { runScrub } from './commands/scrub.ts';
+import { runRescan } from './commands/rescan.ts';
 import { start } from './commands/start.ts';
 import { token } from './commands/token.ts';
 import { verifyRestoreCommand } from './commands/verify-restore.ts';
@@ -23,6 +24,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   reconcile: runReconcile,
   audit,
   scrub: runScrub,
+  rescan: runRescan,
   'rotate-key': runRotateKey,
   migrate: () => runMigrate(),
   doctor: runDoctorCommand,

@@ -14,6 +14,7 @@ export const LOCKS = {
   reconcile: 'quill-docstore:reconcile',
   migrateBlobs: 'quill-docstore:migrate-blobs',
   scrub: 'quill-docstore:scrub',
+  rescan: 'quill-docstore:rescan',
   backup: 'quill-docstore:backup',
   backupScheduler: 'quill-docstore:backup-scheduler',
   /** The background expiry of abandoned resumable uploads (uploads/expire-uploads.ts): one instance at a time. */

@@ -65,7 +65,7 @@ const noVersion = (documentId: string, wantVersion: number | undefined) => new A
 
 /**
  * A version whose bytes the caller may read: read permission, then every rule (scope or break-glass, disposal,
- * entered-in-error for reviewers only, quarantine).
+ * entered-in-error for reviewers only, quarantine: integrity failures, malware found or a scan still to come).
  */
 export async function readableVersion(db: Db, p: Principal, documentId: string, wantVersion: number | undefined, target: AuditTarget): Promise<{ doc: DocumentRecord; version: DocumentVersion }> {
   requirePermission(p, 'document:read');
@@ -75,7 +75,7 @@ export async function readableVersion(db: Db, p: Principal, documentId: string, 
   const version = await repo.findVersion(db, documentId, wantVersion ?? doc.currentVersion);
   if (!version) throw noVersion(documentId, wantVersion);
   target.version = version.version;
-  apply({ reader, doc, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(db, version) } }, target, ['version']);
+  apply({ reader, doc, version: { version: version.version, quarantinedAt: await repo.integrityFailedAt(db, version), scanStatus: version.scanStatus } }, target, ['version']);
   return { doc, version };
 }
 
@@ -104,7 +104,7 @@ export async function readableVersionOnce(
     apply(f, target, ['patient', 'document', 'bytes']);
     if (!facts.version) throw noVersion(documentId, wantVersion);
     target.version = facts.version.version;
-    apply({ ...f, version: { version: facts.version.version, quarantinedAt: facts.quarantinedAt } }, target, ['version']);
+    apply({ ...f, version: { version: facts.version.version, quarantinedAt: facts.quarantinedAt, scanStatus: facts.version.scanStatus } }, target, ['version']);
   } catch (e) {
     if (facts?.audited) await onDisagreement(false);
     throw e;
@@ -123,6 +123,6 @@ export async function readableSignedBlob(db: Db, store: string, key: string, hol
   if (!found) throw new AppError('not_found');
   const { version, doc } = found;
   Object.assign(target, { documentId: version.documentId, version: version.version, patient: doc.patient });
-  apply({ reader: holder, doc: { id: version.documentId, ...doc }, version: { version: version.version, quarantinedAt: found.quarantinedAt } }, target, ['document', 'bytes', 'version']);
+  apply({ reader: holder, doc: { id: version.documentId, ...doc }, version: { version: version.version, quarantinedAt: found.quarantinedAt, scanStatus: version.scanStatus } }, target, ['document', 'bytes', 'version']);
   return version;
 }

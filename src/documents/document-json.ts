@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject, type TSchema } from 'typebox';
 import type { DocumentRecord, DocumentVersion, ListedVersion } from '../domain/document.ts';
 import { Nullable, Ref, StringEnum } from '../schema/typebox.ts';
+import { SCAN_STATUSES } from '../domain/document.ts';
 
 /**
  * The document's public JSON, written once: a table of its fields, each with its JSON name, its schema, how the API
@@ -75,6 +76,10 @@ const coding = (prefix: 'type' | 'category', pick: (d: DocumentRecord) => Docume
 const typeCoding = coding('type', (d) => d.type);
 const categoryCoding = coding('category', (d) => d.category!);
 
+/** What each scan status means (the version's column has a CHECK constraint holding it to these words). */
+const SCAN_STATUS_HELP =
+  'malware scan: clean; pending (stored while the scanner was down: served to nobody until scanned); infected (found by a rescan: quarantined); not-scanned (scanning off, or stored before it)';
+
 /** The listed document: every public field but `versions`. */
 const LISTED = objectField({
   id: field(Type.String({ format: 'uuid' }), (d) => d.id, bare('d.id')),
@@ -97,6 +102,11 @@ const LISTED = objectField({
   size: field(Type.Integer(), (_d, v) => v.size, 'v.size'),
   sha256: field(Type.String({ description: 'hex SHA-256 of the bytes' }), (_d, v) => v.sha256, bare('v.sha256')),
   filename: field(Nullable(Type.String()), (_d, v) => v.filename, json('v.filename')),
+  scanStatus: field(
+    StringEnum(SCAN_STATUSES, { description: `${SCAN_STATUS_HELP}; of the version shown (the current one unless ?version= names another)` }),
+    (_d, v) => v.scanStatus,
+    bare('v.scan_status'),
+  ),
   createdAt: field(Type.String({ format: 'date-time' }), (d) => d.createdAt.toISOString(), when("d.created_at at time zone 'UTC'", ISO_MILLIS)),
   createdBy: field(Type.String(), (d) => d.createdBy, json('d.created_by')),
   updatedAt: field(Type.String({ format: 'date-time' }), (d) => d.updatedAt.toISOString(), when("d.updated_at at time zone 'UTC'", ISO_MILLIS)),
@@ -127,6 +137,11 @@ export const versionSchema = Type.Object(
     filename: Nullable(Type.String()),
     createdAt: Type.String({ format: 'date-time' }),
     createdBy: Type.String(),
+    scanStatus: StringEnum(SCAN_STATUSES, { description: SCAN_STATUS_HELP }),
+    scanner: Nullable(Type.String({ description: 'the malware scanner as it named itself (e.g. ClamAV 1.4.6)' })),
+    signatureVersion: Nullable(Type.String({ description: "the scanner's signature database version and date, where it reports one" })),
+    scannedAt: Nullable(Type.String({ format: 'date-time' })),
+    malware: Nullable(Type.String({ description: 'the malware a rescan found (infected only)' })),
   },
   { $id: 'DocumentVersion' },
 );
@@ -144,6 +159,11 @@ export const versionDto = (v: DocumentVersion): Static<typeof versionSchema> => 
   filename: v.filename,
   createdAt: v.createdAt.toISOString(),
   createdBy: v.createdBy,
+  scanStatus: v.scanStatus,
+  scanner: v.scanner,
+  signatureVersion: v.signatureVersion,
+  scannedAt: v.scannedAt?.toISOString() ?? null,
+  malware: v.malware,
 });
 
 /** A document at one version as the API shows it. Storage keys and version ids stay internal. */

@@ -32,6 +32,29 @@ export async function flagVersion(sql: Sql, v: FlagTarget, reason: string, detai
   });
 }
 
+/**
+ * A rescan found malware in a version stored clean (or held pending): the version is quarantined (scan status
+ * infected: every read of its bytes refused with content_quarantined, read-rules.ts) and a `malware.quarantine` audit
+ * row names its uploader, patient, file name, SHA-256 and the signature, in one transaction, once per find. The bytes
+ * are kept for investigation. Returns false when it was already quarantined.
+ */
+export async function quarantineInfected(sql: Sql, v: FlagTarget, scan: { scanner: string; signatureVersion: string | null; signature: string }, ctx: RequestContext = systemContext('rescan')): Promise<boolean> {
+  return sql.begin(async (tx) => {
+    const found = await repo.flagInfected(tx, v, scan);
+    if (!found) return false;
+    await recordAudit(tx, ctx, {
+      action: 'malware.quarantine',
+      outcome: 'failed',
+      documentId: v.documentId,
+      version: v.version,
+      patient: found.patient,
+      errorCode: 'content_quarantined',
+      detail: { uploader: found.createdBy, filename: found.filename, sha256: found.sha256, signature: scan.signature, scanner: scan.scanner, signatureVersion: scan.signatureVersion },
+    });
+    return true;
+  });
+}
+
 /** Clears the flag after the bytes were verified again (repaired); audited as integrity.repair. */
 export async function clearFlag(db: Db, v: FlagTarget, detail: Record<string, unknown>, ctx: RequestContext = systemContext('integrity')): Promise<void> {
   const patient = await repo.clearIntegrityFailure(db, v);

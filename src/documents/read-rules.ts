@@ -1,11 +1,11 @@
-import type { DocumentStatus } from '../domain/document.ts';
+import type { DocumentStatus, ScanStatus } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 
 /**
  * The rules of reading a document and its bytes, written once, as data: the TypeScript paths evaluate them here
  * (access.ts), and the one-statement download-URL path compiles the same conditions to SQL (repository.ts
- * readVersionsAudited), so the two cannot say different things. Hand-written rather than a policy engine: four
- * conditions over seven facts, which must also run inside one PostgreSQL statement.
+ * readVersionsAudited), so the two cannot say different things. Hand-written rather than a policy engine: five
+ * conditions over eight facts, which must also run inside one PostgreSQL statement.
  */
 
 /** Who reads: their patient scope (null: every patient), a usable break-glass reason, what else they may do. */
@@ -23,11 +23,19 @@ export interface ReadFacts {
   reader: Reader;
   /** Only the patient is known when a patient's documents are listed (the 'patient' stage). */
   doc: { id?: string; patient: string; status?: DocumentStatus; disposalId?: string | null };
-  version?: { version: number; quarantinedAt: Date | null } | undefined;
+  version?: { version: number; quarantinedAt: Date | null; scanStatus: ScanStatus } | undefined;
 }
 
 /** The facts the conditions may name; the download-URL statement maps each one to a column. */
-export type Fact = 'reader.patients' | 'reader.breakGlass' | 'reader.canDelete' | 'doc.patient' | 'doc.status' | 'doc.disposalId' | 'version.quarantinedAt';
+export type Fact =
+  | 'reader.patients'
+  | 'reader.breakGlass'
+  | 'reader.canDelete'
+  | 'doc.patient'
+  | 'doc.status'
+  | 'doc.disposalId'
+  | 'version.quarantinedAt'
+  | 'version.scanStatus';
 
 export type Condition =
   | { absent: Fact }
@@ -79,6 +87,21 @@ export const READ_RULES: readonly ReadRule[] = [
       );
     },
   },
+  {
+    name: "the version's bytes were not found infected by a malware scan and are not waiting for one",
+    stage: 'version',
+    allows: { anyOf: [{ equals: 'version.scanStatus', value: 'clean' }, { equals: 'version.scanStatus', value: 'not-scanned' }] },
+    refusal: (f) => {
+      const { version, scanStatus } = f.version!;
+      return new AppError(
+        'content_quarantined',
+        scanStatus === 'pending'
+          ? `version ${version} of document ${f.doc.id} was stored while the malware scanner was unavailable; it is served to nobody until a scan clears it (quill-docstore rescan)`
+          : `version ${version} of document ${f.doc.id} was found to contain malware by a later scan; downloads are refused and its bytes are kept for investigation`,
+        { scanStatus },
+      );
+    },
+  },
 ];
 
 function valueOf(f: ReadFacts, fact: Fact): unknown {
@@ -97,6 +120,8 @@ function valueOf(f: ReadFacts, fact: Fact): unknown {
       return f.doc.disposalId ?? null;
     case 'version.quarantinedAt':
       return f.version?.quarantinedAt ?? null;
+    case 'version.scanStatus':
+      return f.version?.scanStatus ?? null;
   }
 }
 

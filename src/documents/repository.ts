@@ -8,5 +8,6 @@ export * from './repository/audited-reads.ts';
 export * from './repository/intents.ts';
 export * from './repository/by-store.ts';
 export * from './repository/integrity.ts';
+export * from './repository/scans.ts';
 export * from './repository/restore-check.ts';
 export * from './repository/retention.ts';

@@ -26,6 +26,7 @@ import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
+import type { UploadScanning } from './upload-scan.ts';
 import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
 
@@ -68,6 +69,8 @@ export interface DocumentServiceOptions {
   retention?: UploadRetention | undefined;
   /** Downloads through the service at once, per user and per signed URL (QUILL_MAX_OPEN_DOWNLOADS[_PER_URL]). */
   maxOpenDownloads: { perUser: number; perUrl: number };
+  /** Malware scanning of every upload (QUILL_CLAMD_URL); absent or null: off. */
+  scanning?: UploadScanning | null | undefined;
 }
 
 /** What uploads need from records governance; implemented by RetentionService (kept as an interface: no import cycle). */
@@ -161,7 +164,7 @@ export class DocumentService {
             repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o), retention: kept }),
             repo.insertVersion(tx, { ...stored.version, version: 1 }),
           ]).then(([document, version]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId);
+          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId, heldDetail(stored));
         }),
       );
       target.version = 1;
@@ -195,7 +198,7 @@ export class DocumentService {
             repo.insertVersion(tx, { ...stored.version, version: next }),
             repo.setCurrentVersion(tx, documentId, next, initialFhirState(this.#o)),
           ]).then(([version, document]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId);
+          return commitChange(tx, this.#commit, ctx, 'document.version.create', { documentId, version: next, patient: locked.patient }, rows, stored.intentId, heldDetail(stored));
         }),
       );
       retention?.afterCommit([documentId], { newVersion: true });
@@ -325,7 +328,7 @@ export class DocumentService {
 
   #uploadDeps(): UploadDeps {
     const o = this.#o;
-    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes };
+    return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes, scanning: o.scanning ?? null };
   }
 
   /** Runs the metadata transaction for stored bytes; if it fails, the bytes are removed again. */
@@ -344,3 +347,6 @@ export class DocumentService {
     return audited(this.#o.sql, this.#o.log, ctx, action, target, fn);
   }
 }
+
+/** A version stored while the malware scanner was down (QUILL_SCAN_WHEN_DOWN=hold) says so in its upload's audit row. */
+const heldDetail = (stored: StoredBytes) => (stored.version.scanStatus === 'pending' ? { scanStatus: 'pending' } : undefined);

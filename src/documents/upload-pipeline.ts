@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 const DRAIN_MS = 10_000;
 
 /**
- * The upload's single pass: client body → checks (size/hash, type sniffing) → blob store. Whichever side fails first
+ * The upload's single pass: client body → checks (size/hash, type sniffing, the malware scanner's tap) → blob store. Whichever side fails first
  * tears the whole pass down, so the request always ends:
  *  - a store that fails before (or while) reading gets its input destroyed, which fails the checks' pipeline too;
  *  - checks that fail destroy the store's input, which fails the store's put;
@@ -21,9 +21,9 @@ export interface UploadPass<T> {
   sourceFailure: Error | null;
 }
 
-export async function runUploadPipeline<T>(source: Readable, checks: readonly [Transform, Transform], put: (body: Readable) => Promise<T>): Promise<UploadPass<T>> {
+export async function runUploadPipeline<T>(source: Readable, checks: readonly [Transform, ...Transform[]], put: (body: Readable) => Promise<T>): Promise<UploadPass<T>> {
   const gate = new PassThrough();
-  const [first, last] = checks;
+  const last = checks[checks.length - 1]!;
   let sourceFailure: Error | null = null;
   const onSourceError = (e: Error) => {
     sourceFailure ??= e;
@@ -43,7 +43,7 @@ export async function runUploadPipeline<T>(source: Readable, checks: readonly [T
     else onSourceClose();
   }
   source.pipe(gate);
-  const checked = pipeline(gate, first, last);
+  const checked: Promise<void> = pipeline([gate, ...checks] as unknown as [PassThrough, Transform]);
   const stored = put(last).catch((e: unknown) => {
     // The store gave up (often before reading a byte): nothing consumes the checks' output any more.
     if (!last.destroyed) last.destroy();

@@ -12,6 +12,7 @@ import { cleanFilename } from './metadata.ts';
 import * as repo from './repository.ts';
 import { TypeSniffer } from './type-sniffer.ts';
 import { runUploadPipeline } from './upload-pipeline.ts';
+import { applyVerdict, NOT_SCANNED, scanTapFor, type UploadScanning } from './upload-scan.ts';
 
 export interface UploadInput {
   body: Readable;
@@ -29,6 +30,8 @@ export interface UploadDeps {
   log: Logger;
   allowedContentTypes: string[];
   maxUploadBytes: number;
+  /** Malware scanning (null: QUILL_CLAMD_URL unset, versions recorded not-scanned). */
+  scanning: UploadScanning | null;
 }
 
 /** Bytes that are in the store under a fresh key, checked, with their intent still pending until the commit. */
@@ -39,7 +42,8 @@ export interface StoredBytes {
 
 /**
  * Steps 1 and 2 of the upload protocol: record an intent naming a fresh key, then stream the bytes to it through the
- * size limit, SHA-256/SHA-1 hashing and the magic-byte type check, in one pass. Anything refused is removed again.
+ * size limit, SHA-256/SHA-1 hashing, the magic-byte type check and the malware scanner, in one pass. The scanner's
+ * verdict is awaited before returning (so before the commit). Anything refused is removed again.
  */
 export async function storeBytes(d: UploadDeps, p: Principal, documentId: string, input: UploadInput, retainUntil: Date | null = null): Promise<StoredBytes> {
   const intentId = randomUUID();
@@ -49,10 +53,11 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   faultPoint('after-intent');
   const hasher = new HashingStream({ sha1: true, maxBytes: d.maxUploadBytes, offload: offloadHashing(input.sizeHint) });
   const sniffer = new TypeSniffer(d.allowedContentTypes, input.declaredType);
+  const tap = scanTapFor(d.scanning);
   const opts = { contentType: input.declaredType ?? 'application/octet-stream', expectedSha256: input.expectedSha256 ?? undefined, retainUntil: retainUntil ?? undefined };
   // The source feeds the size/hash and type checks, whose output is what the store reads: one pass over the bytes.
   // Wait for both sides so a failed upload is fully cleaned up (temp file, multipart upload) before answering.
-  const { checked: piped, stored, sourceFailure } = await runUploadPipeline(input.body, [hasher, sniffer], (body) => store.put(blobKey, body, opts));
+  const { checked: piped, stored, sourceFailure } = await runUploadPipeline(input.body, tap ? [hasher, sniffer, tap] : [hasher, sniffer], (body) => store.put(blobKey, body, opts));
   if (piped.status === 'rejected' || stored.status === 'rejected') {
     await repo.finishIntent(d.sql, intentId, 'aborted').catch(() => undefined);
     // The cause, in order: a check's refusal (too large, wrong type: the checks fail first), the client going away
@@ -67,6 +72,16 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   if (digests.size === 0) {
     await discard(d, intentId, blobKey, put.versionId);
     throw new AppError('empty_body');
+  }
+  const filename = cleanFilename(input.filename);
+  let scan = NOT_SCANNED;
+  if (tap && d.scanning) {
+    try {
+      scan = applyVerdict(d.scanning, await tap.verdict, { filename, sha256: digests.sha256, size: digests.size }, d.log);
+    } catch (e) {
+      await discard(d, intentId, blobKey, put.versionId);
+      throw e;
+    }
   }
   if (input.expectedSha256 && input.expectedSha256.toString('hex') !== digests.sha256) {
     await discard(d, intentId, blobKey, put.versionId);
@@ -88,8 +103,9 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
       size: digests.size,
       sha256: digests.sha256,
       sha1: digests.sha1,
-      filename: cleanFilename(input.filename),
+      filename,
       createdBy: p.sub,
+      ...scan,
     },
   };
 }

@@ -6,7 +6,27 @@ export interface Coding {
   display: string;
 }
 
-export interface DocumentVersion {
+/**
+ * How a version's bytes were scanned for malware: clean; pending (stored while the scanner was down, under
+ * QUILL_SCAN_WHEN_DOWN=hold: served to nobody until a scan clears it); infected (found by a rescan: quarantined, bytes
+ * kept); not-scanned (stored while scanning was off, or before it existed).
+ */
+export const SCAN_STATUSES = ['clean', 'pending', 'infected', 'not-scanned'] as const;
+export type ScanStatus = (typeof SCAN_STATUSES)[number];
+
+/** What a version's last scan recorded. */
+export interface VersionScan {
+  scanStatus: ScanStatus;
+  /** The scanner as it named itself (clamd's VERSION: "ClamAV 1.4.6"), null when not scanned. */
+  scanner: string | null;
+  /** The signature database's version and date as the scanner reported them ("27400/Mon Dec  7 08:00:00 2026"), when it did. */
+  signatureVersion: string | null;
+  scannedAt: Date | null;
+  /** The malware found (infected only). */
+  malware: string | null;
+}
+
+export interface DocumentVersion extends VersionScan {
   documentId: string;
   version: number;
   blobStore: string;
@@ -22,7 +42,7 @@ export interface DocumentVersion {
 }
 
 /** What a document's metadata shows of a version: no storage keys or ids (a listing reads only these). */
-export type ListedVersion = Pick<DocumentVersion, 'version' | 'contentType' | 'size' | 'sha256' | 'filename'>;
+export type ListedVersion = Pick<DocumentVersion, 'version' | 'contentType' | 'size' | 'sha256' | 'filename' | 'scanStatus'>;
 
 export interface DocumentRecord {
   id: string;

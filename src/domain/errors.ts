@@ -47,8 +47,10 @@ export const ErrorCodes = {
   tus_version_unsupported: { status: 412, title: 'Only tus 1.0.0 is supported' },
   checksum_mismatch: { status: 460, title: 'The Upload-Checksum does not match the bytes of this request' },
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
-  content_quarantined: { status: 409, title: 'This version\'s stored bytes failed an integrity check; downloads are refused until it is repaired' },
+  malware_detected: { status: 422, title: 'The document contains malware and was not stored' },
+  content_quarantined: { status: 409, title: 'This version\'s stored bytes are quarantined (an integrity failure, malware, or a malware scan still to come); downloads are refused' },
   storage_unavailable: { status: 503, title: 'A storage layer is unavailable' },
+  scanner_unavailable: { status: 503, title: 'The malware scanner is unavailable; the upload was not stored' },
   temporarily_unavailable: { status: 503, title: 'The service could not finish this request now; retry it' },
   insufficient_storage: { status: 507, title: 'The blob store is out of space' },
   too_many_downloads: { status: 429, title: 'Too many downloads in progress for this user or link; retry when one has finished' },
@@ -65,8 +67,10 @@ export class AppError extends Error {
   readonly extra: Record<string, unknown>;
   /** Seconds for a Retry-After header (503). */
   readonly retryAfter: number | undefined;
+  /** What the refusal's audit row records beyond the error code (e.g. the malware found, the file's SHA-256). */
+  readonly auditDetail: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}, opts: { cause?: unknown; retryAfter?: number } = {}) {
+  constructor(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}, opts: { cause?: unknown; retryAfter?: number; auditDetail?: Record<string, unknown> } = {}) {
     super(detail ?? ErrorCodes[code].title, { cause: opts.cause });
     this.name = 'AppError';
     this.code = code;
@@ -74,6 +78,7 @@ export class AppError extends Error {
     this.title = ErrorCodes[code].title;
     this.extra = extra;
     this.retryAfter = opts.retryAfter;
+    this.auditDetail = opts.auditDetail;
   }
 }
 

@@ -128,3 +128,46 @@ export interface BlobStores {
  * because the server does not offer `$expunge`.
  */
 export type FhirRemoval = 'expunged' | 'history-kept';
+
+/** The scanner's name for itself and its signature database, recorded with every verdict. */
+export interface ScannerIdentity {
+  /** e.g. "ClamAV 1.4.6". */
+  scanner: string;
+  /** e.g. "27400/Mon Dec  7 08:00:00 2026"; null when the scanner does not say (a private database). */
+  signatureVersion: string | null;
+}
+
+/**
+ * A scan's outcome. `unavailable`: the scanner could not give a verdict (unreachable, killed mid-scan, silent past its
+ * timeout, answering what cannot be read), which is never taken as clean. `too-large`: the scanner refuses streams of
+ * this size (clamd's StreamMaxLength), which is never taken as clean either.
+ */
+export type ScanVerdict =
+  | ({ result: 'clean' } & ScannerIdentity)
+  | ({ result: 'infected'; signature: string } & ScannerIdentity)
+  | { result: 'unavailable'; reason: string }
+  | { result: 'too-large'; reason: string };
+
+/**
+ * One scan of one stream: the bytes are written as they pass (in the same pass as the store write and the hash),
+ * then end() asks for the verdict. A scanner failure never rejects write(): it resolves at once from then on, and
+ * the verdict says `unavailable`.
+ */
+export interface ScanSession {
+  /** Resolves when the scanner can take more (backpressure), or at once after a failure. */
+  write(chunk: Buffer): Promise<void>;
+  /** No more bytes: the verdict follows. */
+  end(): void;
+  /** The upload failed: drop the scan. */
+  abort(): void;
+  readonly verdict: Promise<ScanVerdict>;
+}
+
+/** A malware scanner (clamd, src/scanning). */
+export interface MalwareScanner {
+  /** Where it is, for messages (tcp://host:port, unix:/path). */
+  readonly where: string;
+  scan(): ScanSession;
+  /** Its name and signature version now; throws when it cannot be reached. */
+  identity(): Promise<ScannerIdentity>;
+}

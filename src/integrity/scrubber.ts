@@ -100,8 +100,18 @@ export const sleep = (ms: number, signal?: AbortSignal) =>
     signal?.addEventListener('abort', done, { once: true });
   });
 
-/** Reads one object fully, at the given rate; SHA-256 and size of what the store returned. */
-export async function digestObject(store: BlobStore, key: string, versionId: string | null, limiter?: RateLimiter, signal?: AbortSignal): Promise<{ sha256: string; size: number }> {
+/**
+ * Reads one object fully, at the given rate; SHA-256 and size of what the store returned. `tap` sees each chunk as it
+ * passes (the malware rescan streams them to the scanner in the same read) and may hold the read back.
+ */
+export async function digestObject(
+  store: BlobStore,
+  key: string,
+  versionId: string | null,
+  limiter?: RateLimiter,
+  signal?: AbortSignal,
+  tap?: (chunk: Buffer) => Promise<void>,
+): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
   const body = await store.get(key, versionId);
@@ -110,6 +120,7 @@ export async function digestObject(store: BlobStore, key: string, versionId: str
       const b = chunk as Buffer;
       hash.update(b);
       size += b.length;
+      await tap?.(b);
       await limiter?.take(b.length, signal);
       if (signal?.aborted) throw new Error('scrub stopped');
     }

@@ -10,6 +10,8 @@ import { connect } from '../db/sql.ts';
 import type { BlobStore, StoreCheck } from '../domain/ports.ts';
 import { backupChecks } from './backup-doctor.ts';
 import { replicationChecks } from './replication-doctor.ts';
+import { scannerFromConfig } from '../scanning/background.ts';
+import { scannerChecks } from '../scanning/scanner-checks.ts';
 
 export interface DoctorReport {
   ok: boolean;
@@ -17,13 +19,13 @@ export interface DoctorReport {
 }
 
 /**
- * `quill-docstore doctor`: PostgreSQL (reachable, every migration applied) and a blob store's own findings
- * (bucket/container, versioning, encryption, CORS, lifecycle). Read-only, except the probe blob Azure needs to see
- * whether uploads get a versionId (written and removed again).
+ * `quill-docstore doctor`: PostgreSQL (reachable, every migration applied), a blob store's own findings
+ * (bucket/container, versioning, encryption, CORS, lifecycle) and the malware scanner (scanning/scanner-checks.ts).
+ * Read-only, except the probe blob Azure needs to see whether uploads get a versionId (written and removed again).
  */
 export async function runDoctor(cfg: Config, store: BlobStore, log: Logger): Promise<DoctorReport> {
-  const [db, blob] = await Promise.all([checkDatabase(cfg, log, store), storeChecks(store)]);
-  const checks = [...db, ...blob];
+  const [db, blob, scanner] = await Promise.all([checkDatabase(cfg, log, store), storeChecks(store), scannerChecks(scannerFromConfig(cfg), cfg.maxUploadBytes, cfg.scan.whenDown)]);
+  const checks = [...db, ...blob, ...scanner];
   return { ok: checks.every((c) => c.ok), checks };
 }
 

@@ -2,19 +2,16 @@
 // (`weed mini`, the built-in `s3` store) with the cluster configured as the named store `cluster`; under upload load
 // and continuous reads, `migrate-blobs --from s3 --to cluster` moves every version, verified, while every document
 // stays readable throughout. Needs the weed binary (a failure under CI=true, skipped otherwise).
-import { createHash, randomBytes } from 'node:crypto';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/config.ts';
 import { builtInStore } from '../../src/config/store-config.ts';
-import type { MigrateBlobsReport } from '../../src/jobs/migrate-blobs.ts';
-import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
-import { bucketName, requireServers, runCli, s3Env, useAwsCredentials } from '../support/live-stores.ts';
+import { LiveMigration, namedS3Store } from '../support/live-migration.ts';
+import { bucketName, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
 import { startSeaweedCluster, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
 import { createVersionedBucket, s3Client, startSeaweed, type SeaweedServer } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
-const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 const available = requireServers('migrate to a cluster', { azurite: false });
 
 describe('QUILL_STORES configuration', () => {
@@ -57,17 +54,7 @@ describe.skipIf(!available)('migrate-blobs from a single SeaweedFS server to a S
     clusterBucket = bucketName('cluster');
     await createVersionedBucket(single.endpoint, single, singleBucket);
     await createVersionedBucket(cluster.endpoint, cluster, clusterBucket);
-    env = {
-      QUILL_BLOB_STORE: 's3',
-      ...s3Env(single, singleBucket),
-      QUILL_STORES: 'cluster',
-      QUILL_STORE_CLUSTER_KIND: 's3',
-      QUILL_STORE_CLUSTER_S3_BUCKET: clusterBucket,
-      QUILL_STORE_CLUSTER_S3_ENDPOINT: cluster.endpoint,
-      QUILL_STORE_CLUSTER_S3_FORCE_PATH_STYLE: 'true',
-      QUILL_STORE_CLUSTER_S3_ACCESS_KEY_ID: cluster.accessKeyId,
-      QUILL_STORE_CLUSTER_S3_SECRET_ACCESS_KEY: cluster.secretAccessKey,
-    };
+    env = { QUILL_BLOB_STORE: 's3', ...s3Env(single, singleBucket), ...namedS3Store('cluster', cluster, clusterBucket) };
     s = await startTestServer(env);
   }, 180_000);
   afterAll(async () => {
@@ -77,51 +64,15 @@ describe.skipIf(!available)('migrate-blobs from a single SeaweedFS server to a S
   }, 60_000);
 
   it('moves every version while uploads continue and every document stays readable', async () => {
-    const token = await s.token('mover', ['clinician']);
-    const auth = { authorization: `Bearer ${token}` };
-    const acked = new Map<string, string>();
-    const upload = async () => {
-      const body = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(20_000 + Math.floor(Math.random() * 300_000))]);
-      const q = new URLSearchParams({ patient: PATIENT, type: DISCHARGE, title: 'move me' });
-      const r = await fetch(`${s.baseUrl}/v1/documents?${q}`, { method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body: new Uint8Array(body) });
-      expect(r.status, await r.clone().text()).toBe(201);
-      acked.set((await r.json()).id, sha(body));
-    };
-    for (let i = 0; i < 40; i++) await upload();
-
-    let stop = false;
-    const readFailures: string[] = [];
-    let reads = 0;
-    const uploader = async () => {
-      while (!stop) await upload();
-    };
-    const reader = async () => {
-      while (!stop) {
-        const ids = [...acked.keys()];
-        const id = ids[Math.floor(Math.random() * ids.length)]!;
-        const r = await fetch(`${s.baseUrl}/v1/documents/${id}/content`, { headers: auth });
-        const bytes = new Uint8Array(await r.arrayBuffer());
-        if (r.status !== 200 || sha(bytes) !== acked.get(id)) readFailures.push(`${id}: ${r.status}`);
-        reads++;
-      }
-    };
-    const load = [uploader(), uploader(), reader(), reader()];
-    const migrate = () => runCli(['migrate-blobs', '--from', 's3', '--to', 'cluster', '--json'], { ...env, DATABASE_URL: s.cfg.databaseUrl!, QUILL_DATA_DIR: s.cfg.dataDir });
-    const first = await migrate();
-    stop = true;
-    await Promise.all(load);
-    expect(first.code, first.stderr).toBe(0);
-    const r1 = JSON.parse(first.stdout.trim().split('\n').pop()!) as MigrateBlobsReport;
+    const live = new LiveMigration(s, await s.token('mover', ['clinician']), env);
+    for (let i = 0; i < 40; i++) await live.upload();
+    const { first: r1, reads, readFailures } = await live.move('s3', 'cluster');
     expect(r1.copied).toBeGreaterThanOrEqual(40);
-    expect(r1.failed).toEqual([]);
-    // what was uploaded while the first run went: a second run moves it (the bytes stay readable where they are)
-    const second = await migrate();
-    expect(second.code, second.stderr).toBe(0);
 
     expect(readFailures, `${reads} reads during the move`).toEqual([]);
     expect(reads).toBeGreaterThan(0);
     const where = await s.sql<{ blob_store: string; n: number }[]>`select blob_store, count(*)::int as n from document_versions group by blob_store`;
-    expect(where).toEqual([{ blob_store: 'cluster', n: acked.size }]);
+    expect(where).toEqual([{ blob_store: 'cluster', n: live.acked.size }]);
     // the bytes really are in the cluster's bucket, and every document reads back intact from there
     const [one] = await s.sql<{ blob_key: string; blob_version_id: string }[]>`select blob_key, blob_version_id from document_versions limit 1`;
     const raw = s3Client(cluster);
@@ -131,11 +82,7 @@ describe.skipIf(!available)('migrate-blobs from a single SeaweedFS server to a S
     } finally {
       raw.destroy();
     }
-    for (const [id, want] of acked) {
-      const r = await fetch(`${s.baseUrl}/v1/documents/${id}/content`, { headers: auth });
-      expect(r.status).toBe(200);
-      expect(sha(new Uint8Array(await r.arrayBuffer()))).toBe(want);
-    }
-    console.log(`[migrate→cluster] ${acked.size} documents, first run copied ${r1.copied} in ${(r1.elapsedMs / 1000).toFixed(1)} s, ${reads} reads during it, none failed`);
+    await live.expectEveryDocumentReads();
+    console.log(`[migrate→cluster] ${live.acked.size} documents, first run copied ${r1.copied} in ${(r1.elapsedMs / 1000).toFixed(1)} s, ${reads} reads during it, none failed`);
   }, 300_000);
 });

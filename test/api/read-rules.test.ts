@@ -6,6 +6,7 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conditionSql } from '../../src/documents/repository.ts';
 import { holds, READ_RULES, type Fact, type ReadFacts } from '../../src/documents/read-rules.ts';
+import { SCAN_STATUSES } from '../../src/domain/document.ts';
 import { createTestDatabase } from '../support/database.ts';
 
 let db: { url: string; drop(): Promise<void> };
@@ -24,7 +25,7 @@ afterAll(async () => {
 const PATIENT = '9434765919';
 const OTHER = '9434765870';
 
-/** Every combination of the facts the rules name (3 × 2 × 2 × 2 × 2 × 2 = 96). */
+/** Every combination of the facts the rules name (3 × 2 × 2 × 2 × 2 × 2 × 4 = 384). */
 function* combinations(): Generator<ReadFacts> {
   for (const patients of [null, [PATIENT], [OTHER]])
     for (const breakGlass of [null, 'emergency'])
@@ -32,11 +33,12 @@ function* combinations(): Generator<ReadFacts> {
         for (const status of ['current', 'entered-in-error'] as const)
           for (const disposalId of [null, '00000000-0000-4000-8000-000000000001'])
             for (const quarantinedAt of [null, new Date('2026-01-01T00:00:00Z')])
-              yield {
-                reader: { patients, breakGlass, breakGlassAsked: breakGlass !== null, canDelete },
-                doc: { id: '00000000-0000-4000-8000-000000000002', patient: PATIENT, status, disposalId },
-                version: { version: 1, quarantinedAt },
-              };
+              for (const scanStatus of SCAN_STATUSES)
+                yield {
+                  reader: { patients, breakGlass, breakGlassAsked: breakGlass !== null, canDelete },
+                  doc: { id: '00000000-0000-4000-8000-000000000002', patient: PATIENT, status, disposalId },
+                  version: { version: 1, quarantinedAt, scanStatus },
+                };
 }
 
 /** The facts as one row of a VALUES list, under the column names the compiled SQL is given here. */
@@ -48,6 +50,7 @@ const COLUMNS: Record<Fact, string> = {
   'doc.status': 'f.status',
   'doc.disposalId': 'f.disposal',
   'version.quarantinedAt': 'f.quarantined',
+  'version.scanStatus': 'f.scan',
 };
 
 describe('the read rules, in TypeScript and in SQL', () => {
@@ -62,12 +65,13 @@ describe('the read rules, in TypeScript and in SQL', () => {
       status: f.doc.status,
       disposal: f.doc.disposalId,
       quarantined: f.version!.quarantinedAt?.toISOString() ?? null,
+      scan: f.version!.scanStatus,
     }));
     const verdicts = READ_RULES.map((r, k) => `${conditionSql(r.allows, COLUMNS)} as r${k}`).join(', ');
     const rows = await sql<Record<string, unknown>[]>`
       select f.i, ${sql.unsafe(verdicts)}
       from jsonb_to_recordset(${sql.json(input as never)}::jsonb)
-        as f(i int, patients text[], bg text, del boolean, patient text, status text, disposal uuid, quarantined timestamptz)
+        as f(i int, patients text[], bg text, del boolean, patient text, status text, disposal uuid, quarantined timestamptz, scan text)
       order by f.i`;
     expect(rows).toHaveLength(all.length);
     const mismatches: string[] = [];

@@ -9,65 +9,28 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { HeadObjectCommand, ListMultipartUploadsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { S3BlobStore } from '../../src/blobstores/s3/s3-store.ts';
-import { AppError } from '../../src/domain/errors.ts';
 import { DISCHARGE, PATIENT } from '../support/fixtures.ts';
 import { bucketName, requireServers, s3Env, useAwsCredentials } from '../support/live-stores.ts';
-import { freePorts } from '../support/process.ts';
 import { startSeaweedCluster, type SeaweedCluster } from '../support/seaweedfs-cluster.ts';
-import { createVersionedBucket, s3Client, weedBinaryPath } from '../support/seaweedfs.ts';
+import { createVersionedBucket, weedBinaryPath } from '../support/seaweedfs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { blobStoreConformance, type ConformanceHarness } from './conformance.ts';
+import { blobStoreConformance } from './conformance.ts';
+import { s3Kit } from './s3-features.ts';
 
 const available = requireServers('S3 on a SeaweedFS cluster', { azurite: false });
 
 let cluster: Promise<SeaweedCluster> | undefined;
 const seaweed = (): Promise<SeaweedCluster> => (cluster ??= startSeaweedCluster());
-const clients: (S3Client | S3BlobStore)[] = [];
+const kit = s3Kit(seaweed);
 afterAll(async () => {
-  for (const c of clients) c.destroy();
   if (cluster) await (await cluster).stop();
 }, 60_000);
 
-const deadPort = (await freePorts(1))[0] as number;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-async function clusterHarness(): Promise<ConformanceHarness> {
-  const sw = await seaweed();
-  const bucket = bucketName('conf');
-  await createVersionedBucket(sw.endpoint, sw, bucket, { defaultEncryption: false });
-  const creds = { accessKeyId: sw.accessKeyId, secretAccessKey: sw.secretAccessKey };
-  const cfg = (endpoint: string) => ({ bucket, endpoint, forcePathStyle: true, sse: 'AES256' as const, kmsKeyId: null, caBundle: null });
-  const store = new S3BlobStore(cfg(sw.endpoint), { region: sw.region, credentials: creds });
-  const raw = s3Client(sw);
-  clients.push(store, raw);
-  return {
-    store,
-    fetchUrl: (url) => fetch(url),
-    async encryptionOf(key, versionId) {
-      try {
-        return (await raw.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }))).ServerSideEncryption;
-      } catch (e) {
-        if ((e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) throw new AppError('not_found');
-        throw e;
-      }
-    },
-    async pendingUploads(prefix) {
-      return (await raw.send(new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: prefix }))).Uploads?.length ?? 0;
-    },
-    broken() {
-      const s = new S3BlobStore(cfg(`http://127.0.0.1:${deadPort}`), { region: sw.region, credentials: creds, maxAttempts: 2 });
-      clients.push(s);
-      return s;
-    },
-    async cleanup() {},
-  };
-}
-
 describe.skipIf(!available)('S3 on a SeaweedFS cluster (master, 3 volume servers, replication 001, filer + S3)', () => {
-  blobStoreConformance('S3 (SeaweedFS cluster, versioned bucket, SSE-S3)', clusterHarness, {
+  blobStoreConformance('S3 (SeaweedFS cluster, versioned bucket, SSE-S3)', kit.harness, {
     versionsSameKey: true,
     refusesDigestMismatch: true,
     reportsSha256: true,

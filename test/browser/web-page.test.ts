@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WEB_DIST } from '../../src/http/routes/web/web-page.ts';
 import { OTHER_PATIENT, PATIENT, pdfBytes, sha256 } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { clamdMissing, eicar, startClamd, type Clamd } from '../support/clamav.ts';
 
 const CHROMIUM = process.env.QUILL_CHROMIUM ?? '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
@@ -26,6 +27,8 @@ const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const MiB = 1024 * 1024;
 
 let s: TestServer;
+/** A real clamd scanning the page's uploads (test-servers/clamav), where it is installed (required under CI). */
+let clamd: Clamd | null = null;
 let browser: Browser;
 let tmp: string;
 const state: { documentId?: string; v1?: Buffer; v2?: Buffer } = {};
@@ -34,7 +37,8 @@ beforeAll(async () => {
   if (!available) return;
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error('web/dist is missing: npm run build:web (npm install does it)');
   // QUILL_JWT_SECRET '' = unset: the embedded development secret signs tokens, so development sign-in is offered
-  s = await startTestServer({ QUILL_JWT_SECRET: '', QUILL_MAX_UPLOAD_BYTES: String(80 * MiB) });
+  if (!clamdMissing()) clamd = await startClamd();
+  s = await startTestServer({ QUILL_JWT_SECRET: '', QUILL_MAX_UPLOAD_BYTES: String(80 * MiB), ...(clamd ? { QUILL_CLAMD_URL: clamd.url } : {}) });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -45,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await s?.close();
+  await clamd?.stop();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
@@ -385,6 +390,29 @@ describe.skipIf(!available)('the clinician\'s page at / in Chromium', () => {
     await upload(ok.path, 'Damaged');
     await page.locator('#upload-errors .nhsuk-error-summary').getByText('its SHA-256 does not match. Nothing was saved').waitFor();
     const [n] = await s.sql`select count(*)::int as n from documents where title = 'Damaged'`;
+    expect(n!.n).toBe(0);
+    await page.close();
+  }, 60_000);
+
+  it('says clearly that a file with malware was not saved, naming what the scanner found', async () => {
+    if (!clamd) {
+      if (process.env.CI === 'true') throw new Error(clamdMissing()!);
+      return console.warn(`[web page] malware message not checked: ${clamdMissing()}`);
+    }
+    const page = await newPage();
+    await signIn(page, 'dr.malware', 'clinician');
+    await findPatient(page, PATIENT);
+    const file = path.join(tmp, 'letter-from-patient.txt');
+    await writeFile(file, eicar());
+    await page.getByLabel('File', { exact: true }).setInputFiles(file);
+    await page.locator('#doc-type').selectOption({ label: 'Discharge summary' });
+    await page.locator('#doc-title').fill('Patient-supplied letter');
+    await page.getByRole('button', { name: 'Upload document' }).click();
+    const summary = page.locator('#upload-errors .nhsuk-error-summary');
+    await summary.getByText('This file contains malware, so it has not been saved.').waitFor();
+    await summary.getByText('The scanner found: eicar.com.UNOFFICIAL.').waitFor();
+    await expectAccessible(page, 'malware refused');
+    const [n] = await s.sql`select count(*)::int as n from documents where title = 'Patient-supplied letter'`;
     expect(n!.n).toBe(0);
     await page.close();
   }, 60_000);

@@ -1,5 +1,5 @@
 // Operator commands against a live system on the embedded default: with a service running on a data directory,
-// migrate, doctor, reconcile, scrub, audit verify, reconcile --fhir and audit export use that service's PostgreSQL (published in the data
+// migrate, doctor, reconcile, scrub, rescan, audit verify, reconcile --fhir and audit export use that service's PostgreSQL (published in the data
 // directory) instead of refusing with "the embedded database … is in use"; with none running they start their own.
 // Failures are one line and an exit code; the stack only with --debug. Every command is spawned asynchronously.
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { freePort } from '../../src/db/embedded.ts';
 import { pdfBytes, uploadRaw } from '../support/fixtures.ts';
 import { BIN, runCli, type CliResult } from '../support/live-stores.ts';
 import { spawnServer, type ServerProcess } from '../support/process.ts';
+import { clamdMissing, startClamd } from '../support/clamav.ts';
 
 let dataDir: string;
 let env: Record<string, string>;
@@ -101,6 +102,27 @@ describe('operator commands while the service runs on the same data directory', 
     noStack(r);
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ findings: [] });
+  });
+
+  it('rescan (malware), with a clamd; without QUILL_CLAMD_URL it says scanning is off', async () => {
+    const off = await cli(['rescan']);
+    expect(off.code).toBe(78);
+    expect(off.stderr).toMatch(/rescan needs QUILL_CLAMD_URL/);
+    if (clamdMissing()) {
+      if (process.env.CI === 'true') throw new Error(clamdMissing()!);
+      return console.warn(`[live system] rescan not run: ${clamdMissing()}`);
+    }
+    const clamd = await startClamd();
+    try {
+      const r = await cli(['rescan', '--json'], { QUILL_CLAMD_URL: clamd.url });
+      notInUse(r);
+      noStack(r);
+      expect(r.code).toBe(0);
+      // the document stored before (scanning off in the service) is scanned now: clean
+      expect(JSON.parse(r.stdout)).toMatchObject({ ran: true, versions: 1, clean: 1, found: [], problems: [], quarantined: [] });
+    } finally {
+      await clamd.stop();
+    }
   });
 
   it('audit verify', async () => {

@@ -1,4 +1,4 @@
-// Helpers for API tests that run the service against the real S3 (SeaweedFS) and Azure (Azurite) test servers:
+// Helpers for API tests that run the service against the real S3 (SeaweedFS, MinIO) and Azure (Azurite) test servers:
 // availability (skip with the reason, or fail under CI=true), the environment that points the service at a
 // bucket/container, and running the CLI as a child process.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -10,7 +10,11 @@ import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { startAzurite, type AzuriteServer } from './azurite.ts';
-import { createVersionedBucket, s3Client, startSeaweed, weedBinaryPath, type SeaweedServer } from './seaweedfs.ts';
+import { minioMissing } from './minio.ts';
+import { createVersionedBucket, s3Client, startSeaweed, weedBinaryPath, type S3Credentials, type SeaweedServer } from './seaweedfs.ts';
+
+/** Any real S3 test server (SeaweedFS, MinIO): where it listens, its credentials, the CA of a TLS endpoint. */
+export type S3TestServer = { endpoint: string; region: string } & S3Credentials;
 
 const weed = (() => {
   try {
@@ -28,15 +32,18 @@ const azuriteInstalled = (() => {
   }
 })();
 
-/** Which real servers a suite needs: SeaweedFS always (single server or cluster: the same binary), Azurite unless told not. */
+/** Which real servers a suite needs: SeaweedFS (single server or cluster: the same binary) and Azurite unless told not; MinIO when told. */
 export interface NeededServers {
   azurite?: boolean;
+  seaweedfs?: boolean;
+  minio?: boolean;
 }
 
 /** Why the real servers cannot run here, or null. Under CI=true a missing server fails the file instead of skipping it. */
 export function missingServers(needs: NeededServers = {}): string | null {
   const missing = [
-    existsSync(weed) ? null : `SeaweedFS binary is missing at ${weed}; build it with test-servers/seaweedfs/build.sh`,
+    needs.seaweedfs === false || existsSync(weed) ? null : `SeaweedFS binary is missing at ${weed}; build it with test-servers/seaweedfs/build.sh`,
+    needs.minio ? minioMissing() : null,
     needs.azurite === false || azuriteInstalled ? null : 'Azurite is not installed (npm install; it is a devDependency)',
   ].filter(Boolean);
   return missing.length ? missing.join('; ') : null;
@@ -44,28 +51,35 @@ export function missingServers(needs: NeededServers = {}): string | null {
 
 /** Registers the skip (or, under CI, the failure) when servers are missing; returns true when the suite can run. */
 export function requireServers(title: string, needs: NeededServers = {}): boolean {
-  const reason = missingServers(needs);
+  return requireAvailable(title, missingServers(needs), 'the real test servers');
+}
+
+/**
+ * A suite's server is missing (`reason` set): skip it locally with the reason, fail it under CI=true (so CI never passes
+ * by skipping). Returns true when the suite can run.
+ */
+export function requireAvailable(title: string, reason: string | null, what: string): boolean {
   if (!reason) return true;
   if (process.env.CI === 'true') {
     describe(title, () => {
-      it('needs the real test servers (required when CI=true)', () => {
+      it(`needs ${what} (required when CI=true)`, () => {
         throw new Error(reason);
       });
     });
   } else {
     console.warn(`[${title}] skipping: ${reason}`);
     describe.skip(`${title}: skipped because ${reason}`, () => {
-      it('needs the real test servers', () => {});
+      it(`needs ${what}`, () => {});
     });
   }
   return false;
 }
 
 /**
- * The service takes S3 credentials from the default AWS chain: put SeaweedFS's in this process's environment (and so
- * in every child process started with it). Returns a function restoring the previous values.
+ * The service takes S3 credentials from the default AWS chain: put the S3 server's in this process's environment (and
+ * so in every child process started with it). Returns a function restoring the previous values.
  */
-export function useAwsCredentials(sw: SeaweedServer): () => void {
+export function useAwsCredentials(sw: S3TestServer): () => void {
   const keys = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_REGION'] as const;
   const before = keys.map((k) => process.env[k]);
   process.env.AWS_ACCESS_KEY_ID = sw.accessKeyId;
@@ -100,7 +114,7 @@ export function liveStores(run: boolean): { sw: SeaweedServer; az: AzuriteServer
 export const bucketName = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 
 /** A bucket as the service expects it (versioned, SSE-S3 by default), or a bare one (no versioning, no encryption). */
-export async function newBucket(sw: SeaweedServer, prefix: string, opts: { bare?: boolean } = {}): Promise<string> {
+export async function newBucket(sw: S3TestServer, prefix: string, opts: { bare?: boolean; objectLock?: boolean } = {}): Promise<string> {
   const name = bucketName(prefix);
   if (opts.bare) {
     const c = s3Client(sw);
@@ -110,7 +124,7 @@ export async function newBucket(sw: SeaweedServer, prefix: string, opts: { bare?
       c.destroy();
     }
   } else {
-    await createVersionedBucket(sw.endpoint, sw, name);
+    await createVersionedBucket(sw.endpoint, sw, name, { objectLock: opts.objectLock });
   }
   return name;
 }
@@ -121,10 +135,11 @@ export async function newContainer(az: AzuriteServer, prefix: string): Promise<s
   return name;
 }
 
-export const s3Env = (sw: SeaweedServer, bucket: string): Record<string, string> => ({
+export const s3Env = (sw: S3TestServer, bucket: string): Record<string, string> => ({
   QUILL_S3_BUCKET: bucket,
   QUILL_S3_ENDPOINT: sw.endpoint,
   QUILL_S3_FORCE_PATH_STYLE: 'true',
+  ...(sw.caFile ? { QUILL_S3_CA_BUNDLE: sw.caFile } : {}),
 });
 
 export const azureEnv = (az: AzuriteServer, container: string): Record<string, string> => ({

@@ -19,6 +19,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { existsSync, readFileSync } from 'node:fs';
+import { Agent as HttpsAgent } from 'node:https';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,6 +30,8 @@ export interface S3Credentials {
   accessKeyId: string;
   secretAccessKey: string;
   region?: string;
+  /** PEM bundle of the private CA that signed a TLS endpoint's certificate (MinIO with --certs-dir). */
+  caFile?: string | null;
 }
 
 export interface SeaweedOptions {
@@ -135,6 +138,7 @@ export function s3Client(server: { endpoint: string } & S3Credentials): S3Client
     region: server.region ?? REGION,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
     forcePathStyle: true,
+    ...(server.caFile ? { requestHandler: { httpsAgent: new HttpsAgent({ ca: readFileSync(server.caFile) }) } } : {}),
   });
 }
 

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import type { S3Settings } from '../../config/store-config.ts';
+import { endpointAgents } from './proxy-agents.ts';
 
 /** Test and embedding hooks; production takes credentials and region from the store's settings or the default AWS chain. */
 export interface S3ClientOptions {
@@ -24,9 +23,12 @@ export interface S3Clients {
 /** The store's two clients, on one keep-alive connection pool with the store's endpoint, CA bundle, timeout and keys. */
 export function s3Clients(cfg: S3Settings, opts: S3ClientOptions = {}): S3Clients {
   const ca = cfg.caBundle ? readFileSync(cfg.caBundle) : undefined;
+  const region = opts.region ?? cfg.region ?? (process.env.AWS_REGION || 'eu-west-2');
+  // through HTTPS_PROXY / HTTP_PROXY unless NO_PROXY covers the endpoint (AWS's own when none is configured)
+  const agents = endpointAgents(cfg.endpoint ?? `https://s3.${region}.amazonaws.com`, { keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) });
   const credentials = opts.credentials ?? (cfg.accessKeyId && cfg.secretAccessKey ? { accessKeyId: cfg.accessKeyId, secretAccessKey: cfg.secretAccessKey } : undefined);
   const base: S3ClientConfig = {
-    region: opts.region ?? cfg.region ?? (process.env.AWS_REGION || 'eu-west-2'),
+    region,
     forcePathStyle: cfg.forcePathStyle,
     maxAttempts: opts.maxAttempts ?? 3,
     requestHandler: {
@@ -36,8 +38,8 @@ export function s3Clients(cfg: S3Settings, opts: S3ClientOptions = {}): S3Client
       // bytes keep moving. Not requestTimeout: in this handler that is a total time, and without
       // throwOnRequestTimeout it only prints a warning.
       socketTimeout: cfg.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64, ...(ca ? { ca } : {}) }),
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+      httpsAgent: agents.https,
+      httpAgent: agents.http,
     },
     ...(cfg.endpoint ? { endpoint: cfg.endpoint } : {}),
     ...(credentials ? { credentials } : {}),

@@ -28,6 +28,9 @@ export function httpStatus(e: unknown): number | undefined {
 }
 
 /** The store refused the bytes because their checksum did not match. */
+/** MinIO refuses to delete a locked version with 400 InvalidRequest "Object is WORM protected and cannot be overwritten". */
+export const isWormRefusal = (e: unknown): boolean => errorName(e) === 'InvalidRequest' && /WORM protected/i.test((e as { message?: string }).message ?? '');
+
 export const isDigestError = (e: unknown): boolean => ['BadDigest', 'XAmzContentChecksumMismatch', 'InvalidDigest', 'XAmzContentSHA256Mismatch'].includes(errorName(e));
 
 /** One line for an operator: the error's name, message and HTTP status. */

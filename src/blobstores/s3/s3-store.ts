@@ -19,7 +19,7 @@ import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOpti
 import { attachmentDisposition } from '../content-disposition.ts';
 import { s3Clients, type S3ClientOptions } from './client.ts';
 import { s3Doctor } from './doctor.ts';
-import { describe, errorName, httpStatus, isDigestError, mapS3Error, unavailable } from './errors.ts';
+import { describe, errorName, httpStatus, isWormRefusal, isDigestError, mapS3Error, unavailable } from './errors.ts';
 import { S3ObjectLock } from './object-lock.ts';
 
 /** Multipart part size: objects up to this size go in one PutObject (whose SHA-256 the store checks and reports). */
@@ -199,7 +199,7 @@ export class S3BlobStore implements BlobStore {
       await this.#client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, ...(versionId ? { VersionId: versionId } : {}) }));
     } catch (e) {
       const name = errorName(e);
-      if (name === 'AccessDenied' || name === 'ObjectLocked' || httpStatus(e) === 403) {
+      if (name === 'AccessDenied' || name === 'ObjectLocked' || httpStatus(e) === 403 || isWormRefusal(e)) {
         // Object Lock (retention or legal hold) or a bucket policy protects this version: that is by design.
         throw new AppError('forbidden', `the object store refused to delete ${key}${versionId ? ` version ${versionId}` : ''} (object lock or policy): ${describe(e)}`, {}, { cause: e });
       }

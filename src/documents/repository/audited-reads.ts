@@ -7,7 +7,8 @@ import { toVersion, type DocumentRow, type VersionRow } from './rows.ts';
 
 /** The download-URL reads: the read rules compiled to SQL, each read and its audit row in one statement. */
 
-const versionFromJson = (v: VersionRow): DocumentVersion => toVersion({ ...v, created_at: new Date(v.created_at as unknown as string) });
+const versionFromJson = (v: VersionRow): DocumentVersion =>
+  toVersion({ ...v, created_at: new Date(v.created_at as unknown as string), scanned_at: v.scanned_at ? new Date(v.scanned_at as unknown as string) : null });
 
 /**
  * The read rules (read-rules.ts) as SQL over readVersionsAudited's rows: r (the reader's input), d (documents),
@@ -21,6 +22,7 @@ const READ_FACT_COLUMNS: Record<Fact, string> = {
   'doc.status': 'd.status',
   'doc.disposalId': 'd.disposal_id',
   'version.quarantinedAt': 'v.integrity_failed_at',
+  'version.scanStatus': 'v.scan_status',
 };
 
 export function conditionSql(c: Condition, columns: Record<Fact, string> = READ_FACT_COLUMNS): string {

@@ -59,9 +59,10 @@ export async function insertDocument(db: Db, d: NewDocumentRow): Promise<Documen
 }
 
 export async function insertVersion(db: Db, v: Omit<DocumentVersion, 'createdAt'>): Promise<DocumentVersion> {
-  const [row] = await db<VersionRow[]>`insert into document_versions (document_id, version, blob_store, blob_key, blob_version_id, content_type, size, sha256, sha1, filename, created_by)
+  const [row] = await db<VersionRow[]>`insert into document_versions (document_id, version, blob_store, blob_key, blob_version_id, content_type, size, sha256, sha1, filename, created_by,
+             scan_status, scanner, scan_signatures, scanned_at)
            values (${v.documentId}, ${v.version}, ${v.blobStore}, ${v.blobKey}, ${v.blobVersionId}, ${v.contentType}, ${v.size},
-             ${v.sha256}, ${v.sha1}, ${v.filename}, ${v.createdBy})
+             ${v.sha256}, ${v.sha1}, ${v.filename}, ${v.createdBy}, ${v.scanStatus}, ${v.scanner}, ${v.signatureVersion}, ${v.scannedAt})
            returning *`;
   return toVersion(row!);
 }

@@ -1,5 +1,5 @@
 import type { Db } from '../../db/sql.ts';
-import type { DocumentRecord, DocumentVersion } from '../../domain/document.ts';
+import type { DocumentRecord, DocumentVersion, ScanStatus } from '../../domain/document.ts';
 
 /** The documents and document_versions rows as PostgreSQL returns them, and their mapping to the domain's records. */
 
@@ -44,6 +44,11 @@ export interface VersionRow {
   filename: string | null;
   created_at: Date;
   created_by: string;
+  scan_status: ScanStatus;
+  scanner: string | null;
+  scan_signatures: string | null;
+  scanned_at: Date | null;
+  malware_signature: string | null;
 }
 
 export const toDocument = (r: DocumentRow): DocumentRecord => ({
@@ -83,6 +88,11 @@ export const toVersion = (r: VersionRow): DocumentVersion => ({
   filename: r.filename,
   createdAt: r.created_at,
   createdBy: r.created_by,
+  scanStatus: r.scan_status,
+  scanner: r.scanner,
+  signatureVersion: r.scan_signatures,
+  scannedAt: r.scanned_at,
+  malware: r.malware_signature,
 });
 
 export const DOCUMENT_COLUMNS = ['id', 'patient_nhs', 'type_system', 'type_code', 'type_display', 'category_system', 'category_code', 'category_display',

@@ -21,14 +21,18 @@ const messages: Record<string, string> = {
   upload_gone: 'The upload expired or was cancelled. Start it again.',
   storage_unavailable: 'Document storage is unavailable at the moment. Try again in a few minutes.',
   integrity_failure: 'The stored file failed its integrity check. It has not been shown. Contact the records team.',
+  malware_detected: 'This file contains malware, so it has not been saved. Do not open or send it again; tell your IT security team where it came from.',
+  scanner_unavailable: 'Files cannot be checked for malware at the moment, so nothing was saved. Try again in a few minutes.',
+  content_quarantined: 'This file is held back and cannot be opened: it failed a check (of its integrity, or for malware), or is still waiting for its malware scan. Contact the records team.',
   network_error: 'The connection was lost. Check your connection and try again.',
 };
 
 export function messageFor(e: unknown): string {
-  const err = e as { code?: string; message?: string; name?: string; problem?: { detail?: string } | null };
+  const err = e as { code?: string; message?: string; name?: string; problem?: { detail?: string; signature?: string } | null };
   if (err?.name === 'IntegrityError') return 'The downloaded file does not match the SHA-256 recorded when it was filed, so it has not been shown.';
   const base = (err?.code && messages[err.code]) || err?.message || 'Something went wrong.';
   const detail = err?.problem?.detail;
+  if (err?.code === 'malware_detected' && err.problem?.signature) return `${base} The scanner found: ${err.problem.signature}.`;
   return err?.code === 'validation_failed' && detail ? `${base} ${detail}` : base;
 }
 

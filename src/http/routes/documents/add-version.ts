@@ -12,7 +12,7 @@ export function addVersionRoute(app: App, docs: DocumentService, maxBytes: numbe
       summary: 'Upload a new version of a document; earlier versions stay readable',
       params: idParams,
       querystring: Type.Object({ filename: uploadFields.properties.filename }, { additionalProperties: false }),
-      response: { 201: documentAnswer, ...errorResponses, 409: problem, 413: problem, 415: problem, 503: problem, 507: problem },
+      response: { 201: documentAnswer, ...errorResponses, 409: problem, 413: problem, 415: problem, 422: problem, 503: problem, 507: problem },
     },
     handler: async (request, reply) => {
       const { id } = request.params;

@@ -12,7 +12,7 @@ export function createDocumentRoute(app: App, docs: DocumentService, maxBytes: n
       description:
         'multipart/form-data (fields patient, type, title, description, category, date, author, optional sha256, then a `file` part), or a raw body whose Content-Type is the document type with the metadata in the query string and an optional RFC 9530 Repr-Digest/Content-Digest sha-256.',
       querystring: uploadFields,
-      response: { 201: documentAnswer, ...errorResponses, 413: problem, 415: problem, 503: problem, 507: problem },
+      response: { 201: documentAnswer, ...errorResponses, 413: problem, 415: problem, 422: problem, 503: problem, 507: problem },
     },
     handler: async (request, reply) => {
       const upload = await parseUpload(request, request.query, maxBytes).catch((e) => docs.refuse(request.ctx, 'document.create', {}, e));

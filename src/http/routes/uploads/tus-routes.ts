@@ -89,7 +89,7 @@ export async function tusRoutes(app: App, uploads: ResumableUploads): Promise<vo
       tags: ['resumable uploads'],
       summary: 'Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>); at least Quill-Min-Patch-Size bytes unless they end the upload',
       params: idParams,
-      response: { 204: noBody('bytes kept; Upload-Offset is the new offset'), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 410: problem, 412: problem, 413: problem, 415: problem, 460: problem, 500: problem, 503: problem },
+      response: { 204: noBody('bytes kept; Upload-Offset is the new offset'), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 410: problem, 412: problem, 413: problem, 415: problem, 422: problem, 460: problem, 500: problem, 503: problem },
     },
   }, async (request, reply) => {
     const offset = parseNonNegativeInt(header(request.headers['upload-offset']), 'Upload-Offset');
