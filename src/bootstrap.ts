@@ -13,6 +13,7 @@ import { migrate } from './db/migrate.ts';
 import { connect, ping, type Sql } from './db/sql.ts';
 import { hashWorkerReady } from './documents/hash-offload.ts';
 import { DocumentService } from './documents/service.ts';
+import { requirePatientAccess } from './documents/access.ts';
 import { buildApp } from './http/app.ts';
 import { metricsRegistry } from './http/metrics.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
@@ -223,7 +224,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     log,
     documents,
     audits: new AuditService(db.sql, log),
-    fhirIndex: new FhirIndexService(db.sql, log),
+    fhirIndex: new FhirIndexService(db.sql, log, requirePatientAccess),
     verify,
     audit: (ctx, e) => recordAudit(db.sql, ctx, e),
     valueSet: cfg.valueSet,
