@@ -13,8 +13,12 @@ import { migrate } from './db/migrate.ts';
 import { connect, ping, type Sql } from './db/sql.ts';
 import { hashWorkerReady } from './documents/hash-offload.ts';
 import { DocumentService } from './documents/service.ts';
+import { requirePatientAccess } from './documents/access.ts';
 import { buildApp } from './http/app.ts';
+import { metricsRegistry } from './http/metrics.ts';
+import { startMetricsListener } from './http/metrics-listener.ts';
 import { ResumableUploads } from './uploads/resumable-uploads.ts';
+import { startUploadExpiry } from './uploads/expire-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor } from './blobstores/store-checks.ts';
 import { requireVersionedStore } from './blobstores/startup-gate.ts';
@@ -172,6 +176,8 @@ export interface Service {
   retention: RetentionService;
   baseUrl: () => string;
   remote: RemoteFhirIndex | null;
+  /** Where QUILL_METRICS_PORT's listener listens; null when it is not configured. */
+  metricsAddress(): { host: string; port: number } | null;
   close(): Promise<void>;
 }
 
@@ -191,6 +197,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const scanning = startScanning(db.sql, blobs, log, cfg);
   const backups = await startBackupsIfApplicable(cfg, db.sql, log);
+  const uploadExpiry = startUploadExpiry(db.sql, blobs, log, cfg.uploadExpiryHours);
   const secret = await jwtSecret(cfg);
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const retention = createRetention(cfg, { sql: db.sql, log, blobs, remote, baseUrl, onIndexWork: () => worker?.kick() });
@@ -209,15 +216,19 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     baseUrl,
     onIndexWork: () => worker?.kick(),
     retention,
+    maxOpenDownloads: cfg.maxOpenDownloads,
     scanning: scanning.uploads,
   });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
+  const metrics = metricsRegistry(remote ? () => outboxStats(db.sql) : undefined);
+  integrity.metrics(metrics);
+  scanning.metrics(metrics);
   const app = await buildApp({
     log,
     documents,
     audits: new AuditService(db.sql, log),
-    fhirIndex: new FhirIndexService(db.sql, log),
+    fhirIndex: new FhirIndexService(db.sql, log, requirePatientAccess),
     mhd: {
       recipient: new DocumentRecipient({ sql: db.sql, log, batch: (ctx) => documents.batch(ctx), valueSet: cfg.valueSet, maxBundleBytes: cfg.maxBundleBytes }),
       lists: new SubmissionSetService(db.sql, log),
@@ -228,10 +239,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
     health: () => db.health(),
-    extraMetrics: (registry) => {
-      integrity.metrics(registry);
-      scanning.metrics(registry);
-    },
+    metrics,
     tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
     trustProxy: cfg.edge.trustProxy,
     readiness: [
@@ -268,12 +276,37 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
+    sendTimeoutMs: cfg.sendTimeoutMs,
     odsCode: cfg.odsCode,
-    outboxStats: remote ? () => outboxStats(db.sql) : undefined,
     retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
-    uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
+    uploads: new ResumableUploads({
+      sql: db.sql,
+      blobs,
+      documents,
+      log,
+      valueSet: cfg.valueSet,
+      allowedContentTypes: cfg.allowedContentTypes,
+      maxUploadBytes: cfg.maxUploadBytes,
+      expiryHours: cfg.uploadExpiryHours,
+      maxOpenUploads: cfg.maxOpenUploads,
+      minPatchBytes: cfg.tusMinPatchBytes,
+    }),
   });
+  const stopAll = async () => {
+    await app.close();
+    await integrity.stop();
+    await scanning.stop();
+    await uploadExpiry.stop();
+    await worker?.stop();
+    await backups?.stop();
+    await db.close();
+  };
+  const metricsListener =
+    cfg.metrics.port === null ? null : await startMetricsListener(metrics, { host: cfg.metrics.host, port: cfg.metrics.port }).catch(async (e: unknown) => {
+      await stopAll().catch(() => undefined);
+      throw new Error(`QUILL_METRICS_PORT: cannot listen on ${cfg.metrics.host}:${cfg.metrics.port}: ${(e as Error).message}`, { cause: e });
+    });
   app.addHook('onListen', async () => {
     const addr = app.server.address();
     if (addr && typeof addr === 'object') boundPort = addr.port;
@@ -286,13 +319,10 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     retention,
     baseUrl,
     remote,
+    metricsAddress: () => metricsListener?.address() ?? null,
     close: async () => {
-      await app.close();
-      await integrity.stop();
-      await scanning.stop();
-      await worker?.stop();
-      await backups?.stop();
-      await db.close();
+      await metricsListener?.close();
+      await stopAll();
     },
   };
 }

@@ -1048,7 +1048,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /** Prometheus metrics (admin); scrapers use QUILL_METRICS_PORT, a listener of its own on loopback */
         get: {
             parameters: {
                 query?: never;
@@ -1065,6 +1065,24 @@ export interface paths {
                     };
                     content: {
                         "text/plain": string;
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description Problem details (RFC 9457) */
@@ -1343,6 +1361,7 @@ export interface paths {
                     ct?: string | string[];
                     exp?: string | string[];
                     fn?: string | string[];
+                    rev?: string | string[];
                     sig?: string | string[];
                     sub?: string | string[];
                     v?: string | string[];
@@ -1411,6 +1430,15 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 410: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2094,6 +2122,15 @@ export interface paths {
                 };
                 /** @description RFC 9457 problem details */
                 416: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description RFC 9457 problem details */
+                429: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4130,7 +4167,7 @@ export interface paths {
         put?: never;
         /**
          * Start a resumable upload (tus creation)
-         * @description Headers: Tus-Resumable: 1.0.0, Upload-Length (bytes, at most QUILL_MAX_UPLOAD_BYTES), Upload-Metadata with base64 values for patient, type, category, title, description, date, author, sha256, filename, filetype, document (the multipart form's fields; `document` adds a version to that document instead of creating one). Answers 201 with Location. Send the bytes with PATCH (Content-Type application/offset+octet-stream, Upload-Offset); the PATCH that delivers the last byte commits the document and answers with Quill-Document-Id and Quill-Document-Version.
+         * @description Headers: Tus-Resumable: 1.0.0, Upload-Length (bytes, at most QUILL_MAX_UPLOAD_BYTES), Upload-Metadata with base64 values for patient, type, category, title, description, date, author, sha256, filename, filetype, document (the multipart form's fields; `document` adds a version to that document instead of creating one). Answers 201 with Location. Send the bytes with PATCH (Content-Type application/offset+octet-stream, Upload-Offset), each carrying at least Quill-Min-Patch-Size bytes unless it ends the upload; the PATCH that delivers the last byte commits the document and answers with Quill-Document-Id and Quill-Document-Version. A user may have QUILL_MAX_OPEN_UPLOADS uploads open at once (429 too_many_open_uploads beyond that).
          */
         post: {
             parameters: {
@@ -4145,6 +4182,8 @@ export interface paths {
                 201: {
                     headers: {
                         Location?: string;
+                        /** @description the fewest bytes a PATCH may carry unless it ends the upload (QUILL_TUS_MIN_PATCH_BYTES); on every answer */
+                        "Quill-Min-Patch-Size"?: number;
                         /** @description always 1.0.0 */
                         "Tus-Resumable"?: string;
                         "Upload-Expires"?: string;
@@ -4224,6 +4263,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description RFC 9457 problem details */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description Problem details (RFC 9457) */
                 default: {
                     headers: {
@@ -4249,6 +4297,8 @@ export interface paths {
                 /** @description capabilities in headers */
                 204: {
                     headers: {
+                        /** @description the fewest bytes a PATCH may carry unless it ends the upload (QUILL_TUS_MIN_PATCH_BYTES); on every answer */
+                        "Quill-Min-Patch-Size"?: number;
                         /** @description always 1.0.0 */
                         "Tus-Resumable"?: string;
                         [name: string]: unknown;
@@ -4357,7 +4407,7 @@ export interface paths {
         };
         options?: never;
         head?: never;
-        /** Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>) */
+        /** Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>); at least Quill-Min-Patch-Size bytes unless they end the upload */
         patch: {
             parameters: {
                 query?: never;

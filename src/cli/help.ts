@@ -106,6 +106,11 @@ QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QU
 QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
 QUILL_TLS_CERT_FILE + QUILL_TLS_KEY_FILE (serve HTTPS with HSTS), QUILL_TRUST_PROXY (true | hop count |
 proxy addresses/CIDRs, when behind a TLS terminator: the audit then records the X-Forwarded-For client).
+Bounds (docs/operations.md, Security): QUILL_MAX_OPEN_UPLOADS (resumable uploads open per user, 20),
+QUILL_TUS_MIN_PATCH_BYTES (smallest tus PATCH but the last, 262144), QUILL_SEND_TIMEOUT_MS (a download whose client
+takes nothing this long is cut off, 30000), QUILL_MAX_OPEN_DOWNLOADS (per user, 10) and QUILL_MAX_OPEN_DOWNLOADS_PER_URL
+(per signed URL, 2). QUILL_METRICS_PORT (+ QUILL_METRICS_HOST, default 127.0.0.1): /metrics without a token on a
+listener of its own; otherwise /metrics needs an admin token.
 Records governance: QUILL_RETENTION_SCHEDULE_FILE (replaces the Code of Practice 2023 schedule),
 QUILL_S3_OBJECT_LOCK_MODE (GOVERNANCE|COMPLIANCE: S3 Object Lock per version), QUILL_AZURE_IMMUTABILITY
 (unlocked|locked: Azure version-level immutability). doctor checks the bucket has Object Lock when the mode is set.

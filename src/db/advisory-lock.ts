@@ -6,7 +6,8 @@ import type { Sql, Tx } from './sql.ts';
  *
  * - Session locks live on a reserved connection, so they are released when the work ends or when the process dies
  *   with its connection: one instance (or one operator command) at a time does the work.
- * - Transaction locks are released at commit or rollback: they serialise statements on one thing (a patient's facts).
+ * - Transaction locks are released at commit or rollback: they serialise statements on one thing (a patient's facts,
+ *   one user's open uploads).
  */
 export const LOCKS = {
   migrate: 'quill-docstore:migrate',
@@ -16,7 +17,12 @@ export const LOCKS = {
   rescan: 'quill-docstore:rescan',
   backup: 'quill-docstore:backup',
   backupScheduler: 'quill-docstore:backup-scheduler',
+  /** The background expiry of abandoned resumable uploads (uploads/expire-uploads.ts): one instance at a time. */
+  expireUploads: 'quill-docstore:expire-uploads',
 } as const;
+
+/** Transaction lock: one user's resumable uploads are counted and created one at a time (QUILL_MAX_OPEN_UPLOADS). */
+export const openUploadsLock = (user: string): string => `quill-docstore:open-uploads:${user}`;
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>;
 

@@ -12,12 +12,14 @@ import type { Sql, Tx } from '../db/sql.ts';
 import type { DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
+import { displayText } from '../domain/input-limits.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
-import { principalOf, readableVersion, readableVersionOnce, requirePatientAccess, visibleDocument } from './access.ts';
+import { principalOf, readableVersion, readableVersionOnce, requirePatientAccess, urlHolder, visibleDocument } from './access.ts';
 import { commitChange, type CommitOptions } from './commit.ts';
 import { downloadUrlTtl, presignDownloadUrl } from './download-url.ts';
 import { openSignedBlob, refuseSignedBlob } from './signed-blob.ts';
+import { DownloadSlots } from './download-slots.ts';
 import { faultPoint } from './fault-points.ts';
 import { initialFhirState } from './fhir-index.ts';
 import { resolveMetadata, validatePatient } from './metadata.ts';
@@ -67,6 +69,8 @@ export interface DocumentServiceOptions {
   onIndexWork?: () => void;
   /** Records governance (src/retention): each new document gets its class and retention date in its transaction. */
   retention?: UploadRetention | undefined;
+  /** Downloads through the service at once, per user and per signed URL (QUILL_MAX_OPEN_DOWNLOADS[_PER_URL]). */
+  maxOpenDownloads: { perUser: number; perUrl: number };
   /** Malware scanning of every upload (QUILL_CLAMD_URL); absent or null: off. */
   scanning?: UploadScanning | null | undefined;
 }
@@ -103,6 +107,8 @@ export class DocumentService {
   readonly #listings: StatementBatcher<repo.AuditedListing, repo.ListingPage>;
   /** Upload commits (step 3), sharing a transaction with those that arrive meanwhile. */
   readonly #uploadCommits: StatementBatcher<TransactionWork<DocumentWithVersion>, DocumentWithVersion>;
+  /** Downloads streaming through the service now, per user and per signed URL. */
+  readonly #downloads: DownloadSlots;
 
   constructor(o: DocumentServiceOptions) {
     this.#o = o;
@@ -110,6 +116,7 @@ export class DocumentService {
     this.#uploadCommits = transactionBatcher(o.sql, UPLOAD_COMMIT_BATCHING);
     this.#urlReads = new StatementBatcher({ run: (reads) => repo.readVersionsAudited(o.sql, reads), ...READ_BATCHING });
     this.#commit = { baseUrl: o.baseUrl, odsCode: o.odsCode, remoteFhir: o.remoteFhir, onIndexWork: o.onIndexWork };
+    this.#downloads = new DownloadSlots(o.maxOpenDownloads);
   }
 
   /** How often the download-URL statement's SQL rules disagreed with access.ts (a bug; tests require 0). */
@@ -249,21 +256,33 @@ export class DocumentService {
     return this.#audited(ctx, 'document.content', target, async () => {
       const p = principalOf(ctx);
       const { version } = await readableVersion(this.#o.sql, p, documentId, wantVersion, target);
-      const part = range ? await openAuthenticatedRange(this.#o, version, range) : null;
-      if (part) {
-        await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target, detail: { range: `${part.start}-${part.end}` } });
-        return { version, stream: part.stream, range: { start: part.start, end: part.end } };
+      const slot = this.#downloads.take(p.sub, null);
+      try {
+        const part = range ? await openAuthenticatedRange(this.#o, version, range) : null;
+        if (part) {
+          await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target, detail: { range: `${part.start}-${part.end}` } });
+          return { version, stream: slot.hold(part.stream), range: { start: part.start, end: part.end } };
+        }
+        const stream = await verifiedStream(this.#o, ctx, 'document.content', target, version);
+        await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target });
+        return { version, stream: slot.hold(stream) };
+      } catch (e) {
+        slot.release();
+        throw e;
       }
-      const stream = await verifiedStream(this.#o, ctx, 'document.content', target, version);
-      await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target });
-      return { version, stream };
     });
   }
 
-  /** For the filesystem store's signed URLs: the signature was checked by the caller; verify bytes and audit. */
-  async openSignedBlob(ctx: RequestContext, key: string): Promise<{ version: DocumentVersion; stream: Readable }> {
+  /**
+   * For the filesystem store's signed URLs: the signature was checked by the caller; the read rules again as the URL's
+   * holder (claims: what the URL carries), a download slot for its user and for the URL itself (urlId, its signature),
+   * then verify bytes and audit.
+   */
+  async openSignedBlob(ctx: RequestContext, key: string, claims: { issuedTo: string; reviewer?: boolean }, urlId: string): Promise<{ version: DocumentVersion; stream: Readable }> {
     const target: AuditTarget = {};
-    return this.#audited(ctx, 'document.blob-fetch', target, () => openSignedBlob(this.#o, ctx, key, target));
+    return this.#audited(ctx, 'document.blob-fetch', target, () =>
+      openSignedBlob(this.#o, ctx, key, urlHolder(claims), target, () => this.#downloads.take(claims.issuedTo, urlId)),
+    );
   }
 
   /** A signed fs URL that failed its check (tampered 403, expired 410): audited as a denied fetch, then rethrown. */
@@ -277,7 +296,7 @@ export class DocumentService {
       const p = principalOf(ctx);
       requirePermission(p, 'document:delete');
       await visibleDocument(this.#o.sql, p, documentId, target);
-      const why = reason.trim();
+      const why = displayText(reason, 'reason');
       if (why.length < 3) throw new AppError('validation_failed', 'a reason is required', { field: 'reason' });
       return this.#o.sql.begin(async (tx) => {
         const doc = await repo.findDocument(tx, documentId, { forUpdate: true });

@@ -45,6 +45,8 @@ export const ErrorCodes = {
   unknown_retention_class: { status: 400, title: 'Unknown retention class' },
   upload_offset_conflict: { status: 409, title: 'Upload-Offset does not match the bytes already received' },
   upload_gone: { status: 410, title: 'The resumable upload has expired, finished or been terminated' },
+  too_many_open_uploads: { status: 429, title: 'Too many resumable uploads are open for this user: finish or abandon (DELETE) one first' },
+  upload_patch_too_small: { status: 400, title: 'A PATCH must carry at least Quill-Min-Patch-Size bytes unless it ends the upload' },
   tus_version_unsupported: { status: 412, title: 'Only tus 1.0.0 is supported' },
   checksum_mismatch: { status: 460, title: 'The Upload-Checksum does not match the bytes of this request' },
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
@@ -54,6 +56,7 @@ export const ErrorCodes = {
   scanner_unavailable: { status: 503, title: 'The malware scanner is unavailable; the upload was not stored' },
   temporarily_unavailable: { status: 503, title: 'The service could not finish this request now; retry it' },
   insufficient_storage: { status: 507, title: 'The blob store is out of space' },
+  too_many_downloads: { status: 429, title: 'Too many downloads in progress for this user or link; retry when one has finished' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -16,10 +16,10 @@ import type { DocumentValueSet } from '../domain/document-types.ts';
 import type { DocumentService } from '../documents/service.ts';
 import { auditRejectedRequest } from './audit-rejected.ts';
 import { clientErrorHandler } from './client-error.ts';
-import { authHook } from './context.ts';
+import { authHook, baseContext } from './context.ts';
 import { createCursorCodec } from './cursor.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
-import { createMetrics } from './metrics.ts';
+import { observeRequests } from './metrics.ts';
 import { sendProblem, toAppError } from './problem.ts';
 import { finishOpenApi } from './openapi-document.ts';
 import { auditRoute } from './routes/audit.ts';
@@ -70,12 +70,14 @@ export interface AppDeps {
   health?: () => { ok: boolean; detail?: string };
   baseUrl: () => string;
   requestTimeoutMs: number;
+  /** QUILL_SEND_TIMEOUT_MS: a response carrying document bytes whose client takes none for this long is cut off. */
+  sendTimeoutMs: number;
   odsCode: string;
-  outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+
   /** Records governance (retention, legal hold, disposal). */
   retention?: { service: RetentionService; runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun> } | undefined;
-  /** More gauges on /metrics (the integrity scrubber's). */
-  extraMetrics?: (registry: Registry) => void;
+  /** The Prometheus registry behind /metrics (and QUILL_METRICS_PORT's listener): request latency is added here. */
+  metrics: Registry;
   /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Fastify trustProxy (QUILL_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
@@ -91,10 +93,9 @@ const MAX_HEADER_BYTES = 64 * 1024;
 export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   const fastify = Fastify({
     loggerInstance: d.log as FastifyBaseLogger,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
-    },
+    // the service's own id names the request in the trail; a client's X-Request-Id is kept as audit detail
+    // (http/context.ts), so no client can file its actions under another request's id
+    genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream and are limited by QUILL_MAX_UPLOAD_BYTES
     requestTimeout: d.requestTimeoutMs,
@@ -146,14 +147,16 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);
 
-  const registry = createMetrics(app, d.outboxStats);
-  d.extraMetrics?.(registry);
+  observeRequests(app, d.metrics);
   app.addHook('onRequest', authHook(d.verify, d.audit));
   app.addHook('preHandler', async (request) => {
     request.reachedHandler = true;
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
+    // nothing this service answers is meant to be framed (clickjacking): the page and document bytes set a fuller policy
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('x-frame-options', 'DENY');
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
   });
   app.setErrorHandler(async (err, request, reply) => {
@@ -164,7 +167,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     return sendProblem(reply, request, e);
   });
   app.setNotFoundHandler((request, reply) => {
-    request.ctx ??= { principal: null, clientIp: request.ip, userAgent: null, requestId: String(request.id) };
+    request.ctx ??= baseContext(request);
     return sendProblem(reply, request, Object.assign(new Error(`no route ${request.method} ${request.url.split('?')[0]}`), { statusCode: 404 }));
   });
 
@@ -184,14 +187,14 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents, cursors);
   downloadUrlRoutes(app, d.documents);
-  contentRoute(app, d.documents);
+  contentRoute(app, d.documents, d.sendTimeoutMs);
   enterInErrorRoute(app, d.documents);
   documentTypesRoute(app, d.valueSet);
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
-  signedBlobRoute(app, d.documents, d.urlSigningKey);
+  signedBlobRoute(app, d.documents, d.urlSigningKey, d.sendTimeoutMs);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
-  mhdReadRoutes(app, d.mhd.lists, d.documents, d.baseUrl);
-  opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
+  mhdReadRoutes(app, d.mhd.lists, d.documents, d.baseUrl, d.sendTimeoutMs);
+  opsRoutes(app, d.readiness, d.metrics, { verify: d.verify, audit: d.audit, health: d.health });
   if (d.retention) {
     retentionFactsRoutes(app, d.retention.service);
     legalHoldRoutes(app, d.retention.service);

@@ -6,7 +6,7 @@
 type Operation = { requestBody?: unknown; responses?: Record<string, { description?: string; content?: Record<string, unknown> }>; security?: unknown[] };
 type Paths = Record<string, Record<string, Operation>>;
 
-const PUBLIC = new Set(['/healthz', '/readyz', '/metrics', '/fhir/metadata', '/v1/blobs/{*}']);
+const PUBLIC = new Set(['/healthz', '/readyz', '/fhir/metadata', '/v1/blobs/{*}']);
 
 /** Streamed document bytes: the stored type, exact length, the SHA-256 as Repr-Digest and strong ETag. */
 function bytesResponse(contentTypes: readonly string[]) {

@@ -2,7 +2,8 @@ import type { List } from '@medplum/fhirtypes';
 import type { Logger } from 'pino';
 import { audited, type AuditTarget } from '../audit/audited.ts';
 import { recordAudit } from '../audit/audit-log.ts';
-import { principalOf, requirePatientRead, requirePermission } from '../auth/permissions.ts';
+import { principalOf, requirePermission } from '../auth/permissions.ts';
+import { requirePatientAccess } from '../documents/access.ts';
 import type { Sql } from '../db/sql.ts';
 import { AppError } from '../domain/errors.ts';
 import type { RequestContext } from '../domain/principal.ts';
@@ -46,7 +47,7 @@ export class SubmissionSetService {
       const set = await repo.findSubmissionSet(this.#sql, id);
       if (!set) throw new AppError('not_found', `no List ${id}`);
       target.patient = set.patient;
-      target.breakGlass = requirePatientRead(p, set.patient);
+      requirePatientAccess(p, set.patient, target, { read: true });
       await recordAudit(this.#sql, ctx, { action: 'fhir.read', outcome: 'success', ...target, detail: { list: id } });
       return listResource(set, set.entries);
     });
@@ -59,7 +60,7 @@ export class SubmissionSetService {
       requirePermission(p, 'document:read');
       const s = parseListSearch(params);
       target.patient = s.patient;
-      target.breakGlass = requirePatientRead(p, s.patient);
+      requirePatientAccess(p, s.patient, target, { read: true });
       const { total, sets } = await repo.searchSubmissionSets(this.#sql, s);
       await recordAudit(this.#sql, ctx, { action: 'fhir.search', outcome: 'success', ...target, detail: { resource: 'List', total } });
       return { total, count: s.count, offset: s.offset, resources: sets.map((x) => listResource(x, x.entries)) };

@@ -103,6 +103,18 @@ export async function finishUpload(db: Db, id: string, f: { state: Exclude<Uploa
   return rows.length === 1;
 }
 
+/** How many uploads this user has open: receiving and not past their expiry (QUILL_MAX_OPEN_UPLOADS). */
+export async function countOpenUploads(db: Db, user: string): Promise<number> {
+  const [row] = await db<{ n: number }[]>`select count(*)::int as n from resumable_uploads where created_by = ${user} and state = 'receiving' and expires_at > now()`;
+  return row?.n ?? 0;
+}
+
+/** The stores holding parts of uploads still receiving past their expiry (the background expiry visits each). */
+export async function storesWithExpiredUploads(db: Db): Promise<string[]> {
+  const rows = await db<{ blob_store: string }[]>`select distinct blob_store from resumable_uploads where state = 'receiving' and expires_at <= now()`;
+  return rows.map((r) => r.blob_store);
+}
+
 /** Uploads still receiving past their expiry. */
 export async function expiredUploads(db: Db, blobStore: string): Promise<ResumableUpload[]> {
   const rows = await db<Row[]>`select * from resumable_uploads where state = 'receiving' and expires_at <= now() and blob_store = ${blobStore}`;

@@ -23,8 +23,9 @@ export async function start(): Promise<number> {
   const tokenHint = externalIdentityProvider(cfg)
     ? 'Tokens come from your identity provider.'
     : 'Get a development token: npx quill-docstore token --sub alice --role clinician';
+  const metrics = service.metricsAddress();
   process.stderr.write(
-    `\nQuill Document Store is running at ${base}\n  API docs (Swagger UI): ${base}/docs\n  Database: ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${cfg.dataDir}/pg`}; blobs: ${cfg.blobStore}${cfg.blobStore === 'fs' ? ` in ${builtInStore(cfg, 'fs').dir}` : ''}; FHIR: ${cfg.fhir.url ?? `built-in at ${base}/fhir`}\n  ${tokenHint}\n\n`,
+    `\nQuill Document Store is running at ${base}\n  API docs (Swagger UI): ${base}/docs\n${metrics ? `  Metrics (Prometheus, no token): http://${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}/metrics\n` : ''}  Database: ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${cfg.dataDir}/pg`}; blobs: ${cfg.blobStore}${cfg.blobStore === 'fs' ? ` in ${builtInStore(cfg, 'fs').dir}` : ''}; FHIR: ${cfg.fhir.url ?? `built-in at ${base}/fhir`}\n  ${tokenHint}\n\n`,
   );
   return new Promise<number>(() => undefined); // runs until a signal
 }

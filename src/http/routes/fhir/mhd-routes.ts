@@ -58,7 +58,7 @@ export function provideBundleRoute(app: App, recipient: DocumentRecipient): void
 }
 
 /** ITI-66 Find Document Lists and List read (SubmissionSets received by ITI-65), and a document's bytes as a Binary. */
-export function mhdReadRoutes(app: App, lists: SubmissionSetService, docs: DocumentService, baseUrl: () => string): void {
+export function mhdReadRoutes(app: App, lists: SubmissionSetService, docs: DocumentService, baseUrl: () => string, sendTimeoutMs: number): void {
   const searchQuery = searchQueryOf(LIST_SEARCH_PARAMS);
   const answers = { 200: fhirJson(searchsetAnswer('List'), 'ITI-66 searchset'), 400: problem, 401: problem, 403: problem };
   const search = async (request: FastifyRequest, params: Params) => {
@@ -92,7 +92,7 @@ export function mhdReadRoutes(app: App, lists: SubmissionSetService, docs: Docum
     },
     handler: async (request, reply) => {
       const { version, stream } = await docs.openContent(request.ctx, request.params.id);
-      return sendDocumentBytes(reply, version, stream);
+      return sendDocumentBytes(reply, version, stream, sendTimeoutMs);
     },
   });
 }
