@@ -14,12 +14,14 @@ import { AppError } from '../domain/errors.ts';
  */
 
 export type ToWorker =
-  | { type: 'start'; job: number; sha1: boolean }
+  | { type: 'start'; job: number; sha1: boolean; from?: string | undefined }
   | { type: 'data'; job: number; buf: ArrayBuffer; length: number }
-  | { type: 'end'; job: number }
-  | { type: 'cancel'; job: number };
+  | { type: 'end'; job: number; keepAs?: string | undefined }
+  | { type: 'cancel'; job: number }
+  | { type: 'forget'; name: string }
+  | { type: 'digest-of'; job: number; name: string };
 
-type FromWorker = { type: 'free'; job: number; buf: ArrayBuffer } | { type: 'digests'; job: number; sha256: string; sha1: string };
+type FromWorker = { type: 'free'; job: number; buf: ArrayBuffer } | { type: 'digests'; job: number; sha256: string; sha1: string } | { type: 'missing'; job: number };
 
 type Event = FromWorker | { type: 'failed'; error: Error };
 
@@ -96,15 +98,18 @@ export class OffloadedHash {
   #filled = 0;
   #error: Error | null = null;
   #onFree: (() => void) | null = null;
-  #onDigests: ((d: Digests) => void) | null = null;
+  #onDigests: ((d: Digests | null) => void) | null = null;
   #onError: ((e: Error) => void) | null = null;
   #done = false;
 
-  /** `worker`: runningHashWorker(), after hashWorkerReady() resolved true. */
-  constructor(worker: Worker, sha1: boolean) {
+  /**
+   * `worker`: runningHashWorker(), after hashWorkerReady() resolved true. `from`: continue the hash state kept under
+   * that name (a resumable upload's earlier PATCHes) rather than start afresh.
+   */
+  constructor(worker: Worker, sha1: boolean, from?: string) {
     this.#worker = worker;
     listeners.set(this.#job, (e) => this.#event(e));
-    this.#worker.postMessage({ type: 'start', job: this.#job, sha1 } satisfies ToWorker);
+    this.#worker.postMessage({ type: 'start', job: this.#job, sha1, from } satisfies ToWorker);
   }
 
   #event(e: Event): void {
@@ -113,9 +118,9 @@ export class OffloadedHash {
       const f = this.#onFree;
       this.#onFree = null;
       f?.();
-    } else if (e.type === 'digests') {
+    } else if (e.type === 'digests' || e.type === 'missing') {
       this.#finish();
-      this.#onDigests?.({ sha256: e.sha256, sha1: e.sha1 });
+      this.#onDigests?.(e.type === 'digests' ? { sha256: e.sha256, sha1: e.sha1 } : null);
     } else {
       this.#error = e.error;
       this.#finish();
@@ -171,13 +176,23 @@ export class OffloadedHash {
   }
 
   /** After the last update: the hex digests. */
-  digest(): Promise<Digests> {
+  async digest(): Promise<Digests> {
+    const d = await this.end();
+    if (!d) throw new Error('the hash worker lost the job');
+    return d;
+  }
+
+  /**
+   * After the last update: the hex digests, the state also kept under `keepAs` for a later PATCH to continue. null
+   * when the state this job was to continue (`from`) is not held by the worker: nothing was hashed.
+   */
+  end(keepAs?: string): Promise<Digests | null> {
     if (this.#error) return Promise.reject(this.#error);
     if (this.#filled) this.#send();
-    return new Promise<Digests>((resolve, reject) => {
+    return new Promise<Digests | null>((resolve, reject) => {
       this.#onDigests = resolve;
       this.#onError = reject;
-      this.#worker.postMessage({ type: 'end', job: this.#job } satisfies ToWorker);
+      this.#worker.postMessage({ type: 'end', job: this.#job, keepAs } satisfies ToWorker);
     });
   }
 
@@ -187,4 +202,23 @@ export class OffloadedHash {
     this.#finish();
     this.#worker.postMessage({ type: 'cancel', job: this.#job } satisfies ToWorker);
   }
+}
+
+/** The digests of a kept hash state (see OffloadedHash.end), or null when the running worker does not hold it. */
+export async function checkpointDigests(name: string): Promise<Digests | null> {
+  const w = runningHashWorker();
+  if (!w) return null;
+  const job = nextJob++;
+  return new Promise<Digests | null>((resolve) => {
+    listeners.set(job, (e) => {
+      listeners.delete(job);
+      resolve(e.type === 'digests' ? { sha256: e.sha256, sha1: e.sha1 } : null);
+    });
+    w.postMessage({ type: 'digest-of', job, name } satisfies ToWorker);
+  });
+}
+
+/** Drops a kept hash state (its upload moved on, ended, or the PATCH that made it did not count). */
+export function forgetCheckpoint(name: string): void {
+  runningHashWorker()?.postMessage({ type: 'forget', name } satisfies ToWorker);
 }

@@ -40,6 +40,9 @@ export interface StoredBytes {
   version: Omit<DocumentVersion, 'createdAt' | 'version'>;
 }
 
+/** The key of a new document version's bytes: fresh for every upload, so nothing is ever overwritten. */
+export const documentBlobKey = (documentId: string, id: string): string => `documents/${documentId}/${id}`;
+
 /**
  * Steps 1 and 2 of the upload protocol: record an intent naming a fresh key, then stream the bytes to it through the
  * size limit, SHA-256/SHA-1 hashing, the magic-byte type check and the malware scanner, in one pass. The scanner's
@@ -47,7 +50,7 @@ export interface StoredBytes {
  */
 export async function storeBytes(d: UploadDeps, p: Principal, documentId: string, input: UploadInput, retainUntil: Date | null = null): Promise<StoredBytes> {
   const intentId = randomUUID();
-  const blobKey = `documents/${documentId}/${intentId}`;
+  const blobKey = documentBlobKey(documentId, intentId);
   const store = d.store;
   await repo.insertIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey, createdBy: p.sub });
   faultPoint('after-intent');
