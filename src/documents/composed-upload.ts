@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { BlobPutResult, BlobStore } from '../domain/ports.ts';
@@ -28,10 +27,12 @@ export interface ComposedInput {
     contentType: string;
     /** Carried across the PATCHes; null when lost: the stored object is then read once to hash it. */
     digests: Digests | null;
-    /** An earlier attempt already made the object visible under key (with this intent). */
-    finished: { versionId: string | null; intentId: string } | null;
+    /** The upload's intent: one id for every attempt at its commit (a retry after a crash names the same one). */
+    intentId: string;
+    /** An earlier attempt already made the object visible under key. */
+    finished: { versionId: string | null } | null;
     /** Makes the object visible under key (once its intent is recorded); the caller records that it did. */
-    finish(intentId: string): Promise<BlobPutResult>;
+    finish(): Promise<BlobPutResult>;
   };
   filename: string | null;
   expectedSha256: Buffer | null;
@@ -52,16 +53,14 @@ export interface ComposedInput {
 export async function adoptComposed(d: UploadDeps, p: Principal, documentId: string, input: ComposedInput, retainUntil: Date | null = null): Promise<StoredBytes> {
   const c = input.composed;
   const store = d.store;
-  let intentId: string;
+  const intentId = c.intentId;
   let put: BlobPutResult;
   if (c.finished) {
-    ({ intentId } = c.finished);
     put = { versionId: c.finished.versionId };
   } else {
-    intentId = randomUUID();
-    await repo.insertIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey: c.key, createdBy: p.sub });
+    await repo.ensureIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey: c.key, createdBy: p.sub });
     faultPoint('after-intent');
-    put = await c.finish(intentId);
+    put = await c.finish();
   }
   const filename = cleanFilename(input.filename);
   try {

@@ -37,6 +37,7 @@ export async function appendBytes(o: Options, ctx: RequestContext, upload: Resum
   const store = await o.blobs.of(upload.blobStore);
   /** Begun by this request and not recorded yet: given up if the request fails. */
   let started: ComposeState | null = null;
+  let released = false;
   try {
     let state = upload.compose;
     let newDocumentId = upload.newDocumentId;
@@ -76,6 +77,7 @@ export async function appendBytes(o: Options, ctx: RequestContext, upload: Resum
       throw new AppError('upload_offset_conflict', 'another request moved this upload on first; ask for its offset (HEAD) and resume');
     }
     started = null;
+    released = true; // with the record
     if (upload.offset > 0) forgetCarried(upload.id, upload.offset);
     await dropHoldings(o, store, state, received.compose);
     return (await repo.findUpload(o.sql, upload.id))!;
@@ -84,7 +86,7 @@ export async function appendBytes(o: Options, ctx: RequestContext, upload: Resum
     throw e;
   } finally {
     lease.stop();
-    await repo.releaseWriter(o.sql, upload.id, writer).catch(() => undefined);
+    if (!released) await repo.releaseWriter(o.sql, upload.id, writer).catch(() => undefined);
   }
 }
 

@@ -37,10 +37,12 @@ export async function commitUpload(o: Pick<ResumableUploadsOptions, 'sql' | 'blo
       size: upload.length,
       contentType: upload.contentType,
       digests: await carriedDigests(upload.id, upload.length),
+      // the key's own id, as every upload's intent is named (documents/<document>/<intent id>)
+      intentId: upload.blobKey.slice(upload.blobKey.lastIndexOf('/') + 1),
       finished,
-      finish: async (intentId) => {
+      finish: async () => {
         const put = await store.composer.finish(compose);
-        finished = { versionId: put.versionId, intentId };
+        finished = { versionId: put.versionId };
         await repo.recordFinished(o.sql, upload.id, finished);
         return put;
       },

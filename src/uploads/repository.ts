@@ -15,7 +15,6 @@ export type UploadState = 'receiving' | 'committed' | 'failed' | 'terminated' | 
 /** The object made visible under blob_key by a commit (kept so a retried commit does not finish it twice). */
 export interface FinishedObject {
   versionId: string | null;
-  intentId: string;
 }
 
 export interface ResumableUpload {

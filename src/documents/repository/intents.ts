@@ -15,6 +15,12 @@ export async function insertIntent(db: Db, i: NewIntent): Promise<void> {
            values (${i.id}, ${i.documentId}, ${i.blobStore}, ${i.blobKey}, ${i.createdBy})`;
 }
 
+/** The intent, unless one with its id exists (a resumable upload's commit retried names the same one). */
+export async function ensureIntent(db: Db, i: NewIntent): Promise<void> {
+  await db`insert into upload_intents (id, document_id, blob_store, blob_key, created_by)
+           values (${i.id}, ${i.documentId}, ${i.blobStore}, ${i.blobKey}, ${i.createdBy}) on conflict (id) do nothing`;
+}
+
 export async function finishIntent(db: Db, id: string, state: 'committed' | 'aborted'): Promise<void> {
   await db`update upload_intents set state = ${state}, finished_at = now() where id = ${id} and state = 'pending'`;
 }
