@@ -65,7 +65,7 @@ export class FsComposer implements BlobComposer {
       const encrypted = await this.#create(file);
       return { key, prefix: o.prefix, length: o.length, size: 0, holds: [file], store: { file, encrypted, tail: null } satisfies FsState };
     } catch (e) {
-      throw fsError(e, `starting ${key}`);
+      throw fsError(e, `starting ${key}`, 'unwritable');
     }
   }
 
@@ -205,7 +205,7 @@ export class FsComposer implements BlobComposer {
       });
       await syncDir(path.dirname(target));
     } catch (e) {
-      throw fsError(e, `finishing ${state.key}`);
+      throw fsError(e, `finishing ${state.key}`, 'unwritable');
     }
     return { versionId: null };
   }
@@ -369,9 +369,18 @@ class Limit extends Transform {
 
 const lost = (s: ComposeState) => new AppError('integrity_failure', `the composed file of ${s.key} is shorter than the ${s.size} bytes recorded for it`);
 
-function fsError(e: unknown, what: string): unknown {
+/**
+ * ENOENT while appending: a working file of the object is gone (integrity_failure). While starting or finishing, a
+ * directory could not be made (recursive mkdir on a read-only filesystem reports ENOENT): the store cannot take
+ * writes now, as for put().
+ */
+function fsError(e: unknown, what: string, missing: 'lost' | 'unwritable' = 'lost'): unknown {
   if (e instanceof AppError) return e;
-  if ((e as NodeJS.ErrnoException)?.code === 'ENOENT') return new AppError('integrity_failure', `${what}: a working file of the composed object is missing`, {}, { cause: e });
+  if ((e as NodeJS.ErrnoException)?.code === 'ENOENT') {
+    return missing === 'lost'
+      ? new AppError('integrity_failure', `${what}: a working file of the composed object is missing`, {}, { cause: e })
+      : new AppError('storage_unavailable', `the filesystem store cannot create files (${what})`, { layer: 'blob' }, { cause: e, retryAfter: 5 });
+  }
   return mapStoreError(e, 'filesystem', what);
 }
 
