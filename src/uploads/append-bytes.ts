@@ -15,6 +15,8 @@ import type { ResumableUpload } from './repository.ts';
 import { declaredType } from './upload-metadata.ts';
 import { dropHoldings, readParts, uploadPrefix } from './upload-parts.ts';
 
+const NOT_COUNTED = new Error('the append was not recorded');
+
 /** How long a PATCH holds the upload's writer lease unrenewed; it renews it every third of that while it streams. */
 const WRITER_LEASE_SECONDS = 60;
 
@@ -66,12 +68,18 @@ export async function appendBytes(o: Options, ctx: RequestContext, upload: Resum
       await drop(o, store, upload, state, received);
       throw new AppError('upload_patch_too_small', `this PATCH carried ${received.size} bytes; send at least ${o.minPatchBytes} unless it ends the upload`, { minPatchSize: o.minPatchBytes });
     }
-    const counted = await o.sql.begin(async (tx) => {
-      const fields = { fromOffset: upload.offset, writer, compose: received.compose, newDocumentId, contentType: received.contentType, release: true, expiryHours: o.expiryHours };
-      if (!(await repo.recordAppend(tx, upload.id, fields))) return false;
-      await recordAudit(tx, ctx, { action: 'upload.append', outcome: 'success', ...target, detail: { upload: upload.id, offset: upload.offset, size: received.size } });
-      return true;
-    });
+    const fields = { fromOffset: upload.offset, writer, compose: received.compose, newDocumentId, contentType: received.contentType, release: true, expiryHours: o.expiryHours };
+    const counted = await o.sql
+      .begin(async (tx) => {
+        // sent together (one round trip); the audit row is rolled back with the transaction when the record changed nothing
+        const [row] = await Promise.all([
+          repo.recordAppend(tx, upload.id, fields),
+          recordAudit(tx, ctx, { action: 'upload.append', outcome: 'success', ...target, detail: { upload: upload.id, offset: upload.offset, size: received.size } }),
+        ]);
+        if (!row) throw NOT_COUNTED;
+        return row;
+      })
+      .catch((e: unknown) => (e === NOT_COUNTED ? null : Promise.reject(e)));
     if (!counted) {
       await drop(o, store, upload, state, received);
       throw new AppError('upload_offset_conflict', 'another request moved this upload on first; ask for its offset (HEAD) and resume');
@@ -80,7 +88,7 @@ export async function appendBytes(o: Options, ctx: RequestContext, upload: Resum
     released = true; // with the record
     if (upload.offset > 0) forgetCarried(upload.id, upload.offset);
     await dropHoldings(o, store, state, received.compose);
-    return (await repo.findUpload(o.sql, upload.id))!;
+    return counted;
   } catch (e) {
     if (started) await giveUp(o, store, started);
     throw e;
@@ -101,12 +109,13 @@ async function adoptLegacyParts(o: Options, store: BlobStore, upload: ResumableU
     throw new AppError('integrity_failure', `the stored parts of upload ${upload.id} do not hold the ${upload.offset} bytes received`);
   }
   const fields = { fromOffset: upload.offset, writer, compose: r.compose, newDocumentId, contentType: r.contentType, release: false, expiryHours: o.expiryHours };
-  if (!(await repo.recordAppend(o.sql, upload.id, fields))) {
+  const recorded = await repo.recordAppend(o.sql, upload.id, fields);
+  if (!recorded) {
     await dropHoldings(o, store, r.compose, null);
     throw new AppError('upload_offset_conflict', 'another request moved this upload on first; ask for its offset (HEAD) and resume');
   }
   for (const part of upload.parts) await store.delete(part.key, part.versionId).catch(() => undefined);
-  return (await repo.findUpload(o.sql, upload.id))!;
+  return recorded;
 }
 
 /** A run that will not count: its working objects and hash state go; the recorded state stays as it was. */

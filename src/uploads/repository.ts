@@ -134,15 +134,15 @@ export async function releaseWriter(db: Db, id: string, writer: string): Promise
 /**
  * Records bytes appended at `fromOffset` by the lease holder: the new compose state (its size is the new offset), the
  * key and first-bytes type once known, legacy parts dropped once read into the composed object. Compare-and-set on the
- * offset and the lease: false changes nothing. `release` ends the lease too. Each accepted append pushes the expiry
+ * offset and the lease: null changes nothing, else the upload as it now stands. `release` ends the lease too. Each accepted append pushes the expiry
  * forward.
  */
 export async function recordAppend(
   db: Db,
   id: string,
   o: { fromOffset: number; writer: string; compose: ComposeState; newDocumentId: string | null; contentType: string | null; release: boolean; expiryHours: number },
-): Promise<boolean> {
-  const rows = await db`
+): Promise<ResumableUpload | null> {
+  const rows = await db<Row[]>`
     update resumable_uploads
        set upload_offset = ${o.compose.size}, compose = ${db.json(o.compose as never)}, blob_key = ${o.compose.key}, new_document_id = ${o.newDocumentId},
            content_type = coalesce(content_type, ${o.contentType}), parts = '[]'::jsonb, updated_at = now(),
@@ -151,8 +151,8 @@ export async function recordAppend(
            expires_at = now() + make_interval(secs => ${o.expiryHours * 3600})
      where id = ${id} and upload_offset = ${o.fromOffset} and writer = ${o.writer} and state = 'receiving' and expires_at > now()
            and ${o.compose.size} <= upload_length
-     returning id`;
-  return rows.length === 1;
+     returning *`;
+  return rows[0] ? toUpload(rows[0]) : null;
 }
 
 /** The commit made the object visible under blob_key. */

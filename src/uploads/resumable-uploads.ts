@@ -23,8 +23,9 @@ import { discardUploadObjects } from './upload-parts.ts';
 
 /**
  * tus 1.0 resumable uploads (creation, termination, checksum, expiration) over our own blob stores and protocol:
- * the use cases, each audited. The steps live beside this file: receive-part.ts (a PATCH's bytes into a part),
- * commit-upload.ts (the parts into a document), upload-parts.ts (the parts in the store), expire-uploads.ts.
+ * the use cases, each audited. The steps live beside this file: append-bytes.ts and receive-part.ts (a PATCH's bytes
+ * onto the object the store puts together), carried-hash.ts (the file's hash between PATCHes), commit-upload.ts (that
+ * object into a document), upload-parts.ts (working objects in the store), expire-uploads.ts.
  *
  * Why not @tus/server: its DataStores (FileStore, S3Store, AzureStore) own their key layout and keep upload state
  * in their own info files or KV store, and its hooks run around a store write we cannot put our checks into. We
