@@ -2,6 +2,7 @@ export type AuditOutcome = 'success' | 'denied' | 'failed';
 
 export type AuditAction =
   | 'document.create'
+  | 'document.import'
   | 'document.version.create'
   | 'document.read'
   | 'document.list'

@@ -37,6 +37,17 @@ Commands:
   migrate-blobs --from fs --to fs-encrypted [--json]
                             Encrypt, in place, every fs version still stored as a plain file (from before encryption
                             at rest): SHA-256 checked before and after, atomic replace, audited. Resumable.
+  import --manifest <file.csv|file.ndjson> [--root <dir>] [--concurrency N] [--dry-run] [--report <file>] [--json]
+                            Load a legacy archive: each manifest row (CSV header or NDJSON keys: path, patient, type,
+                            title, date, author, sha256 (optional), sourceId (required)) is stored through the upload
+                            protocol (hash, type check, one commit with its audit row and FHIR entry), N rows at a time
+                            (default 8). path is a file under --root (default: the manifest's directory) or
+                            s3://bucket/key in a configured S3 store. Audited as document.import by the operator
+                            (operator:<login>), with the source id. Resumable: killed or failed, run it again; rows
+                            already imported (same sourceId and path) are skipped. --report writes every refused row
+                            (line number, CSV header = line 1; reason) as NDJSON; --dry-run checks every row (file,
+                            hash, type, patient number) and stores nothing. Progress on stderr. Exit 1 if any row
+                            was refused.
   rotate-key [--keep-key] [--retire] [--json]
                             Re-wrap every fs object's data key under a new key-encryption key, without re-encrypting
                             the data. With a key file a new key is generated (old ones kept for decryption); with
@@ -73,7 +84,7 @@ Commands:
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
 
-On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, migrate and migrate-blobs use the
+On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, migrate, migrate-blobs and import use the
 database of a service already running on the same QUILL_DATA_DIR (it publishes its port in pg-endpoint.json there),
 and start one of their own only when none runs. A command that fails prints one line and exits non-zero
 (69: the database is unavailable; 78: configuration); add --debug for the stack trace.

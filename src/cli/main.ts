@@ -4,6 +4,7 @@ import { audit } from './commands/audit.ts';
 import { backupCommand } from './commands/backup.ts';
 import { printConfig } from './commands/config.ts';
 import { runDoctorCommand } from './commands/doctor.ts';
+import { runImportCommand } from './commands/import.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runMigrateBlobs } from './commands/migrate-blobs.ts';
 import { runReconcile } from './commands/reconcile.ts';
@@ -27,6 +28,7 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   migrate: () => runMigrate(),
   doctor: runDoctorCommand,
   'migrate-blobs': runMigrateBlobs,
+  import: runImportCommand,
   backup: backupCommand,
   restore: restoreCommand,
   'verify-restore': verifyRestoreCommand,

@@ -5,6 +5,7 @@ import type { AuditRecord } from '../audit/audit-event.ts';
 /** Our actions as IHE BALP RESTful interactions (type rest, subtype the FHIR interaction, action C/R/U/D/E). */
 const interactions: Record<string, { subtype: string; action: 'C' | 'R' | 'U' | 'D' | 'E' }> = {
   'document.create': { subtype: 'create', action: 'C' },
+  'document.import': { subtype: 'create', action: 'C' },
   'document.version.create': { subtype: 'update', action: 'U' },
   'document.read': { subtype: 'read', action: 'R' },
   'document.list': { subtype: 'search-type', action: 'E' },
