@@ -26,6 +26,7 @@ import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
+import { PatientExports } from './subject-access/patient-export.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -127,6 +128,11 @@ export function createDocuments(
     ...(p.onIndexWork ? { onIndexWork: p.onIndexWork } : {}),
     retention: p.retention,
   });
+}
+
+/** Subject-access exports, built one way for the route and for `export`. */
+export function createExports(cfg: Config, p: { sql: Sql; log: Logger; blobs: BlobStoreRegistry; baseUrl?: () => string }): PatientExports {
+  return new PatientExports({ sql: p.sql, log: p.log, blobs: p.blobs, baseUrl: p.baseUrl ?? (() => publicBaseUrl(cfg)), odsCode: cfg.odsCode });
 }
 
 /** The log of an operator command: warnings and worse unless LOG_LEVEL asks for more, on stderr (stdout is its report). */
@@ -269,6 +275,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     outboxStats: remote ? () => outboxStats(db.sql) : undefined,
     retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
+    exports: createExports(cfg, { sql: db.sql, log, blobs, baseUrl }),
     uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
   });
   app.addHook('onListen', async () => {

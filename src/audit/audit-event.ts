@@ -12,6 +12,7 @@ export type AuditAction =
   | 'document.enter-in-error'
   | 'document.blob-migrate'
   | 'document.blob-encrypt'
+  | 'patient.export'
   | 'integrity_failure'
   | 'integrity.repair'
   | 'upload.create'

@@ -48,6 +48,12 @@ Commands:
                             (line number, CSV header = line 1; reason) as NDJSON; --dry-run checks every row (file,
                             hash, type, patient number) and stores nothing. Progress on stderr. Exit 1 if any row
                             was refused.
+  export --patient <NHS number> --out <file.zip> [--json]
+                            A patient's subject-access export, as GET /v1/patients/{nhs}/export: every version of every
+                            current document (each SHA-256 verified while written; a mismatch stops the export), a
+                            manifest (JSON and CSV), the FHIR DocumentReferences as a Bundle, the access log from the
+                            audit trail; disposed documents listed by their certificates. Audited as patient.export
+                            by the operator. Written to <file.zip>.partial and renamed once complete. Progress on stderr.
   rotate-key [--keep-key] [--retire] [--json]
                             Re-wrap every fs object's data key under a new key-encryption key, without re-encrypting
                             the data. With a key file a new key is generated (old ones kept for decryption); with
@@ -84,7 +90,7 @@ Commands:
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
 
-On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, migrate, migrate-blobs and import use the
+On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, migrate, migrate-blobs, import and export use the
 database of a service already running on the same QUILL_DATA_DIR (it publishes its port in pg-endpoint.json there),
 and start one of their own only when none runs. A command that fails prints one line and exits non-zero
 (69: the database is unavailable; 78: configuration); add --debug for the stack trace.

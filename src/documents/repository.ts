@@ -10,3 +10,4 @@ export * from './repository/by-store.ts';
 export * from './repository/integrity.ts';
 export * from './repository/restore-check.ts';
 export * from './repository/retention.ts';
+export * from './repository/patient-record.ts';

@@ -14,6 +14,7 @@ const interactions: Record<string, { subtype: string; action: 'C' | 'R' | 'U' | 
   'document.blob-fetch': { subtype: 'read', action: 'R' },
   'document.enter-in-error': { subtype: 'update', action: 'U' },
   'document.blob-migrate': { subtype: 'update', action: 'U' },
+  'patient.export': { subtype: 'read', action: 'R' },
   'fhir.read': { subtype: 'read', action: 'R' },
   'fhir.search': { subtype: 'search-type', action: 'E' },
   'audit.read': { subtype: 'search-type', action: 'E' },
