@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { Transform, type TransformCallback } from 'node:stream';
 import { parse, type CsvError } from 'csv-parse';
 
 /**
@@ -66,39 +67,61 @@ function fieldsOf(columns: readonly ManifestColumn[], values: readonly string[])
 }
 
 async function* readCsv(file: string): AsyncGenerator<ManifestRow> {
-  const parser = parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, skip_records_with_error: true, info: true, raw: true });
+  // relax_quotes: a quote inside an unquoted value is kept as written (legacy exports have `12" x 8" scan`); a row with
+  // the wrong number of fields is refused alone (the parser stays in step). A quote that opens and never closes, or
+  // text after a closing quote, leaves the rest of the file unreadable with certainty: that stops the manifest, naming
+  // the line, rather than skipping rows nobody would be told about.
+  const parser = parse({ bom: true, skip_empty_lines: true, relax_column_count: true, relax_quotes: true, info: true, raw: true });
   const source = createReadStream(file);
+  const lf = new CrlfToLf();
   source.on('error', (e) => parser.destroy(e));
-  source.pipe(parser);
-  // A record the parser cannot read (a stray quote) is skipped with an event, not yielded: those are merged back in
-  // line order with the records that are.
-  const skipped: { line: number; unreadable: string }[] = [];
-  parser.on('skip', (e: CsvError & { lines?: number }) => skipped.push({ line: e.lines ?? 0, unreadable: e.message }));
+  lf.on('error', (e) => parser.destroy(e));
+  source.pipe(lf).pipe(parser);
   let columns: ManifestColumn[] | null = null;
-  for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
-    const line = firstLine(r.info.lines, r.raw);
-    while (skipped.length && skipped[0]!.line < line) {
-      const s = skipped.shift()!;
-      if (!columns) throw new ManifestError(`the header row cannot be read (line ${s.line}): ${s.unreadable}`);
-      yield s;
+  try {
+    for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
+      const values = r.record.map((v) => v.trim());
+      const line = firstLine(r.info.lines, r.raw);
+      if (!columns) {
+        columns = checkHeader(values);
+        continue;
+      }
+      if (values.length !== columns.length) yield { line, unreadable: `the row has ${values.length} field(s), the header ${columns.length}` };
+      else yield { line, fields: fieldsOf(columns, values) };
     }
-    if (!columns) {
-      columns = checkHeader(r.record);
-      continue;
+  } catch (e) {
+    const err = e as CsvError & { lines?: number };
+    if (typeof err.code === 'string' && err.code.startsWith('CSV_')) {
+      throw new ManifestError(`the manifest cannot be read from line ${err.lines ?? '?'} on: ${err.message.replace(/\s+/g, ' ')}; correct it and run the import again (rows before it are kept)`);
     }
-    if (r.record.length !== columns.length) yield { line, unreadable: `the row has ${r.record.length} field(s), the header ${columns.length}` };
-    else yield { line, fields: fieldsOf(columns, r.record) };
+    throw e;
+  } finally {
+    source.destroy();
   }
-  if (!columns && !skipped.length) throw new ManifestError('the manifest is empty (a CSV manifest starts with its header row)');
-  for (const s of skipped) {
-    if (!columns) throw new ManifestError(`the header row cannot be read (line ${s.line}): ${s.unreadable}`);
-    yield s;
+  if (!columns) throw new ManifestError('the manifest is empty (a CSV manifest starts with its header row)');
+}
+
+/**
+ * CRLF to LF before parsing, so a line is a line however the file was written: csv-parse, on CRLF files, counted a
+ * CRLF inside a quoted value as two lines and mixed the blank lines into the next row. Hand-written because it is a
+ * few lines: the one subtlety is a CR at the end of a chunk whose LF starts the next.
+ */
+class CrlfToLf extends Transform {
+  #pendingCr = false;
+  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: TransformCallback): void {
+    let text = (this.#pendingCr ? '\r' : '') + chunk.toString('latin1');
+    this.#pendingCr = text.endsWith('\r');
+    if (this.#pendingCr) text = text.slice(0, -1);
+    cb(null, Buffer.from(text.replace(/\r\n/g, '\n'), 'latin1'));
+  }
+  override _flush(cb: TransformCallback): void {
+    cb(null, this.#pendingCr ? Buffer.from('\r', 'latin1') : undefined);
   }
 }
 
 /** info.lines is the line a record ends on; raw is its text (with any blank lines skipped before it, and its newline). */
 function firstLine(lastLine: number, raw: string): number {
-  const text = raw.replace(/^(?:\r?\n)+/, '').replace(/\r?\n$/, '');
+  const text = raw.replace(/^\n+/, '').replace(/\n$/, '');
   return lastLine - (text.match(/\n/g)?.length ?? 0);
 }
 

@@ -128,27 +128,31 @@ export async function runImport(d: ImportDeps, o: ImportOptions): Promise<Import
     inFlight.add(run);
   };
 
-  for await (const rows of batches(readManifest(o.manifest), LOOKUP_BATCH)) {
-    if (fatal) break;
-    const items: ImportItem[] = [];
-    for (const row of rows) {
-      const x = toItem(row, d.valueSet);
-      if (isRefusal(x)) await refuse(x);
-      else if (seen.has(x.sourceId)) await refuse(refusal(x, 'duplicate_source_id', `sourceId ${x.sourceId} is also on line ${seen.get(x.sourceId)}`));
-      else {
-        seen.set(x.sourceId, x.line);
-        items.push(x);
+  try {
+    for await (const rows of batches(readManifest(o.manifest), LOOKUP_BATCH)) {
+      if (fatal) break;
+      const items: ImportItem[] = [];
+      for (const row of rows) {
+        const x = toItem(row, d.valueSet);
+        if (isRefusal(x)) await refuse(x);
+        else if (seen.has(x.sourceId)) await refuse(refusal(x, 'duplicate_source_id', `sourceId ${x.sourceId} is also on line ${seen.get(x.sourceId)}`));
+        else {
+          seen.set(x.sourceId, x.line);
+          items.push(x);
+        }
+      }
+      const prior = await findImported(d.sql, items.map((i) => i.sourceId));
+      for (const item of items) {
+        if (fatal) break;
+        const found = prior.get(item.sourceId);
+        if (found) await alreadyThere(item, found);
+        else await start(item);
       }
     }
-    const prior = await findImported(d.sql, items.map((i) => i.sourceId));
-    for (const item of items) {
-      if (fatal) break;
-      const found = prior.get(item.sourceId);
-      if (found) await alreadyThere(item, found);
-      else await start(item);
-    }
+  } finally {
+    // also when the manifest stops being readable part-way: what was started finishes (or is refused) first
+    await Promise.allSettled(inFlight);
   }
-  await Promise.all(inFlight);
   if (fatal) throw fatal;
   return {
     manifest: o.manifest,

@@ -82,6 +82,10 @@ export async function runImportCommand(args: string[]): Promise<number> {
     process.stdout.write(values.json ? `${JSON.stringify(summary)}\n` : formatSummary(summary, values.report ?? null));
     return summary.refused ? 1 : 0;
   } catch (e) {
+    if (e instanceof ManifestError) {
+      process.stderr.write(`${e.message}\n`);
+      return 2;
+    }
     process.stderr.write('import stopped: run the same command again to resume (rows already imported are skipped)\n');
     throw e;
   } finally {
