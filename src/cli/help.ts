@@ -47,7 +47,7 @@ Commands:
                             already imported (same sourceId and path) are skipped. --report writes every refused row
                             (line number, CSV header = line 1; reason) as NDJSON; --dry-run checks every row (file,
                             hash, type, patient number) and stores nothing. Progress on stderr. Exit 1 if any row
-                            was refused.
+                            was refused; 2 if the manifest cannot be read (an unknown column, a quote never closed).
   export --patient <NHS number> --out <file.zip> [--json]
                             A patient's subject-access export, as GET /v1/patients/{nhs}/export: every version of every
                             current document (each SHA-256 verified while written; a mismatch stops the export), a
