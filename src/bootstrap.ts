@@ -32,8 +32,10 @@ import { remoteListWriter } from './mhd/remote-lists.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
-import { startScanning } from './scanning/background.ts';
+import { startScanning, uploadScanning } from './scanning/background.ts';
+import type { UploadScanning } from './documents/upload-scan.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
+import { PatientExports } from './subject-access/patient-export.ts';
 
 /** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
 export function createLogger(level: string, fd = 1): Logger {
@@ -115,14 +117,44 @@ export function createRetention(cfg: Config, p: { sql: Sql; log: Logger; blobs: 
   });
 }
 
+/** The documents service, built one way for the service and for the commands that store documents (`import`). */
+export function createDocuments(
+  cfg: Config,
+  p: { sql: Sql; log: Logger; blobs: BlobStoreRegistry; remote: RemoteFhirIndex | null; retention: RetentionService; baseUrl?: () => string; onIndexWork?: () => void; scanning?: UploadScanning | null },
+): DocumentService {
+  return new DocumentService({
+    sql: p.sql,
+    blobs: p.blobs,
+    log: p.log,
+    valueSet: cfg.valueSet,
+    allowedContentTypes: cfg.allowedContentTypes,
+    maxUploadBytes: cfg.maxUploadBytes,
+    odsCode: cfg.odsCode,
+    downloadUrlTtl: cfg.downloadUrlTtl,
+    downloadUrlMaxTtl: cfg.downloadUrlMaxTtl,
+    remoteFhir: Boolean(p.remote),
+    baseUrl: p.baseUrl ?? (() => publicBaseUrl(cfg)),
+    ...(p.onIndexWork ? { onIndexWork: p.onIndexWork } : {}),
+    retention: p.retention,
+    maxOpenDownloads: cfg.maxOpenDownloads,
+    // a command's uploads (import) scan as the service's do; the service passes its own, which counts in /metrics
+    scanning: p.scanning !== undefined ? p.scanning : uploadScanning(cfg),
+  });
+}
+
+/** Subject-access exports, built one way for the route and for `export`. */
+export function createExports(cfg: Config, p: { sql: Sql; log: Logger; blobs: BlobStoreRegistry; baseUrl?: () => string }): PatientExports {
+  return new PatientExports({ sql: p.sql, log: p.log, blobs: p.blobs, baseUrl: p.baseUrl ?? (() => publicBaseUrl(cfg)), odsCode: cfg.odsCode });
+}
+
 /** The log of an operator command: warnings and worse unless LOG_LEVEL asks for more, on stderr (stdout is its report). */
 export const commandLogger = (cfg: Config): Logger => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2);
 
 /**
  * What an operator command works with, built the one way for every command: its configuration and log, the audit
  * context of its run (systemContext), and — each opened on first use — the database (the running service's own on the
- * embedded default, so every command runs beside the live service), the blob stores, the remote FHIR index and
- * records governance. close() releases whatever was opened.
+ * embedded default, so every command runs beside the live service), the blob stores, the remote FHIR index,
+ * records governance and the documents service. close() releases whatever was opened.
  */
 export interface Command {
   cfg: Config;
@@ -132,6 +164,8 @@ export interface Command {
   stores(): Promise<BlobStoreRegistry>;
   remote(): Promise<RemoteFhirIndex | null>;
   retention(): Promise<RetentionService>;
+  /** The documents service (the upload protocol), for commands that store documents. */
+  documents(): Promise<DocumentService>;
   close(): Promise<void>;
 }
 
@@ -147,6 +181,7 @@ export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolea
   const stores = once(() => openStores(cfg));
   const remote = once(async () => openRemoteIndex(cfg, (await db()).sql));
   const retention = once(async () => createRetention(cfg, { sql: (await db()).sql, log, blobs: await stores(), remote: await remote() }));
+  const documents = once(async () => createDocuments(cfg, { sql: (await db()).sql, log, blobs: await stores(), remote: await remote(), retention: await retention() }));
   const opened: Promise<{ close(): Promise<void> }>[] = [];
   const track = <T extends { close(): Promise<void> }>(open: () => Promise<T>) => () => {
     const p = open();
@@ -161,6 +196,7 @@ export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolea
     stores: track(stores),
     remote,
     retention,
+    documents,
     close: async () => {
       const all = opened.splice(0);
       await Promise.allSettled(all.map((p) => p.then((x) => x.close())));
@@ -202,23 +238,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const retention = createRetention(cfg, { sql: db.sql, log, blobs, remote, baseUrl, onIndexWork: () => worker?.kick() });
   const disposalDeps = { sql: db.sql, log, blobs, removeRemote: remote ? (id: string) => remote.remove(id) : null };
-  const documents = new DocumentService({
-    sql: db.sql,
-    blobs,
-    log,
-    valueSet: cfg.valueSet,
-    allowedContentTypes: cfg.allowedContentTypes,
-    maxUploadBytes: cfg.maxUploadBytes,
-    odsCode: cfg.odsCode,
-    downloadUrlTtl: cfg.downloadUrlTtl,
-    downloadUrlMaxTtl: cfg.downloadUrlMaxTtl,
-    remoteFhir: Boolean(remote),
-    baseUrl,
-    onIndexWork: () => worker?.kick(),
-    retention,
-    maxOpenDownloads: cfg.maxOpenDownloads,
-    scanning: scanning.uploads,
-  });
+  const documents = createDocuments(cfg, { sql: db.sql, log, blobs, remote, retention, baseUrl, onIndexWork: () => worker?.kick(), scanning: scanning.uploads });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
   const metrics = metricsRegistry(remote ? () => outboxStats(db.sql) : undefined);
@@ -280,6 +300,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     odsCode: cfg.odsCode,
     retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
+    exports: createExports(cfg, { sql: db.sql, log, blobs, baseUrl }),
     uploads: new ResumableUploads({
       sql: db.sql,
       blobs,

@@ -86,6 +86,12 @@ export interface UploadRetention {
   afterCommit(documentIds: string[], opts?: { newVersion?: boolean }): void;
 }
 
+/** What a bulk import adds to an upload: its audit detail, and its own row, written in the upload's commit transaction. */
+export interface ImportRecord {
+  detail: Record<string, unknown>;
+  record(tx: Tx, documentId: string, sha256: string): Promise<void>;
+}
+
 /**
  * The documents use cases, each audited: upload, new version, read, list, download URL, content, signed fs fetch,
  * entered-in-error. The pieces live beside it: access rules (access.ts), the upload protocol (upload.ts, then
@@ -144,8 +150,21 @@ export class DocumentService {
   }
 
   async create(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput): Promise<DocumentWithVersion> {
-    const target: AuditTarget = {};
-    return this.#audited(ctx, 'document.create', target, async () => {
+    return this.#create(ctx, 'document.create', meta, input, null);
+  }
+
+  /**
+   * A document from a bulk import (src/import): the same upload protocol as create, audited as document.import with
+   * the import's detail (its source id), and the import's own row written in the same commit transaction, so the
+   * document and the record of its import commit together or not at all.
+   */
+  async importDocument(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput, imported: ImportRecord): Promise<DocumentWithVersion> {
+    return this.#create(ctx, 'document.import', meta, input, imported);
+  }
+
+  async #create(ctx: RequestContext, action: 'document.create' | 'document.import', meta: NewDocumentMetadata, input: UploadInput, imported: ImportRecord | null): Promise<DocumentWithVersion> {
+    const target: AuditTarget = imported ? { detail: imported.detail } : {};
+    return this.#audited(ctx, action, target, async () => {
       const p = principalOf(ctx);
       requirePermission(p, 'document:write');
       target.patient = /^\d{10}$/.test(meta.patient ?? '') ? meta.patient : null;
@@ -159,7 +178,18 @@ export class DocumentService {
       const lock = retention && cls ? await retention.lockFor(m.patient, cls, m.clinicalDate ?? new Date().toISOString().slice(0, 10)) : null;
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
-        this.#uploadCommits.submit((tx) => writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored }, heldDetail(stored))),
+        this.#uploadCommits.submit(async (tx) => {
+          const held = heldDetail(stored);
+          const detail = imported || held ? { ...imported?.detail, ...held } : undefined;
+          const change = writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored }, detail, action);
+          if (!imported) return change;
+          // pipelined beside the rows (it needs nothing they return); both settle before the transaction ends, and
+          // the import row's refusal (a source id imported meanwhile) is the cause when both fail
+          const [changed, recorded] = await Promise.allSettled([change, imported.record(tx, documentId, stored.version.sha256)]);
+          if (recorded.status === 'rejected') throw recorded.reason;
+          if (changed.status === 'rejected') throw changed.reason;
+          return changed.value;
+        }),
       );
       target.version = 1;
       // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale.
