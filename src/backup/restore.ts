@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { connect } from '../db/sql.ts';
+import { databaseUrlParts } from '../db/database-url.ts';
 import { backupDataDir, chainOf, listBackups, listWal, restoreWindow, type BackupMeta, type RestoreWindow } from './catalog.ts';
 import { walArchiveDir } from '../db/archive-settings.ts';
 import { openLiveDatabase } from './live-database.ts';
@@ -13,6 +14,7 @@ import { runningPostmaster } from '../db/embedded-endpoint.ts';
 import { ensurePgTools } from './pg-tools.ts';
 import { PgServerExited, prepareDataDir, startPgServer } from './pg-server.ts';
 import { runTool } from './run-tool.ts';
+import { listHistories, recoveryTimeline } from './timelines.ts';
 import { checkWalChain, WalChainError, type WalCheck } from './wal-check.ts';
 
 export class RestoreRefused extends Error {
@@ -76,8 +78,11 @@ export async function restore(
   const last = backups.filter((m) => new Date(m.finishedAt) <= target).at(-1)!;
   const chain = chainOf(backups, last);
   step(`restoring to ${opts.to === 'latest' ? 'the end of the archived WAL' : target.toISOString()} from ${chain.map((m) => `${m.id}`).join(' + ')} and the archived WAL`);
-  const walCheck = await checkWalChain(cfg.backup, bin, last, wal, opts.to === 'latest' ? undefined : target);
-  step(`WAL ${walCheck.first} … ${walCheck.last}: ${walCheck.segments} segments present and readable`);
+  const until = opts.to === 'latest' ? undefined : target;
+  const timelines = recoveryTimeline(await listHistories(cfg.backup), wal, last, until);
+  const timeline = timelines.at(-1)!.tli;
+  const walCheck = await checkWalChain(cfg.backup, bin, last, wal, timelines, until);
+  step(`WAL ${walCheck.first} … ${walCheck.last}: ${walCheck.segments} segments present and readable${timelines.length > 1 ? ` (timelines ${walCheck.timelines.join(' → ')}: across ${timelines.length - 1} promotion(s), a failover or a restore)` : ''}`);
 
   const into = path.resolve(opts.inPlace ? `${pgDir}.restore-${stamp()}` : opts.into!);
   if (existsSync(into) && (await readdir(into)).length) throw new RestoreRefused(`${into} exists and is not empty; restore into a new directory`, window);
@@ -93,7 +98,7 @@ export async function restore(
     const settings: Record<string, string> = {
       restore_command: `cp '${walArchiveDir(cfg.backup)}/%f' '%p'`,
       recovery_target_action: 'promote',
-      recovery_target_timeline: String(last.timeline),
+      recovery_target_timeline: String(timeline),
       archive_mode: 'off', // a side copy must never write into the live archive
     };
     // PostgreSQL's timestamptz input: '2026-11-30 04:06:45.825+00' (it refuses the ISO 'T…Z' spelling here)
@@ -190,10 +195,11 @@ async function archiveMarker(cfg: Config, log: Logger): Promise<boolean> {
 }
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-const dbUser = (cfg: Config) => (cfg.databaseUrl ? decodeURIComponent(new URL(cfg.databaseUrl).username) : 'quill');
-const dbName = (cfg: Config) => (cfg.databaseUrl ? new URL(cfg.databaseUrl).pathname.slice(1) : 'quill');
+// the restored server holds the live database's roles: the service's own (DATABASE_URL's, one host or several) logs in
+const dbUser = (cfg: Config) => (cfg.databaseUrl ? databaseUrlParts(cfg.databaseUrl).user : 'quill');
+const dbName = (cfg: Config) => (cfg.databaseUrl ? databaseUrlParts(cfg.databaseUrl).database : 'quill');
 async function dbPassword(cfg: Config): Promise<string> {
-  if (cfg.databaseUrl) return decodeURIComponent(new URL(cfg.databaseUrl).password);
+  if (cfg.databaseUrl) return databaseUrlParts(cfg.databaseUrl).password;
   const { readFile } = await import('node:fs/promises');
   return (await readFile(path.join(cfg.dataDir, 'pg-password'), 'utf8')).trim();
 }
