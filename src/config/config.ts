@@ -50,6 +50,11 @@ export interface Config {
   requestTimeoutMs: number;
   /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
   dbTimeoutMs: number;
+  /**
+   * A stop (SIGTERM, SIGINT): /readyz answers 503 at once, the service waits graceS for load balancers to notice,
+   * then finishes the requests in flight for at most timeoutS (src/bootstrap.ts, Service.shutdown).
+   */
+  shutdown: { graceS: number; timeoutS: number };
   /** Malware scanning (src/scanning): clamd's address (null: no scanning), what uploads do while it is down, its timeout. */
   scan: { clamdUrl: string | null; whenDown: 'refuse' | 'hold'; timeoutMs: number };
   logLevel: string;
@@ -143,6 +148,7 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
+    shutdown: { graceS: Number(raw.QUILL_SHUTDOWN_GRACE_S), timeoutS: Number(raw.QUILL_SHUTDOWN_TIMEOUT_S) },
     scan: { clamdUrl: str(raw.QUILL_CLAMD_URL), whenDown: raw.QUILL_SCAN_WHEN_DOWN as 'refuse' | 'hold', timeoutMs: Number(raw.QUILL_CLAMD_TIMEOUT_MS) },
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),

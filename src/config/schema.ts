@@ -60,6 +60,8 @@ export const configSchema = {
     QUILL_UPLOAD_EXPIRY_HOURS: { type: 'number', exclusiveMinimum: 0, default: 24 },
     QUILL_REQUEST_TIMEOUT_MS: { type: 'integer', minimum: 0, default: 3600000 },
     QUILL_DB_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
+    QUILL_SHUTDOWN_GRACE_S: { type: 'number', minimum: 0, maximum: 3600, default: 5 },
+    QUILL_SHUTDOWN_TIMEOUT_S: { type: 'number', minimum: 0, maximum: 86400, default: 60 },
     QUILL_CLAMD_URL: { type: 'string', pattern: '^(tcp://.+:[0-9]+/?|unix:/.+)$' },
     QUILL_SCAN_WHEN_DOWN: { type: 'string', enum: ['refuse', 'hold'], default: 'refuse' },
     QUILL_CLAMD_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 60000 },
