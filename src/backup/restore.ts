@@ -1,6 +1,6 @@
 import { archiveSetting, switchWal } from '../db/server-facts.ts';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
@@ -93,18 +93,18 @@ export async function restore(
     await combine(bin, chain, cfg, into, step);
     await writeFile(path.join(into, 'recovery.signal'), '');
     await rm(path.join(into, 'postmaster.pid'), { force: true });
-    await prepareDataDir(into);
     step('replaying archived WAL');
-    const settings: Record<string, string> = {
-      restore_command: `cp '${walArchiveDir(cfg.backup)}/%f' '%p'`,
-      recovery_target_action: 'promote',
-      recovery_target_timeline: String(timeline),
-      archive_mode: 'off', // a side copy must never write into the live archive
-    };
+    const recovery: [string, string][] = [
+      ['restore_command', `cp '${walArchiveDir(cfg.backup)}/%f' '%p'`],
+      ['recovery_target_action', 'promote'],
+      ['recovery_target_timeline', String(timeline)],
+    ];
     // PostgreSQL's timestamptz input: '2026-11-30 04:06:45.825+00' (it refuses the ISO 'T…Z' spelling here)
-    if (opts.to !== 'latest') settings.recovery_target_time = target.toISOString().replace('T', ' ').replace('Z', '+00');
+    if (opts.to !== 'latest') recovery.push(['recovery_target_time', target.toISOString().replace('T', ' ').replace('Z', '+00')]);
+    await writeRestoreConf(into, [...STANDALONE(into), ...recovery]);
+    await prepareDataDir(into);
     try {
-      server = await startPgServer(bin, into, settings);
+      server = await startPgServer(bin, into, {});
     } catch (e) {
       if (e instanceof PgServerExited) throw explainRecoveryFailure(e, target, window);
       throw e;
@@ -115,6 +115,9 @@ export async function restore(
     await opts.verify?.({ url, stop: () => server!.stop() });
     await server.stop();
     server = null;
+    // the recovery settings have done their work; an embedded copy swapped in gets its own archive settings back at
+    // its next start, any other copy stays standalone (no synchronous standby to wait for, no archiving)
+    await (opts.inPlace ? rm(path.join(into, RESTORE_CONF), { force: true }) : writeRestoreConf(into, STANDALONE(into)));
     let inPlace: RestoreReport['inPlace'] = null;
     if (opts.inPlace) {
       const previousDir = `${pgDir}.before-restore-${stamp()}`;
@@ -129,6 +132,42 @@ export async function restore(
     if (opts.inPlace || !(e instanceof Error && e.name === 'VerifyFailed')) await rm(into, { recursive: true, force: true });
     throw e;
   }
+}
+
+const RESTORE_CONF = 'quill-restore.conf';
+
+/**
+ * A restored copy runs on its own, whatever cluster manager wrote its configuration (a backup of a Patroni member carries
+ * Patroni's postgresql.conf: a synchronous standby that will never answer, another member's pg_hba.conf, a
+ * primary_conninfo, its own archive settings): overridden here, and never archiving into the live archive.
+ */
+const STANDALONE = (dir: string): [string, string][] => [
+  ['archive_mode', 'off'],
+  ['synchronous_standby_names', ''],
+  ['primary_conninfo', ''],
+  ['primary_slot_name', ''],
+  ['hba_file', path.join(dir, 'pg_hba.conf')],
+  ['ident_file', path.join(dir, 'pg_ident.conf')],
+];
+
+/**
+ * Writes `settings` into <dir>/quill-restore.conf, included last by postgresql.conf, so they win over what the backup's
+ * configuration says. In a file rather than on the command line: PostgreSQL applies a configuration file's other
+ * recovery targets (Patroni writes them all, empty) after the command line's and refuses "multiple recovery targets";
+ * here every other target is cleared first and the one wanted comes last.
+ */
+async function writeRestoreConf(dir: string, settings: [string, string][]): Promise<void> {
+  const targets = ['recovery_target', 'recovery_target_lsn', 'recovery_target_name', 'recovery_target_time', 'recovery_target_xid'];
+  const chosen = settings.filter(([k]) => targets.includes(k));
+  const lines = [
+    ...settings.filter(([k]) => !targets.includes(k)),
+    ...targets.filter((t) => !chosen.some(([k]) => k === t)).map((t): [string, string] => [t, '']),
+    ...chosen,
+  ].map(([k, v]) => `${k} = '${v.replace(/'/g, "''")}'`);
+  await writeFile(path.join(dir, RESTORE_CONF), `# written by quill-docstore restore\n${lines.join('\n')}\n`);
+  const conf = path.join(dir, 'postgresql.conf');
+  const text = existsSync(conf) ? await readFile(conf, 'utf8') : '';
+  if (!text.includes(RESTORE_CONF)) await writeFile(conf, `${text}\ninclude_if_exists = '${RESTORE_CONF}'\n`);
 }
 
 export class BackupDamaged extends Error {

@@ -1,4 +1,4 @@
-import { backupCapability, providerMarkers } from '../db/server-facts.ts';
+import { backupCapability, currentTimeline, providerMarkers } from '../db/server-facts.ts';
 import { holdSessionLock, LOCKS, type HeldLock } from '../db/advisory-lock.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
@@ -9,11 +9,16 @@ import { isDatabaseUnavailable } from '../db/errors.ts';
 import { connect, primaryUrl } from '../db/sql.ts';
 import { backupRemote, mirrorToRemote } from './remote-mirror.ts';
 
-/** What is due now: a full backup every fullIntervalHours (and when none exists), else an incremental one hourly. */
-export function dueBackup(backups: BackupMeta[], b: Pick<Config['backup'], 'fullIntervalHours' | 'incrementalIntervalMinutes'>, now = new Date()): 'full' | 'incremental' | null {
+/**
+ * What is due now: a full backup every fullIntervalHours, when none exists, and when the server writes on another
+ * timeline than the last backup's (a failover or a restore promoted a server: a new chain starts on the new timeline,
+ * at once); else an incremental one hourly.
+ */
+export function dueBackup(backups: BackupMeta[], b: Pick<Config['backup'], 'fullIntervalHours' | 'incrementalIntervalMinutes'>, now = new Date(), timeline?: number): 'full' | 'incremental' | null {
   const lastFull = backups.filter((m) => m.kind === 'full').at(-1);
   if (!lastFull || now.getTime() - new Date(lastFull.startedAt).getTime() >= b.fullIntervalHours * 3600_000) return 'full';
   const last = backups.at(-1)!;
+  if (timeline !== undefined && last.timeline !== timeline) return 'full';
   return now.getTime() - new Date(last.startedAt).getTime() >= b.incrementalIntervalMinutes * 60_000 ? 'incremental' : null;
 }
 
@@ -30,14 +35,16 @@ const FIRST_TICK_MS = 60_000;
  * next tick tries again on whichever server is primary then, without the back-off meant for a broken disk.
  */
 const isOutage = (e: unknown): boolean =>
-  isDatabaseUnavailable(e) || /could not connect|connection (to server|refused|reset)|server closed the connection|terminating connection|no primary among|shutting down|recovery is in progress|ECONNRESET|ECONNREFUSED/i.test((e as Error)?.message ?? '');
+  isDatabaseUnavailable(e) ||
+  /Connection refused|server closed the connection|terminating connection|could not (receive|send) data|no primary among|the database system is (shutting down|starting up|in recovery mode|not yet accepting)|recovery is in progress|ECONNRESET|ECONNREFUSED|timeout expired/i.test((e as Error)?.message ?? '');
 
 /**
  * Daily full + hourly incremental backups inside the service. Several instances may run: each minute every one tries
  * a session advisory lock on its own connection; the one holding it (until it stops or dies) is the only one that
  * backs up. runBackup's own lock also keeps a cron `backup run` from overlapping. The holder checks its connection on
  * every tick: after a failover the lock stayed on the old primary, and the instances race for it again on the new one.
- * A deployment with no backup yet takes its first full backup at once.
+ * A deployment with no backup yet takes its first full backup at once, and so does one whose primary moved to a new
+ * timeline (dueBackup).
  */
 export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: { tickMs?: number; firstTickMs?: number } = {}): BackupScheduler {
   let timer: NodeJS.Timeout | null = null;
@@ -61,7 +68,7 @@ export function startBackupScheduler(cfg: Config, sql: Sql, log: Logger, opts: {
         if (!leader) return;
         log.info('this instance takes the scheduled backups');
       }
-      const kind = dueBackup(await listBackups(cfg.backup), cfg.backup);
+      const kind = dueBackup(await listBackups(cfg.backup), cfg.backup, new Date(), await currentTimeline(sql));
       if (!kind) {
         // between backups, ship newly archived WAL off the machine every tick (QUILL_BACKUP_STORE=s3|azure)
         const remote = await backupRemote(cfg);

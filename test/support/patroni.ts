@@ -38,6 +38,9 @@ export const APP_DATABASE = 'quill';
 const SUPERUSER = { username: 'postgres', password: 'quill-patroni-superuser' };
 const REPLICATION = { username: 'replicator', password: 'quill-patroni-replication' };
 const REWIND = { username: 'rewinder', password: 'quill-patroni-rewind' };
+/** The role the service's backups connect as (QUILL_BACKUP_DATABASE_URL): REPLICATION and pg_switch_wal(), nothing else. */
+export const BACKUP_USER = 'quill_backup';
+export const BACKUP_PASSWORD = 'quill-patroni-backup';
 
 export interface PatroniOptions {
   /** Members (default 3). */
@@ -89,6 +92,8 @@ export interface PatroniCluster {
   readonly archiveDir: string;
   /** The application's URL: every member, `target_session_attrs=primary`, database `quill` owned by `quill`. */
   readonly databaseUrl: string;
+  /** QUILL_BACKUP_DATABASE_URL: every member, as `quill_backup` (REPLICATION, EXECUTE on pg_switch_wal()). */
+  readonly backupUrl: string;
   /**
    * The application's URL through one other host (an HAProxy port), also with target_session_attrs=primary: Patroni's
    * /primary answers 200 a second or more before the promoted server leaves recovery, so a balancer that checks it
@@ -131,6 +136,15 @@ interface RunAs {
   user: string | null; // null: this process's own user
   uid: number;
   gid: number;
+}
+
+/** A group's id, or null when there is no such group (then the archive keeps the servers' own group). */
+async function groupId(name: string): Promise<number | null> {
+  try {
+    return Number((await run('getent', ['group', name])).stdout.split(':')[2]);
+  } catch {
+    return null;
+  }
 }
 
 async function runAs(): Promise<RunAs> {
@@ -208,8 +222,11 @@ function memberConfig(o: {
           use_pg_rewind: true,
           use_slots: true,
           parameters: {
-            // the archive settings the embedded server gets (src/db/archive-settings.ts), one archive for all members
+            // the archive settings the embedded server gets (src/db/archive-settings.ts), one archive for all members;
+            // `always`: standbys archive what they receive too, so the segments a crashed primary had not archived yet
+            // are in the archive after a failover (with `on` a promoted standby archives only what it writes itself)
             ...archiveSettings({ dir: o.backupDir, archiveTimeoutSeconds: 60 }),
+            archive_mode: 'always',
             hot_standby: 'on',
             wal_log_hints: 'on',
             max_wal_senders: 10,
@@ -240,6 +257,7 @@ function memberConfig(o: {
         'local all all trust',
         'host all all 127.0.0.1/32 scram-sha-256',
         `host replication ${REPLICATION.username} 127.0.0.1/32 scram-sha-256`,
+        `host replication ${BACKUP_USER} 127.0.0.1/32 scram-sha-256`,
       ],
     },
   };
@@ -309,8 +327,14 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
   const backupDir = join(dir, 'backup');
   const archiveDir = walArchiveDir({ dir: backupDir });
   await mkdir(archiveDir, { recursive: true, mode: 0o700 });
+  // As documented for a deployment (docs/backups.md): the archive belongs to the servers' user, with a group shared by
+  // whoever else must read it — here 'postgres', the user a restore's server runs as when tests run as root — and the
+  // setgid bit, so every archived file (mode 0640 from the archive_command) carries that group.
+  const readers = who.user ? await groupId('postgres') : null;
   await chown(backupDir, who.uid, who.gid);
-  await chown(archiveDir, who.uid, who.gid);
+  await chmod(backupDir, 0o755);
+  await chown(archiveDir, who.uid, readers ?? who.gid);
+  await chmod(archiveDir, readers !== null ? 0o2770 : 0o700);
 
   const procs: ServerProcess[] = [];
   const members: (PatroniMember & { proc: ServerProcess | null; last: ServerProcess | null })[] = [];
@@ -493,8 +517,16 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
     try {
       await admin.unsafe(`create role ${APP_USER} login password '${APP_PASSWORD}'`);
       await admin.unsafe(`create database ${APP_DATABASE} owner ${APP_USER}`);
+      await admin.unsafe(`create role ${BACKUP_USER} login replication password '${BACKUP_PASSWORD}'`);
     } finally {
       await admin.end({ timeout: 1 });
+    }
+    // function privileges are per database: granted where the backup role connects
+    const inApp = postgres(superuserUrl(first, APP_DATABASE), { max: 1, onnotice: () => undefined });
+    try {
+      await inApp.unsafe(`grant execute on function pg_switch_wal() to ${BACKUP_USER}`);
+    } finally {
+      await inApp.end({ timeout: 1 });
     }
     await waitHealthy();
 
@@ -508,6 +540,7 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
       backupDir,
       archiveDir,
       databaseUrl: `postgres://${APP_USER}:${APP_PASSWORD}@${hosts}/${APP_DATABASE}?target_session_attrs=primary`,
+      backupUrl: `postgres://${BACKUP_USER}:${BACKUP_PASSWORD}@${hosts}/${APP_DATABASE}?target_session_attrs=primary`,
       appUrl: (port) => `postgres://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}?target_session_attrs=primary`,
       superuserUrl,
       state,
