@@ -20,6 +20,8 @@ export interface Instance {
   readonly base: string;
   /** true between start() and an exit. */
   running(): boolean;
+  /** true from when start() resolved (it answered /readyz) until stop() or kill() is called. */
+  ready(): boolean;
   /** The node process's pid (not its supervisor's), while it runs. */
   pid(): number | null;
   /** Starts it (again) on its port; resolves when /readyz answers 200, with how long that took. */
@@ -52,6 +54,7 @@ function nodeChild(parent: number): number | null {
 export function serviceInstance(name: string, port: number, env: NodeJS.ProcessEnv): Instance {
   let proc: ServerProcess | null = null;
   let nodePid: number | null = null;
+  let ready = false;
   const errorLines: string[] = [];
   const base = `http://127.0.0.1:${port}`;
   const alive = () => proc !== null && proc.child.exitCode === null && proc.child.signalCode === null;
@@ -60,6 +63,7 @@ export function serviceInstance(name: string, port: number, env: NodeJS.ProcessE
     port,
     base,
     running: alive,
+    ready: () => ready && alive(),
     pid: () => (alive() ? nodePid : null),
     async start(timeoutMs = 120_000) {
       if (alive()) return 0;
@@ -73,10 +77,12 @@ export function serviceInstance(name: string, port: number, env: NodeJS.ProcessE
       p.child.stderr!.on('data', watch);
       await waitUntil(p, `${name}'s /readyz`, async () => (await fetch(`${base}/readyz`, { signal: AbortSignal.timeout(3000) })).status === 200, timeoutMs, 100);
       nodePid = nodeChild(p.child.pid!);
+      ready = true;
       return Date.now() - t0;
     },
     async stop(graceMs = 90_000) {
       const p = proc;
+      ready = false;
       if (!p) return { code: null, ms: 0 };
       const t0 = Date.now();
       await p.stop(graceMs);
@@ -84,6 +90,7 @@ export function serviceInstance(name: string, port: number, env: NodeJS.ProcessE
     },
     async kill() {
       const p = proc;
+      ready = false;
       if (!p || !alive()) return;
       const pid = nodePid ?? nodeChild(p.child.pid!);
       if (pid !== null) process.kill(pid, 'SIGKILL');

@@ -100,6 +100,8 @@ export interface PatroniCluster {
    * hands out connections to a server still read-only (25006 on writes) unless the client checks too.
    */
   appUrl(port: number): string;
+  /** A new database owned by the application's role, on the current leader; its application URL (every member). */
+  createDatabase(name: string): Promise<string>;
   /** A superuser URL of one member (no target_session_attrs). */
   superuserUrl(member: PatroniMember, database?: string): string;
   /** The members as Patroni's /cluster sees them (from the first member whose REST API answers). */
@@ -201,7 +203,6 @@ function memberConfig(o: {
   backupDir: string;
   strict: boolean;
 }): object {
-  const archive = walArchiveDir({ dir: o.backupDir });
   return {
     scope: o.scope,
     name: o.name,
@@ -251,8 +252,11 @@ function memberConfig(o: {
       basebackup: [{ checkpoint: 'fast' }],
       authentication: { superuser: SUPERUSER, replication: REPLICATION, rewind: REWIND },
       parameters: { unix_socket_directories: o.dir },
-      // a replica (or pg_rewind) that needs WAL its primary no longer keeps reads it from the archive
-      recovery_conf: { restore_command: `cp ${archive}/%f %p` },
+      // No restore_command for the members (replication slots keep the WAL a replica needs on the primary). With
+      // archive_mode=always, a standby that follows a failover archives its copy of the old timeline's last segment,
+      // which ends at the switch; an old primary that then restored that segment from the archive replaced its own,
+      // longer one with it, and pg_rewind could not find where the two diverged ("could not find previous WAL record"):
+      // the member never rejoined (seen in the crash soak).
       pg_hba: [
         'local all all trust',
         'host all all 127.0.0.1/32 scram-sha-256',
@@ -543,6 +547,17 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
       backupUrl: `postgres://${BACKUP_USER}:${BACKUP_PASSWORD}@${hosts}/${APP_DATABASE}?target_session_attrs=primary`,
       appUrl: (port) => `postgres://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}?target_session_attrs=primary`,
       superuserUrl,
+      createDatabase: async (name) => {
+        if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+        const l = await waitForLeader();
+        const su = postgres(superuserUrl(l), { max: 1, onnotice: () => undefined });
+        try {
+          await su.unsafe(`create database ${name} owner ${APP_USER}`);
+        } finally {
+          await su.end({ timeout: 1 });
+        }
+        return `postgres://${APP_USER}:${APP_PASSWORD}@${hosts}/${name}?target_session_attrs=primary`;
+      },
       state,
       leader,
       waitForLeader,
