@@ -165,7 +165,7 @@ describe.skipIf(!available)('service instances on a Patroni cluster', () => {
   });
 
   it(`crash soak: ${CRASHES} SIGKILLs of an instance or the primary under mixed load; nothing acknowledged lost, no 5xx but 503, nothing left behind`, async () => {
-    const r = await runCrashSoak({ crashes: CRASHES, instances: 2, clients: 4, windowMs: [300, 1500], cluster: pg, log: (l) => console.log(`[soak] ${l}`) });
+    const r = await runCrashSoak({ crashes: CRASHES, instances: 2, clients: 3, windowMs: [300, 1000], cluster: pg, log: (l) => console.log(`[soak] ${l}`) });
     console.log(formatSoak(r));
     expect(r.crashes).toBe(CRASHES);
     expect(r.primaryKills).toBeGreaterThan(0);

@@ -323,7 +323,8 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
     const check = async (final: boolean) => {
       // 1. what was acknowledged since the last check, and a sample of older acknowledgements, reads back intact
       const older = [...acked.values()].sort(() => Math.random() - 0.5).slice(0, final ? acked.size : 30).flatMap((a) => [...a.versions.keys()].map((version) => ({ id: a.id, version })));
-      for (const { id, version } of [...sinceCheck, ...older]) {
+      const queue = [...sinceCheck, ...older];
+      const readBack = async ({ id, version }: { id: string; version: number }) => {
         const want = acked.get(id)!.versions.get(version)!;
         let outcome = '';
         // a read may still meet the pool reconnecting after a failover: a 503 or a cut connection is asked again
@@ -342,7 +343,10 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
           break;
         }
         if (outcome !== 'ok') report.lost.push(`${id} v${version}: ${outcome} (check after crash ${report.crashes})`);
-      }
+      };
+      await Promise.all(Array.from({ length: 4 }, async () => {
+        for (let item = queue.shift(); item; item = queue.shift()) await readBack(item);
+      }));
       sinceCheck = [];
       // 2. reconcile clears what the crash left; the tus uploads it interrupted are finished; a second run finds nothing
       const quiet = createLogger('silent');
@@ -394,6 +398,7 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
       auditFrom = Math.max(1, Math.min(...heads.map((h) => Number(h.seq))));
     };
 
+    let restarting: Promise<number> | null = null;
     resume();
     for (let k = 1; k <= o.crashes; k++) {
       await sleep(between(o.windowMs ?? [500, 3000]));
@@ -421,17 +426,21 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
         const up = running();
         const victim = up[Math.floor(Math.random() * up.length)]!;
         await victim.kill();
-        await victim.start();
-        report.restartMs.push(Date.now() - started);
+        // it comes back while the others carry the load and the checks run through them
+        restarting = victim.start().then((ms) => {
+          report.restartMs.push(Date.now() - started);
+          return ms;
+        });
         report.instanceKills++;
       }
       report.crashes = k;
       await pause();
-      for (const i of instances) if (!i.ready()) await i.start();
       const checked = Date.now();
       await check(k === o.crashes);
+      await restarting;
+      restarting = null;
       log(
-        `crash ${k}/${o.crashes} (${primary ? `primary, failover ${report.failoverMs.at(-1)} ms` : `instance, back in ${report.restartMs.at(-1)} ms`}; checks ${Date.now() - checked} ms): acknowledged ${report.acknowledged}, lost ${report.lost.length}, 5xx other than 503 ${report.serverErrors.length}, 503 ${report.refused503}, cut ${report.cut}, inconsistencies ${report.inconsistencies.length}, audit breaks ${report.auditBreaks.length}`,
+        `crash ${k}/${o.crashes} (${primary ? `primary, failover ${report.failoverMs.at(-1)} ms` : `instance, back in ${report.restartMs.at(-1) ?? '?'} ms`}; checks ${Date.now() - checked} ms): acknowledged ${report.acknowledged}, lost ${report.lost.length}, 5xx other than 503 ${report.serverErrors.length}, 503 ${report.refused503}, cut ${report.cut}, inconsistencies ${report.inconsistencies.length}, audit breaks ${report.auditBreaks.length}`,
       );
       if (k < o.crashes) resume();
     }
