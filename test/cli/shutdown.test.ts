@@ -108,14 +108,15 @@ it('SIGTERM drains: not ready at once, the upload in flight answered 201, a stuc
 }, 180_000);
 
 describe('signals reach the service however it was started', () => {
-  /** Node processes running `<something> start` from this checkout's bin whose parent chain includes `root`. */
+  /** node processes running the service (`node <…>/quill-docstore[.js] start`) that this test started (by its marker). */
   const nodeServices = (): number[] =>
     readdirSync('/proc')
       .filter((p) => /^\d+$/.test(p))
       .filter((p) => {
         try {
-          const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8');
-          return cmd.includes('quill-docstore') && cmd.includes('start') && readFileSync(`/proc/${p}/environ`, 'utf8').includes(`QUILL_SIGNAL_TEST=${marker}`);
+          const argv = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0');
+          const isService = path.basename(argv[0]!) === 'node' && /quill-docstore(\.js)?$/.test(argv[1] ?? '') && argv[2] === 'start';
+          return isService && readFileSync(`/proc/${p}/environ`, 'utf8').includes(`QUILL_SIGNAL_TEST=${marker}`);
         } catch {
           return false;
         }
