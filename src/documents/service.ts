@@ -230,6 +230,19 @@ export class DocumentService {
     });
   }
 
+  /**
+   * The version a resumable upload became, if its commit went through: a commit is keyed by its upload, and one whose
+   * answer a failover cut is found here rather than made twice (src/uploads/commit-upload.ts). Not audited: the upload's
+   * own request is.
+   */
+  async committedUpload(uploadId: string): Promise<DocumentWithVersion | null> {
+    const c = await repo.committedByUpload(this.#o.sql, uploadId);
+    if (!c) return null;
+    const document = await repo.findDocument(this.#o.sql, c.documentId);
+    const version = document ? await repo.findVersion(this.#o.sql, c.documentId, c.version) : null;
+    return document && version ? { document, version } : null;
+  }
+
   async get(ctx: RequestContext, documentId: string, version?: number): Promise<DocumentWithVersion & { versions: DocumentVersion[] }> {
     const target: AuditTarget = { documentId, version: version ?? null };
     return this.#audited(ctx, 'document.read', target, async () => {

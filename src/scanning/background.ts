@@ -32,7 +32,7 @@ export function uploadScanning(cfg: Config, onDetected: () => void = () => undef
  * version whose last scan used other signatures is scanned again, at QUILL_SCRUB_RATE (4 MiB/s when that is 0), one
  * instance at a time (the rescan lock).
  */
-export function startScanning(sql: Sql, blobs: BlobStores, log: Logger, cfg: Config, opts: { startDelayMs?: number } = {}) {
+export function startScanning(sql: Sql, blobs: BlobStores, log: Logger, cfg: Config, opts: { startDelayMs?: number; pollMs?: number } = {}) {
   const detected = new Counter({ name: 'quill_malware_detected_total', help: 'Malware found: in uploads (refused, never stored) and by rescans of stored versions (quarantined)', labelNames: ['found'] as const, registers: [] });
   const stopper = new AbortController();
   const scanner = scannerFromConfig(cfg);
@@ -50,10 +50,11 @@ export function startScanning(sql: Sql, blobs: BlobStores, log: Logger, cfg: Con
           const sel = id.signatureVersion ? { notScannedWith: id.signatureVersion } : { pendingOnly: true };
           const r = await rescan(sql, blobs, scanner, log, { ...sel, rateMiBs, signal: stopper.signal, maxVersions: STEP_VERSIONS, after: cursor, onFound: () => detected.inc({ found: 'rescan' }) });
           cursor = r.complete ? null : r.cursor;
-          if (!r.ran || r.complete || r.scannerUnavailable) await sleep(POLL_MS, stopper.signal);
+          if (!r.ran || r.complete || r.scannerUnavailable) await sleep(opts.pollMs ?? POLL_MS, stopper.signal);
         } catch (e) {
+          // a failed step (the database failing over, clamd down) costs nothing but the wait: the loop goes on
           log.warn({ err: e }, 'background malware rescan step failed; retrying in a minute');
-          await sleep(POLL_MS, stopper.signal);
+          await sleep(opts.pollMs ?? POLL_MS, stopper.signal);
         }
       }
     })();
