@@ -5,9 +5,10 @@
 // connection under test (the failover time the service sees), TCP connection attempts to PostgreSQL per second
 // meanwhile (probes included), and the errors the writes got. Finally: acknowledged rows, and how many are missing.
 //
-// Run: node bench/failover.ts [kills=5] [ours|driver]
+// Run: node bench/failover.ts [kills=5] [ours|driver] [strict]
 //   ours    connect() from src/db/sql.ts (the located primary: src/db/primary-locator.ts)
 //   driver  postgres.js's own multi-host mode with the same options (what connect() did before)
+//   strict  synchronous_mode_strict: true (a primary never accepts a write without a synchronous standby)
 // Needs test-servers/patroni/install.sh.
 import net from 'node:net';
 import { dirname } from 'node:path';
@@ -19,8 +20,9 @@ import { startPatroniCluster, writeRow } from '../test/support/patroni.ts';
 const kills = Number(process.argv[2] ?? 5);
 const mode = process.argv[3] ?? 'ours';
 if (mode !== 'ours' && mode !== 'driver') throw new Error('mode: ours | driver');
+const strict = process.argv[4] === 'strict';
 
-const pg = await startPatroniCluster();
+const pg = await startPatroniCluster({ strict });
 const pgPorts = new Set(pg.members.map((m) => m.pgPort));
 // count TCP connection attempts to the PostgreSQL ports (the REST polling below goes to other ports)
 let attempts = 0;
@@ -128,7 +130,7 @@ const stats = (xs: number[]) => {
   return `median ${s[Math.floor(s.length / 2)]}, min ${s[0]}, max ${s.at(-1)}`;
 };
 console.table(rows);
-console.log(`${mode}: ${kills} kills; after the kill (ms): Patroni names a new leader ${stats(rows.map((r) => r.patroniMs))}; ` +
+console.log(`${mode}${strict ? ', synchronous_mode_strict' : ''}: ${kills} kills; after the kill (ms): Patroni names a new leader ${stats(rows.map((r) => r.patroniMs))}; ` +
   `it accepts writes ${stats(rows.map((r) => r.serverMs))}; first write through the connection ${stats(rows.map((r) => r.writeMs))}; ` +
   `connection attempts/s during the outage ${stats(rows.map((r) => r.attemptsPerS))}`);
 console.log(`acknowledged ${acks.length}, lost ${lost}, errors ${errors.length} (unclassified ${errors.filter((e) => !e.classified).length})`);

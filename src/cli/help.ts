@@ -38,6 +38,23 @@ Commands:
   migrate-blobs --from fs --to fs-encrypted [--json]
                             Encrypt, in place, every fs version still stored as a plain file (from before encryption
                             at rest): SHA-256 checked before and after, atomic replace, audited. Resumable.
+  import --manifest <file.csv|file.ndjson> [--root <dir>] [--concurrency N] [--dry-run] [--report <file>] [--json]
+                            Load a legacy archive: each manifest row (CSV header or NDJSON keys: path, patient, type,
+                            title, date, author, sha256 (optional), sourceId (required)) is stored through the upload
+                            protocol (hash, type check, one commit with its audit row and FHIR entry), N rows at a time
+                            (default 8). path is a file under --root (default: the manifest's directory) or
+                            s3://bucket/key in a configured S3 store. Audited as document.import by the operator
+                            (operator:<login>), with the source id. Resumable: killed or failed, run it again; rows
+                            already imported (same sourceId and path) are skipped. --report writes every refused row
+                            (line number, CSV header = line 1; reason) as NDJSON; --dry-run checks every row (file,
+                            hash, type, patient number) and stores nothing. Progress on stderr. Exit 1 if any row
+                            was refused; 2 if the manifest cannot be read (an unknown column, a quote never closed).
+  export --patient <NHS number> --out <file.zip> [--json]
+                            A patient's subject-access export, as GET /v1/patients/{nhs}/export: every version of every
+                            current document (each SHA-256 verified while written; a mismatch stops the export), a
+                            manifest (JSON and CSV), the FHIR DocumentReferences as a Bundle, the access log from the
+                            audit trail; disposed documents listed by their certificates. Audited as patient.export
+                            by the operator. Written to <file.zip>.partial and renamed once complete. Progress on stderr.
   rotate-key [--keep-key] [--retire] [--json]
                             Re-wrap every fs object's data key under a new key-encryption key, without re-encrypting
                             the data. With a key file a new key is generated (old ones kept for decryption); with
@@ -80,7 +97,7 @@ Commands:
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
 
-On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, scrub, rescan, migrate and migrate-blobs use the
+On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, scrub, rescan, migrate, migrate-blobs, import and export use the
 database of a service already running on the same QUILL_DATA_DIR (it publishes its port in pg-endpoint.json there),
 and start one of their own only when none runs. A command that fails prints one line and exits non-zero
 (69: the database is unavailable; 78: configuration); add --debug for the stack trace.

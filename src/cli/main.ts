@@ -4,6 +4,8 @@ import { audit } from './commands/audit.ts';
 import { backupCommand } from './commands/backup.ts';
 import { printConfig } from './commands/config.ts';
 import { runDoctorCommand } from './commands/doctor.ts';
+import { runExportCommand } from './commands/export.ts';
+import { runImportCommand } from './commands/import.ts';
 import { runMigrate } from './commands/migrate.ts';
 import { runMigrateBlobs } from './commands/migrate-blobs.ts';
 import { runReconcile } from './commands/reconcile.ts';
@@ -29,6 +31,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   migrate: () => runMigrate(),
   doctor: runDoctorCommand,
   'migrate-blobs': runMigrateBlobs,
+  import: runImportCommand,
+  export: runExportCommand,
   backup: backupCommand,
   restore: restoreCommand,
   'verify-restore': verifyRestoreCommand,

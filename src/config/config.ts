@@ -60,6 +60,11 @@ export interface Config {
   dbTimeoutMs: number;
   /** QUILL_METRICS_PORT/_HOST: /metrics without a token on a listener of its own; port null: none (admin token on the API port). */
   metrics: { host: string; port: number | null };
+  /**
+   * A stop (SIGTERM, SIGINT): /readyz answers 503 at once, the service waits graceS for load balancers to notice,
+   * then finishes the requests in flight for at most timeoutS (src/bootstrap.ts, Service.shutdown).
+   */
+  shutdown: { graceS: number; timeoutS: number };
   /** Malware scanning (src/scanning): clamd's address (null: no scanning), what uploads do while it is down, its timeout. */
   scan: { clamdUrl: string | null; whenDown: 'refuse' | 'hold'; timeoutMs: number };
   logLevel: string;
@@ -158,6 +163,7 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     maxOpenDownloads: { perUser: Number(raw.QUILL_MAX_OPEN_DOWNLOADS), perUrl: Number(raw.QUILL_MAX_OPEN_DOWNLOADS_PER_URL) },
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
     metrics: { host: String(raw.QUILL_METRICS_HOST), port: raw.QUILL_METRICS_PORT === undefined ? null : Number(raw.QUILL_METRICS_PORT) },
+    shutdown: { graceS: Number(raw.QUILL_SHUTDOWN_GRACE_S), timeoutS: Number(raw.QUILL_SHUTDOWN_TIMEOUT_S) },
     scan: { clamdUrl: str(raw.QUILL_CLAMD_URL), whenDown: raw.QUILL_SCAN_WHEN_DOWN as 'refuse' | 'hold', timeoutMs: Number(raw.QUILL_CLAMD_TIMEOUT_MS) },
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),

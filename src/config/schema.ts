@@ -67,6 +67,8 @@ export const configSchema = {
     QUILL_DB_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 600000, default: 5000 },
     QUILL_METRICS_PORT: { type: 'integer', minimum: 0, maximum: 65535 },
     QUILL_METRICS_HOST: { type: 'string', minLength: 1, default: '127.0.0.1' },
+    QUILL_SHUTDOWN_GRACE_S: { type: 'number', minimum: 0, maximum: 3600, default: 5 },
+    QUILL_SHUTDOWN_TIMEOUT_S: { type: 'number', minimum: 0, maximum: 86400, default: 60 },
     QUILL_CLAMD_URL: { type: 'string', pattern: '^(tcp://.+:[0-9]+/?|unix:/.+)$' },
     QUILL_SCAN_WHEN_DOWN: { type: 'string', enum: ['refuse', 'hold'], default: 'refuse' },
     QUILL_CLAMD_TIMEOUT_MS: { type: 'integer', minimum: 100, maximum: 3600000, default: 60000 },

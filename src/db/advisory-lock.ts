@@ -29,6 +29,11 @@ type Reserved = Awaited<ReturnType<Sql['reserve']>>;
 /** A session lock held until release() (or until the process dies with its connection). */
 export interface HeldLock {
   release(): Promise<void>;
+  /**
+   * Whether the session holding the lock still answers. After a failover (or a restart of the server) it does not:
+   * the lock went with the old server's session, and another instance may take it on the new primary.
+   */
+  alive(): Promise<boolean>;
 }
 
 /**
@@ -50,12 +55,25 @@ export async function holdSessionLock(sql: Sql, name: string, opts: { wait?: boo
     conn.release();
     throw e;
   }
+  let released = false;
   return {
     release: async () => {
+      if (released) return;
+      released = true;
       try {
         await conn`select pg_advisory_unlock(hashtext(${name}))`.catch(() => undefined);
       } finally {
         conn.release();
+      }
+    },
+    alive: async () => {
+      if (released) return false;
+      try {
+        const [held] = await conn<{ ok: boolean }[]>`
+          select exists (select 1 from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted) as ok`;
+        return held?.ok === true;
+      } catch {
+        return false;
       }
     },
   };

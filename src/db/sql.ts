@@ -1,4 +1,5 @@
 import postgres from 'postgres';
+import { urlHosts, withHost } from './database-url.ts';
 import { hostName, PrimaryLocator, type Host } from './primary-locator.ts';
 import { primarySocket } from './primary-socket.ts';
 import { stallWatchedSocket } from './stall-watchdog.ts';
@@ -68,12 +69,6 @@ export function connect(url: string, opts: ConnectOptions = {}): Sql {
   return postgres(url, { ...options, host: hosts[0]!.host, port: hosts[0]!.port, socket } as typeof options);
 }
 
-/** The hosts of a URL as postgres.js reads them (its own parser; it opens no connection). */
-function urlHosts(url: string): Host[] {
-  const { host, port } = postgres(url, { no_subscribe: true } as postgres.Options<{}>).options;
-  return host.map((h, i) => ({ host: h, port: port[i]! }));
-}
-
 /** Resolves when a session on `h` meets the URL's target_session_attrs (postgres.js checks it on connecting). */
 async function probe(url: string, h: Host, timeoutMs: number): Promise<void> {
   const sql = postgres(url, {
@@ -91,6 +86,21 @@ async function probe(url: string, h: Host, timeoutMs: number): Promise<void> {
   } finally {
     await sql.end({ timeout: 0 });
   }
+}
+
+/**
+ * The URL of the one server a tool must talk to (pg_basebackup, pg_switch_wal, a backup's own statements, which must
+ * all reach the same server): a single-host URL as it is; of a multi-host URL the member that is the primary now
+ * (target_session_attrs=primary whatever the URL says: backups are taken from the primary, see docs/backups.md),
+ * waiting up to timeoutMs for one during a failover.
+ */
+export async function primaryUrl(url: string, timeoutMs = DEFAULT_DB_TIMEOUT_MS): Promise<string> {
+  const hosts = urlHosts(url);
+  if (hosts.length <= 1) return url;
+  const primary = withHost(url, hosts[0]!, { target_session_attrs: 'primary' });
+  const locator = new PrimaryLocator(hosts, { probe: (h) => probe(primary, h, timeoutMs) });
+  const h = await locator.locate(Date.now() + timeoutMs);
+  return withHost(url, h, { target_session_attrs: 'primary' });
 }
 
 /** One round trip: the database answers. */

@@ -29,6 +29,8 @@ export interface ComposedInput {
     digests: Digests | null;
     /** The upload's intent: one id for every attempt at its commit (a retry after a crash names the same one). */
     intentId: string;
+    /** The resumable upload: its intent names it, so the commit is keyed by the upload (migration 018). */
+    uploadId: string;
     /** An earlier attempt already made the object visible under key. */
     finished: { versionId: string | null } | null;
     /** Makes the object visible under key (once its intent is recorded); the caller records that it did. */
@@ -58,7 +60,7 @@ export async function adoptComposed(d: UploadDeps, p: Principal, documentId: str
   if (c.finished) {
     put = { versionId: c.finished.versionId };
   } else {
-    await repo.ensureIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey: c.key, createdBy: p.sub });
+    await repo.ensureIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey: c.key, createdBy: p.sub, resumableUploadId: c.uploadId });
     faultPoint('after-intent');
     put = await c.finish();
   }

@@ -33,14 +33,22 @@ export interface NewDocumentDeps {
  * and version rows, sent on the transaction's connection without waiting, with the intent, the audit row and the FHIR
  * index behind them (commitChange): one round trip for the rows, one for the index.
  */
-export async function writeNewDocument(tx: Tx, o: NewDocumentDeps, ctx: RequestContext, p: Principal, d: NewDocument, detail?: Record<string, unknown>): Promise<DocumentWithVersion> {
+export async function writeNewDocument(
+  tx: Tx,
+  o: NewDocumentDeps,
+  ctx: RequestContext,
+  p: Principal,
+  d: NewDocument,
+  detail?: Record<string, unknown>,
+  action: 'document.create' | 'document.import' = 'document.create',
+): Promise<DocumentWithVersion> {
   const { documentId, meta: m } = d;
   const kept = o.retention && d.cls ? await o.retention.forNewDocument(tx, m.patient, d.cls, m.clinicalDate, d.lock) : null;
   const rows = Promise.all([
     repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(o.commit), retention: kept }),
     repo.insertVersion(tx, { ...d.stored.version, version: 1 }),
   ]).then(([document, version]) => ({ document, version }));
-  return commitChange(tx, o.commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, d.stored.intentId, detail);
+  return commitChange(tx, o.commit, ctx, action, { documentId, version: 1, patient: m.patient }, rows, d.stored.intentId, detail);
 }
 
 /** A version stored while the malware scanner was down (QUILL_SCAN_WHEN_DOWN=hold) says so in its upload's audit row. */

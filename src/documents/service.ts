@@ -88,6 +88,12 @@ export interface UploadRetention {
   afterCommit(documentIds: string[], opts?: { newVersion?: boolean }): void;
 }
 
+/** What a bulk import adds to an upload: its audit detail, and its own row, written in the upload's commit transaction. */
+export interface ImportRecord {
+  detail: Record<string, unknown>;
+  record(tx: Tx, documentId: string, sha256: string): Promise<void>;
+}
+
 /**
  * The documents use cases, each audited: upload, new version, read, list, download URL, content, signed fs fetch,
  * entered-in-error. The pieces live beside it: access rules (access.ts), the upload protocol (upload.ts, then
@@ -147,8 +153,21 @@ export class DocumentService {
 
   /** A new document from an upload's bytes, streamed now (UploadInput) or already put together by a resumable upload (ComposedInput). */
   async create(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput | ComposedInput): Promise<DocumentWithVersion> {
-    const target: AuditTarget = {};
-    return this.#audited(ctx, 'document.create', target, async () => {
+    return this.#create(ctx, 'document.create', meta, input, null);
+  }
+
+  /**
+   * A document from a bulk import (src/import): the same upload protocol as create, audited as document.import with
+   * the import's detail (its source id), and the import's own row written in the same commit transaction, so the
+   * document and the record of its import commit together or not at all.
+   */
+  async importDocument(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput, imported: ImportRecord): Promise<DocumentWithVersion> {
+    return this.#create(ctx, 'document.import', meta, input, imported);
+  }
+
+  async #create(ctx: RequestContext, action: 'document.create' | 'document.import', meta: NewDocumentMetadata, input: UploadInput | ComposedInput, imported: ImportRecord | null): Promise<DocumentWithVersion> {
+    const target: AuditTarget = imported ? { detail: imported.detail } : {};
+    return this.#audited(ctx, action, target, async () => {
       const p = principalOf(ctx);
       requirePermission(p, 'document:write');
       target.patient = /^\d{10}$/.test(meta.patient ?? '') ? meta.patient : null;
@@ -162,7 +181,18 @@ export class DocumentService {
       const lock = retention && cls ? await retention.lockFor(m.patient, cls, m.clinicalDate ?? new Date().toISOString().slice(0, 10)) : null;
       const stored = await this.#storeBytes(p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, input, () =>
-        this.#uploadCommits.submit((tx) => writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored }, heldDetail(stored))),
+        this.#uploadCommits.submit(async (tx) => {
+          const held = heldDetail(stored);
+          const detail = imported || held ? { ...imported?.detail, ...held } : undefined;
+          const change = writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored }, detail, action);
+          if (!imported) return change;
+          // pipelined beside the rows (it needs nothing they return); both settle before the transaction ends, and
+          // the import row's refusal (a source id imported meanwhile) is the cause when both fail
+          const [changed, recorded] = await Promise.allSettled([change, imported.record(tx, documentId, stored.version.sha256)]);
+          if (recorded.status === 'rejected') throw recorded.reason;
+          if (changed.status === 'rejected') throw changed.reason;
+          return changed.value;
+        }),
       );
       target.version = 1;
       // not newVersion: a new document's object_legal_hold starts false, so there is no mirrored hold to mark stale.
@@ -201,6 +231,19 @@ export class DocumentService {
       retention?.afterCommit([documentId], { newVersion: true });
       return result;
     });
+  }
+
+  /**
+   * The version a resumable upload became, if its commit went through: a commit is keyed by its upload, and one whose
+   * answer a failover cut is found here rather than made twice (src/uploads/commit-upload.ts). Not audited: the upload's
+   * own request is.
+   */
+  async committedUpload(uploadId: string): Promise<DocumentWithVersion | null> {
+    const c = await repo.committedByUpload(this.#o.sql, uploadId);
+    if (!c) return null;
+    const document = await repo.findDocument(this.#o.sql, c.documentId);
+    const version = document ? await repo.findVersion(this.#o.sql, c.documentId, c.version) : null;
+    return document && version ? { document, version } : null;
   }
 
   async get(ctx: RequestContext, documentId: string, version?: number): Promise<DocumentWithVersion & { versions: DocumentVersion[] }> {

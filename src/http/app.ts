@@ -39,6 +39,8 @@ import { mhdReadRoutes, provideBundleRoute } from './routes/fhir/mhd-routes.ts';
 import type { DocumentRecipient } from '../mhd/provide-bundle.ts';
 import type { SubmissionSetService } from '../mhd/list-search.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
+import { patientExportRoute } from './routes/patients/export.ts';
+import type { PatientExports } from '../subject-access/patient-export.ts';
 import { sharedSchemas } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
 import type { RetentionService } from '../retention/retention-service.ts';
@@ -86,6 +88,8 @@ export interface AppDeps {
   uploads?: ResumableUploads;
   /** The clinician's page at / (issue 13). */
   web?: WebPageOptions;
+  /** Subject-access exports at /v1/patients/{nhs}/export (issue 24). */
+  exports?: PatientExports;
 }
 
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -189,6 +193,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   downloadUrlRoutes(app, d.documents);
   contentRoute(app, d.documents, d.sendTimeoutMs);
   enterInErrorRoute(app, d.documents);
+  if (d.exports) patientExportRoute(app, d.exports);
   documentTypesRoute(app, d.valueSet);
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
   signedBlobRoute(app, d.documents, d.urlSigningKey, d.sendTimeoutMs);

@@ -209,6 +209,26 @@ export async function claimCommit(db: Db, id: string, staleAfterSeconds: number)
   return rows.length === 1;
 }
 
+/**
+ * Uploads fully received and still open: a commit in flight, or one a crash or a failover cut (its claim, if any,
+ * with how old it is).
+ */
+export async function awaitingCommit(db: Db, blobStore: string): Promise<(ResumableUpload & { claimAgeSeconds: number | null })[]> {
+  const rows = await db<(Row & { claim_age: number | null })[]>`
+    select *, extract(epoch from now() - commit_started_at)::float8 as claim_age from resumable_uploads
+     where state = 'receiving' and upload_offset = upload_length and blob_store = ${blobStore}`;
+  return rows.map((r) => ({ ...toUpload(r), claimAgeSeconds: r.claim_age }));
+}
+
+/** Releases a commit claim older than `olderThanSeconds` (its request died with its instance or its database). */
+export async function releaseStaleCommit(db: Db, id: string, olderThanSeconds: number): Promise<boolean> {
+  const rows = await db`
+    update resumable_uploads set commit_started_at = null
+     where id = ${id} and state = 'receiving' and commit_started_at <= now() - make_interval(secs => ${olderThanSeconds})
+    returning id`;
+  return rows.length === 1;
+}
+
 export async function releaseCommit(db: Db, id: string): Promise<void> {
   await db`update resumable_uploads set commit_started_at = null where id = ${id}`;
 }

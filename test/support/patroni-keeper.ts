@@ -25,6 +25,8 @@ if (flag === '--haproxy') {
 const q = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
 const lines = [
   `export DATABASE_URL=${q(pg.databaseUrl)}`,
+  `export QUILL_BACKUP_DATABASE_URL=${q(pg.backupUrl)}`,
+  `export QUILL_BACKUP_DIR=${q(pg.backupDir)}`,
   ...(lb ? [`export HAPROXY_DATABASE_URL=${q(pg.appUrl(lbPort))}`, `export HAPROXY_ADMIN_SOCKET=${q(join(lb.dir, 'admin.sock'))}`] : []),
   `export PATRONI_CLUSTER_DIR=${q(pg.dir)}`,
   // name:pg port:REST port:data directory, per member (kill -9 "$(head -1 <data>/postmaster.pid)" fails it over)

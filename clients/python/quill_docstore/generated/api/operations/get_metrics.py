@@ -25,6 +25,16 @@ def _parse_response(
         response_200 = cast(str, response.content)
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Problem.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Problem.from_dict(response.json())
+
+        return response_403
+
     response_default = Problem.from_dict(response.json())
 
     return response_default
@@ -45,7 +55,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | str]:
-    """Prometheus metrics
+    """Prometheus metrics (admin); scrapers use QUILL_METRICS_PORT, a listener of its own on loopback
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -68,7 +78,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Problem | str | None:
-    """Prometheus metrics
+    """Prometheus metrics (admin); scrapers use QUILL_METRICS_PORT, a listener of its own on loopback
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -87,7 +97,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Problem | str]:
-    """Prometheus metrics
+    """Prometheus metrics (admin); scrapers use QUILL_METRICS_PORT, a listener of its own on loopback
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -108,7 +118,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Problem | str | None:
-    """Prometheus metrics
+    """Prometheus metrics (admin); scrapers use QUILL_METRICS_PORT, a listener of its own on loopback
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -116,7 +116,8 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
-    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>)
+    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>); at least Quill-Min-
+    Patch-Size bytes unless they end the upload
 
     Args:
         id (str):
@@ -145,7 +146,8 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
-    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>)
+    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>); at least Quill-Min-
+    Patch-Size bytes unless they end the upload
 
     Args:
         id (str):
@@ -169,7 +171,8 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
 ) -> Response[Any | Problem]:
-    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>)
+    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>); at least Quill-Min-
+    Patch-Size bytes unless they end the upload
 
     Args:
         id (str):
@@ -196,7 +199,8 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
 ) -> Any | Problem | None:
-    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>)
+    """Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>); at least Quill-Min-
+    Patch-Size bytes unless they end the upload
 
     Args:
         id (str):

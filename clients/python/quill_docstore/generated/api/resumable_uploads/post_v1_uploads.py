@@ -65,6 +65,11 @@ def _parse_response(
 
         return response_415
 
+    if response.status_code == 429:
+        response_429 = Problem.from_dict(response.json())
+
+        return response_429
+
     response_default = Problem.from_dict(response.json())
 
     return response_default
@@ -91,8 +96,10 @@ def sync_detailed(
     Metadata with base64 values for patient, type, category, title, description, date, author, sha256,
     filename, filetype, document (the multipart form's fields; `document` adds a version to that
     document instead of creating one). Answers 201 with Location. Send the bytes with PATCH (Content-
-    Type application/offset+octet-stream, Upload-Offset); the PATCH that delivers the last byte commits
-    the document and answers with Quill-Document-Id and Quill-Document-Version.
+    Type application/offset+octet-stream, Upload-Offset), each carrying at least Quill-Min-Patch-Size
+    bytes unless it ends the upload; the PATCH that delivers the last byte commits the document and
+    answers with Quill-Document-Id and Quill-Document-Version. A user may have QUILL_MAX_OPEN_UPLOADS
+    uploads open at once (429 too_many_open_uploads beyond that).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -121,8 +128,10 @@ def sync(
     Metadata with base64 values for patient, type, category, title, description, date, author, sha256,
     filename, filetype, document (the multipart form's fields; `document` adds a version to that
     document instead of creating one). Answers 201 with Location. Send the bytes with PATCH (Content-
-    Type application/offset+octet-stream, Upload-Offset); the PATCH that delivers the last byte commits
-    the document and answers with Quill-Document-Id and Quill-Document-Version.
+    Type application/offset+octet-stream, Upload-Offset), each carrying at least Quill-Min-Patch-Size
+    bytes unless it ends the upload; the PATCH that delivers the last byte commits the document and
+    answers with Quill-Document-Id and Quill-Document-Version. A user may have QUILL_MAX_OPEN_UPLOADS
+    uploads open at once (429 too_many_open_uploads beyond that).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -147,8 +156,10 @@ async def asyncio_detailed(
     Metadata with base64 values for patient, type, category, title, description, date, author, sha256,
     filename, filetype, document (the multipart form's fields; `document` adds a version to that
     document instead of creating one). Answers 201 with Location. Send the bytes with PATCH (Content-
-    Type application/offset+octet-stream, Upload-Offset); the PATCH that delivers the last byte commits
-    the document and answers with Quill-Document-Id and Quill-Document-Version.
+    Type application/offset+octet-stream, Upload-Offset), each carrying at least Quill-Min-Patch-Size
+    bytes unless it ends the upload; the PATCH that delivers the last byte commits the document and
+    answers with Quill-Document-Id and Quill-Document-Version. A user may have QUILL_MAX_OPEN_UPLOADS
+    uploads open at once (429 too_many_open_uploads beyond that).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -175,8 +186,10 @@ async def asyncio(
     Metadata with base64 values for patient, type, category, title, description, date, author, sha256,
     filename, filetype, document (the multipart form's fields; `document` adds a version to that
     document instead of creating one). Answers 201 with Location. Send the bytes with PATCH (Content-
-    Type application/offset+octet-stream, Upload-Offset); the PATCH that delivers the last byte commits
-    the document and answers with Quill-Document-Id and Quill-Document-Version.
+    Type application/offset+octet-stream, Upload-Offset), each carrying at least Quill-Min-Patch-Size
+    bytes unless it ends the upload; the PATCH that delivers the last byte commits the document and
+    answers with Quill-Document-Id and Quill-Document-Version. A user may have QUILL_MAX_OPEN_UPLOADS
+    uploads open at once (429 too_many_open_uploads beyond that).
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
