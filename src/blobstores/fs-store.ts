@@ -12,6 +12,7 @@ import { openObjectFile, rewrapFile, type ByteRange, type RewrapOutcome } from '
 import type { Keyring } from './encryption/keyring.ts';
 import { geometry, HEADER_SIZE, isEncrypted } from './encryption/format.ts';
 import { EncryptingStream } from './encryption/streams.ts';
+import { chunkWorkerReady } from './encryption/chunk-offload.ts';
 
 const INCOMING = '.incoming';
 /**
@@ -92,6 +93,7 @@ export class FsBlobStore implements BlobStore {
       const out = createWriteStream('', { ...WRITE_OPTIONS, fd: fh, flush: true });
       try {
         if (this.keyring) {
+          void chunkWorkerReady(); // for the large objects' AES-GCM (started once, then at hand)
           await this.keyring.refresh(); // picks up a rotation's new current key
           await pipeline(body, new EncryptingStream(this.keyring.current, key), out);
         } else {
