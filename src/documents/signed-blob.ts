@@ -4,6 +4,7 @@ import type { AuditTarget } from '../audit/audited.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Sql } from '../db/sql.ts';
 import type { DocumentVersion } from '../domain/document.ts';
+import { DOCUMENT_BLOB_KEY } from '../domain/blob-keys.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
@@ -26,11 +27,9 @@ interface Deps {
 /** Whoever holds a signed URL: the rules it is fetched under name no scope (the URL was issued under them). */
 const URL_HOLDER: Reader = { patients: null, breakGlass: null, breakGlassAsked: false, canDelete: false };
 
-/** The shape of every key this service writes (documents/<document id>/<upload id>). */
-const DOCUMENT_KEY = /^documents\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
 
 export async function openSignedBlob(d: Deps, ctx: RequestContext, key: string, target: AuditTarget): Promise<{ version: DocumentVersion; stream: Readable }> {
-  const found = DOCUMENT_KEY.test(key) ? await repo.findVersionByBlobKeyWithPatient(d.sql, 'fs', key) : null;
+  const found = DOCUMENT_BLOB_KEY.test(key) ? await repo.findVersionByBlobKeyWithPatient(d.sql, 'fs', key) : null;
   if (!found) throw new AppError('not_found');
   const { version } = found;
   Object.assign(target, { documentId: version.documentId, version: version.version, patient: found.patient });
@@ -47,7 +46,7 @@ export async function openSignedBlob(d: Deps, ctx: RequestContext, key: string, 
  */
 export async function refuseSignedBlob(d: Deps, ctx: RequestContext, key: string, claimedUser: string | undefined, e: unknown): Promise<never> {
   const target: AuditTarget = {};
-  const found = DOCUMENT_KEY.test(key) ? await repo.findVersionByBlobKeyWithPatient(d.sql, 'fs', key).catch(() => null) : null;
+  const found = DOCUMENT_BLOB_KEY.test(key) ? await repo.findVersionByBlobKeyWithPatient(d.sql, 'fs', key).catch(() => null) : null;
   if (found) Object.assign(target, { documentId: found.version.documentId, version: found.version.version, patient: found.patient });
   const detail = { key: key.slice(0, 200), ...(claimedUser ? { claimedUser: claimedUser.slice(0, 200) } : {}) };
   await recordAudit(d.sql, ctx, { action: 'document.blob-fetch', outcome: 'denied', ...target, errorCode: (e as { code?: string }).code ?? 'url_invalid', detail }).catch((ae) =>
