@@ -72,3 +72,51 @@ export function compare(a: Figure[], b: Figure[]): { a: Figure; b: Figure; ratio
   const mb = med(b);
   return { a: ma, b: mb, ratio: ma.rps / mb.rps, spread: [Math.min(...ratios), Math.max(...ratios)] };
 }
+
+/**
+ * Open-loop load: operations start at `rate` per second (Poisson: exponential gaps) for `seconds`, whether or not the
+ * earlier ones have finished; each latency counts from the operation's scheduled start, so a stall shows in the
+ * figures instead of slowing the load (autocannon's rate option fires every connection on the same tick, which
+ * measures bursts). `op` resolves true when the operation succeeded. Hand-written: a dozen lines.
+ */
+export async function openLoop(side: Pick<Side, 'cpu'>, rate: number, seconds: number, op: () => Promise<boolean>): Promise<Figure> {
+  const lat: number[] = [];
+  let errors = 0;
+  const c0 = side.cpu();
+  const started = performance.now();
+  const inflight: Promise<void>[] = [];
+  for (let at = 0; at < seconds * 1000; at += -Math.log(1 - Math.random()) * (1000 / rate)) {
+    const wait = started + at - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const scheduled = started + at;
+    inflight.push(
+      op().then(
+        (ok) => {
+          if (!ok) errors++;
+          lat.push(performance.now() - scheduled);
+        },
+        () => {
+          errors++;
+        },
+      ),
+    );
+  }
+  await Promise.all(inflight);
+  const cpu = side.cpu() - c0;
+  lat.sort((a, b) => a - b);
+  const q = (p: number) => Math.round((lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN) * 10) / 10;
+  return { rps: lat.length / ((performance.now() - started) / 1000), p50: q(0.5), p99: q(0.99), errors, cpuMsPerOp: lat.length ? (cpu * 1000) / lat.length : NaN };
+}
+
+/** One HTTP request over `agent`, the body read to the end: resolves whether it answered 2xx. */
+export function httpOk(agent: http.Agent, url: string, o: { method?: string; headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.request(url, { method: o.method ?? 'GET', headers: o.headers, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode! >= 200 && res.statusCode! < 300));
+      res.on('error', () => resolve(false));
+    });
+    req.on('error', () => resolve(false));
+    req.end(o.body);
+  });
+}
