@@ -1,13 +1,41 @@
-import { externalIdentityProvider } from '../../auth/keys.ts';
-import { createLogger, createService } from '../../bootstrap.ts';
+import type { Service } from '../../bootstrap.ts';
 import { loadConfig } from '../../config/config.ts';
-import { builtInStore } from '../../config/store-config.ts';
+import { createLogger } from '../../config/logger.ts';
+import { beginDatabase, type Timed } from '../../db/open-database.ts';
 
-/** `start`: the service, until SIGINT or SIGTERM. */
+/**
+ * `start`: the service, until SIGINT or SIGTERM.
+ *
+ * PostgreSQL is begun first, and the rest of the service's code loads while it starts (on the embedded default it is
+ * the slowest part after the code itself); under `npm start`, the page's bundle is checked beside them. Once the
+ * service listens it logs `ready` with the time since the process began and each part's own time (parts overlap).
+ */
 export async function start(): Promise<number> {
+  const parts: Record<string, number> = {};
+  const timed: Timed = async (part, work) => {
+    const t = performance.now();
+    try {
+      return await work;
+    } finally {
+      parts[part] = Math.round(performance.now() - t);
+    }
+  };
   const cfg = loadConfig();
   const log = createLogger(cfg.logLevel);
-  const service = await createService(cfg, log);
+  const database = beginDatabase(cfg, log, { timed });
+  const web = process.env.npm_lifecycle_event === 'start' ? timed('web bundle check', import('../../http/routes/web/web-bundle.ts').then((m) => m.ensureWebBuilt(log))) : null;
+  // a failure is answered where each is awaited (below), not as an unhandled rejection meanwhile
+  database.then((d) => d.ready).catch(() => undefined);
+  web?.catch(() => undefined);
+  let service: Service;
+  try {
+    const { createService } = await timed('code', import('../../bootstrap.ts'));
+    service = await createService(cfg, log, { database, timed });
+    await web;
+  } catch (e) {
+    await database.then((d) => d.close(), () => undefined);
+    throw e;
+  }
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;
@@ -18,7 +46,9 @@ export async function start(): Promise<number> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
-  await service.app.listen({ host: cfg.host, port: cfg.port });
+  await timed('listen', service.app.listen({ host: cfg.host, port: cfg.port }));
+  log.info({ readyMs: Math.round(performance.now()), parts }, 'ready');
+  const [{ externalIdentityProvider }, { builtInStore }] = await Promise.all([import('../../auth/keys.ts'), import('../../config/store-config.ts')]);
   const base = service.baseUrl();
   const tokenHint = externalIdentityProvider(cfg)
     ? 'Tokens come from your identity provider.'
