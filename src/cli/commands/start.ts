@@ -8,16 +8,20 @@ import { beginDatabase, type Timed } from '../../db/open-database.ts';
  *
  * PostgreSQL is begun first, and the rest of the service's code loads while it starts (on the embedded default it is
  * the slowest part after the code itself); under `npm start`, the page's bundle is checked beside them. Once the
- * service listens it logs `ready` with the time since the process began and each part's own time (parts overlap).
+ * service listens it logs `ready` with the time since the process began, each part's own time (parts overlap) and when
+ * each ended.
  */
 export async function start(): Promise<number> {
   const parts: Record<string, number> = {};
+  /** When each part ended, in ms since the process began. */
+  const endedAt: Record<string, number> = { 'start command': Math.round(performance.now()) };
   const timed: Timed = async (part, work) => {
     const t = performance.now();
     try {
       return await work;
     } finally {
       parts[part] = Math.round(performance.now() - t);
+      endedAt[part] = Math.round(performance.now());
     }
   };
   const cfg = loadConfig();
@@ -47,7 +51,7 @@ export async function start(): Promise<number> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   await timed('listen', service.app.listen({ host: cfg.host, port: cfg.port }));
-  log.info({ readyMs: Math.round(performance.now()), parts }, 'ready');
+  log.info({ readyMs: Math.round(performance.now()), parts, endedAt }, 'ready');
   const [{ externalIdentityProvider }, { builtInStore }] = await Promise.all([import('../../auth/keys.ts'), import('../../config/store-config.ts')]);
   const base = service.baseUrl();
   const tokenHint = externalIdentityProvider(cfg)
