@@ -86,12 +86,12 @@ export async function seedDocuments(sql: postgres.Sql, plan: SeedPlan, from: num
           returning id, patient_nhs, created_at
         ), v as (
           insert into document_versions (document_id, version, blob_store, blob_key, content_type, size, sha256, sha1, filename, created_by, created_at)
-          select g.id, 1, 'fs', 'documents/' || left(g.id::text, 3) || '/' || g.id || '/' || g.up, 'application/pdf', 102400,
+          select g.id, 1, 'fs', 'documents/' || left(g.id::text, 3) || '/' || g.id || '_' || g.up, 'application/pdf', 102400,
                  md5(g.id::text) || md5(g.up::text), md5(g.up::text) || left(md5(g.id::text), 8), 'letter.pdf', 'bench', g.at
           from g
         ), u as (
           insert into upload_intents (id, document_id, blob_store, blob_key, state, created_at, created_by, finished_at)
-          select g.up, g.id, 'fs', 'documents/' || left(g.id::text, 3) || '/' || g.id || '/' || g.up, 'committed', g.at, 'bench', g.at
+          select g.up, g.id, 'fs', 'documents/' || left(g.id::text, 3) || '/' || g.id || '_' || g.up, 'committed', g.at, 'bench', g.at
           from g
         )
         insert into fhir_document_references (id, version_id, patient_nhs, status, type_system, type_code, date, period_start, identifier, last_updated, resource)

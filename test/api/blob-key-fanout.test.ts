@@ -1,4 +1,4 @@
-// New versions' bytes go under the fanned-out key (documents/<fan>/<document id>/<upload id>); versions recorded with a
+// New versions' bytes go under the fanned-out key (documents/<fan>/<document id>_<upload id>); versions recorded with a
 // key of the shape from before the fan-out (documents/<document id>/<upload id>) are read, served by signed URL and kept
 // by reconcile as they are; reconcile's orphan scan removes unreferenced objects of either shape.
 import { randomUUID } from 'node:crypto';
@@ -51,9 +51,9 @@ const age = async (key: string) => {
 };
 
 describe('fanned-out blob keys on the filesystem store', () => {
-  it('writes a new version under documents/<first three hex digits of its document id>/<document id>/<upload id>', async () => {
+  it('writes a new version under documents/<first three hex digits of its document id>/<document id>_<upload id>', async () => {
     const v = await upload('fan-out');
-    expect(v.key).toMatch(new RegExp(`^documents/${v.id.slice(0, 3)}/${v.id}/[0-9a-f-]{36}$`));
+    expect(v.key).toMatch(new RegExp(`^documents/${v.id.slice(0, 3)}/${v.id}_[0-9a-f-]{36}$`));
     expect((await stat(path.join(store.dir, v.key))).isFile()).toBe(true);
     expect(Buffer.from(await (await fetch(`${s.baseUrl}/v1/documents/${v.id}/content`, { headers: auth() })).arrayBuffer()).equals(v.bytes)).toBe(true);
   });
@@ -80,7 +80,7 @@ describe('fanned-out blob keys on the filesystem store', () => {
     const olderKey = await asBeforeFanOut(older);
     const orphanOld = `documents/${randomUUID()}/${randomUUID()}`;
     const orphanId = randomUUID();
-    const orphanNew = `documents/${orphanId.slice(0, 3)}/${orphanId}/${randomUUID()}`;
+    const orphanNew = `documents/${orphanId.slice(0, 3)}/${orphanId}_${randomUUID()}`;
     for (const k of [orphanOld, orphanNew]) await store.put(k, Readable.from([pdfBytes('orphan')]), { contentType: 'application/pdf' });
     for (const k of [fresh.key, olderKey, orphanOld, orphanNew]) await age(k);
     const report = await reconcile(s.sql as never, store, createLogger('silent'), { graceSeconds: 60 });
