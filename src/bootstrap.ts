@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { systemContext, type RequestContext } from './domain/principal.ts';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -13,8 +14,12 @@ import { beginDatabase, openDatabase, type Database, type OpeningDatabase, type 
 import { ping, type Sql } from './db/sql.ts';
 import { hashWorkerReady } from './documents/hash-offload.ts';
 import { DocumentService } from './documents/service.ts';
+import { requirePatientAccess } from './documents/access.ts';
 import { buildApp } from './http/app.ts';
+import { metricsRegistry } from './http/metrics.ts';
+import { startMetricsListener } from './http/metrics-listener.ts';
 import { ResumableUploads } from './uploads/resumable-uploads.ts';
+import { startUploadExpiry } from './uploads/expire-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
 import { cachedDoctor } from './blobstores/store-checks.ts';
 import { requireVersionedStore } from './blobstores/startup-gate.ts';
@@ -22,11 +27,16 @@ import { outboxStats, startOutboxWorker } from './documents/fhir-outbox-worker.t
 import { deploymentId } from './documents/outbox-repository.ts';
 import { AuditService } from './audit/audit-service.ts';
 import { FhirIndexService } from './fhir/index-service.ts';
+import { DocumentRecipient } from './mhd/provide-bundle.ts';
+import { SubmissionSetService } from './mhd/list-search.ts';
+import { remoteListWriter } from './mhd/remote-lists.ts';
 import { RetentionService } from './retention/retention-service.ts';
 import { runDisposals } from './retention/disposal.ts';
 import { startIntegrity } from './integrity/background.ts';
-import { startScanning } from './scanning/background.ts';
+import { startScanning, uploadScanning } from './scanning/background.ts';
+import type { UploadScanning } from './documents/upload-scan.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
+import { PatientExports } from './subject-access/patient-export.ts';
 
 export { createLogger, openDatabase, type Database };
 
@@ -58,14 +68,44 @@ export function createRetention(cfg: Config, p: { sql: Sql; log: Logger; blobs: 
   });
 }
 
+/** The documents service, built one way for the service and for the commands that store documents (`import`). */
+export function createDocuments(
+  cfg: Config,
+  p: { sql: Sql; log: Logger; blobs: BlobStoreRegistry; remote: RemoteFhirIndex | null; retention: RetentionService; baseUrl?: () => string; onIndexWork?: () => void; scanning?: UploadScanning | null },
+): DocumentService {
+  return new DocumentService({
+    sql: p.sql,
+    blobs: p.blobs,
+    log: p.log,
+    valueSet: cfg.valueSet,
+    allowedContentTypes: cfg.allowedContentTypes,
+    maxUploadBytes: cfg.maxUploadBytes,
+    odsCode: cfg.odsCode,
+    downloadUrlTtl: cfg.downloadUrlTtl,
+    downloadUrlMaxTtl: cfg.downloadUrlMaxTtl,
+    remoteFhir: Boolean(p.remote),
+    baseUrl: p.baseUrl ?? (() => publicBaseUrl(cfg)),
+    ...(p.onIndexWork ? { onIndexWork: p.onIndexWork } : {}),
+    retention: p.retention,
+    maxOpenDownloads: cfg.maxOpenDownloads,
+    // a command's uploads (import) scan as the service's do; the service passes its own, which counts in /metrics
+    scanning: p.scanning !== undefined ? p.scanning : uploadScanning(cfg),
+  });
+}
+
+/** Subject-access exports, built one way for the route and for `export`. */
+export function createExports(cfg: Config, p: { sql: Sql; log: Logger; blobs: BlobStoreRegistry; baseUrl?: () => string }): PatientExports {
+  return new PatientExports({ sql: p.sql, log: p.log, blobs: p.blobs, baseUrl: p.baseUrl ?? (() => publicBaseUrl(cfg)), odsCode: cfg.odsCode });
+}
+
 /** The log of an operator command: warnings and worse unless LOG_LEVEL asks for more, on stderr (stdout is its report). */
 export const commandLogger = (cfg: Config): Logger => createLogger(cfg.logLevel === 'info' ? 'warn' : cfg.logLevel, 2);
 
 /**
  * What an operator command works with, built the one way for every command: its configuration and log, the audit
  * context of its run (systemContext), and — each opened on first use — the database (the running service's own on the
- * embedded default, so every command runs beside the live service), the blob stores, the remote FHIR index and
- * records governance. close() releases whatever was opened.
+ * embedded default, so every command runs beside the live service), the blob stores, the remote FHIR index,
+ * records governance and the documents service. close() releases whatever was opened.
  */
 export interface Command {
   cfg: Config;
@@ -75,6 +115,8 @@ export interface Command {
   stores(): Promise<BlobStoreRegistry>;
   remote(): Promise<RemoteFhirIndex | null>;
   retention(): Promise<RetentionService>;
+  /** The documents service (the upload protocol), for commands that store documents. */
+  documents(): Promise<DocumentService>;
   close(): Promise<void>;
 }
 
@@ -90,6 +132,7 @@ export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolea
   const stores = once(() => openStores(cfg));
   const remote = once(async () => openRemoteIndex(cfg, (await db()).sql));
   const retention = once(async () => createRetention(cfg, { sql: (await db()).sql, log, blobs: await stores(), remote: await remote() }));
+  const documents = once(async () => createDocuments(cfg, { sql: (await db()).sql, log, blobs: await stores(), remote: await remote(), retention: await retention() }));
   const opened: Promise<{ close(): Promise<void> }>[] = [];
   const track = <T extends { close(): Promise<void> }>(open: () => Promise<T>) => () => {
     const p = open();
@@ -104,11 +147,21 @@ export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolea
     stores: track(stores),
     remote,
     retention,
+    documents,
     close: async () => {
       const all = opened.splice(0);
       await Promise.allSettled(all.map((p) => p.then((x) => x.close())));
     },
   };
+}
+
+export interface ShutdownOptions {
+  /** How long to keep serving, not ready, so that load balancers stop sending requests here (QUILL_SHUTDOWN_GRACE_S). */
+  graceMs: number;
+  /** How long requests in flight (uploads included) may take to finish after that (QUILL_SHUTDOWN_TIMEOUT_S). */
+  timeoutMs: number;
+  /** Aborted (a second signal): skip what is left of both waits. */
+  hurry?: AbortSignal;
 }
 
 export interface Service {
@@ -119,6 +172,15 @@ export interface Service {
   retention: RetentionService;
   baseUrl: () => string;
   remote: RemoteFhirIndex | null;
+  /** Where QUILL_METRICS_PORT's listener listens; null when it is not configured. */
+  metricsAddress(): { host: string; port: number } | null;
+  /**
+   * The graceful stop of an instance behind a load balancer: /readyz answers 503 at once (layer `instance`) and every
+   * answer from now on closes its connection; after graceMs, no new connection is taken and the requests in flight
+   * are finished, for at most timeoutMs (then their connections are cut, and counted); then the background jobs stop,
+   * the pool closes, and the embedded PostgreSQL, if any, stops last. Resolves with how many requests were cut.
+   */
+  shutdown(o: ShutdownOptions): Promise<{ cut: number }>;
   close(): Promise<void>;
 }
 
@@ -157,49 +219,63 @@ async function composeService(cfg: Config, log: Logger, timed: Timed, baseUrl: (
   const live = blobs.live;
   // a remote FHIR index reads its deployment id first: it waits for the database
   const remote = cfg.fhir.url ? await timed('fhir', db.ready.then(() => openRemoteIndex(cfg, db.sql, baseUrl))) : null;
-  const worker = remote ? startOutboxWorker(db.sql, remote, log) : null;
+  // the SubmissionSet Lists ride on their documents' outbox rows (src/mhd/remote-lists.ts)
+  const worker = remote ? startOutboxWorker(db.sql, remote, log, { alsoWrite: remoteListWriter(db.sql, remote) }) : null;
   // these set timers and query only when they fire
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const scanning = startScanning(db.sql, blobs, log, cfg);
+  // started once the database is ready (below)
+  let uploadExpiry: { stop(): Promise<void> } | null = null;
+  let backups: Awaited<ReturnType<typeof startBackupsIfApplicable>> = null;
+  const stopBackground = async () => {
+    await integrity.stop();
+    await scanning.stop();
+    await uploadExpiry?.stop();
+    await worker?.stop();
+    await backups?.stop();
+  };
+  /** A start that fails past this point: what started here stops (createService closes the database), then rethrows. */
+  const failed = async (e: unknown, app?: FastifyInstance): Promise<never> => {
+    await app?.close().catch(() => undefined);
+    await stopBackground().catch(() => undefined);
+    throw e;
+  };
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const retention = createRetention(cfg, { sql: db.sql, log, blobs, remote, baseUrl, onIndexWork: () => worker?.kick() });
   const disposalDeps = { sql: db.sql, log, blobs, removeRemote: remote ? (id: string) => remote.remove(id) : null };
-  const documents = new DocumentService({
-    sql: db.sql,
-    blobs,
-    log,
-    valueSet: cfg.valueSet,
-    allowedContentTypes: cfg.allowedContentTypes,
-    maxUploadBytes: cfg.maxUploadBytes,
-    odsCode: cfg.odsCode,
-    downloadUrlTtl: cfg.downloadUrlTtl,
-    downloadUrlMaxTtl: cfg.downloadUrlMaxTtl,
-    remoteFhir: Boolean(remote),
-    baseUrl,
-    onIndexWork: () => worker?.kick(),
-    retention,
-    scanning: scanning.uploads,
-  });
+  const drain = requestDrain();
+  const documents = createDocuments(cfg, { sql: db.sql, log, blobs, remote, retention, baseUrl, onIndexWork: () => worker?.kick(), scanning: scanning.uploads });
   // the hashing worker of large uploads, loaded now rather than while the first one waits for it
   void hashWorkerReady();
+  const metrics = metricsRegistry(remote ? () => outboxStats(db.sql) : undefined);
+  integrity.metrics(metrics);
+  scanning.metrics(metrics);
   const app = await timed('http app', buildApp({
     log,
     documents,
     audits: new AuditService(db.sql, log),
-    fhirIndex: new FhirIndexService(db.sql, log),
+    fhirIndex: new FhirIndexService(db.sql, log, requirePatientAccess),
+    mhd: {
+      recipient: new DocumentRecipient({ sql: db.sql, log, batch: (ctx) => documents.batch(ctx), valueSet: cfg.valueSet, maxBundleBytes: cfg.maxBundleBytes }),
+      lists: new SubmissionSetService(db.sql, log),
+    },
     verify,
     audit: (ctx, e) => recordAudit(db.sql, ctx, e),
     valueSet: cfg.valueSet,
     maxUploadBytes: cfg.maxUploadBytes,
     urlSigningKey: signingKey,
     health: () => db.health(),
-    extraMetrics: (registry) => {
-      integrity.metrics(registry);
-      scanning.metrics(registry);
-    },
+    metrics,
     tls: cfg.edge.tls ? { cert: readFileSync(cfg.edge.tls.certFile), key: readFileSync(cfg.edge.tls.keyFile) } : null,
     trustProxy: cfg.edge.trustProxy,
     readiness: [
+      // a stopping instance: not ready at once, so that balancers send nothing more (shutdown())
+      {
+        name: 'instance',
+        check: async () => {
+          if (drain.draining) throw new Error('shutting down');
+        },
+      },
       { name: 'database', check: () => ping(db.sql) },
       {
         name: 'blob',
@@ -233,19 +309,39 @@ async function composeService(cfg: Config, log: Logger, timed: Timed, baseUrl: (
     ],
     baseUrl,
     requestTimeoutMs: cfg.requestTimeoutMs,
+    sendTimeoutMs: cfg.sendTimeoutMs,
     odsCode: cfg.odsCode,
-    outboxStats: remote ? () => outboxStats(db.sql) : undefined,
     retention: { service: retention, runDisposals: (ctx, batchId) => runDisposals(disposalDeps, ctx, { batchId }) },
     web: { devSecret: externalIdentityProvider(cfg) ? null : (secret ?? null), jwt: cfg.jwt, oidc: cfg.oidc, maxUploadBytes: cfg.maxUploadBytes },
-    uploads: new ResumableUploads({ sql: db.sql, blobs, documents, log, valueSet: cfg.valueSet, allowedContentTypes: cfg.allowedContentTypes, maxUploadBytes: cfg.maxUploadBytes, expiryHours: cfg.uploadExpiryHours }),
-  }));
+    exports: createExports(cfg, { sql: db.sql, log, blobs, baseUrl }),
+    uploads: new ResumableUploads({
+      sql: db.sql,
+      blobs,
+      documents,
+      log,
+      valueSet: cfg.valueSet,
+      allowedContentTypes: cfg.allowedContentTypes,
+      maxUploadBytes: cfg.maxUploadBytes,
+      expiryHours: cfg.uploadExpiryHours,
+      maxOpenUploads: cfg.maxOpenUploads,
+      minPatchBytes: cfg.tusMinPatchBytes,
+    }),
+  })).catch((e: unknown) => failed(e));
   app.addHook('onListen', async () => {
     const addr = app.server.address();
     if (addr && typeof addr === 'object') onBound(addr.port);
   });
+  drain.watch(app.server);
   // the routes' schemas compile while PostgreSQL starts; then what queries
-  await Promise.all([timed('http ready', Promise.resolve(app.ready())), db.ready]);
-  const backups = await timed('backups', startBackupsIfApplicable(cfg, db.sql, log));
+  await Promise.all([timed('http ready', Promise.resolve(app.ready())), db.ready]).catch((e: unknown) => failed(e, app));
+  uploadExpiry = startUploadExpiry(db.sql, blobs, log, cfg.uploadExpiryHours);
+  backups = await timed('backups', startBackupsIfApplicable(cfg, db.sql, log)).catch((e: unknown) => failed(e, app));
+  const metricsListener =
+    cfg.metrics.port === null
+      ? null
+      : await startMetricsListener(metrics, { host: cfg.metrics.host, port: cfg.metrics.port }).catch((e: unknown) =>
+          failed(new Error(`QUILL_METRICS_PORT: cannot listen on ${cfg.metrics.host}:${cfg.metrics.port}: ${(e as Error).message}`, { cause: e }), app),
+        );
   return {
     app,
     db,
@@ -254,13 +350,80 @@ async function composeService(cfg: Config, log: Logger, timed: Timed, baseUrl: (
     retention,
     baseUrl,
     remote,
+    metricsAddress: () => metricsListener?.address() ?? null,
+    shutdown: async (o) => {
+      drain.start();
+      log.info({ graceMs: o.graceMs, inFlight: drain.inFlight() }, 'stopping: not ready any more; waiting for load balancers to notice');
+      await pause(o.graceMs, o.hurry);
+      log.info({ inFlight: drain.inFlight(), timeoutMs: o.timeoutMs }, 'stopping: no new connections; finishing the requests in flight');
+      const closed = app.close();
+      // connections that went idle after their last answer (keep-alive) are closed as they do
+      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
+      let cut = 0;
+      try {
+        if (!(await Promise.race([closed.then(() => true), pause(o.timeoutMs, o.hurry).then(() => false)]))) {
+          cut = drain.inFlight();
+          log.warn({ cut }, 'stopping: requests still in flight after QUILL_SHUTDOWN_TIMEOUT_S; cutting their connections');
+          app.server.closeAllConnections();
+          await closed;
+        }
+      } finally {
+        clearInterval(idle);
+      }
+      await metricsListener?.close();
+      await stopBackground();
+      await db.close();
+      return { cut };
+    },
     close: async () => {
+      await metricsListener?.close();
       await app.close();
-      await integrity.stop();
-      await scanning.stop();
-      await worker?.stop();
-      await backups?.stop();
+      await stopBackground();
       await db.close();
     },
+  };
+}
+
+/** Resolves after ms, or at once when `hurry` aborts. */
+function pause(ms: number, hurry?: AbortSignal): Promise<void> {
+  if (ms <= 0 || hurry?.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(done, ms);
+    function done() {
+      clearTimeout(t);
+      hurry?.removeEventListener('abort', done);
+      resolve();
+    }
+    hurry?.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * The requests in flight on the HTTP server, and the drain of a stopping instance: once started, every answer not yet
+ * begun carries `Connection: close`, so keep-alive connections (a balancer's pool) end after their current request
+ * instead of being cut between two.
+ */
+function requestDrain() {
+  let draining = false;
+  const inFlight = new Set<ServerResponse>();
+  const closeAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.setHeader('connection', 'close');
+  };
+  return {
+    get draining() {
+      return draining;
+    },
+    watch(server: Server) {
+      server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+        inFlight.add(res);
+        res.once('close', () => inFlight.delete(res));
+        if (draining) closeAfter(res);
+      });
+    },
+    start() {
+      draining = true;
+      for (const res of inFlight) closeAfter(res);
+    },
+    inFlight: () => inFlight.size,
   };
 }

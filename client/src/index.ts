@@ -169,6 +169,8 @@ export class QuillClient {
    * Resumable upload (tus 1.0 at /v1/uploads): survives dropped connections (retried with back-off) and can be
    * resumed later, even on another instance, from `uploadUrl`. With `document` it adds a version to that document.
    * The SHA-256 is computed first and sent in Upload-Metadata; the service refuses the upload if the bytes differ.
+   * PATCHes are `chunkSize` bytes (8 MiB by default), or the service's advertised minimum (Quill-Min-Patch-Size, from
+   * OPTIONS /v1/uploads) when that is larger: a shorter PATCH that does not end the upload is refused.
    */
   async uploadResumable(
     file: Body,
@@ -190,6 +192,7 @@ export class QuillClient {
   ): Promise<{ documentId: string; version: number; sha256: string; uploadUrl: string }> {
     const sha256 = await sha256Hex(file, o.onHashProgress);
     const token = await this.#token();
+    const chunkSize = Math.max(o.chunkSize ?? 8 * 1024 * 1024, await this.#minPatchSize());
     const filename = o.filename ?? (file instanceof File ? file.name : 'document');
     const filetype = o.contentType ?? (file instanceof Blob ? file.type : '') ?? '';
     const metadata: Record<string, string> = { filename, sha256 };
@@ -201,7 +204,7 @@ export class QuillClient {
         uploadUrl: o.uploadUrl ?? null,
         metadata,
         headers: { authorization: `Bearer ${token}` },
-        chunkSize: o.chunkSize ?? 8 * 1024 * 1024,
+        chunkSize,
         retryDelays: o.retryDelays === undefined ? [0, 1000, 2000, 5000, 10000, 20000] : o.retryDelays,
         storeFingerprintForResuming: false,
         uploadSize: file instanceof Blob ? file.size : file.length,
@@ -286,6 +289,13 @@ export class QuillClient {
     // the JSON page: a FHIR Bundle answers only ?_format=fhir, which this helper does not send
     if (error || !data || 'resourceType' in data) throw await problemOf(response, error);
     return { items: data.items, nextCursor: data.nextCursor };
+  }
+
+  /** The fewest bytes the service takes in a PATCH that does not end an upload (0 when it does not say). */
+  async #minPatchSize(): Promise<number> {
+    const res = await (this.#o.fetch ?? fetch)(`${this.#o.baseUrl}/v1/uploads`, { method: 'OPTIONS' });
+    const n = Number(res.headers.get('quill-min-patch-size'));
+    return Number.isSafeInteger(n) && n > 0 ? n : 0;
   }
 
   async #token(): Promise<string> {

@@ -2,6 +2,7 @@ export type AuditOutcome = 'success' | 'denied' | 'failed';
 
 export type AuditAction =
   | 'document.create'
+  | 'document.import'
   | 'document.version.create'
   | 'document.read'
   | 'document.list'
@@ -11,6 +12,7 @@ export type AuditAction =
   | 'document.enter-in-error'
   | 'document.blob-migrate'
   | 'document.blob-encrypt'
+  | 'patient.export'
   | 'integrity_failure'
   | 'integrity.repair'
   | 'malware.quarantine'
@@ -20,6 +22,7 @@ export type AuditAction =
   | 'upload.terminate'
   | 'fhir.read'
   | 'fhir.search'
+  | 'fhir.transaction'
   | 'audit.read'
   | 'audit.export'
   | 'auth'

@@ -43,8 +43,15 @@ export function auditColumns(rawCtx: RequestContext, rawEntry: Omit<AuditEntry, 
   };
 }
 
-/** The entry as it can be stored: a break-glass reason goes into detail before sanitising, so it is cleaned like any other detail. */
+/**
+ * The entry as it can be stored: a break-glass reason and the client's own request id go into detail before
+ * sanitising, so they are cleaned like any other detail.
+ */
 function insertable(rawCtx: RequestContext, rawEntry: AuditEntry): { ctx: RequestContext; entry: AuditEntry } {
-  const withReason = rawEntry.breakGlass ? { ...rawEntry, detail: { ...rawEntry.detail, breakGlass: rawEntry.breakGlass } } : rawEntry;
-  return sanitiseAuditEntry(rawCtx, withReason);
+  const extra = {
+    ...(rawEntry.breakGlass ? { breakGlass: rawEntry.breakGlass } : {}),
+    ...(rawCtx.clientRequestId ? { clientRequestId: rawCtx.clientRequestId } : {}),
+  };
+  const withExtra = Object.keys(extra).length ? { ...rawEntry, detail: { ...rawEntry.detail, ...extra } } : rawEntry;
+  return sanitiseAuditEntry(rawCtx, withExtra);
 }

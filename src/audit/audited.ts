@@ -13,6 +13,8 @@ export interface AuditTarget {
   patient?: string | null;
   /** Set when the read went ahead by break-glass: every audit row of the request carries the reason. */
   breakGlass?: string | null;
+  /** What the row's detail says whatever the outcome (a bulk import's source id). */
+  detail?: Record<string, unknown> | null;
 }
 
 /**

@@ -80,6 +80,22 @@ export async function* iterateAudit(db: Db, q: Omit<AuditQuery, 'limit' | 'befor
   }
 }
 
+/**
+ * The access log of a patient's record, oldest first, in batches: every row about the patient or about one of these
+ * documents (a row of a refused read may name the document without the patient).
+ */
+export async function* iterateAccessLog(db: Db, patient: string, documentIds: string[], batch = 1000): AsyncGenerator<AuditRecord> {
+  let after = '0';
+  for (;;) {
+    const rows = await db<Row[]>`select * from audit_events
+      where (patient_nhs = ${patient} or document_id = any(${documentIds}::uuid[])) and id > ${after}::bigint
+      order by id limit ${batch}`;
+    for (const r of rows) yield toRecord(r);
+    if (rows.length < batch) return;
+    after = String(rows.at(-1)!.id);
+  }
+}
+
 function selectAudit(db: Db, q: AuditQuery & { afterId?: string }, order: 'asc' | 'desc'): Promise<Row[]> {
   return db<Row[]>`select * from audit_events where true
     ${q.document ? db`and document_id = ${q.document}` : db``}

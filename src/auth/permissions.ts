@@ -26,17 +26,6 @@ export function requirePatient(p: Principal, nhsNumber: string): void {
   if (!canAccessPatient(p, nhsNumber)) throw new AppError('patient_forbidden');
 }
 
-/**
- * Read access to a patient's documents: in the caller's `patients` scope, or by break-glass (a reason stated in the
- * Quill-Break-Glass header, by someone with read permission). Returns the break-glass reason when that was used, so
- * the caller marks its audit rows; null when the patient was in scope.
- */
-export function requirePatientRead(p: Principal, nhsNumber: string): string | null {
-  if (canAccessPatient(p, nhsNumber)) return null;
-  if (p.breakGlass && hasPermission(p, 'document:read')) return p.breakGlass;
-  throw new AppError('patient_forbidden', p.breakGlass ? 'break-glass allows reading a patient outside your scope, nothing else' : undefined);
-}
-
 /** The authenticated caller, or 401. */
 export function principalOf(ctx: RequestContext): Principal {
   if (!ctx.principal) throw new AppError('unauthenticated');

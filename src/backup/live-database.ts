@@ -4,9 +4,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { startEmbeddedPostgres } from '../db/embedded.ts';
 import { runningEmbeddedUrl } from '../db/embedded-endpoint.ts';
+import { primaryUrl } from '../db/sql.ts';
 
 export interface LiveDatabase {
-  /** A connection URL (with password) for postgres.js. */
+  /** A connection URL (with password) for postgres.js: one server, the primary when the URL names several. */
   url: string;
   /** libpq keywords without the password (for pg_basebackup -d) and the password for PGPASSWORD. */
   conninfo: string;
@@ -17,11 +18,15 @@ export interface LiveDatabase {
 }
 
 /**
- * The service's database for backup commands: DATABASE_URL; or the embedded server, reached on its port while the
- * service runs (backups and checks run beside it), started for the command when it is not running.
+ * The service's database for backup commands, as one server: with `as: 'backup'` (the default) the backup role's
+ * QUILL_BACKUP_DATABASE_URL, else DATABASE_URL; of a multi-host URL (a Patroni cluster) the member that is the primary
+ * now, so that pg_basebackup, pg_switch_wal() and the backup's own statements all reach the same server. Or the
+ * embedded server, reached on its port while the service runs (backups and checks run beside it), started for the
+ * command when it is not running.
  */
-export async function openLiveDatabase(cfg: Config, log: Logger, opts: { start?: boolean } = {}): Promise<LiveDatabase> {
-  if (cfg.databaseUrl) return { ...fromUrl(cfg.databaseUrl), embedded: false, release: async () => undefined };
+export async function openLiveDatabase(cfg: Config, log: Logger, opts: { start?: boolean; as?: 'backup' | 'app' } = {}): Promise<LiveDatabase> {
+  const external = (opts.as === 'app' ? null : cfg.backup.databaseUrl) ?? cfg.databaseUrl;
+  if (external) return { ...fromUrl(await primaryUrl(external, cfg.dbTimeoutMs)), embedded: false, release: async () => undefined };
   const pgDir = path.join(cfg.dataDir, 'pg');
   const running = await runningEmbeddedUrl(cfg.dataDir);
   if (running) return { ...fromUrl(running.url), embedded: true, release: async () => undefined };

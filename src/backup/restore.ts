@@ -1,11 +1,12 @@
 import { archiveSetting, switchWal } from '../db/server-facts.ts';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.ts';
 import { connect } from '../db/sql.ts';
+import { databaseUrlParts } from '../db/database-url.ts';
 import { backupDataDir, chainOf, listBackups, listWal, restoreWindow, type BackupMeta, type RestoreWindow } from './catalog.ts';
 import { walArchiveDir } from '../db/archive-settings.ts';
 import { openLiveDatabase } from './live-database.ts';
@@ -13,6 +14,7 @@ import { runningPostmaster } from '../db/embedded-endpoint.ts';
 import { ensurePgTools } from './pg-tools.ts';
 import { PgServerExited, prepareDataDir, startPgServer } from './pg-server.ts';
 import { runTool } from './run-tool.ts';
+import { listHistories, recoveryTimeline } from './timelines.ts';
 import { checkWalChain, WalChainError, type WalCheck } from './wal-check.ts';
 
 export class RestoreRefused extends Error {
@@ -76,8 +78,11 @@ export async function restore(
   const last = backups.filter((m) => new Date(m.finishedAt) <= target).at(-1)!;
   const chain = chainOf(backups, last);
   step(`restoring to ${opts.to === 'latest' ? 'the end of the archived WAL' : target.toISOString()} from ${chain.map((m) => `${m.id}`).join(' + ')} and the archived WAL`);
-  const walCheck = await checkWalChain(cfg.backup, bin, last, wal, opts.to === 'latest' ? undefined : target);
-  step(`WAL ${walCheck.first} … ${walCheck.last}: ${walCheck.segments} segments present and readable`);
+  const until = opts.to === 'latest' ? undefined : target;
+  const timelines = recoveryTimeline(await listHistories(cfg.backup), wal, last, until);
+  const timeline = timelines.at(-1)!.tli;
+  const walCheck = await checkWalChain(cfg.backup, bin, last, wal, timelines, until);
+  step(`WAL ${walCheck.first} … ${walCheck.last}: ${walCheck.segments} segments present and readable${timelines.length > 1 ? ` (timelines ${walCheck.timelines.join(' → ')}: across ${timelines.length - 1} promotion(s), a failover or a restore)` : ''}`);
 
   const into = path.resolve(opts.inPlace ? `${pgDir}.restore-${stamp()}` : opts.into!);
   if (existsSync(into) && (await readdir(into)).length) throw new RestoreRefused(`${into} exists and is not empty; restore into a new directory`, window);
@@ -88,18 +93,18 @@ export async function restore(
     await combine(bin, chain, cfg, into, step);
     await writeFile(path.join(into, 'recovery.signal'), '');
     await rm(path.join(into, 'postmaster.pid'), { force: true });
-    await prepareDataDir(into);
     step('replaying archived WAL');
-    const settings: Record<string, string> = {
-      restore_command: `cp '${walArchiveDir(cfg.backup)}/%f' '%p'`,
-      recovery_target_action: 'promote',
-      recovery_target_timeline: String(last.timeline),
-      archive_mode: 'off', // a side copy must never write into the live archive
-    };
+    const recovery: [string, string][] = [
+      ['restore_command', `cp '${walArchiveDir(cfg.backup)}/%f' '%p'`],
+      ['recovery_target_action', 'promote'],
+      ['recovery_target_timeline', String(timeline)],
+    ];
     // PostgreSQL's timestamptz input: '2026-11-30 04:06:45.825+00' (it refuses the ISO 'T…Z' spelling here)
-    if (opts.to !== 'latest') settings.recovery_target_time = target.toISOString().replace('T', ' ').replace('Z', '+00');
+    if (opts.to !== 'latest') recovery.push(['recovery_target_time', target.toISOString().replace('T', ' ').replace('Z', '+00')]);
+    await writeRestoreConf(into, [...STANDALONE(into), ...recovery]);
+    await prepareDataDir(into);
     try {
-      server = await startPgServer(bin, into, settings);
+      server = await startPgServer(bin, into, {});
     } catch (e) {
       if (e instanceof PgServerExited) throw explainRecoveryFailure(e, target, window);
       throw e;
@@ -110,6 +115,9 @@ export async function restore(
     await opts.verify?.({ url, stop: () => server!.stop() });
     await server.stop();
     server = null;
+    // the recovery settings have done their work; an embedded copy swapped in gets its own archive settings back at
+    // its next start, any other copy stays standalone (no synchronous standby to wait for, no archiving)
+    await (opts.inPlace ? rm(path.join(into, RESTORE_CONF), { force: true }) : writeRestoreConf(into, STANDALONE(into)));
     let inPlace: RestoreReport['inPlace'] = null;
     if (opts.inPlace) {
       const previousDir = `${pgDir}.before-restore-${stamp()}`;
@@ -124,6 +132,42 @@ export async function restore(
     if (opts.inPlace || !(e instanceof Error && e.name === 'VerifyFailed')) await rm(into, { recursive: true, force: true });
     throw e;
   }
+}
+
+const RESTORE_CONF = 'quill-restore.conf';
+
+/**
+ * A restored copy runs on its own, whatever cluster manager wrote its configuration (a backup of a Patroni member carries
+ * Patroni's postgresql.conf: a synchronous standby that will never answer, another member's pg_hba.conf, a
+ * primary_conninfo, its own archive settings): overridden here, and never archiving into the live archive.
+ */
+const STANDALONE = (dir: string): [string, string][] => [
+  ['archive_mode', 'off'],
+  ['synchronous_standby_names', ''],
+  ['primary_conninfo', ''],
+  ['primary_slot_name', ''],
+  ['hba_file', path.join(dir, 'pg_hba.conf')],
+  ['ident_file', path.join(dir, 'pg_ident.conf')],
+];
+
+/**
+ * Writes `settings` into <dir>/quill-restore.conf, included last by postgresql.conf, so they win over what the backup's
+ * configuration says. In a file rather than on the command line: PostgreSQL applies a configuration file's other
+ * recovery targets (Patroni writes them all, empty) after the command line's and refuses "multiple recovery targets";
+ * here every other target is cleared first and the one wanted comes last.
+ */
+async function writeRestoreConf(dir: string, settings: [string, string][]): Promise<void> {
+  const targets = ['recovery_target', 'recovery_target_lsn', 'recovery_target_name', 'recovery_target_time', 'recovery_target_xid'];
+  const chosen = settings.filter(([k]) => targets.includes(k));
+  const lines = [
+    ...settings.filter(([k]) => !targets.includes(k)),
+    ...targets.filter((t) => !chosen.some(([k]) => k === t)).map((t): [string, string] => [t, '']),
+    ...chosen,
+  ].map(([k, v]) => `${k} = '${v.replace(/'/g, "''")}'`);
+  await writeFile(path.join(dir, RESTORE_CONF), `# written by quill-docstore restore\n${lines.join('\n')}\n`);
+  const conf = path.join(dir, 'postgresql.conf');
+  const text = existsSync(conf) ? await readFile(conf, 'utf8') : '';
+  if (!text.includes(RESTORE_CONF)) await writeFile(conf, `${text}\ninclude_if_exists = '${RESTORE_CONF}'\n`);
 }
 
 export class BackupDamaged extends Error {
@@ -190,10 +234,11 @@ async function archiveMarker(cfg: Config, log: Logger): Promise<boolean> {
 }
 
 const stamp = () => new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-const dbUser = (cfg: Config) => (cfg.databaseUrl ? decodeURIComponent(new URL(cfg.databaseUrl).username) : 'quill');
-const dbName = (cfg: Config) => (cfg.databaseUrl ? new URL(cfg.databaseUrl).pathname.slice(1) : 'quill');
+// the restored server holds the live database's roles: the service's own (DATABASE_URL's, one host or several) logs in
+const dbUser = (cfg: Config) => (cfg.databaseUrl ? databaseUrlParts(cfg.databaseUrl).user : 'quill');
+const dbName = (cfg: Config) => (cfg.databaseUrl ? databaseUrlParts(cfg.databaseUrl).database : 'quill');
 async function dbPassword(cfg: Config): Promise<string> {
-  if (cfg.databaseUrl) return decodeURIComponent(new URL(cfg.databaseUrl).password);
+  if (cfg.databaseUrl) return databaseUrlParts(cfg.databaseUrl).password;
   const { readFile } = await import('node:fs/promises');
   return (await readFile(path.join(cfg.dataDir, 'pg-password'), 'utf8')).trim();
 }

@@ -19,8 +19,9 @@ export interface ToolRun {
  * Runs one PostgreSQL tool from binDir. Its stderr is passed line by line (a '\r' ends a line too: progress output)
  * to onLine and kept for the error message; stdout is collected. Rejects with ToolError on a non-zero exit.
  */
-export function startTool(binDir: string, tool: string, args: string[], opts: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; onStart?: (pid: number) => void } = {}): ToolRun {
-  const child = spawn(path.join(binDir, tool), args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+export function startTool(binDir: string, tool: string, args: string[], opts: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; onStart?: (pid: number) => void; signal?: AbortSignal } = {}): ToolRun {
+  // signal: SIGTERM to the tool when it aborts (the service stopping under a scheduled backup)
+  const child = spawn(path.join(binDir, tool), args, { env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.signal ? { signal: opts.signal, killSignal: 'SIGTERM' as const } : {}) });
   if (child.pid) opts.onStart?.(child.pid);
   let stdout = '';
   const errLines: string[] = [];

@@ -42,7 +42,7 @@ export interface BackupResult {
  * given its metadata file (so listed as good). It is written under <id>.partial and renamed when good: an interrupted
  * backup is never listed, and the next run removes it. Expired backups and WAL are removed afterwards.
  */
-export async function runBackup(cfg: Config, log: Logger, opts: { full?: boolean; onProgress?: (p: BackupProgress) => void } = {}): Promise<BackupResult> {
+export async function runBackup(cfg: Config, log: Logger, opts: { full?: boolean; onProgress?: (p: BackupProgress) => void; signal?: AbortSignal } = {}): Promise<BackupResult> {
   const t0 = Date.now();
   const bin = await ensurePgTools({ log: (m) => log.warn(m) });
   const live = await openLiveDatabase(cfg, log);
@@ -63,7 +63,7 @@ export async function runBackup(cfg: Config, log: Logger, opts: { full?: boolean
   }
 }
 
-async function takeBackup(cfg: Config, log: Logger, bin: string, live: LiveDatabase, sql: Sql, opts: { full?: boolean; onProgress?: (p: BackupProgress) => void }): Promise<BackupMeta> {
+async function takeBackup(cfg: Config, log: Logger, bin: string, live: LiveDatabase, sql: Sql, opts: { full?: boolean; onProgress?: (p: BackupProgress) => void; signal?: AbortSignal }): Promise<BackupMeta> {
   const settings = await backupSettings(sql);
   if (settings.wal_level === 'minimal') throw new Error('wal_level=minimal: base backups need wal_level=replica (restart the server with it)');
   const ctl = await controlData(sql);
@@ -86,7 +86,9 @@ async function takeBackup(cfg: Config, log: Logger, bin: string, live: LiveDatab
   if (cfg.backup.maxRate) args.push('-r', cfg.backup.maxRate);
   if (kind === 'incremental') args.push(`--incremental=${path.join(backupDataDir(cfg.backup, parent!.id), 'backup_manifest')}`);
   const t0 = Date.now();
+  opts.signal?.throwIfAborted();
   const run = startTool(bin, 'pg_basebackup', args, {
+    signal: opts.signal,
     env: { PGPASSWORD: live.password },
     onStart: (pid) => void writeFile(path.join(partial, 'pg_basebackup.pid'), String(pid)).catch(() => undefined),
     onLine: (line) => {
@@ -96,7 +98,7 @@ async function takeBackup(cfg: Config, log: Logger, bin: string, live: LiveDatab
   });
   await run.done;
   opts.onProgress?.({ phase: 'verify', doneKb: 0, totalKb: 0, startedAt: t0 });
-  await runTool(bin, 'pg_verifybackup', ['-q', data]);
+  await runTool(bin, 'pg_verifybackup', ['-q', data], { signal: opts.signal });
   const label = await readFile(path.join(data, 'backup_label'), 'utf8');
   const startLsn = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/.exec(label)?.[1];
   const tli = Number(/START TIMELINE: (\d+)/.exec(label)?.[1]);

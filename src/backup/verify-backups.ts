@@ -2,6 +2,7 @@ import type { Config } from '../config/config.ts';
 import { backupDataDir, listBackups, listWal } from './catalog.ts';
 import { ensurePgTools } from './pg-tools.ts';
 import { runTool } from './run-tool.ts';
+import { listHistories, recoveryTimeline } from './timelines.ts';
 import { checkWalChain, type WalCheck } from './wal-check.ts';
 
 export interface VerifyBackupsReport {
@@ -29,7 +30,10 @@ export async function verifyBackups(cfg: Config, onStep: (m: string) => void = (
   if (first) {
     onStep(`archived WAL from ${first.startWal}`);
     try {
-      report.wal = { ok: true, ...(await checkWalChain(cfg.backup, bin, first, await listWal(cfg.backup))) };
+      const wal = await listWal(cfg.backup);
+      // to the newest timeline: across every failover since that backup
+      const path = recoveryTimeline(await listHistories(cfg.backup), wal, first);
+      report.wal = { ok: true, ...(await checkWalChain(cfg.backup, bin, first, wal, path)) };
     } catch (e) {
       report.wal = { ok: false, detail: (e as Error).message, segment: (e as { segment?: string }).segment ?? null };
     }

@@ -21,6 +21,12 @@ const INCOMING = '.incoming';
  */
 const WRITE_OPTIONS = { highWaterMark: 1024 * 1024 } as const;
 
+/**
+ * Every directory the store creates: its owner's only (issue 25), so no other local user can list document or upload
+ * ids. (The files themselves are 0400.)
+ */
+const DIR_MODE = { recursive: true, mode: 0o700 } as const;
+
 /** How much a file may grow between the flushes SyncingAhead asks for. */
 const SYNC_AHEAD_BYTES = 32 * 1024 * 1024;
 
@@ -67,7 +73,7 @@ async function openTemp(temp: string): Promise<FileHandle> {
     return await open(temp, 'wx', 0o400);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    await mkdir(path.dirname(temp), { recursive: true });
+    await mkdir(path.dirname(temp), DIR_MODE);
     return open(temp, 'wx', 0o400);
   }
 }
@@ -121,7 +127,7 @@ export class FsBlobStore implements BlobStore {
     const target = this.#path(key);
     const temp = path.join(this.dir, INCOMING, randomUUID());
     // read-only once written (0400): stored bytes are never modified in place; retention is enforced by the service
-    const [opened, dir] = await Promise.allSettled([openTemp(temp), mkdir(path.dirname(target), { recursive: true })]);
+    const [opened, dir] = await Promise.allSettled([openTemp(temp), mkdir(path.dirname(target), DIR_MODE)]);
     if (opened.status === 'rejected' || dir.status === 'rejected') {
       if (opened.status === 'fulfilled') await opened.value.close().then(() => unlink(temp)).catch(() => undefined);
       throw opened.status === 'rejected' ? opened.reason : (dir as PromiseRejectedResult).reason;
@@ -201,6 +207,7 @@ export class FsBlobStore implements BlobStore {
       contentType: opts.contentType,
       filename: opts.filename,
       issuedTo: opts.issuedTo,
+      reviewer: opts.reviewer === true,
     });
   }
 
@@ -210,9 +217,17 @@ export class FsBlobStore implements BlobStore {
     });
   }
 
+  /**
+   * Every object whose key starts with prefix. The walk starts at the deepest directory the prefix names and reads
+   * only the entries under it (in that directory, only the names that continue the prefix), so listing one upload's
+   * parts costs what that upload holds, not what the store holds (issue 25).
+   */
   async *list(prefix: string): AsyncIterable<BlobListing> {
-    for await (const rel of walk(this.dir, '')) {
-      if (!rel.startsWith(prefix)) continue;
+    const slash = prefix.lastIndexOf('/');
+    const dir = prefix.slice(0, slash + 1).replace(/\/$/, '');
+    const namePrefix = prefix.slice(slash + 1);
+    if (dir) this.#path(dir); // a prefix is a key's beginning: the same characters, never . or ..
+    for await (const rel of walk(this.dir, dir, namePrefix)) {
       const s = await stat(path.join(this.dir, rel)).catch(() => null);
       if (s?.isFile()) yield { key: rel, versionId: null, size: await plainSize(path.join(this.dir, rel), s.size), lastModified: s.mtime };
     }
@@ -225,7 +240,7 @@ export class FsBlobStore implements BlobStore {
 
   async ping(): Promise<void> {
     try {
-      await mkdir(path.join(this.dir, INCOMING), { recursive: true });
+      await mkdir(path.join(this.dir, INCOMING), DIR_MODE);
       const probe = path.join(this.dir, INCOMING, `.ping-${randomUUID()}`);
       await (await open(probe, 'wx')).close();
       await unlink(probe);
@@ -282,9 +297,11 @@ async function plainSize(file: string, size: number): Promise<number> {
   }
 }
 
-async function* walk(root: string, rel: string): AsyncGenerator<string> {
+/** The files under root/rel, recursively; in rel itself only the names starting with namePrefix. */
+async function* walk(root: string, rel: string, namePrefix = ''): AsyncGenerator<string> {
   const entries = await readdir(path.join(root, rel), { withFileTypes: true }).catch(() => []);
   for (const e of entries) {
+    if (!e.name.startsWith(namePrefix)) continue;
     const child = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) yield* walk(root, child);
     else if (e.isFile()) yield child;

@@ -38,6 +38,23 @@ Commands:
   migrate-blobs --from fs --to fs-encrypted [--json]
                             Encrypt, in place, every fs version still stored as a plain file (from before encryption
                             at rest): SHA-256 checked before and after, atomic replace, audited. Resumable.
+  import --manifest <file.csv|file.ndjson> [--root <dir>] [--concurrency N] [--dry-run] [--report <file>] [--json]
+                            Load a legacy archive: each manifest row (CSV header or NDJSON keys: path, patient, type,
+                            title, date, author, sha256 (optional), sourceId (required)) is stored through the upload
+                            protocol (hash, type check, one commit with its audit row and FHIR entry), N rows at a time
+                            (default 8). path is a file under --root (default: the manifest's directory) or
+                            s3://bucket/key in a configured S3 store. Audited as document.import by the operator
+                            (operator:<login>), with the source id. Resumable: killed or failed, run it again; rows
+                            already imported (same sourceId and path) are skipped. --report writes every refused row
+                            (line number, CSV header = line 1; reason) as NDJSON; --dry-run checks every row (file,
+                            hash, type, patient number) and stores nothing. Progress on stderr. Exit 1 if any row
+                            was refused; 2 if the manifest cannot be read (an unknown column, a quote never closed).
+  export --patient <NHS number> --out <file.zip> [--json]
+                            A patient's subject-access export, as GET /v1/patients/{nhs}/export: every version of every
+                            current document (each SHA-256 verified while written; a mismatch stops the export), a
+                            manifest (JSON and CSV), the FHIR DocumentReferences as a Bundle, the access log from the
+                            audit trail; disposed documents listed by their certificates. Audited as patient.export
+                            by the operator. Written to <file.zip>.partial and renamed once complete. Progress on stderr.
   rotate-key [--keep-key] [--retire] [--json]
                             Re-wrap every fs object's data key under a new key-encryption key, without re-encrypting
                             the data. With a key file a new key is generated (old ones kept for decryption); with
@@ -80,7 +97,7 @@ Commands:
   config                    Print the effective configuration (secrets hidden) and exit.
   help                      This text.
 
-On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, scrub, rescan, migrate and migrate-blobs use the
+On the embedded database (no DATABASE_URL), reconcile, audit export, doctor, scrub, rescan, migrate, migrate-blobs, import and export use the
 database of a service already running on the same QUILL_DATA_DIR (it publishes its port in pg-endpoint.json there),
 and start one of their own only when none runs. A command that fails prints one line and exits non-zero
 (69: the database is unavailable; 78: configuration); add --debug for the stack trace.
@@ -106,6 +123,11 @@ QUILL_BACKUP_S3_BUCKET/QUILL_BACKUP_S3_PREFIX or QUILL_BACKUP_AZURE_CONTAINER/QU
 QUILL_PG_TOOLS_DIR, QUILL_CACHE_DIR, QUILL_PYPI_URL.
 QUILL_TLS_CERT_FILE + QUILL_TLS_KEY_FILE (serve HTTPS with HSTS), QUILL_TRUST_PROXY (true | hop count |
 proxy addresses/CIDRs, when behind a TLS terminator: the audit then records the X-Forwarded-For client).
+Bounds (docs/operations.md, Security): QUILL_MAX_OPEN_UPLOADS (resumable uploads open per user, 20),
+QUILL_TUS_MIN_PATCH_BYTES (smallest tus PATCH but the last, 262144), QUILL_SEND_TIMEOUT_MS (a download whose client
+takes nothing this long is cut off, 30000), QUILL_MAX_OPEN_DOWNLOADS (per user, 10) and QUILL_MAX_OPEN_DOWNLOADS_PER_URL
+(per signed URL, 2). QUILL_METRICS_PORT (+ QUILL_METRICS_HOST, default 127.0.0.1): /metrics without a token on a
+listener of its own; otherwise /metrics needs an admin token.
 Records governance: QUILL_RETENTION_SCHEDULE_FILE (replaces the Code of Practice 2023 schedule),
 QUILL_S3_OBJECT_LOCK_MODE (GOVERNANCE|COMPLIANCE: S3 Object Lock per version), QUILL_AZURE_IMMUTABILITY
 (unlocked|locked: Azure version-level immutability). doctor checks the bucket has Object Lock when the mode is set.

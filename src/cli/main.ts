@@ -18,6 +18,8 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
   migrate: async () => (await import('./commands/migrate.ts')).runMigrate(),
   doctor: async (a) => (await import('./commands/doctor.ts')).runDoctorCommand(a),
   'migrate-blobs': async (a) => (await import('./commands/migrate-blobs.ts')).runMigrateBlobs(a),
+  import: async (a) => (await import('./commands/import.ts')).runImportCommand(a),
+  export: async (a) => (await import('./commands/export.ts')).runExportCommand(a),
   backup: async (a) => (await import('./commands/backup.ts')).backupCommand(a),
   restore: async (a) => (await import('./commands/restore.ts')).restoreCommand(a),
   'verify-restore': async (a) => (await import('./commands/verify-restore.ts')).verifyRestoreCommand(a),

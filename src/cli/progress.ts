@@ -36,16 +36,32 @@ export function statusLine(render: (width: number) => string, opts: { plainEvery
   };
 }
 
-export interface ProgressRenderer {
-  update(p: MigrateProgress): void;
+/** What every progress bar counts: items done of total, bytes done of totalBytes (0 when not known beforehand). */
+export interface Counted {
+  done: number;
+  total: number;
+  bytes: number;
+  totalBytes: number;
+  startedAt: number;
+}
+
+/** How a command words its progress: the bar's counts (rate and ETA follow them), what trails it, the plain line. */
+export interface ProgressWording<P extends Counted> {
+  counts(p: P): string;
+  tail?(p: P): string;
+  plain(p: P, at: number): string;
+}
+
+export interface ProgressRenderer<P extends Counted = MigrateProgress> {
+  update(p: P): void;
   /** Draws the final state and ends the line. */
   finish(): void;
 }
 
-/** migrate-blobs: a bar with rate and ETA on a terminal, a plain line every intervalMs otherwise (and a last one). */
-export function progressRenderer(out: ProgressOut, intervalMs = 5_000, now: () => number = Date.now): ProgressRenderer {
-  let last: MigrateProgress | null = null;
-  const line = statusLine((width) => (out.isTTY ? progressBarLine(last!, now(), width) : progressPlainLine(last!, now())), { plainEveryMs: intervalMs, final: true, out, now });
+/** A bar with rate and ETA on a terminal, a plain line every intervalMs otherwise (and a last one): on statusLine. */
+export function progressBar<P extends Counted>(out: ProgressOut, wording: ProgressWording<P>, intervalMs = 5_000, now: () => number = Date.now): ProgressRenderer<P> {
+  let last: P | null = null;
+  const line = statusLine((width) => (out.isTTY ? barLine(last!, now(), width, wording) : wording.plain(last!, now())), { plainEveryMs: intervalMs, final: true, out, now });
   return {
     update(p) {
       last = p;
@@ -57,39 +73,49 @@ export function progressRenderer(out: ProgressOut, intervalMs = 5_000, now: () =
   };
 }
 
-export function progressBarLine(p: MigrateProgress, at: number, width: number): string {
-  const stats = `${p.done}/${p.total} versions  ${mib(p.bytes)}/${mib(p.totalBytes)}  ${rate(p, at)}  ETA ${eta(p, at)}${p.failed ? `  ${p.failed} failed` : ''}`;
+export function barLine<P extends Counted>(p: P, at: number, width: number, wording: ProgressWording<P>): string {
+  const stats = `${wording.counts(p)}  ${rate(p, at)}  ETA ${eta(p, at)}${wording.tail?.(p) ?? ''}`;
   const barWidth = Math.max(10, Math.min(40, width - stats.length - 4));
   const frac = fraction(p);
   const filled = Math.round(frac * barWidth);
   return `[${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${stats}`.slice(0, width);
 }
 
-export function progressPlainLine(p: MigrateProgress, at: number): string {
-  return (
-    `migrate-blobs ${p.from} → ${p.to}: ${p.done}/${p.total} versions (${Math.round(fraction(p) * 100)}%), ${mib(p.bytes)} of ${mib(p.totalBytes)}, ` +
-    `${rate(p, at)}, ETA ${eta(p, at)}; copied ${p.copied}, skipped ${p.skipped}, failed ${p.failed}`
-  );
-}
+const migrateWording: ProgressWording<MigrateProgress> = {
+  counts: (p) => `${p.done}/${p.total} versions  ${mib(p.bytes)}/${mib(p.totalBytes)}`,
+  tail: (p) => (p.failed ? `  ${p.failed} failed` : ''),
+  plain: (p, at) =>
+    `migrate-blobs ${p.from} → ${p.to}: ${p.done}/${p.total} versions (${percent(p)}), ${mib(p.bytes)} of ${mib(p.totalBytes)}, ` +
+    `${rate(p, at)}, ETA ${eta(p, at)}; copied ${p.copied}, skipped ${p.skipped}, failed ${p.failed}`,
+};
+
+/** migrate-blobs: a bar with rate and ETA on a terminal, a plain line every intervalMs otherwise (and a last one). */
+export const progressRenderer = (out: ProgressOut, intervalMs = 5_000, now: () => number = Date.now): ProgressRenderer<MigrateProgress> => progressBar(out, migrateWording, intervalMs, now);
+export const progressBarLine = (p: MigrateProgress, at: number, width: number): string => barLine(p, at, width, migrateWording);
+export const progressPlainLine = (p: MigrateProgress, at: number): string => migrateWording.plain(p, at);
 
 /** By bytes when there are any (large objects dominate the time), else by count. */
-function fraction(p: MigrateProgress): number {
+function fraction(p: Counted): number {
   if (p.totalBytes > 0) return Math.min(1, p.bytes / p.totalBytes);
   return p.total > 0 ? Math.min(1, p.done / p.total) : 1;
 }
 
-const bytesPerSecond = (p: MigrateProgress, at: number): number => p.bytes / Math.max(0.001, (at - p.startedAt) / 1000);
+export const percent = (p: Counted): string => `${Math.round(fraction(p) * 100)}%`;
 
-function rate(p: MigrateProgress, at: number): string {
-  return `${mib(bytesPerSecond(p, at))}/s`;
+const elapsed = (p: Counted, at: number): number => Math.max(0.001, (at - p.startedAt) / 1000);
+
+export function rate(p: Counted, at: number): string {
+  return `${mib(p.bytes / elapsed(p, at))}/s`;
 }
 
-function eta(p: MigrateProgress, at: number): string {
+/** Items per second, e.g. "52 rows/s". */
+export const itemRate = (p: Counted, at: number, unit: string): string => `${Math.round(p.done / elapsed(p, at))} ${unit}/s`;
+
+export function eta(p: Counted, at: number): string {
   if (fraction(p) >= 1) return '0s';
-  const bps = bytesPerSecond(p, at);
+  const bps = p.bytes / elapsed(p, at);
   if (p.totalBytes > 0 && bps > 0) return duration((p.totalBytes - p.bytes) / bps);
-  const elapsed = (at - p.startedAt) / 1000;
-  return p.done > 0 ? duration((elapsed / p.done) * (p.total - p.done)) : '?';
+  return p.done > 0 ? duration((elapsed(p, at) / p.done) * (p.total - p.done)) : '?';
 }
 
 export function mib(bytes: number): string {

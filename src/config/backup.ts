@@ -17,6 +17,11 @@ export interface BackupConfig {
   archiveTimeoutSeconds: number;
   /** pg_basebackup --max-rate (e.g. 50M): spares a busy server's disks; null = unthrottled. */
   maxRate: string | null;
+  /**
+   * The role backups connect as (QUILL_BACKUP_DATABASE_URL): one with REPLICATION (pg_basebackup) and EXECUTE on
+   * pg_switch_wal(), which the application's role should not have. null: DATABASE_URL's (or the embedded server's).
+   */
+  databaseUrl: string | null;
 }
 
 export const backupSchemaProperties = {
@@ -33,6 +38,7 @@ export const backupSchemaProperties = {
   QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS: { type: 'integer', minimum: 0, default: 60 },
   QUILL_BACKUP_MAX_RATE: { type: 'string', pattern: '^[0-9]+[kM]?$' },
   QUILL_PG_TOOLS_DIR: { type: 'string' },
+  QUILL_BACKUP_DATABASE_URL: { type: 'string', pattern: '^postgres(ql)?://' },
 } as const;
 
 type Raw = Record<string, string | number | boolean | undefined>;
@@ -50,7 +56,9 @@ export function backupConfigFrom(raw: Raw, dataDir: string, problems: string[]):
     incrementalIntervalMinutes: Number(raw.QUILL_BACKUP_INCREMENTAL_INTERVAL_MINUTES),
     archiveTimeoutSeconds: Number(raw.QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS),
     maxRate: str(raw.QUILL_BACKUP_MAX_RATE),
+    databaseUrl: str(raw.QUILL_BACKUP_DATABASE_URL),
   };
+  if (b.databaseUrl && !str(raw.DATABASE_URL)) problems.push('QUILL_BACKUP_DATABASE_URL is for an external PostgreSQL (DATABASE_URL); the embedded one is backed up as its own superuser');
   if (b.store === 's3' && !b.s3.bucket) problems.push('QUILL_BACKUP_STORE=s3 needs QUILL_BACKUP_S3_BUCKET');
   if (b.store === 'azure' && !b.azure.container) problems.push('QUILL_BACKUP_STORE=azure needs QUILL_BACKUP_AZURE_CONTAINER');
   if (b.dir.includes("'")) problems.push("QUILL_BACKUP_DIR must not contain a single quote (it is used in PostgreSQL's archive_command)");

@@ -34,6 +34,8 @@ export interface Config {
   jwt: { issuer: string; audience: string; secret: string | null; jwksUrl: string | null; rolesClaim: string };
   odsCode: string;
   maxUploadBytes: number;
+  /** The largest IHE MHD ITI-65 transaction Bundle (POST /fhir) body; each document in it is held to maxUploadBytes. */
+  maxBundleBytes: number;
   allowedContentTypes: string[];
   valueSet: DocumentValueSet;
   /** The retention schedule (src/retention): the Code of Practice 2023 as shipped, or QUILL_RETENTION_SCHEDULE_FILE. */
@@ -43,11 +45,26 @@ export interface Config {
   orphanGraceSeconds: number;
   /** Resumable (tus) uploads not finished within this many hours of their last request expire. */
   uploadExpiryHours: number;
+  /** Resumable uploads one user may have open (receiving) at once. */
+  maxOpenUploads: number;
+  /** The fewest bytes a tus PATCH may carry unless it ends the upload (advertised as Quill-Min-Patch-Size). */
+  tusMinPatchBytes: number;
   /** The page's sign-in through an identity provider (authorization code + PKCE); null = development sign-in only. */
   oidc: { issuer: string; clientId: string } | null;
   requestTimeoutMs: number;
+  /** The longest a response carrying document bytes may wait for its client to take any (then the connection is closed). */
+  sendTimeoutMs: number;
+  /** Downloads streaming through one instance at once: per user, and per signed URL. */
+  maxOpenDownloads: { perUser: number; perUrl: number };
   /** Bound on every database wait (connect, a statement, a stalled connection); see src/db/sql.ts. */
   dbTimeoutMs: number;
+  /** QUILL_METRICS_PORT/_HOST: /metrics without a token on a listener of its own; port null: none (admin token on the API port). */
+  metrics: { host: string; port: number | null };
+  /**
+   * A stop (SIGTERM, SIGINT): /readyz answers 503 at once, the service waits graceS for load balancers to notice,
+   * then finishes the requests in flight for at most timeoutS (src/bootstrap.ts, Service.shutdown).
+   */
+  shutdown: { graceS: number; timeoutS: number };
   /** Malware scanning (src/scanning): clamd's address (null: no scanning), what uploads do while it is down, its timeout. */
   scan: { clamdUrl: string | null; whenDown: 'refuse' | 'hold'; timeoutMs: number };
   logLevel: string;
@@ -131,15 +148,22 @@ function toConfig(raw: Raw, names: readonly string[], problems: string[]): Confi
     },
     odsCode: String(raw.QUILL_ODS_CODE),
     maxUploadBytes: Number(raw.QUILL_MAX_UPLOAD_BYTES),
+    maxBundleBytes: Number(raw.QUILL_MAX_BUNDLE_BYTES),
     allowedContentTypes: str(raw.QUILL_ALLOWED_CONTENT_TYPES)?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean) ?? [...defaultAllowedContentTypes],
     valueSet,
     downloadUrlTtl: Number(raw.QUILL_DOWNLOAD_URL_TTL),
     downloadUrlMaxTtl: Number(raw.QUILL_DOWNLOAD_URL_MAX_TTL),
     orphanGraceSeconds: Number(raw.QUILL_ORPHAN_GRACE_SECONDS),
     uploadExpiryHours: Number(raw.QUILL_UPLOAD_EXPIRY_HOURS),
+    maxOpenUploads: Number(raw.QUILL_MAX_OPEN_UPLOADS),
+    tusMinPatchBytes: Number(raw.QUILL_TUS_MIN_PATCH_BYTES),
     oidc: str(raw.QUILL_OIDC_ISSUER) && str(raw.QUILL_OIDC_CLIENT_ID) ? { issuer: str(raw.QUILL_OIDC_ISSUER)!, clientId: str(raw.QUILL_OIDC_CLIENT_ID)! } : null,
     requestTimeoutMs: Number(raw.QUILL_REQUEST_TIMEOUT_MS),
+    sendTimeoutMs: Number(raw.QUILL_SEND_TIMEOUT_MS),
+    maxOpenDownloads: { perUser: Number(raw.QUILL_MAX_OPEN_DOWNLOADS), perUrl: Number(raw.QUILL_MAX_OPEN_DOWNLOADS_PER_URL) },
     dbTimeoutMs: Number(raw.QUILL_DB_TIMEOUT_MS),
+    metrics: { host: String(raw.QUILL_METRICS_HOST), port: raw.QUILL_METRICS_PORT === undefined ? null : Number(raw.QUILL_METRICS_PORT) },
+    shutdown: { graceS: Number(raw.QUILL_SHUTDOWN_GRACE_S), timeoutS: Number(raw.QUILL_SHUTDOWN_TIMEOUT_S) },
     scan: { clamdUrl: str(raw.QUILL_CLAMD_URL), whenDown: raw.QUILL_SCAN_WHEN_DOWN as 'refuse' | 'hold', timeoutMs: Number(raw.QUILL_CLAMD_TIMEOUT_MS) },
     logLevel: String(raw.LOG_LEVEL),
     edge: edgeConfig(raw, problems),

@@ -6,7 +6,8 @@ import type { Sql, Tx } from './sql.ts';
  *
  * - Session locks live on a reserved connection, so they are released when the work ends or when the process dies
  *   with its connection: one instance (or one operator command) at a time does the work.
- * - Transaction locks are released at commit or rollback: they serialise statements on one thing (a patient's facts).
+ * - Transaction locks are released at commit or rollback: they serialise statements on one thing (a patient's facts,
+ *   one user's open uploads).
  */
 export const LOCKS = {
   migrate: 'quill-docstore:migrate',
@@ -16,13 +17,23 @@ export const LOCKS = {
   rescan: 'quill-docstore:rescan',
   backup: 'quill-docstore:backup',
   backupScheduler: 'quill-docstore:backup-scheduler',
+  /** The background expiry of abandoned resumable uploads (uploads/expire-uploads.ts): one instance at a time. */
+  expireUploads: 'quill-docstore:expire-uploads',
 } as const;
+
+/** Transaction lock: one user's resumable uploads are counted and created one at a time (QUILL_MAX_OPEN_UPLOADS). */
+export const openUploadsLock = (user: string): string => `quill-docstore:open-uploads:${user}`;
 
 type Reserved = Awaited<ReturnType<Sql['reserve']>>;
 
 /** A session lock held until release() (or until the process dies with its connection). */
 export interface HeldLock {
   release(): Promise<void>;
+  /**
+   * Whether the session holding the lock still answers. After a failover (or a restart of the server) it does not:
+   * the lock went with the old server's session, and another instance may take it on the new primary.
+   */
+  alive(): Promise<boolean>;
 }
 
 /**
@@ -44,12 +55,25 @@ export async function holdSessionLock(sql: Sql, name: string, opts: { wait?: boo
     conn.release();
     throw e;
   }
+  let released = false;
   return {
     release: async () => {
+      if (released) return;
+      released = true;
       try {
         await conn`select pg_advisory_unlock(hashtext(${name}))`.catch(() => undefined);
       } finally {
         conn.release();
+      }
+    },
+    alive: async () => {
+      if (released) return false;
+      try {
+        const [held] = await conn<{ ok: boolean }[]>`
+          select exists (select 1 from pg_locks where locktype = 'advisory' and pid = pg_backend_pid() and granted) as ok`;
+        return held?.ok === true;
+      } catch {
+        return false;
       }
     },
   };

@@ -17,8 +17,11 @@ export const walArchiveDir = (b: Pick<BackupConfig, 'dir'>): string => path.join
  * - wal_level=replica: what base backups and archive recovery need.
  * - summarize_wal=on: WAL summaries, which `pg_basebackup --incremental` reads.
  * - archive_mode=on, archive_command: each finished 16 MB segment is copied into <QUILL_BACKUP_DIR>/wal under a
- *   temporary name, flushed, then renamed, so a half-copied segment never has a real name. A segment that is already
- *   there with identical bytes counts as archived (a retry after a crash); different bytes fail loudly.
+ *   temporary name of its own (the archiver's pid: several servers may archive into one directory, as every member of
+ *   a Patroni cluster does with archive_mode=always), made readable by the group (the service's user reads and
+ *   expires the archive when it is not the server's), flushed, then renamed, so a half-copied segment never has a
+ *   real name. A segment that is already there with identical bytes counts as archived (a retry after a crash, or
+ *   another member's copy); different bytes fail loudly. Timeline history files go the same way.
  * - archive_timeout (QUILL_BACKUP_ARCHIVE_TIMEOUT_SECONDS, default 60): a segment is switched and archived at least
  *   this often while anything is written. So the RPO of the embedded default is about a minute: seconds would need
  *   streaming (pg_receivewal), and each switch archives a whole (mostly empty) 16 MB segment; a minute bounds that to
@@ -27,7 +30,8 @@ export const walArchiveDir = (b: Pick<BackupConfig, 'dir'>): string => path.join
 export function archiveSettings(b: Pick<BackupConfig, 'dir' | 'archiveTimeoutSeconds'>): Record<string, string> {
   const wal = walArchiveDir(b);
   const dst = `'${wal}/%f'`;
-  const command = `if [ -f ${dst} ]; then cmp -s %p ${dst}; else cp %p ${dst}.tmp && sync ${dst}.tmp && mv ${dst}.tmp ${dst}; fi`;
+  const tmp = `'${wal}/%f.'$$.tmp`;
+  const command = `if [ -f ${dst} ]; then cmp -s %p ${dst}; else cp %p ${tmp} && chmod 0640 ${tmp} && sync ${tmp} && mv ${tmp} ${dst} || { rm -f ${tmp}; exit 1; }; fi`;
   return {
     wal_level: 'replica',
     summarize_wal: 'on',

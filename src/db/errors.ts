@@ -22,6 +22,7 @@ const UNAVAILABLE_CODES = new Set([
   '57014', // query_canceled (statement_timeout)
   '55P03', // lock_not_available (lock_timeout)
   '53300', // too_many_connections
+  '25006', // read_only_sql_transaction: a standby, or a promoted primary not yet out of recovery (a failover)
 ]);
 
 export const isDatabaseUnavailable = (e: unknown): boolean => {

@@ -41,7 +41,7 @@ export async function beginDatabase(cfg: Config, log: Logger, opts: { command?: 
   const timed = opts.timed ?? untimed;
   const embedded = cfg.databaseUrl ? null : await openEmbedded(cfg.dataDir, log, { shareRunning: opts.command === true, backup: cfg.backup });
   const url = cfg.databaseUrl ?? embedded!.url;
-  const sql = connect(url, { timeoutMs: cfg.dbTimeoutMs, boundStatements: !opts.command });
+  const sql = connect(url, { timeoutMs: cfg.dbTimeoutMs, boundStatements: !opts.command, log });
   const ready = (async () => {
     try {
       if (embedded) await timed('postgres', embedded.ready);

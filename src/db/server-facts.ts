@@ -22,10 +22,17 @@ export async function controlData(sql: Sql): Promise<{ sysid: string; tli: numbe
   return ctl!;
 }
 
-/** Whether this role may take base backups, and the WAL settings they need. */
-export async function backupCapability(sql: Sql): Promise<{ repl: boolean; wal_level: string; archive_mode: string } | undefined> {
-  const [r] = await sql<{ repl: boolean; wal_level: string; archive_mode: string }[]>`
+/** The timeline the server writes WAL on now (a promotion moves it on before its first checkpoint does). */
+export async function currentTimeline(sql: Sql): Promise<number> {
+  const [r] = await sql<{ file: string }[]>`select pg_walfile_name(pg_current_wal_lsn()) as file`;
+  return parseInt(r!.file.slice(0, 8), 16);
+}
+
+/** Whether this role may take base backups (and switch WAL segments, for a restore's marker), and the WAL settings they need. */
+export async function backupCapability(sql: Sql): Promise<{ repl: boolean; switch_wal: boolean; wal_level: string; archive_mode: string } | undefined> {
+  const [r] = await sql<{ repl: boolean; switch_wal: boolean; wal_level: string; archive_mode: string }[]>`
     select (select rolreplication or rolsuper from pg_roles where rolname = current_user) as repl,
+           has_function_privilege('pg_switch_wal()', 'execute') as switch_wal,
            current_setting('wal_level') as wal_level, current_setting('archive_mode') as archive_mode`;
   return r;
 }

@@ -15,7 +15,7 @@ import net from 'node:net';
 export function stallWatchedSocket(stallMs: number) {
   return (o: { host: string[]; port: number[]; path?: string | false }): net.Socket => {
     const socket = o.path ? net.connect(o.path) : net.connect(o.port[0]!, o.host[0]!);
-    watch(socket, stallMs);
+    watchStalls(socket, stallMs);
     return socket;
   };
 }
@@ -26,7 +26,8 @@ const QUERY = 0x51; // 'Q'
 const SSL_REQUEST = 80877103;
 const CANCEL_REQUEST = 80877102;
 
-function watch(socket: net.Socket, stallMs: number): void {
+/** Destroys `socket` with ETIMEDOUT when a request on it goes unanswered for `stallMs` (see stallWatchedSocket). */
+export function watchStalls(socket: net.Socket, stallMs: number): void {
   let lastRead = Date.now();
   let unanswered = false; // bytes written since the last bytes read
   let expected = 0; // ReadyForQuery messages owed by the server

@@ -11,8 +11,10 @@ export { principalOf } from '../auth/permissions.ts';
 
 /**
  * The access rules applied to one document: who may see it, and which of its versions' bytes. The rules themselves are
- * read-rules.ts; readableVersion applies them over separate reads, and readableVersionOnce (the download-URL hot path)
- * over one statement that also writes the audit row (repository.readVersionsAudited, whose SQL is compiled from them).
+ * read-rules.ts, and every read path applies them through apply() below: readableVersion over separate reads,
+ * readableVersionOnce (the download-URL hot path) over one statement that also writes the audit row
+ * (repository.readVersionsAudited, whose SQL is compiled from them), and readableSignedBlob at each fetch of a signed
+ * fs URL, as the user it was issued to.
  */
 
 /**
@@ -26,6 +28,15 @@ export function readerOf(p: Principal, opts: { read?: boolean } = {}): Reader {
     breakGlassAsked: Boolean(p.breakGlass),
     canDelete: hasPermission(p, 'document:delete'),
   };
+}
+
+/**
+ * Whoever fetches a signed fs URL reads as the user it was issued to, with the facts the URL carries: the patient
+ * scope and break-glass were checked when it was issued (a document's patient never changes), and whether that user
+ * reviews entered-in-error documents is signed into it; everything about the document and its version is asked again.
+ */
+export function urlHolder(claims: { reviewer?: boolean }): Reader {
+  return { patients: null, breakGlass: null, breakGlassAsked: false, canDelete: claims.reviewer === true };
 }
 
 /** Applies the rules of these stages; the target learns the patient, and the break-glass reason when it was used. */
@@ -100,4 +111,18 @@ export async function readableVersionOnce(
   }
   if (!facts.audited) await onDisagreement(true);
   return facts.version;
+}
+
+/**
+ * The version a signed fs URL names, if its holder may still read it: the document, bytes and version rules, asked at
+ * the fetch (a document marked entered-in-error, put under an approved disposal or quarantined since the URL was
+ * issued is refused, as /content refuses it).
+ */
+export async function readableSignedBlob(db: Db, store: string, key: string, holder: Reader, target: AuditTarget): Promise<DocumentVersion> {
+  const found = await repo.findVersionByBlobKey(db, store, key);
+  if (!found) throw new AppError('not_found');
+  const { version, doc } = found;
+  Object.assign(target, { documentId: version.documentId, version: version.version, patient: doc.patient });
+  apply({ reader: holder, doc: { id: version.documentId, ...doc }, version: { version: version.version, quarantinedAt: found.quarantinedAt, scanStatus: version.scanStatus } }, target, ['document', 'bytes', 'version']);
+  return version;
 }

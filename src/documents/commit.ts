@@ -5,6 +5,7 @@ import type { DocumentWithVersion } from '../domain/document.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import { indexChange, type IndexOptions } from './fhir-index.ts';
 import * as repo from './repository.ts';
+import { AppError } from '../domain/errors.ts';
 
 export interface CommitOptions extends IndexOptions {
   /** Called after the transaction commits when remote FHIR work was queued. */
@@ -16,6 +17,14 @@ export interface ChangeTarget {
   documentId: string;
   version: number;
   patient: string;
+}
+
+/** A resumable upload already committed by another request (a retry after an answer lost in a failover). */
+function secondCommit(e: unknown): never {
+  if ((e as { code?: string; constraint_name?: string }).code === '23505' && (e as { constraint_name?: string }).constraint_name === repo.ONE_COMMIT_PER_UPLOAD) {
+    throw new AppError('conflict', 'this upload has been committed already', {}, { cause: e });
+  }
+  throw e;
 }
 
 /**
@@ -36,11 +45,13 @@ export async function commitChange(
   intentId: string | null,
   detail?: Record<string, unknown>,
 ): Promise<DocumentWithVersion> {
-  const [changed] = await Promise.all([
+  const [changed, intentCommitted] = await Promise.all([
     rows,
-    intentId ? repo.finishIntent(tx, intentId, 'committed') : undefined,
+    intentId ? repo.finishIntent(tx, intentId, 'committed').catch(secondCommit) : true,
     recordAudit(tx, ctx, { action, outcome: 'success', documentId: target.documentId, version: target.version, patient: target.patient, detail }),
   ]);
+  // keyed by the intent: only a pending intent commits (not one `reconcile` has claimed, its bytes being removed)
+  if (!intentCommitted) throw new AppError('storage_unavailable', 'the bytes of this upload were reclaimed before its commit; send it again', { layer: 'blob' }, { retryAfter: 1 });
   const queued = await indexChange(tx, changed.document, changed.version, o);
   // after commit: the worker picks it up at once rather than at its next poll
   if (queued) setImmediate(() => o.onIndexWork?.());

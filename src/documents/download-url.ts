@@ -3,6 +3,7 @@ import type { DocumentVersion } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { Principal } from '../domain/principal.ts';
+import { hasPermission } from '../auth/permissions.ts';
 
 export interface PresignDeps {
   sql: Sql;
@@ -32,6 +33,8 @@ export async function presignDownloadUrl(d: PresignDeps, p: Principal, version: 
     contentType: version.contentType,
     filename: version.filename,
     issuedTo: p.sub,
+    // the URL carries the reviewer's right (the read rules' reader.canDelete), so its fetches are judged as its user's
+    reviewer: hasPermission(p, 'document:delete'),
   });
   return { url, expiresAt, version };
 }

@@ -12,6 +12,11 @@ export interface OutboxOptions {
   maxDelayMs?: number;
   /** How long a claim lasts; longer than the remote calls of one document (two requests, 15 s timeout each). */
   leaseSeconds?: number;
+  /**
+   * More remote writes that ride on a document's row, after its DocumentReference is written (the SubmissionSet Lists
+   * that delivered it: src/mhd/remote-lists.ts). A failure fails the row, which is retried like any other.
+   */
+  alsoWrite?: (documentId: string) => Promise<void>;
 }
 
 /**
@@ -34,6 +39,7 @@ export async function drainOutboxOnce(sql: Sql, index: RemoteFhirIndex, log: Log
       if (!doc || !version) throw new Error(`document ${documentId} has no current version`);
       if (doc.disposalId) throw new Error(`document ${documentId} is being disposed of; its index entry is removed by the disposal`);
       const fhirId = await index.upsert(doc, version);
+      await o.alsoWrite?.(doc.id);
       await sql.begin(async (tx) => {
         await repo.setIndexed(tx, doc.id, fhirId);
         await outbox.markDone(tx, doc.id, latest);

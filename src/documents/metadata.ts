@@ -1,7 +1,7 @@
 import type { Coding, NewDocumentMetadata } from '../domain/document.ts';
 import { findCategory, findType, type DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
-import { BIDI_CONTROLS, hasNul, isCalendarDate } from '../domain/input-limits.ts';
+import { displayText, hasNul, isCalendarDate, stripInvisibleControls } from '../domain/input-limits.ts';
 import { isValidNhsNumber, normaliseNhsNumber } from '../domain/nhs-number.ts';
 
 export interface ResolvedMetadata {
@@ -31,27 +31,30 @@ export function resolveMetadata(m: NewDocumentMetadata, set: DocumentValueSet): 
   const categoryCode = m.category ?? type.defaultCategory;
   const category = findCategory(set, categoryCode);
   if (!category) throw new AppError('unknown_category', `category must be one of ${set.categories.map((c) => c.code).join(', ')}`, { field: 'category' });
-  const title = (m.title ?? '').trim();
+  const title = displayText(m.title ?? '', 'title');
   if (!title) throw new AppError('validation_failed', 'title is required', { field: 'title' });
+  const description = m.description === undefined ? '' : displayText(m.description, 'description');
+  const author = m.author === undefined ? '' : displayText(m.author, 'author');
   if (m.date !== undefined && !isCalendarDate(m.date)) throw new AppError('validation_failed', 'date must be a calendar date YYYY-MM-DD', { field: 'date' });
   return {
     patient,
     type: { system: type.system, code: type.code, display: type.display },
     category,
     title,
-    description: m.description?.trim() || null,
+    description: description || null,
     clinicalDate: m.date ?? null,
-    author: m.author?.trim() || null,
+    author: author || null,
   };
 }
 
 /**
  * Keeps the last path segment of a client filename, without control characters and without bidirectional-text
- * controls (an RLO makes `invoice\u202Efdp.exe` display as `invoiceexe.pdf`); the name is only ever metadata.
+ * controls (an RLO makes `invoice\u202Efdp.exe` display as `invoiceexe.pdf`); the name is only ever metadata, so
+ * C0 controls are dropped rather than refused.
  */
 export function cleanFilename(name: string | null | undefined): string | null {
   if (!name) return null;
   const base = name.split(/[\\/]/).pop() ?? '';
-  const clean = base.replace(/[\x00-\x1f\x7f-\x9f]/g, '').replace(BIDI_CONTROLS, '').trim().slice(0, 255);
+  const clean = stripInvisibleControls(base.replace(/[\x00-\x1f]/g, '')).trim().slice(0, 255);
   return clean === '' || clean === '.' || clean === '..' ? null : clean;
 }

@@ -11,3 +11,4 @@ export * from './repository/integrity.ts';
 export * from './repository/scans.ts';
 export * from './repository/restore-check.ts';
 export * from './repository/retention.ts';
+export * from './repository/patient-record.ts';

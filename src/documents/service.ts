@@ -12,12 +12,14 @@ import type { Sql, Tx } from '../db/sql.ts';
 import type { DocumentVersion, DocumentWithVersion, NewDocumentMetadata } from '../domain/document.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
+import { displayText } from '../domain/input-limits.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
-import { principalOf, readableVersion, readableVersionOnce, requirePatientAccess, visibleDocument } from './access.ts';
+import { principalOf, readableVersion, readableVersionOnce, requirePatientAccess, urlHolder, visibleDocument } from './access.ts';
 import { commitChange, type CommitOptions } from './commit.ts';
 import { downloadUrlTtl, presignDownloadUrl } from './download-url.ts';
 import { openSignedBlob, refuseSignedBlob } from './signed-blob.ts';
+import { DownloadSlots } from './download-slots.ts';
 import { faultPoint } from './fault-points.ts';
 import { initialFhirState } from './fhir-index.ts';
 import { resolveMetadata, validatePatient } from './metadata.ts';
@@ -25,6 +27,8 @@ import * as repo from './repository.ts';
 import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
 import type { UploadScanning } from './upload-scan.ts';
+import { heldDetail, writeNewDocument } from './new-document.ts';
+import { DocumentBatch } from './document-batch.ts';
 import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
 
@@ -65,6 +69,8 @@ export interface DocumentServiceOptions {
   onIndexWork?: () => void;
   /** Records governance (src/retention): each new document gets its class and retention date in its transaction. */
   retention?: UploadRetention | undefined;
+  /** Downloads through the service at once, per user and per signed URL (QUILL_MAX_OPEN_DOWNLOADS[_PER_URL]). */
+  maxOpenDownloads: { perUser: number; perUrl: number };
   /** Malware scanning of every upload (QUILL_CLAMD_URL); absent or null: off. */
   scanning?: UploadScanning | null | undefined;
 }
@@ -78,6 +84,12 @@ export interface UploadRetention {
   forNewDocument(tx: Tx, patient: string, cls: { code: string }, clinicalDate: string | null, lockedUntil: Date | null): Promise<repo.NewDocumentRetention>;
   /** After the commit: brings store-enforced locks and holds in step (newVersion: the new version needs them too). */
   afterCommit(documentIds: string[], opts?: { newVersion?: boolean }): void;
+}
+
+/** What a bulk import adds to an upload: its audit detail, and its own row, written in the upload's commit transaction. */
+export interface ImportRecord {
+  detail: Record<string, unknown>;
+  record(tx: Tx, documentId: string, sha256: string): Promise<void>;
 }
 
 /**
@@ -101,6 +113,8 @@ export class DocumentService {
   readonly #listings: StatementBatcher<repo.AuditedListing, repo.ListingPage>;
   /** Upload commits (step 3), sharing a transaction with those that arrive meanwhile. */
   readonly #uploadCommits: StatementBatcher<TransactionWork<DocumentWithVersion>, DocumentWithVersion>;
+  /** Downloads streaming through the service now, per user and per signed URL. */
+  readonly #downloads: DownloadSlots;
 
   constructor(o: DocumentServiceOptions) {
     this.#o = o;
@@ -108,6 +122,7 @@ export class DocumentService {
     this.#uploadCommits = transactionBatcher(o.sql, UPLOAD_COMMIT_BATCHING);
     this.#urlReads = new StatementBatcher({ run: (reads) => repo.readVersionsAudited(o.sql, reads), ...READ_BATCHING });
     this.#commit = { baseUrl: o.baseUrl, odsCode: o.odsCode, remoteFhir: o.remoteFhir, onIndexWork: o.onIndexWork };
+    this.#downloads = new DownloadSlots(o.maxOpenDownloads);
   }
 
   /** How often the download-URL statement's SQL rules disagreed with access.ts (a bug; tests require 0). */
@@ -135,8 +150,21 @@ export class DocumentService {
   }
 
   async create(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput): Promise<DocumentWithVersion> {
-    const target: AuditTarget = {};
-    return this.#audited(ctx, 'document.create', target, async () => {
+    return this.#create(ctx, 'document.create', meta, input, null);
+  }
+
+  /**
+   * A document from a bulk import (src/import): the same upload protocol as create, audited as document.import with
+   * the import's detail (its source id), and the import's own row written in the same commit transaction, so the
+   * document and the record of its import commit together or not at all.
+   */
+  async importDocument(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput, imported: ImportRecord): Promise<DocumentWithVersion> {
+    return this.#create(ctx, 'document.import', meta, input, imported);
+  }
+
+  async #create(ctx: RequestContext, action: 'document.create' | 'document.import', meta: NewDocumentMetadata, input: UploadInput, imported: ImportRecord | null): Promise<DocumentWithVersion> {
+    const target: AuditTarget = imported ? { detail: imported.detail } : {};
+    return this.#audited(ctx, action, target, async () => {
       const p = principalOf(ctx);
       requirePermission(p, 'document:write');
       target.patient = /^\d{10}$/.test(meta.patient ?? '') ? meta.patient : null;
@@ -151,13 +179,16 @@ export class DocumentService {
       const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
       const result = await this.#commitOrDiscard(stored, () =>
         this.#uploadCommits.submit(async (tx) => {
-          const kept = retention && cls ? await retention.forNewDocument(tx, m.patient, cls, m.clinicalDate, lock) : null;
-          // pipelined: both rows, the intent and the audit row in one round trip (commitChange)
-          const rows = Promise.all([
-            repo.insertDocument(tx, { id: documentId, ...m, createdBy: p.sub, fhirState: initialFhirState(this.#o), retention: kept }),
-            repo.insertVersion(tx, { ...stored.version, version: 1 }),
-          ]).then(([document, version]) => ({ document, version }));
-          return commitChange(tx, this.#commit, ctx, 'document.create', { documentId, version: 1, patient: m.patient }, rows, stored.intentId, heldDetail(stored));
+          const held = heldDetail(stored);
+          const detail = imported || held ? { ...imported?.detail, ...held } : undefined;
+          const change = writeNewDocument(tx, { commit: this.#commit, retention }, ctx, p, { documentId, meta: m, cls: cls ?? null, lock, stored }, detail, action);
+          if (!imported) return change;
+          // pipelined beside the rows (it needs nothing they return); both settle before the transaction ends, and
+          // the import row's refusal (a source id imported meanwhile) is the cause when both fail
+          const [changed, recorded] = await Promise.allSettled([change, imported.record(tx, documentId, stored.version.sha256)]);
+          if (recorded.status === 'rejected') throw recorded.reason;
+          if (changed.status === 'rejected') throw changed.reason;
+          return changed.value;
         }),
       );
       target.version = 1;
@@ -197,6 +228,19 @@ export class DocumentService {
       retention?.afterCommit([documentId], { newVersion: true });
       return result;
     });
+  }
+
+  /**
+   * The version a resumable upload became, if its commit went through: a commit is keyed by its upload, and one whose
+   * answer a failover cut is found here rather than made twice (src/uploads/commit-upload.ts). Not audited: the upload's
+   * own request is.
+   */
+  async committedUpload(uploadId: string): Promise<DocumentWithVersion | null> {
+    const c = await repo.committedByUpload(this.#o.sql, uploadId);
+    if (!c) return null;
+    const document = await repo.findDocument(this.#o.sql, c.documentId);
+    const version = document ? await repo.findVersion(this.#o.sql, c.documentId, c.version) : null;
+    return document && version ? { document, version } : null;
   }
 
   async get(ctx: RequestContext, documentId: string, version?: number): Promise<DocumentWithVersion & { versions: DocumentVersion[] }> {
@@ -255,21 +299,33 @@ export class DocumentService {
     return this.#audited(ctx, 'document.content', target, async () => {
       const p = principalOf(ctx);
       const { version } = await readableVersion(this.#o.sql, p, documentId, wantVersion, target);
-      const part = range ? await openAuthenticatedRange(this.#o, version, range) : null;
-      if (part) {
-        await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target, detail: { range: `${part.start}-${part.end}` } });
-        return { version, stream: part.stream, range: { start: part.start, end: part.end } };
+      const slot = this.#downloads.take(p.sub, null);
+      try {
+        const part = range ? await openAuthenticatedRange(this.#o, version, range) : null;
+        if (part) {
+          await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target, detail: { range: `${part.start}-${part.end}` } });
+          return { version, stream: slot.hold(part.stream), range: { start: part.start, end: part.end } };
+        }
+        const stream = await verifiedStream(this.#o, ctx, 'document.content', target, version);
+        await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target });
+        return { version, stream: slot.hold(stream) };
+      } catch (e) {
+        slot.release();
+        throw e;
       }
-      const stream = await verifiedStream(this.#o, ctx, 'document.content', target, version);
-      await recordAudit(this.#o.sql, ctx, { action: 'document.content', outcome: 'success', ...target });
-      return { version, stream };
     });
   }
 
-  /** For the filesystem store's signed URLs: the signature was checked by the caller; verify bytes and audit. */
-  async openSignedBlob(ctx: RequestContext, key: string): Promise<{ version: DocumentVersion; stream: Readable }> {
+  /**
+   * For the filesystem store's signed URLs: the signature was checked by the caller; the read rules again as the URL's
+   * holder (claims: what the URL carries), a download slot for its user and for the URL itself (urlId, its signature),
+   * then verify bytes and audit.
+   */
+  async openSignedBlob(ctx: RequestContext, key: string, claims: { issuedTo: string; reviewer?: boolean }, urlId: string): Promise<{ version: DocumentVersion; stream: Readable }> {
     const target: AuditTarget = {};
-    return this.#audited(ctx, 'document.blob-fetch', target, () => openSignedBlob(this.#o, ctx, key, target));
+    return this.#audited(ctx, 'document.blob-fetch', target, () =>
+      openSignedBlob(this.#o, ctx, key, urlHolder(claims), target, () => this.#downloads.take(claims.issuedTo, urlId)),
+    );
   }
 
   /** A signed fs URL that failed its check (tampered 403, expired 410): audited as a denied fetch, then rethrown. */
@@ -283,7 +339,7 @@ export class DocumentService {
       const p = principalOf(ctx);
       requirePermission(p, 'document:delete');
       await visibleDocument(this.#o.sql, p, documentId, target);
-      const why = reason.trim();
+      const why = displayText(reason, 'reason');
       if (why.length < 3) throw new AppError('validation_failed', 'a reason is required', { field: 'reason' });
       return this.#o.sql.begin(async (tx) => {
         const doc = await repo.findDocument(tx, documentId, { forUpdate: true });
@@ -296,6 +352,15 @@ export class DocumentService {
         return commitChange(tx, this.#commit, ctx, 'document.enter-in-error', { documentId, version: doc.currentVersion, patient: doc.patient }, rows, null, { reason: why });
       });
     });
+  }
+
+  /**
+   * New documents committed together, all or none (IHE MHD ITI-65): each one's bytes through the same upload protocol
+   * as create, one transaction for all of them (document-batch.ts).
+   */
+  batch(ctx: RequestContext): DocumentBatch {
+    const o = this.#o;
+    return new DocumentBatch({ sql: o.sql, upload: this.#uploadDeps(), commit: this.#commit, retention: o.retention, valueSet: o.valueSet }, ctx);
   }
 
   /** Audits a request refused before it reached the service (e.g. a malformed upload body), then rethrows. */
@@ -329,5 +394,3 @@ export class DocumentService {
   }
 }
 
-/** A version stored while the malware scanner was down (QUILL_SCAN_WHEN_DOWN=hold) says so in its upload's audit row. */
-const heldDetail = (stored: StoredBytes) => (stored.version.scanStatus === 'pending' ? { scanStatus: 'pending' } : undefined);

@@ -2,7 +2,7 @@ import { Transform, type TransformCallback } from 'node:stream';
 import { fileTypeFromBuffer } from 'file-type';
 import { AppError } from '../domain/errors.ts';
 
-const SAMPLE_BYTES = 4100; // what file-type needs to recognise every format it knows
+export const SAMPLE_BYTES = 4100; // what file-type needs to recognise every format it knows
 
 /**
  * Holds back the first few KiB, recognises the real type from magic bytes (file-type; plain text by being clean
@@ -16,6 +16,8 @@ export class TypeSniffer extends Transform {
   #sampled = 0;
   #decided = false;
   detected: string | null = null;
+  /** The verdict was made on fewer than SAMPLE_BYTES because the stream ended first (final only if the file did). */
+  shortSample = false;
 
   /** declared null means the client did not say (or said application/octet-stream). */
   constructor(allowed: readonly string[], declared: string | null) {
@@ -35,6 +37,7 @@ export class TypeSniffer extends Transform {
   override _flush(cb: TransformCallback): void {
     if (this.#decided) return cb();
     if (this.#sampled === 0) return cb(new AppError('empty_body'));
+    this.shortSample = true;
     this.#decide().then(() => cb(null, Buffer.concat(this.#takeSample())), cb);
   }
 

@@ -52,12 +52,18 @@ export async function runUploadPipeline<T>(source: Readable, checks: readonly [T
   const [checkedResult, storedResult] = await Promise.allSettled([checked, stored]);
   source.off('error', onSourceError);
   source.off('close', onSourceClose);
-  if (checkedResult.status === 'rejected' || storedResult.status === 'rejected') drain(source, gate);
+  if (checkedResult.status === 'rejected' || storedResult.status === 'rejected') {
+    source.unpipe(gate);
+    drainBody(source);
+  }
   return { checked: checkedResult, stored: storedResult, sourceFailure };
 }
 
-function drain(source: Readable, gate: PassThrough): void {
-  source.unpipe(gate);
+/**
+ * Reads and drops what is left of a refused request body, so the client sees the answer rather than a reset, then gives
+ * up after DRAIN_MS (also for an ITI-65 bundle refused before its end).
+ */
+export function drainBody(source: Readable): void {
   if (source.readableEnded || source.destroyed) return;
   const timer = setTimeout(() => source.destroy(), DRAIN_MS);
   timer.unref();

@@ -23,6 +23,8 @@ export interface UploadInput {
   expectedSha256: Buffer | null;
   /** The body's declared length (Content-Length; for a form, the whole form's): large or unknown ones hash off-thread. */
   sizeHint?: number | null | undefined;
+  /** A resumable upload's commit: its id keys the commit (one version per upload, however often it is retried). */
+  resumableUploadId?: string | null | undefined;
 }
 
 export interface UploadDeps {
@@ -50,7 +52,7 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   const intentId = randomUUID();
   const blobKey = documentBlobKey(documentId, intentId);
   const store = d.store;
-  await repo.insertIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey, createdBy: p.sub });
+  await repo.insertIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey, createdBy: p.sub, resumableUploadId: input.resumableUploadId ?? null });
   faultPoint('after-intent');
   const hasher = new HashingStream({ sha1: true, maxBytes: d.maxUploadBytes, offload: offloadHashing(input.sizeHint) });
   const sniffer = new TypeSniffer(d.allowedContentTypes, input.declaredType);
@@ -111,11 +113,20 @@ export async function storeBytes(d: UploadDeps, p: Principal, documentId: string
   };
 }
 
-/** Best effort removal of bytes the metadata will never point at; reconcile catches what this misses. */
+/**
+ * Removal of bytes the metadata will never point at, after a refusal or a failed commit. Whether a commit failed is
+ * decided by the intent, not by the error: a commit whose answer was lost (a failover cut the connection after the
+ * server committed) has moved its intent to committed, and its bytes are a version's. So the intent is moved to
+ * aborted first, only while pending, and the bytes removed only then. When the database cannot be asked (the same
+ * outage), nothing is removed: `reconcile` decides later, by the same intent. Best effort: reconcile catches the rest.
+ */
 export async function discard(d: Pick<UploadDeps, 'sql' | 'store' | 'log'>, intentId: string, key: string, versionId: string | null): Promise<void> {
   try {
+    if (!(await repo.finishIntent(d.sql, intentId, 'aborted'))) {
+      d.log.info({ key }, 'the commit of this upload went through after all (its intent is not pending): its bytes are kept');
+      return;
+    }
     await d.store.delete(key, versionId);
-    await repo.finishIntent(d.sql, intentId, 'aborted');
     await repo.deleteIntent(d.sql, intentId);
   } catch (e) {
     d.log.warn({ err: e, key }, 'could not remove discarded upload; reconcile will');

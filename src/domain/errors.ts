@@ -10,6 +10,7 @@ export const ErrorCodes = {
   not_found: { status: 404, title: 'Not found' },
   validation_failed: { status: 400, title: 'The request is not valid' },
   invalid_nhs_number: { status: 400, title: 'The NHS number is not valid' },
+  unknown_patient_identifier_system: { status: 400, title: 'The patient is not identified by an NHS number' },
   unknown_document_type: { status: 400, title: 'Unknown document type' },
   unknown_category: { status: 400, title: 'Unknown document category' },
   empty_body: { status: 400, title: 'The document is empty' },
@@ -17,6 +18,8 @@ export const ErrorCodes = {
   unsupported_media_type: { status: 415, title: 'This type of document is not accepted' },
   content_type_mismatch: { status: 415, title: 'The declared type does not match the bytes' },
   digest_mismatch: { status: 400, title: 'The content digest does not match the bytes received' },
+  size_mismatch: { status: 400, title: 'The declared size does not match the bytes received' },
+  invalid_bundle: { status: 400, title: 'The FHIR Bundle is not an acceptable ITI-65 Provide Document Bundle' },
   invalid_digest_header: { status: 400, title: 'The digest header is malformed' },
   upload_aborted: { status: 400, title: 'The upload ended before it was complete' },
   invalid_multipart: { status: 400, title: 'The multipart/form-data body is not acceptable' },
@@ -42,6 +45,8 @@ export const ErrorCodes = {
   unknown_retention_class: { status: 400, title: 'Unknown retention class' },
   upload_offset_conflict: { status: 409, title: 'Upload-Offset does not match the bytes already received' },
   upload_gone: { status: 410, title: 'The resumable upload has expired, finished or been terminated' },
+  too_many_open_uploads: { status: 429, title: 'Too many resumable uploads are open for this user: finish or abandon (DELETE) one first' },
+  upload_patch_too_small: { status: 400, title: 'A PATCH must carry at least Quill-Min-Patch-Size bytes unless it ends the upload' },
   tus_version_unsupported: { status: 412, title: 'Only tus 1.0.0 is supported' },
   checksum_mismatch: { status: 460, title: 'The Upload-Checksum does not match the bytes of this request' },
   integrity_failure: { status: 500, title: 'Stored bytes failed their integrity check' },
@@ -51,6 +56,7 @@ export const ErrorCodes = {
   scanner_unavailable: { status: 503, title: 'The malware scanner is unavailable; the upload was not stored' },
   temporarily_unavailable: { status: 503, title: 'The service could not finish this request now; retry it' },
   insufficient_storage: { status: 507, title: 'The blob store is out of space' },
+  too_many_downloads: { status: 429, title: 'Too many downloads in progress for this user or link; retry when one has finished' },
   internal_error: { status: 500, title: 'Internal error' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -1,3 +1,5 @@
+import { AppError } from './errors.ts';
+
 /**
  * Pure checks that keep request values inside what PostgreSQL can store, so a hostile value is refused with a
  * 400 before it reaches a query (where it would end in a 22xxx error and a 500).
@@ -46,5 +48,24 @@ export function isTimestamp(s: string): boolean {
   return true;
 }
 
-/** Bidirectional-text controls (RLO, LRI, …) that make `gpj.exe` display as `exe.jpg`. */
-export const BIDI_CONTROLS = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * What changes how text displays without being seen: DEL, the C1 controls (U+0080–U+009F, among them the one-character
+ * CSI of terminal escapes) and the bidirectional-text controls (RLO, LRI, …: an RLO makes `gpj.exe` display as `exe.jpg`).
+ */
+const INVISIBLE_CONTROLS = /[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** The C0 controls but tab: newlines, ESC (terminal escapes), NUL, … */
+const C0_BUT_TAB = /[\x00-\x08\x0a-\x1f]/;
+
+/** Removes the invisible controls: the one cleaning of every name and text a person reads (filenames included). */
+export const stripInvisibleControls = (s: string): string => s.replace(INVISIBLE_CONTROLS, '');
+
+/**
+ * Free text that people read (a title, description, author, a reason or note): refused when it holds a C0 control
+ * other than tab (a newline or an escape has no place in one line shown in a list, FHIR, a certificate or a log),
+ * then cleaned of invisible controls and trimmed. Filenames are cleaned the same way (documents/metadata.ts).
+ */
+export function displayText(value: string, field: string): string {
+  if (C0_BUT_TAB.test(value)) throw new AppError('validation_failed', `${field} contains a control character (line breaks, escapes…); only tab is allowed`, { field });
+  return stripInvisibleControls(value).trim();
+}

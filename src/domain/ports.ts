@@ -48,6 +48,11 @@ export interface PresignOptions {
   filename: string | null;
   /** The user the URL is issued to, carried where the store lets us (fs) so fetches can be audited. */
   issuedTo: string;
+  /**
+   * That user reviews entered-in-error documents (document:delete), carried where the store lets us (fs) so each
+   * fetch applies the read rules again as that user would be (S3/Azure serve their URLs themselves, unchecked).
+   */
+  reviewer?: boolean;
 }
 
 export interface BlobListing {

@@ -17,7 +17,10 @@ export interface RequestContext {
   principal: Principal | null;
   clientIp: string | null;
   userAgent: string | null;
+  /** Chosen by the service, always: what names the request in every audit row. */
   requestId: string;
+  /** The client's own X-Request-Id, if it sent one: kept in each audit row's detail (clientRequestId), never as the id. */
+  clientRequestId?: string | null;
 }
 
 /**

@@ -5,6 +5,7 @@ import type { AuditRecord } from '../audit/audit-event.ts';
 /** Our actions as IHE BALP RESTful interactions (type rest, subtype the FHIR interaction, action C/R/U/D/E). */
 const interactions: Record<string, { subtype: string; action: 'C' | 'R' | 'U' | 'D' | 'E' }> = {
   'document.create': { subtype: 'create', action: 'C' },
+  'document.import': { subtype: 'create', action: 'C' },
   'document.version.create': { subtype: 'update', action: 'U' },
   'document.read': { subtype: 'read', action: 'R' },
   'document.list': { subtype: 'search-type', action: 'E' },
@@ -13,6 +14,7 @@ const interactions: Record<string, { subtype: string; action: 'C' | 'R' | 'U' | 
   'document.blob-fetch': { subtype: 'read', action: 'R' },
   'document.enter-in-error': { subtype: 'update', action: 'U' },
   'document.blob-migrate': { subtype: 'update', action: 'U' },
+  'patient.export': { subtype: 'read', action: 'R' },
   'fhir.read': { subtype: 'read', action: 'R' },
   'fhir.search': { subtype: 'search-type', action: 'E' },
   'audit.read': { subtype: 'search-type', action: 'E' },

@@ -46,14 +46,15 @@ export interface BuiltinSearch {
   offset: number;
 }
 
-const tokenFilter = (db: Db, systemCol: string, codeCol: string, tokens: TokenParam[]) =>
+export const tokenFilter = (db: Db, systemCol: string, codeCol: string, tokens: TokenParam[]) =>
   tokens.length === 0
     ? db``
     : db`and (${tokens
         .map((t) => (t.system === null ? db`${db(codeCol)} = ${t.code}` : db`(${db(systemCol)} = ${t.system} and ${db(codeCol)} = ${t.code})`))
         .reduce((a, b) => db`${a} or ${b}`)})`;
 
-function dateFilter(db: Db, col: string, params: DateParam[]) {
+/** A FHIR date search on a timestamp column, one condition per value (each `and …`), as fragments. */
+export function dateFilter(db: Db, col: string, params: DateParam[]) {
   return params.map((p) => {
     const c = db(col);
     switch (p.prefix) {

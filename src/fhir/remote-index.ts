@@ -1,4 +1,4 @@
-import type { DocumentReference, Parameters, Patient } from '@medplum/fhirtypes';
+import type { DocumentReference, Parameters, Patient, Resource } from '@medplum/fhirtypes';
 import type { DocumentRecord, DocumentVersion } from '../domain/document.ts';
 import type { FhirRemoval } from '../domain/ports.ts';
 import { toDocumentReference } from './document-reference.ts';
@@ -82,6 +82,19 @@ export class RemoteFhirIndex {
     const id = resource?.id ?? /DocumentReference\/([^/]+)/.exec(location ?? '')?.[1];
     if (!id) throw new Error('the FHIR server did not return the DocumentReference id');
     return id;
+  }
+
+  /** The meta.tag every resource this deployment writes carries (reconcile finds its own by it). */
+  get ownerTag(): { system: string; code: string } {
+    return ownerTag(this.#mapping.deploymentId);
+  }
+
+  /**
+   * Creates or replaces a resource under the id the store gave it (`PUT <type>/<id>`, a client-assigned id, which HAPI
+   * allows by default for ids that are not all digits): idempotent, and two writers can never make two copies.
+   */
+  async put<T extends Resource & { id: string }>(resource: T): Promise<void> {
+    await this.#client.request<T>('PUT', `${resource.resourceType}/${encodeURIComponent(resource.id)}`, { body: resource });
   }
 
   /**

@@ -6,12 +6,12 @@ import { NHS_NUMBER_SYSTEM } from './systems.ts';
 
 export type Params = Record<string, string | string[] | undefined>;
 
-const all = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const orList = (v: string | string[] | undefined): string[] => all(v).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+export const all = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+export const orList = (v: string | string[] | undefined): string[] => all(v).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 export const SUPPORTED = ['patient.identifier', 'status', 'type', 'category', 'identifier', 'date', 'period', '_count', '_offset', '_format'];
 
-function token(s: string): TokenParam {
+export function token(s: string): TokenParam {
   const i = s.indexOf('|');
   return i < 0 ? { system: null, code: s } : { system: s.slice(0, i) || null, code: s.slice(i + 1) };
 }
@@ -53,7 +53,7 @@ export function parseDateParam(raw: string): DateParam {
 export const DEFAULT_COUNT = 20;
 export const MAX_COUNT = 100;
 
-function wholeNumber(v: string | string[] | undefined, field: string, fallback: number): number {
+export function wholeNumber(v: string | string[] | undefined, field: string, fallback: number): number {
   const values = all(v);
   if (values.length === 0) return fallback;
   if (values.length > 1) throw new AppError('validation_failed', `${field} is given more than once`, { field });
@@ -62,15 +62,18 @@ function wholeNumber(v: string | string[] | undefined, field: string, fallback: 
   return Number(s);
 }
 
-/** ITI-67 parameters for the built-in index. A patient is required: searches are always for one patient. */
-export function parseSearch(q: Params): BuiltinSearch {
+/**
+ * What every search of the built-in index shares (ITI-67, and ITI-66 for Lists): parameter values are texts without
+ * NUL, only the supported parameters, exactly one patient.identifier naming a valid NHS number, and the paging.
+ */
+export function parseSearchFrame(q: Params, supported: readonly string[]): { patient: string; count: number; offset: number } {
   for (const [k, v] of Object.entries(q)) {
     const ok = v === undefined || typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
     if (!ok) throw new AppError('validation_failed', `search parameter ${k.slice(0, 100)} must be text (or a list of texts)`, { field: k.slice(0, 100) });
     if (all(v).some((x) => x.includes('\u0000'))) throw new AppError('validation_failed', `search parameter ${k.slice(0, 100)} contains a NUL character`, { field: k.slice(0, 100) });
   }
-  const unknown = Object.keys(q).filter((k) => !SUPPORTED.includes(k));
-  if (unknown.length) throw new AppError('validation_failed', `unsupported search parameter(s): ${unknown.join(', ')}`, { supported: SUPPORTED });
+  const unknown = Object.keys(q).filter((k) => !supported.includes(k));
+  if (unknown.length) throw new AppError('validation_failed', `unsupported search parameter(s): ${unknown.join(', ')}`, { supported });
   const pid = all(q['patient.identifier']);
   if (pid.length !== 1) throw new AppError('validation_failed', `patient.identifier=${NHS_NUMBER_SYSTEM}|<NHS number> is required once`, { field: 'patient.identifier' });
   const t = token(pid[0]!);
@@ -81,8 +84,14 @@ export function parseSearch(q: Params): BuiltinSearch {
   // allows a server to (and HAPI does); the Bundle's links carry the _count actually used.
   const count = Math.min(wholeNumber(q._count, '_count', DEFAULT_COUNT), MAX_COUNT);
   const offset = wholeNumber(q._offset, '_offset', 0);
+  return { patient: t.code, count, offset };
+}
+
+/** ITI-67 parameters for the built-in index. A patient is required: searches are always for one patient. */
+export function parseSearch(q: Params): BuiltinSearch {
+  const { patient, count, offset } = parseSearchFrame(q, SUPPORTED);
   return {
-    patient: t.code,
+    patient,
     status: orList(q.status),
     type: orList(q.type).map(token),
     category: orList(q.category).map(token),

@@ -16,10 +16,10 @@ import type { DocumentValueSet } from '../domain/document-types.ts';
 import type { DocumentService } from '../documents/service.ts';
 import { auditRejectedRequest } from './audit-rejected.ts';
 import { clientErrorHandler } from './client-error.ts';
-import { authHook } from './context.ts';
+import { authHook, baseContext } from './context.ts';
 import { createCursorCodec } from './cursor.ts';
 import { methodNotAllowed } from './method-not-allowed.ts';
-import { createMetrics } from './metrics.ts';
+import { observeRequests } from './metrics.ts';
 import { sendProblem, toAppError } from './problem.ts';
 import { finishOpenApi } from './openapi-document.ts';
 import { auditRoute } from './routes/audit.ts';
@@ -34,7 +34,13 @@ import { enterInErrorRoute } from './routes/documents/enter-in-error.ts';
 import { getDocumentRoute } from './routes/documents/get.ts';
 import { listDocumentsRoute } from './routes/documents/list.ts';
 import { fhirRoutes } from './routes/fhir/fhir-routes.ts';
+import { transactionBundleBody } from './routes/fhir/fhir-answers.ts';
+import { mhdReadRoutes, provideBundleRoute } from './routes/fhir/mhd-routes.ts';
+import type { DocumentRecipient } from '../mhd/provide-bundle.ts';
+import type { SubmissionSetService } from '../mhd/list-search.ts';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.ts';
+import { patientExportRoute } from './routes/patients/export.ts';
+import type { PatientExports } from '../subject-access/patient-export.ts';
 import { sharedSchemas } from './schemas.ts';
 import type { AuditLogWriter } from './types.ts';
 import type { RetentionService } from '../retention/retention-service.ts';
@@ -54,6 +60,8 @@ export interface AppDeps {
   documents: DocumentService;
   audits: AuditService;
   fhirIndex: FhirIndexService;
+  /** IHE MHD: ITI-65 Provide Document Bundle (POST /fhir) and ITI-66 Find Document Lists. */
+  mhd: { recipient: DocumentRecipient; lists: SubmissionSetService };
   verify: TokenVerifier;
   audit: AuditLogWriter;
   valueSet: DocumentValueSet;
@@ -65,12 +73,14 @@ export interface AppDeps {
   health?: () => { ok: boolean; detail?: string };
   baseUrl: () => string;
   requestTimeoutMs: number;
+  /** QUILL_SEND_TIMEOUT_MS: a response carrying document bytes whose client takes none for this long is cut off. */
+  sendTimeoutMs: number;
   odsCode: string;
-  outboxStats?: () => Promise<{ backlog: number; oldestAgeSeconds: number; failing: number }>;
+
   /** Records governance (retention, legal hold, disposal). */
   retention?: { service: RetentionService; runDisposals: (ctx: RequestContext, batchId: string) => Promise<DisposalRun> } | undefined;
-  /** More gauges on /metrics (the integrity scrubber's). */
-  extraMetrics?: (registry: Registry) => void;
+  /** The Prometheus registry behind /metrics (and QUILL_METRICS_PORT's listener): request latency is added here. */
+  metrics: Registry;
   /** PEM certificate and key: serve HTTPS (with HSTS) instead of HTTP. */
   tls?: { cert: Buffer; key: Buffer } | null;
   /** Fastify trustProxy (QUILL_TRUST_PROXY): which X-Forwarded-For hops name the real client. */
@@ -79,6 +89,8 @@ export interface AppDeps {
   uploads?: ResumableUploads;
   /** The clinician's page at / (issue 13). */
   web?: WebPageOptions;
+  /** Subject-access exports at /v1/patients/{nhs}/export (issue 24). */
+  exports?: PatientExports;
 }
 
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -89,10 +101,9 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     // every route's serializer and validator compiles on first use (LazySchemas), not all at start-up
     schemaController: { compilersFactory: { buildSerializer: schemas.serializerFactory() } },
     loggerInstance: d.log as FastifyBaseLogger,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[A-Za-z0-9._-]{1,64}$/.test(given) ? given : randomUUID();
-    },
+    // the service's own id names the request in the trail; a client's X-Request-Id is kept as audit detail
+    // (http/context.ts), so no client can file its actions under another request's id
+    genReqId: () => randomUUID(),
     requestIdHeader: false,
     bodyLimit: 1024 * 1024, // JSON bodies only; uploads stream and are limited by QUILL_MAX_UPLOAD_BYTES
     requestTimeout: d.requestTimeoutMs,
@@ -138,21 +149,23 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     transformObject: (doc) =>
       finishOpenApi(
         (doc as { openapiObject: Record<string, unknown> }).openapiObject,
-        { '/v1/documents': uploadRequestBody('create'), '/v1/documents/{id}/versions': uploadRequestBody('version') },
+        { '/v1/documents': uploadRequestBody('create'), '/v1/documents/{id}/versions': uploadRequestBody('version'), '/fhir': transactionBundleBody },
         defaultAllowedContentTypes,
       ) as never,
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
   await app.register(formbody);
 
-  const registry = createMetrics(app, d.outboxStats);
-  d.extraMetrics?.(registry);
+  observeRequests(app, d.metrics);
   app.addHook('onRequest', authHook(d.verify, d.audit));
   app.addHook('preHandler', async (request) => {
     request.reachedHandler = true;
   });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
+    // nothing this service answers is meant to be framed (clickjacking): the page and document bytes set a fuller policy
+    if (!reply.hasHeader('content-security-policy')) reply.header('content-security-policy', "frame-ancestors 'none'");
+    reply.header('x-frame-options', 'DENY');
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
   });
   app.setErrorHandler(async (err, request, reply) => {
@@ -163,7 +176,7 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
     return sendProblem(reply, request, e);
   });
   app.setNotFoundHandler((request, reply) => {
-    request.ctx ??= { principal: null, clientIp: request.ip, userAgent: null, requestId: String(request.id) };
+    request.ctx ??= baseContext(request);
     return sendProblem(reply, request, Object.assign(new Error(`no route ${request.method} ${request.url.split('?')[0]}`), { statusCode: 404 }));
   });
 
@@ -177,17 +190,21 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   });
 
   if (d.uploads) await app.register(async (scope) => tusRoutes(scope, d.uploads!));
+  // ITI-65 bundles: streamed too, never parsed by Fastify (src/mhd/bundle-reader.ts)
+  await app.register(async (scope) => provideBundleRoute(scope, d.mhd.recipient));
 
   getDocumentRoute(app, d.documents);
   listDocumentsRoute(app, d.documents, cursors);
   downloadUrlRoutes(app, d.documents);
-  contentRoute(app, d.documents);
+  contentRoute(app, d.documents, d.sendTimeoutMs);
   enterInErrorRoute(app, d.documents);
+  if (d.exports) patientExportRoute(app, d.exports);
   documentTypesRoute(app, d.valueSet);
   auditRoute(app, d.audits, { odsCode: d.odsCode, baseUrl: d.baseUrl }, cursors);
-  signedBlobRoute(app, d.documents, d.urlSigningKey);
+  signedBlobRoute(app, d.documents, d.urlSigningKey, d.sendTimeoutMs);
   fhirRoutes(app, d.fhirIndex, d.baseUrl);
-  opsRoutes(app, d.readiness, registry, { verify: d.verify, audit: d.audit, health: d.health });
+  mhdReadRoutes(app, d.mhd.lists, d.documents, d.baseUrl, d.sendTimeoutMs);
+  opsRoutes(app, d.readiness, d.metrics, { verify: d.verify, audit: d.audit, health: d.health });
   if (d.retention) {
     retentionFactsRoutes(app, d.retention.service);
     legalHoldRoutes(app, d.retention.service);

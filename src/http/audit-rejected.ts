@@ -24,6 +24,11 @@ const actions: Record<string, AuditAction> = {
   'GET /fhir/DocumentReference/:id': 'fhir.read',
   'GET /fhir/DocumentReference': 'fhir.search',
   'POST /fhir/DocumentReference/_search': 'fhir.search',
+  'POST /fhir': 'fhir.transaction',
+  'GET /fhir/List': 'fhir.search',
+  'POST /fhir/List/_search': 'fhir.search',
+  'GET /fhir/List/:id': 'fhir.read',
+  'GET /fhir/Binary/:id': 'document.content',
   'GET /v1/audit': 'audit.read',
 };
 

@@ -2,6 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditLogWriter } from './types.ts';
 import type { TokenVerifier } from '../auth/verifier.ts';
 import { AppError } from '../domain/errors.ts';
+import { stripInvisibleControls } from '../domain/input-limits.ts';
 import type { RequestContext } from '../domain/principal.ts';
 
 declare module 'fastify' {
@@ -15,7 +16,14 @@ declare module 'fastify' {
 }
 
 export function baseContext(request: FastifyRequest): RequestContext {
-  return { principal: null, clientIp: request.ip ?? null, userAgent: request.headers['user-agent'] ?? null, requestId: String(request.id) };
+  const given = request.headers['x-request-id'];
+  return {
+    principal: null,
+    clientIp: request.ip ?? null,
+    userAgent: request.headers['user-agent'] ?? null,
+    requestId: String(request.id),
+    clientRequestId: (Array.isArray(given) ? given[0] : given)?.slice(0, 200) || null,
+  };
 }
 
 /**
@@ -46,5 +54,5 @@ export function breakGlassReason(h: string | string[]): string {
   if (v.length < 3 || v.length > 500 || /[\x00-\x1f\x7f]/.test(v)) {
     throw new AppError('validation_failed', 'Quill-Break-Glass must state a reason (3 to 500 printable characters)', { field: 'Quill-Break-Glass' });
   }
-  return v;
+  return stripInvisibleControls(v);
 }

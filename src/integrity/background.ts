@@ -15,7 +15,7 @@ const START_DELAY_MS = 60_000;
  * QUILL_SCRUB_INTERVAL_DAYS (a new pass is due half an interval after the last one started), audit-chain anchoring
  * every QUILL_AUDIT_ANCHOR_INTERVAL seconds, /metrics gauges and the /readyz integrity layer.
  */
-export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log: Logger, cfg: Config, opts: { startDelayMs?: number } = {}) {
+export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log: Logger, cfg: Config, opts: { startDelayMs?: number; retryMs?: number } = {}) {
   const { scrubRate, scrubIntervalDays, auditAnchorSeconds, auditAnchorRetainDays } = cfg.integrity;
   const stopper = new AbortController();
   const anchoring = startAuditAnchoring(sql, live, log, auditAnchorSeconds, auditAnchorRetainDays);
@@ -38,8 +38,9 @@ export function startIntegrity(sql: Sql, blobs: BlobStores, live: BlobStore, log
           const r = await scrub(sql, blobs, log, { rateMiBs: scrubRate, signal: stopper.signal, maxSteps: 50, minPassGapMs: halfInterval });
           if (r.versions === 0 && !r.passComplete) await sleep(30_000, stopper.signal); // another instance holds the lock, or no pass is due
         } catch (e) {
+          // a failed step (the database failing over, a store down) costs nothing but the wait: the loop goes on
           log.warn({ err: e }, 'background scrub step failed; retrying in a minute');
-          await sleep(60_000, stopper.signal);
+          await sleep(opts.retryMs ?? 60_000, stopper.signal);
         }
       }
     })();

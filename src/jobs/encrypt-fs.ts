@@ -49,7 +49,7 @@ export async function encryptFsInPlace(sql: Sql, store: FsBlobStore, log: Logger
         }
         const file = path.join(store.dir, v.blobKey);
         const temp = path.join(store.dir, '.incoming', `encrypt-${randomUUID()}`);
-        await mkdir(path.dirname(temp), { recursive: true });
+        await mkdir(path.dirname(temp), { recursive: true, mode: 0o700 });
         try {
           let corrupt: string | null = null;
           const verifier = new VerifyingStream(v.sha256, size, (actual) => (corrupt = actual));

@@ -4,7 +4,8 @@ import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import * as repo from '../documents/repository.ts';
 import { expireUploads } from '../uploads/expire-uploads.ts';
-import { liveUploadIds } from '../uploads/repository.ts';
+import { awaitingCommit, finishUpload, liveUploadIds, releaseStaleCommit } from '../uploads/repository.ts';
+import { removeUploadObjects } from '../uploads/upload-parts.ts';
 
 export interface ReconcileReport {
   staleIntents: number;
@@ -18,6 +19,10 @@ export interface ReconcileReport {
   expiredUploads?: number;
   /** Unreferenced objects kept because a point-in-time restore inside the backup window may point at them. */
   keptForRestore?: number;
+  /** Resumable uploads whose commit went through but was cut before the upload was closed: closed now, parts removed. */
+  cutCommitsClosed?: number;
+  /** Resumable uploads whose commit was cut before it went through: its claim released, so the client's retry commits. */
+  commitClaimsReleased?: number;
 }
 
 /**
@@ -31,6 +36,8 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
   for (const intent of await repo.staleIntents(sql, opts.graceSeconds)) {
     if (intent.blobStore !== store.kind) continue;
     try {
+      // claimed first (keyed by the intent): a commit still in flight either got there first or now fails
+      if (!(await repo.claimStaleIntent(sql, intent.id))) continue;
       await store.delete(intent.blobKey, null);
       await repo.deleteIntent(sql, intent.id);
       report.staleIntents++;
@@ -38,6 +45,7 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
       report.errors.push(`intent ${intent.id}: ${(e as Error).message}`);
     }
   }
+  await resolveCutCommits(sql, store, log, opts.graceSeconds, report);
   const uploads = await expireUploads(sql, store, log);
   report.expiredUploads = uploads.expired;
   report.errors.push(...uploads.errors);
@@ -78,4 +86,29 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
     for (const r of await repo.versionKeysInStore(sql, store.kind)) if (!present.has(r.key)) report.missingBlobs.push(r);
   }
   return report;
+}
+
+/**
+ * Resumable uploads fully received but left open by a commit that a crash or a failover cut. The commit is keyed by
+ * the upload (migration 018): when its intent committed, the upload is closed as that document's and its parts go (a
+ * client retry would get the same document); when not, a claim older than the grace period is released, so that the
+ * client's retry (an empty PATCH at the full offset) commits it.
+ */
+async function resolveCutCommits(sql: Sql, store: BlobStore, log: Logger, graceSeconds: number, report: ReconcileReport): Promise<void> {
+  for (const u of await awaitingCommit(sql, store.kind)) {
+    try {
+      const committed = await repo.committedByUpload(sql, u.id);
+      if (committed) {
+        if (!(await finishUpload(sql, u.id, { state: 'committed', documentId: committed.documentId, documentVersion: committed.version }))) continue;
+        await removeUploadObjects(store, u.id);
+        report.cutCommitsClosed = (report.cutCommitsClosed ?? 0) + 1;
+        log.info({ upload: u.id, documentId: committed.documentId, version: committed.version }, 'closed a resumable upload whose commit went through but was cut');
+      } else if (u.claimAgeSeconds !== null && u.claimAgeSeconds >= graceSeconds && (await releaseStaleCommit(sql, u.id, graceSeconds))) {
+        report.commitClaimsReleased = (report.commitClaimsReleased ?? 0) + 1;
+        log.info({ upload: u.id }, 'released the commit claim of a resumable upload whose commit was cut; the client\'s retry commits it');
+      }
+    } catch (e) {
+      report.errors.push(`upload ${u.id}: ${(e as Error).message}`);
+    }
+  }
 }

@@ -4,6 +4,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import { requirePatient } from '../auth/permissions.ts';
 import type { Tx } from '../db/sql.ts';
 import { AppError } from '../domain/errors.ts';
+import { displayText } from '../domain/input-limits.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import * as docs from '../documents/repository.ts';
 import * as outbox from '../documents/outbox-repository.ts';
@@ -55,6 +56,7 @@ export async function propose(d: RetentionDeps, ctx: RequestContext, documentIds
 export async function approve(d: RetentionDeps, ctx: RequestContext, batchId: string, note: string | null) {
   return auditedAs(d, ctx, 'retention.disposal.approve', {}, async () => {
     const p = recordsManager(ctx);
+    note = note === null ? null : displayText(note, 'note') || null;
     return d.sql.begin(async (tx) => {
       const b = await proposedBatch(tx, batchId);
       if (b.proposedBy === p.sub) throw new AppError('four_eyes', 'the proposer cannot approve their own disposal batch');
@@ -77,6 +79,7 @@ export async function approve(d: RetentionDeps, ctx: RequestContext, batchId: st
 export async function reject(d: RetentionDeps, ctx: RequestContext, batchId: string, note: string) {
   return auditedAs(d, ctx, 'retention.disposal.reject', {}, async () => {
     const p = recordsManager(ctx);
+    note = requireReason(note, 'note');
     return d.sql.begin(async (tx) => {
       const b = await proposedBatch(tx, batchId);
       await batches.decideBatch(tx, b.id, 'rejected', p.sub, note);

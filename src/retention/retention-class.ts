@@ -6,7 +6,7 @@ import { AppError } from '../domain/errors.ts';
 import type { RequestContext } from '../domain/principal.ts';
 import * as docs from '../documents/repository.ts';
 import { applyRetention, classNamed, factsOf } from './recompute.ts';
-import { auditedAs, recordsManager, type RetentionDeps } from './retention-deps.ts';
+import { auditedAs, recordsManager, requireReason, type RetentionDeps } from './retention-deps.ts';
 import { syncAfterCommit } from './store-retention.ts';
 
 /** Reclassifies a document; its retainUntil is recomputed in the same transaction. Returns the document as it is now, at its current version. */
@@ -14,6 +14,7 @@ export async function setClass(d: RetentionDeps, ctx: RequestContext, documentId
   const target: AuditTarget = { documentId };
   return auditedAs(d, ctx, 'retention.class.set', target, async () => {
     const p = recordsManager(ctx);
+    reason = requireReason(reason);
     const cls = classNamed(d, code);
     const doc = await d.sql.begin(async (tx) => {
       const row = await docs.retentionRow(tx, documentId, { forUpdate: true });

@@ -6,6 +6,7 @@ import { principalOf, requirePermission } from '../auth/permissions.ts';
 import type { Sql } from '../db/sql.ts';
 import type { DocumentValueSet } from '../domain/document-types.ts';
 import { AppError } from '../domain/errors.ts';
+import { displayText } from '../domain/input-limits.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { Principal, RequestContext } from '../domain/principal.ts';
 import type { RetentionSchedule } from '../domain/retention-schedule.ts';
@@ -46,9 +47,9 @@ export function recordsManager(ctx: RequestContext, opts: { wholeOrganisation?: 
   return p;
 }
 
-/** A decision's reason, trimmed: at least three characters. */
-export function requireReason(reason: string): string {
-  const why = reason.trim();
-  if (why.length < 3) throw new AppError('validation_failed', 'a reason is required', { field: 'reason' });
+/** A decision's reason, cleaned as all text people read (domain displayText): at least three characters. */
+export function requireReason(reason: string, field = 'reason'): string {
+  const why = displayText(reason, field);
+  if (why.length < 3) throw new AppError('validation_failed', `a ${field} is required`, { field });
   return why;
 }

@@ -20,6 +20,11 @@ const STEP_VERSIONS = 50;
 /** The scanner QUILL_CLAMD_URL names, or null when scanning is off. */
 export const scannerFromConfig = (cfg: Config): ClamdScanner | null => (cfg.scan.clamdUrl ? new ClamdScanner(cfg.scan.clamdUrl, cfg.scan.timeoutMs) : null);
 
+/** What uploads scan with (QUILL_CLAMD_URL, QUILL_SCAN_WHEN_DOWN), counting finds with onDetected; null when scanning is off. */
+export function uploadScanning(cfg: Config, onDetected: () => void = () => undefined, scanner: ClamdScanner | null = scannerFromConfig(cfg)): UploadScanning | null {
+  return scanner ? { scanner, whenDown: cfg.scan.whenDown, onDetected } : null;
+}
+
 /**
  * The service's side of malware scanning: what uploads scan with (documents/upload-scan.ts), the background rescans,
  * the /readyz layer `malware-scanner` and the /metrics series. In the background, once clamd answers, versions held
@@ -27,11 +32,11 @@ export const scannerFromConfig = (cfg: Config): ClamdScanner | null => (cfg.scan
  * version whose last scan used other signatures is scanned again, at QUILL_SCRUB_RATE (4 MiB/s when that is 0), one
  * instance at a time (the rescan lock).
  */
-export function startScanning(sql: Sql, blobs: BlobStores, log: Logger, cfg: Config, opts: { startDelayMs?: number } = {}) {
-  const scanner = scannerFromConfig(cfg);
+export function startScanning(sql: Sql, blobs: BlobStores, log: Logger, cfg: Config, opts: { startDelayMs?: number; pollMs?: number } = {}) {
   const detected = new Counter({ name: 'quill_malware_detected_total', help: 'Malware found: in uploads (refused, never stored) and by rescans of stored versions (quarantined)', labelNames: ['found'] as const, registers: [] });
   const stopper = new AbortController();
-  const uploads: UploadScanning | null = scanner ? { scanner, whenDown: cfg.scan.whenDown, onDetected: () => detected.inc({ found: 'upload' }) } : null;
+  const scanner = scannerFromConfig(cfg);
+  const uploads = uploadScanning(cfg, () => detected.inc({ found: 'upload' }), scanner);
 
   let loop: Promise<void> = Promise.resolve();
   if (scanner) {
@@ -45,10 +50,11 @@ export function startScanning(sql: Sql, blobs: BlobStores, log: Logger, cfg: Con
           const sel = id.signatureVersion ? { notScannedWith: id.signatureVersion } : { pendingOnly: true };
           const r = await rescan(sql, blobs, scanner, log, { ...sel, rateMiBs, signal: stopper.signal, maxVersions: STEP_VERSIONS, after: cursor, onFound: () => detected.inc({ found: 'rescan' }) });
           cursor = r.complete ? null : r.cursor;
-          if (!r.ran || r.complete || r.scannerUnavailable) await sleep(POLL_MS, stopper.signal);
+          if (!r.ran || r.complete || r.scannerUnavailable) await sleep(opts.pollMs ?? POLL_MS, stopper.signal);
         } catch (e) {
+          // a failed step (the database failing over, clamd down) costs nothing but the wait: the loop goes on
           log.warn({ err: e }, 'background malware rescan step failed; retrying in a minute');
-          await sleep(POLL_MS, stopper.signal);
+          await sleep(opts.pollMs ?? POLL_MS, stopper.signal);
         }
       }
     })();

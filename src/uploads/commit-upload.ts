@@ -28,6 +28,9 @@ export async function commitUpload(o: Pick<ResumableUploadsOptions, 'sql' | 'blo
   if (!(await repo.claimCommit(o.sql, upload.id, COMMIT_STALE_SECONDS))) {
     throw new AppError('upload_offset_conflict', 'this upload is being committed by another request');
   }
+  // a commit whose answer was lost (a failover cut it after the server committed) went through: its intent says so
+  const already = await o.documents.committedUpload(upload.id);
+  if (already) return closeCommitted(o, upload, already);
   const store = await o.blobs.of(upload.blobStore);
   const meta = upload.metadata;
   const input = {
@@ -36,11 +39,15 @@ export async function commitUpload(o: Pick<ResumableUploadsOptions, 'sql' | 'blo
     filename: meta.filename ?? null,
     expectedSha256: meta.sha256 ? Buffer.from(meta.sha256, 'hex') : null,
     sizeHint: upload.length,
+    resumableUploadId: upload.id,
   };
   let result: DocumentWithVersion;
   try {
     result = upload.targetDocumentId ? await o.documents.addVersion(ctx, upload.targetDocumentId, input) : await o.documents.create(ctx, toNewMetadata(meta), input);
   } catch (e) {
+    // the outcome of a cut commit is its intent's: committed (by this request or one racing it) is a success
+    const committed = await o.documents.committedUpload(upload.id).catch(() => null);
+    if (committed) return closeCommitted(o, upload, committed);
     if (isAppError(e) && e.status < 500) {
       // digest mismatch, wrong type, no longer permitted…: final. The parts go; the refusal is already audited.
       await closeUpload(o, upload, { state: 'failed', errorCode: e.code });
@@ -50,6 +57,10 @@ export async function commitUpload(o: Pick<ResumableUploadsOptions, 'sql' | 'blo
     }
     throw e;
   }
+  return closeCommitted(o, upload, result);
+}
+
+async function closeCommitted(o: Pick<ResumableUploadsOptions, 'sql' | 'blobs' | 'log'>, upload: ResumableUpload, result: DocumentWithVersion): Promise<DocumentWithVersion> {
   await closeUpload(o, upload, { state: 'committed', documentId: result.document.id, documentVersion: result.version.version });
   return result;
 }

@@ -14,4 +14,8 @@ export interface ResumableUploadsOptions {
   allowedContentTypes: string[];
   maxUploadBytes: number;
   expiryHours: number;
+  /** QUILL_MAX_OPEN_UPLOADS: uploads one user may have receiving at once. */
+  maxOpenUploads: number;
+  /** QUILL_TUS_MIN_PATCH_BYTES: the fewest bytes a PATCH may carry unless it ends the upload. */
+  minPatchBytes: number;
 }

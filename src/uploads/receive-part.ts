@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { AppError, isAppError } from '../domain/errors.ts';
-import { TypeSniffer } from '../documents/type-sniffer.ts';
+import { SAMPLE_BYTES, TypeSniffer } from '../documents/type-sniffer.ts';
 import { closeUpload } from './close-upload.ts';
 import type { ResumableUploadsOptions } from './options.ts';
 import { PartCounter } from './part-counter.ts';
@@ -25,7 +25,7 @@ export interface AppendInput {
  * bytes are an accepted type, and the request's Upload-Checksum. Null when nothing was kept. The part counts only
  * once the caller records it in the upload's row.
  */
-export async function receivePart(o: Pick<ResumableUploadsOptions, 'sql' | 'blobs' | 'log' | 'allowedContentTypes'>, upload: ResumableUpload, input: AppendInput): Promise<UploadPart | null> {
+export async function receivePart(o: Pick<ResumableUploadsOptions, 'sql' | 'blobs' | 'log' | 'allowedContentTypes' | 'minPatchBytes'>, upload: ResumableUpload, input: AppendInput): Promise<UploadPart | null> {
   const store = await o.blobs.of(upload.blobStore);
   const key = partKey(upload);
   const counter = new PartCounter(upload.length - upload.offset, input.checksum?.algorithm ?? null);
@@ -45,6 +45,12 @@ export async function receivePart(o: Pick<ResumableUploadsOptions, 'sql' | 'blob
     const e = piped.status === 'rejected' && (isAppError(piped.reason) || stored.status !== 'rejected') ? piped.reason : (stored as PromiseRejectedResult).reason;
     const err = isAppError(e) ? e : isAppError((e as { cause?: unknown })?.cause) ? ((e as { cause: AppError }).cause) : null;
     if (err && (err.code === 'unsupported_media_type' || err.code === 'content_type_mismatch')) {
+      if (sniffer?.shortSample && upload.offset + counter.size < upload.length) {
+        // judged on the few bytes of a PATCH that did not end the file: too little to tell, not a wrong file
+        throw new AppError('upload_patch_too_small', `the first PATCH must carry at least the file's first ${SAMPLE_BYTES} bytes: its type is checked on them`, {
+          minPatchSize: Math.max(o.minPatchBytes, SAMPLE_BYTES),
+        });
+      }
       // The file itself is wrong: no resume can fix it.
       await closeUpload(o, upload, { state: 'failed', errorCode: err.code });
     }

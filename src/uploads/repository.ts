@@ -103,6 +103,18 @@ export async function finishUpload(db: Db, id: string, f: { state: Exclude<Uploa
   return rows.length === 1;
 }
 
+/** How many uploads this user has open: receiving and not past their expiry (QUILL_MAX_OPEN_UPLOADS). */
+export async function countOpenUploads(db: Db, user: string): Promise<number> {
+  const [row] = await db<{ n: number }[]>`select count(*)::int as n from resumable_uploads where created_by = ${user} and state = 'receiving' and expires_at > now()`;
+  return row?.n ?? 0;
+}
+
+/** The stores holding parts of uploads still receiving past their expiry (the background expiry visits each). */
+export async function storesWithExpiredUploads(db: Db): Promise<string[]> {
+  const rows = await db<{ blob_store: string }[]>`select distinct blob_store from resumable_uploads where state = 'receiving' and expires_at <= now()`;
+  return rows.map((r) => r.blob_store);
+}
+
 /** Uploads still receiving past their expiry. */
 export async function expiredUploads(db: Db, blobStore: string): Promise<ResumableUpload[]> {
   const rows = await db<Row[]>`select * from resumable_uploads where state = 'receiving' and expires_at <= now() and blob_store = ${blobStore}`;
@@ -122,6 +134,26 @@ export async function claimCommit(db: Db, id: string, staleAfterSeconds: number)
      where id = ${id} and state = 'receiving' and upload_offset = upload_length
        and (commit_started_at is null or commit_started_at < now() - make_interval(secs => ${staleAfterSeconds}))
      returning id`;
+  return rows.length === 1;
+}
+
+/**
+ * Uploads fully received and still open: a commit in flight, or one a crash or a failover cut (its claim, if any,
+ * with how old it is).
+ */
+export async function awaitingCommit(db: Db, blobStore: string): Promise<(ResumableUpload & { claimAgeSeconds: number | null })[]> {
+  const rows = await db<(Row & { claim_age: number | null })[]>`
+    select *, extract(epoch from now() - commit_started_at)::float8 as claim_age from resumable_uploads
+     where state = 'receiving' and upload_offset = upload_length and blob_store = ${blobStore}`;
+  return rows.map((r) => ({ ...toUpload(r), claimAgeSeconds: r.claim_age }));
+}
+
+/** Releases a commit claim older than `olderThanSeconds` (its request died with its instance or its database). */
+export async function releaseStaleCommit(db: Db, id: string, olderThanSeconds: number): Promise<boolean> {
+  const rows = await db`
+    update resumable_uploads set commit_started_at = null
+     where id = ${id} and state = 'receiving' and commit_started_at <= now() - make_interval(secs => ${olderThanSeconds})
+    returning id`;
   return rows.length === 1;
 }
 

@@ -3,6 +3,7 @@ import { recordAudit } from '../audit/audit-log.ts';
 import type { AuditAction } from '../audit/audit-event.ts';
 import { audited, type AuditTarget } from '../audit/audited.ts';
 import { principalOf, requirePatient, requirePermission } from '../auth/permissions.ts';
+import { openUploadsLock, xactLock } from '../db/advisory-lock.ts';
 import type { DocumentWithVersion } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStore } from '../domain/ports.ts';
@@ -48,6 +49,11 @@ export class ResumableUploads {
     return this.#o.maxUploadBytes;
   }
 
+  /** The fewest bytes a PATCH may carry unless it ends the upload (advertised as Quill-Min-Patch-Size). */
+  get minPatchBytes(): number {
+    return this.#o.minPatchBytes;
+  }
+
   async create(ctx: RequestContext, length: number, metadata: Record<string, string>): Promise<ResumableUpload> {
     const target: AuditTarget = {};
     return this.#audited(ctx, 'upload.create', target, async () => {
@@ -76,18 +82,26 @@ export class ResumableUploads {
       if (declared && !this.#o.allowedContentTypes.includes(declared)) {
         throw new AppError('unsupported_media_type', `accepted types are ${this.#o.allowedContentTypes.join(', ')}`, { detected: declared });
       }
-      const upload = await repo.insertUpload(this.#o.sql, {
-        id: randomUUID(),
-        createdBy: p.sub,
-        patient,
-        targetDocumentId,
-        metadata: meta as Record<string, string>,
-        length,
-        blobStore: this.#o.blobs.live.kind,
-        expiryHours: this.#o.expiryHours,
+      // counted and created one at a time per user (a transaction lock), so uploads created at once cannot pass the cap
+      return this.#o.sql.begin(async (tx) => {
+        await xactLock(tx, openUploadsLock(p.sub));
+        const open = await repo.countOpenUploads(tx, p.sub);
+        if (open >= this.#o.maxOpenUploads) {
+          throw new AppError('too_many_open_uploads', `you have ${open} resumable uploads open (at most ${this.#o.maxOpenUploads}); finish one, or abandon it with DELETE`, { limit: this.#o.maxOpenUploads });
+        }
+        const upload = await repo.insertUpload(tx, {
+          id: randomUUID(),
+          createdBy: p.sub,
+          patient,
+          targetDocumentId,
+          metadata: meta as Record<string, string>,
+          length,
+          blobStore: this.#o.blobs.live.kind,
+          expiryHours: this.#o.expiryHours,
+        });
+        await recordAudit(tx, ctx, { action: 'upload.create', outcome: 'success', ...target, detail: { upload: upload.id, length } });
+        return upload;
       });
-      await recordAudit(this.#o.sql, ctx, { action: 'upload.create', outcome: 'success', ...target, detail: { upload: upload.id, length } });
-      return upload;
     });
   }
 
@@ -126,8 +140,19 @@ export class ResumableUploads {
       }
       if (upload.offset < upload.length) {
         const part = await receivePart(this.#o, upload, input);
+        if (part && part.size < this.#o.minPatchBytes && upload.offset + part.size < upload.length) {
+          // a run of tiny PATCHes would be a file and an audit row per byte: only the last may be short
+          await discardPart(this.#o, upload, part);
+          throw new AppError('upload_patch_too_small', `this PATCH carried ${part.size} bytes; send at least ${this.#o.minPatchBytes} unless it ends the upload`, { minPatchSize: this.#o.minPatchBytes });
+        }
         if (part) {
-          if (!(await repo.appendPart(this.#o.sql, id, upload.offset, part, this.#o.expiryHours))) {
+          // the part counts and its audit row is written in one transaction: no stored patient bytes without a trace
+          const counted = await this.#o.sql.begin(async (tx) => {
+            if (!(await repo.appendPart(tx, id, upload.offset, part, this.#o.expiryHours))) return false;
+            await recordAudit(tx, ctx, { action: 'upload.append', outcome: 'success', ...target, detail: { upload: id, offset: part.offset, size: part.size } });
+            return true;
+          });
+          if (!counted) {
             await discardPart(this.#o, upload, part);
             throw new AppError('upload_offset_conflict', 'another request moved this upload on first; ask for its offset (HEAD) and resume');
           }
@@ -142,7 +167,7 @@ export class ResumableUploads {
     });
   }
 
-  /** Removes the parts of expired uploads (for `reconcile`); returns how many uploads expired. */
+  /** Removes the parts of expired uploads in one store (for `reconcile`); returns how many uploads expired. */
   async expire(store: BlobStore): Promise<{ expired: number; partsRemoved: number; errors: string[] }> {
     return expireUploads(this.#o.sql, store, this.#o.log);
   }

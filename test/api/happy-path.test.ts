@@ -216,7 +216,8 @@ describe('the whole flow on embedded defaults', () => {
     expect((await fetch(`${s.baseUrl}/healthz`)).status).toBe(200);
     const ready = await (await fetch(`${s.baseUrl}/readyz`)).json();
     expect(ready.status).toBe('ready');
-    const metrics = await (await fetch(`${s.baseUrl}/metrics`)).text();
+    // /metrics is an admin's (or QUILL_METRICS_PORT's listener's): test/api/security.test.ts
+    const metrics = await (await fetch(`${s.baseUrl}/metrics`, { headers: { authorization: `Bearer ${await s.token('ops.admin', ['admin'])}` } })).text();
     expect(metrics).toContain('quill_http_request_duration_seconds');
     const spec = await (await fetch(`${s.baseUrl}/openapi.json`)).json();
     expect(spec.openapi).toBe('3.1.0');

@@ -350,6 +350,10 @@ describe('tus: restart, another instance, expiry (fs store shared by two service
 
   it('expires an abandoned upload; reconcile removes its parts and the upload answers 410', async () => {
     const s = await start({ QUILL_UPLOAD_EXPIRY_HOURS: '0.0005' }); // 1.8 s
+    // the service expires uploads in the background too (test/api/security.test.ts): held off here by its lock, as
+    // while another instance holds it, so that this test sees what reconcile does
+    const expiry = await s.sql.reserve();
+    await expiry`select pg_advisory_lock(hashtext('quill-docstore:expire-uploads'))`;
     const t = await s.token('dr.tus', ['clinician']);
     const cut = await interrupted(s, t, bigPdf(4 * MiB), MiB);
     await settledOffset(cut.url!, t);
@@ -366,6 +370,8 @@ describe('tus: restart, another instance, expiry (fs store shared by two service
     expect(await readdir(path.join(dir, 'uploads', id)).catch(() => [])).toEqual([]);
     const [row] = await s.sql`select state from resumable_uploads where id = ${id}`;
     expect(row!.state).toBe('expired');
+    await expiry`select pg_advisory_unlock(hashtext('quill-docstore:expire-uploads'))`;
+    expiry.release();
     await stop(s);
   }, 60_000);
 });

@@ -336,7 +336,8 @@ describe('four-eyes disposal', () => {
     expect(cert!.state).toBe('destroying');
     expect(await blobFiles()).toContain(v!.blob_key);
     await expectProblem(await api(`/v1/documents/${doc.id}`, { headers: auth(rm1) }), 410, 'document_disposed');
-    expect((await fetch(link.url)).status).toBe(404); // a download link issued before the approval no longer serves it
+    // a download link issued before the approval no longer serves it, and says why as every other read does (issue 25)
+    await expectProblem(await fetch(link.url), 410, 'document_disposed');
 
     const report = await reconcileRetention(s.service.db.sql, new BlobStoreRegistry(s.service.blobs.live, () => Promise.reject(new Error('one store'))), createLogger('silent'), null);
     expect(report.disposalsFinished).toEqual([doc.id]);

@@ -135,6 +135,20 @@ describe('client helpers against the service', () => {
     expect(trail.items.map((e) => e.action)).toEqual(expect.arrayContaining(['document.create', 'document.version.create', 'document.content', 'document.enter-in-error']));
   }, 60_000);
 
+  it('sends PATCHes of at least the size the service advertises (Quill-Min-Patch-Size), whatever chunk size it was asked for', async () => {
+    const strict = await startTestServer({ QUILL_TUS_MIN_PATCH_BYTES: String(2 * 1024 * 1024) });
+    try {
+      const clinician = new QuillClient({ baseUrl: strict.baseUrl, token: await strict.token('dr.chunks', ['clinician']) });
+      const bytes = Buffer.concat([pdfBytes('chunked'), randomBytes(5 * 1024 * 1024)]);
+      const done = await clinician.uploadResumable(bytes, { patient: PATIENT, type: DISCHARGE, title: 'Chunked' }, { filename: 'c.pdf', contentType: 'application/pdf', chunkSize: 1024 * 1024, retryDelays: null });
+      expect(done.sha256).toBe(sha256(bytes));
+      const sizes = await strict.sql`select (detail->>'size')::int as size from audit_events where action = 'upload.append' and actor = 'dr.chunks' order by id`;
+      expect(sizes.map((r) => r.size)).toEqual([2 * 1024 * 1024, 2 * 1024 * 1024, bytes.length - 4 * 1024 * 1024]);
+    } finally {
+      await strict.close();
+    }
+  }, 60_000);
+
   it('refuses to return bytes whose SHA-256 differs from the metadata', async () => {
     const token = await s.token('dr.client', ['clinician']);
     const ok = new QuillClient({ baseUrl: s.baseUrl, token });

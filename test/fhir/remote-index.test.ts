@@ -177,7 +177,7 @@ describe('the outbox', () => {
         made.push((await res.json()).id);
       }
       await sleep(1500);
-      const metrics = await (await fetch(`${server.baseUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${server.baseUrl}/metrics`, { headers: { authorization: `Bearer ${await server.token('ops.admin', ['admin'])}` } })).text();
       expect(metrics).toMatch(/quill_fhir_outbox_backlog 3/);
       expect(Number(/quill_fhir_outbox_oldest_age_seconds ([0-9.]+)/.exec(metrics)?.[1])).toBeGreaterThan(0);
       const ready = await fetch(`${server.baseUrl}/readyz`);

@@ -49,7 +49,7 @@ describe('background scrubber', () => {
       await new Promise((r) => setTimeout(r, 500));
       expect((await scrubStatus(s.service.db.sql)).versionsVerified).toBe(12);
       // /metrics and /readyz report it
-      const metrics = await (await fetch(`${s.baseUrl}/metrics`)).text();
+      const metrics = await (await fetch(`${s.baseUrl}/metrics`, { headers: { authorization: `Bearer ${await s.token('ops.admin', ['admin'])}` } })).text();
       expect(metrics).toMatch(new RegExp(`^quill_scrub_bytes_verified_total ${bytes}$`, 'm'));
       expect(metrics).toMatch(/^quill_scrub_last_full_pass_timestamp_seconds [1-9]\d*(\.\d+)?$/m);
       expect(metrics).toMatch(/^quill_scrub_oldest_unverified_seconds \d/m);

@@ -119,7 +119,7 @@ describe('encryption at rest (fs, the default)', () => {
     const ready = await (await fetch(`${s.baseUrl}/readyz`, { headers: { authorization: `Bearer ${await s.token('ops.admin', ['admin'])}` } })).json();
     expect(ready.status).toBe('degraded');
     expect(ready.layers.find((l: { layer: string }) => l.layer === 'integrity').detail).toMatch(/^1 document version\(s\) failed/);
-    const metrics = await (await fetch(`${s.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${s.baseUrl}/metrics`, { headers: { authorization: `Bearer ${await s.token('ops.admin', ['admin'])}` } })).text();
     expect(metrics).toMatch(/^quill_integrity_quarantined_versions 1$/m);
     // a second refused download does not open a second incident
     expect((await incidents(d.id)).length).toBe(1);

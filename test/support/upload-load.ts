@@ -1,5 +1,5 @@
 // Upload load for fault tests: N clients uploading documents through the service without pause, each upload by one of
-// three routes in turn (a raw body, a multipart form, a tus resumable upload in two PATCHes), sizes from tens of KB
+// three routes in turn (a raw body, a multipart form, a tus resumable upload in two PATCHes where the advertised minimum PATCH size allows), sizes from tens of KB
 // to above the S3 part size. Every answer is sorted: acknowledged (201, or 204 with the document id on the last tus
 // PATCH: the document and the SHA-256 of what was sent are kept), refused cleanly (503 application/problem+json with
 // Retry-After: kept with how long it took), or unexpected (anything else, a reset, no answer within the guard).
@@ -107,12 +107,16 @@ export function startUploadLoad(baseUrl: string, token: string, opts: { clients?
       if (created.status !== 201) return await classify(created, route, at, started, body, null);
       await created.arrayBuffer();
       const url = new URL(created.headers.get('location')!, baseUrl).toString();
-      const half = Math.floor(body.length / 2);
-      for (const [offset, part] of [[0, body.subarray(0, half)], [half, body.subarray(half)]] as const) {
+      // two PATCHes where the body allows, the first no smaller than the service's advertised minimum (which only the
+      // last PATCH may be under); a body within the minimum goes in one
+      const minPatch = Number(created.headers.get('quill-min-patch-size') ?? 0);
+      const first = Math.min(body.length, Math.max(Math.floor(body.length / 2), minPatch));
+      const parts = first === body.length ? [[0, body]] as const : [[0, body.subarray(0, first)], [first, body.subarray(first)]] as const;
+      for (const [offset, part] of parts) {
         const res = await fetch(url, { method: 'PATCH', headers: { ...tus, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) }, body: new Uint8Array(part), signal });
         if (res.status !== 204) return await classify(res, route, at, started, body, null);
         const id = res.headers.get('quill-document-id');
-        if (offset === half) return await classify(res, route, at, started, body, id ?? null);
+        if (offset + part.length === body.length) return await classify(res, route, at, started, body, id ?? null);
         await res.arrayBuffer();
       }
     } catch (e) {

@@ -68,6 +68,12 @@ describe('schedule: daily full, hourly incremental', () => {
     const i = backup(0.02, 'incremental', f); // ~29 minutes ago
     expect(dueBackup([f, i], b, now)).toBeNull();
   });
+  it('asks for a full backup at once when the server writes on another timeline (a failover promoted a standby)', () => {
+    const f = backup(0.5, 'full');
+    const i = backup(0.02, 'incremental', f);
+    expect(dueBackup([f, i], b, now, i.timeline)).toBeNull();
+    expect(dueBackup([f, i], b, now, i.timeline + 1)).toBe('full');
+  });
 });
 
 describe('doctor: replication lag from the newest versions’ replication status', () => {

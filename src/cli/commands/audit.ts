@@ -1,5 +1,4 @@
 import { once } from 'node:events';
-import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { verifyAuditChain } from '../../audit/audit-chain.ts';
 import { AuditService } from '../../audit/audit-service.ts';
@@ -9,6 +8,7 @@ import { openCommand } from '../../bootstrap.ts';
 import { publicBaseUrl } from '../../config/config.ts';
 import { isValidNhsNumber } from '../../domain/nhs-number.ts';
 import { toAuditEvent } from '../../fhir/audit-event.ts';
+import { operatorContext } from '../operator.ts';
 
 // NDJSON is the one format, so a bare `audit export` streams it (--ndjson stays accepted: it is a shipped name).
 const USAGE =
@@ -47,7 +47,7 @@ async function auditExport(args: string[]): Promise<number> {
     // operator's export with the database's own credentials, recorded under the operator's login name. Both are audited.
     const token = values.token ?? process.env.QUILL_TOKEN;
     const principal = token ? await createVerifier({ ...cfg.jwt, secret: await jwtSecret(cfg), jwksUrl: cfg.jwt.jwksUrl ?? undefined })(token) : null;
-    const ctx = { ...cmd.ctx, principal: principal ?? { sub: `operator:${userInfo().username}`, roles: [], patients: null } };
+    const ctx = principal ? { ...cmd.ctx, principal } : operatorContext(cmd, []);
     const { sql } = await cmd.db();
     const base = publicBaseUrl(cfg);
     const q = { from: values.from, to: values.to, patient: values.patient, document: values.document };

@@ -14,7 +14,7 @@ export async function verifyRestoreCommand(args: string[]): Promise<number> {
   const { cfg } = cmd;
   const point = values['restore-point'] ? new Date(values['restore-point']) : null;
   if (point && Number.isNaN(point.getTime())) throw new ConfigError('--restore-point must be an ISO-8601 time');
-  const live = values['database-url'] ? null : await openLiveDatabase(cfg, cmd.log);
+  const live = values['database-url'] ? null : await openLiveDatabase(cfg, cmd.log, { as: 'app' });
   const sql = connect(values['database-url'] ?? live!.url, { max: 4 });
   try {
     // the service's own database gets the remote FHIR index re-synced; another one (a copy) is only checked

@@ -19,11 +19,6 @@ export async function listVersions(db: Db, id: string): Promise<DocumentVersion[
   return rows.map(toVersion);
 }
 
-export async function findVersionByBlobKey(db: Db, store: string, key: string): Promise<DocumentVersion | null> {
-  const rows = await db<VersionRow[]>`select * from document_versions where blob_store = ${store} and blob_key = ${key}`;
-  return rows[0] ? toVersion(rows[0]) : null;
-}
-
 
 export interface NewDocumentRow {
   id: string;
@@ -97,10 +92,15 @@ export async function allDocumentIds(db: Db): Promise<string[]> {
   return (await db<{ id: string }[]>`select id from documents where disposal_id is null order by created_at`).map((r) => r.id);
 }
 
-/** The version a signed fs URL names, with its document's patient. */
-export async function findVersionByBlobKeyWithPatient(db: Db, store: string, key: string): Promise<{ version: DocumentVersion; patient: string } | null> {
-  const rows = await db<(VersionRow & { patient_nhs: string })[]>`
-    select v.*, d.patient_nhs from document_versions v join documents d on d.id = v.document_id
-    where v.blob_store = ${store} and v.blob_key = ${key} and d.disposal_id is null`;
-  return rows[0] ? { version: toVersion(rows[0]), patient: rows[0].patient_nhs } : null;
+/** The version a signed fs URL names, with the facts of its document and version the read rules look at. */
+export async function findVersionByBlobKey(
+  db: Db,
+  store: string,
+  key: string,
+): Promise<{ version: DocumentVersion; doc: Pick<DocumentRecord, 'patient' | 'status' | 'disposalId'>; quarantinedAt: Date | null } | null> {
+  const rows = await db<(VersionRow & { patient_nhs: string; status: DocumentRow['status']; disposal_id: string | null; integrity_failed_at: Date | null })[]>`
+    select v.*, d.patient_nhs, d.status, d.disposal_id from document_versions v join documents d on d.id = v.document_id
+    where v.blob_store = ${store} and v.blob_key = ${key}`;
+  const r = rows[0];
+  return r ? { version: toVersion(r), doc: { patient: r.patient_nhs, status: r.status, disposalId: r.disposal_id }, quarantinedAt: r.integrity_failed_at } : null;
 }

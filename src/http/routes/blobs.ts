@@ -8,7 +8,7 @@ import { sendDocumentBytes } from './documents/content.ts';
 
 /** The parameters a signed URL carries (blobstores/signed-url.ts). Any may arrive repeated. */
 const param = Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())]));
-const signedQuery = Type.Object({ v: param, exp: param, ct: param, fn: param, sub: param, sig: param });
+const signedQuery = Type.Object({ v: param, exp: param, ct: param, fn: param, sub: param, rev: param, sig: param });
 
 /** The signed parameters, each sent once; null when one is repeated (not what was signed: refused as tampering). */
 function sentOnce(q: Static<typeof signedQuery>): Record<string, string | undefined> | null {
@@ -25,7 +25,7 @@ function sentOnce(q: Static<typeof signedQuery>): Record<string, string | undefi
  * Serves the filesystem store's signed download URLs (S3 and Azure serve their own). The HMAC binds key, version,
  * expiry, headers and user; no bearer token is needed, and each fetch is audited under the user it was issued to.
  */
-export function signedBlobRoute(app: App, docs: DocumentService, signingKey: Buffer): void {
+export function signedBlobRoute(app: App, docs: DocumentService, signingKey: Buffer, sendTimeoutMs: number): void {
   app.get('/v1/blobs/*', {
     config: { auth: false },
     schema: {
@@ -34,7 +34,7 @@ export function signedBlobRoute(app: App, docs: DocumentService, signingKey: Buf
       hide: false,
       params: Type.Object({ '*': Type.String() }),
       querystring: signedQuery,
-      response: { 400: problem, 403: problem, 404: problem, 409: problem, 410: problem },
+      response: { 400: problem, 403: problem, 404: problem, 409: problem, 410: problem, 429: problem },
     },
     handler: async (request, reply) => {
       const key = request.params['*'];
@@ -48,8 +48,8 @@ export function signedBlobRoute(app: App, docs: DocumentService, signingKey: Buf
         return docs.refuseSignedBlob(request.ctx, key, typeof sub === 'string' ? sub : undefined, e);
       }
       request.ctx.principal = { sub: claims.issuedTo, roles: [], patients: null };
-      const { version, stream } = await docs.openSignedBlob(request.ctx, key);
-      return sendDocumentBytes(reply, version, stream);
+      const { version, stream } = await docs.openSignedBlob(request.ctx, key, claims, signed.sig!);
+      return sendDocumentBytes(reply, version, stream, sendTimeoutMs);
     },
   });
 }

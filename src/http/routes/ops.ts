@@ -89,13 +89,20 @@ export function opsRoutes(app: App, checks: ReadinessCheck[], registry: Registry
   });
 
   app.get('/metrics', {
-    config: { auth: false },
     schema: {
       tags: ['operations'],
-      summary: 'Prometheus metrics',
-      response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } } },
+      summary: 'Prometheus metrics (admin); scrapers use QUILL_METRICS_PORT, a listener of its own on loopback',
+      response: { 200: { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } }, 401: problem, 403: problem },
     },
-    handler: async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
+    handler: async (request, reply) => {
+      // the Node version, per-route counts and the scrubber's totals (about the number of documents): admins only
+      if (!request.ctx.principal?.roles.includes('admin')) {
+        const e = new AppError('forbidden', '/metrics needs the admin role (or QUILL_METRICS_PORT, a listener of its own on loopback)');
+        await auditDenied(request, deps, e, '/metrics');
+        throw e;
+      }
+      return reply.type(registry.contentType).send(await registry.metrics());
+    },
   });
 }
 
@@ -114,11 +121,16 @@ async function wantsDetail(request: FastifyRequest, verboseAsked: boolean, deps:
     if (!request.ctx.principal.roles.includes('admin')) throw new AppError('forbidden', '/readyz details need the admin role');
     return true;
   } catch (e) {
-    await deps
-      .audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: (e as AppError).code ?? 'invalid_token', detail: { route: '/readyz', method: request.method } })
-      .catch((ae) => request.log.error({ err: ae }, 'could not write audit row for a refused request'));
+    await auditDenied(request, deps, e, '/readyz');
     throw e;
   }
+}
+
+/** A refused operations request, on the trail like every denial. */
+async function auditDenied(request: FastifyRequest, deps: OpsDeps, e: unknown, route: string): Promise<void> {
+  await deps
+    .audit(request.ctx, { action: 'auth', outcome: 'denied', errorCode: (e as AppError).code ?? 'invalid_token', detail: { route, method: request.method } })
+    .catch((ae) => request.log.error({ err: ae }, 'could not write audit row for a refused request'));
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number, name: string): Promise<T> {

@@ -60,6 +60,11 @@ export async function listCertificates(db: Db, f: { patient?: string | undefined
     order by c.approved_at desc, c.id limit ${f.limit}`;
 }
 
+/** Every certificate of a patient, oldest approval first (a subject-access export lists them). */
+export async function patientCertificates(db: Db, patient: string): Promise<Certificate[]> {
+  return db<Certificate[]>`${certSelect(db)} where c.patient_nhs = ${patient} order by c.approved_at, c.id`;
+}
+
 /** The last step of a disposal: the document is gone, the certificate says when. */
 export async function markDestroyed(db: Db, id: string): Promise<void> {
   await db`update destruction_certificates set state = 'destroyed', destroyed_at = now() where id = ${id}`;

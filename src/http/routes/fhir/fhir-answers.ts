@@ -1,4 +1,4 @@
-import type { Bundle, CapabilityStatement, DocumentReference, Resource } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, DocumentReference, List, OperationOutcome, Resource } from '@medplum/fhirtypes';
 import { Type, type TUnsafe } from 'typebox';
 
 /**
@@ -10,6 +10,53 @@ const resource = <R extends Resource>(resourceType: R['resourceType'], descripti
 
 export const capabilityStatementAnswer = resource<CapabilityStatement>('CapabilityStatement', 'FHIR R4 CapabilityStatement');
 export const documentReferenceAnswer = resource<DocumentReference>('DocumentReference', 'FHIR R4 DocumentReference');
+export const listAnswer = resource<List>('List', 'FHIR R4 List: an IHE MHD SubmissionSet');
+export const operationOutcomeAnswer = resource<OperationOutcome>(
+  'OperationOutcome',
+  'FHIR R4 OperationOutcome: each issue names the bundle entry (expression) and carries the stable error code (details.coding, system https://quill-docstore.nhs.example/problems)',
+);
+
+/** The answer to an ITI-65 transaction: one entry per request entry, in order, each with its 201, location and etag. */
+export const transactionResponseAnswer = Type.Unsafe<Bundle>({
+  type: 'object',
+  description: 'FHIR R4 transaction-response Bundle',
+  required: ['resourceType', 'type', 'entry'],
+  properties: {
+    resourceType: { type: 'string', const: 'Bundle' },
+    type: { type: 'string', const: 'transaction-response' },
+    entry: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['response'],
+        properties: {
+          response: {
+            type: 'object',
+            required: ['status'],
+            properties: { status: { type: 'string' }, location: { type: 'string' }, etag: { type: 'string' }, lastModified: { type: 'string' } },
+          },
+        },
+      },
+    },
+  },
+  additionalProperties: true,
+});
+
+/** An ITI-65 request body: a FHIR R4 transaction Bundle (read as a stream, so only documented, not validated here). */
+export const transactionBundleBody = {
+  required: true,
+  // application/json is read too; FHIR's own media type is the one documented (one body, one model for generators)
+  content: {
+    'application/fhir+json': {
+      schema: {
+        type: 'object',
+        description: 'FHIR R4 transaction Bundle: one MHD SubmissionSet List, DocumentReferences, Binaries (base64 data) referenced by urn:uuid from attachment.url, or inline attachment.data',
+        required: ['resourceType', 'type', 'entry'],
+        properties: { resourceType: { type: 'string', const: 'Bundle' }, type: { type: 'string', const: 'transaction' }, entry: { type: 'array', items: { type: 'object' } } },
+      },
+    },
+  },
+};
 
 /** A searchset Bundle of `entries` (DocumentReference, AuditEvent), with its self/next/previous links. */
 export const searchsetAnswer = (entries: string) =>

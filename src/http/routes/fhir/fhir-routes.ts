@@ -1,21 +1,23 @@
 import type { FastifyRequest } from 'fastify';
-import type { Bundle, CapabilityStatement, DocumentReference } from '@medplum/fhirtypes';
+import type { Bundle, CapabilityStatement, Resource } from '@medplum/fhirtypes';
 import { Type } from 'typebox';
 import type { FhirIndexService } from '../../../fhir/index-service.ts';
 import { SUPPORTED, type Params } from '../../../fhir/search-params.ts';
+import { LIST_SEARCH_PARAMS } from '../../../mhd/list-search.ts';
 import { Nullable } from '../../../schema/typebox.ts';
 import { problem } from '../../schemas.ts';
 import type { App } from '../../types.ts';
 import { capabilityStatementAnswer, documentReferenceAnswer, fhirJson, searchsetAnswer } from './fhir-answers.ts';
 
-const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
 /** A search parameter's value: text, or a list of texts (the parameter repeated); never numbers or objects. */
 const searchValue = Type.Union([Type.String(), Type.Array(Type.String())]);
-/** The search parameters in a query string: the supported ones named; the index service refuses the rest. */
-const searchQuery = Type.Object(Object.fromEntries(SUPPORTED.map((p) => [p, Type.Optional(searchValue)])), { additionalProperties: searchValue });
+/** The search parameters in a query string: the supported ones named; the service refuses the rest. */
+export const searchQueryOf = (supported: readonly string[]) => Type.Object(Object.fromEntries(supported.map((p) => [p, Type.Optional(searchValue)])), { additionalProperties: searchValue });
+const searchQuery = searchQueryOf(SUPPORTED);
 /** A POSTed search (form or JSON), every value bounded. */
-const searchBody = Nullable(
+export const searchBody = Nullable(
   Type.Object({}, { additionalProperties: Type.Union([Type.String({ maxLength: 2000 }), Type.Array(Type.String({ maxLength: 2000 }), { maxItems: 50 })]) }),
 );
 const searchAnswers = { 200: fhirJson(searchsetAnswer('DocumentReference'), 'ITI-67 searchset'), 400: problem, 401: problem, 403: problem };
@@ -42,7 +44,7 @@ export function fhirRoutes(app: App, index: FhirIndexService, baseUrl: () => str
 
   const search = async (request: FastifyRequest, params: Params) => {
     const { total, count, offset, resources } = await index.search(request.ctx, params);
-    return searchset(baseUrl(), params, count, offset, total, resources);
+    return searchset(baseUrl(), 'DocumentReference', params, count, offset, total, resources);
   };
 
   app.get('/fhir/DocumentReference', {
@@ -53,9 +55,10 @@ export function fhirRoutes(app: App, index: FhirIndexService, baseUrl: () => str
   }, async (request, reply) => reply.type(FHIR_JSON).send(await search(request, { ...request.query, ...request.body })));
 }
 
-function searchset(base: string, params: Params, count: number, offset: number, total: number, resources: DocumentReference[]): Bundle {
+/** A searchset Bundle of one page, with its self, next and previous links (each with the parameters and the paging). */
+export function searchset<R extends Resource & { id?: string }>(base: string, type: R['resourceType'], params: Params, count: number, offset: number, total: number, resources: R[]): Bundle {
   const link = (relation: string, off: number) => {
-    const u = new URL(`${base}/fhir/DocumentReference`);
+    const u = new URL(`${base}/fhir/${type}`);
     for (const [k, v] of Object.entries(params)) if (k !== '_offset' && v !== undefined) for (const x of Array.isArray(v) ? v : [v]) u.searchParams.append(k, x);
     u.searchParams.set('_count', String(count));
     u.searchParams.set('_offset', String(off));
@@ -69,7 +72,7 @@ function searchset(base: string, params: Params, count: number, offset: number, 
     type: 'searchset',
     total,
     link: links,
-    entry: resources.map((r) => ({ fullUrl: `${base}/fhir/DocumentReference/${r.id}`, resource: r, search: { mode: 'match' } })),
+    entry: resources.map((r) => ({ fullUrl: `${base}/fhir/${type}/${r.id}`, resource: r, search: { mode: 'match' } })),
   };
 }
 
@@ -90,14 +93,20 @@ function capabilityStatement(base: string): CapabilityStatement {
         resource: [
           {
             type: 'DocumentReference',
-            interaction: [{ code: 'read' }, { code: 'search-type' }],
-            searchParam: SUPPORTED.filter((p) => !p.startsWith('_')).map((name) => ({
-              name,
-              type: name === 'date' || name === 'period' ? 'date' : 'token',
-            })),
+            interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }],
+            searchParam: searchParams(SUPPORTED),
           },
+          // IHE MHD: SubmissionSets received by ITI-65, found by ITI-66
+          { type: 'List', interaction: [{ code: 'read' }, { code: 'search-type' }, { code: 'create' }], searchParam: searchParams(LIST_SEARCH_PARAMS) },
+          // a document's bytes (its current version), under the document's id
+          { type: 'Binary', interaction: [{ code: 'read' }, { code: 'create' }] },
         ],
+        // ITI-65 Provide Document Bundle: POST /fhir with a transaction Bundle
+        interaction: [{ code: 'transaction' }],
       },
     ],
   };
 }
+
+const searchParams = (names: readonly string[]) =>
+  names.filter((p) => !p.startsWith('_')).map((name) => ({ name, type: name === 'date' || name === 'period' ? ('date' as const) : ('token' as const) }));

@@ -9,12 +9,17 @@ import { problem } from '../../schemas.ts';
 import type { App } from '../../types.ts';
 
 const TUS_VERSION = '1.0.0';
+/** Our extension header (tus 1.0 has none for it): the fewest bytes a PATCH may carry unless it ends the upload. */
+const MIN_PATCH_HEADER = 'Quill-Min-Patch-Size';
 const EXTENSIONS = 'creation,termination,checksum,expiration';
 
 const idParams = Type.Object({ id: Type.String() });
 /** An answer whose news is all in its headers: `null` in the published schema, nothing to send. */
 const noBody = (description: string, headers?: object) => Type.Unsafe<void>({ type: 'null', description, ...(headers ? { headers } : {}) });
-const tusHeader = { 'Tus-Resumable': { type: 'string', description: 'always 1.0.0' } };
+const tusHeader = {
+  'Tus-Resumable': { type: 'string', description: 'always 1.0.0' },
+  [MIN_PATCH_HEADER]: { type: 'integer', description: 'the fewest bytes a PATCH may carry unless it ends the upload (QUILL_TUS_MIN_PATCH_BYTES); on every answer' },
+};
 
 /**
  * tus 1.0 at /v1/uploads (core + creation, termination, checksum, expiration). The bodies are streams: this scope
@@ -27,6 +32,8 @@ export async function tusRoutes(app: App, uploads: ResumableUploads): Promise<vo
   app.addHook('onRequest', async (request, reply) => {
     reply.header('Tus-Resumable', TUS_VERSION);
     reply.header('Cache-Control', 'no-store');
+    // tus has no header for it: every answer says how small a PATCH may be (unless it ends the upload)
+    reply.header(MIN_PATCH_HEADER, String(uploads.minPatchBytes));
     if (request.method === 'OPTIONS') return;
     const v = request.headers['tus-resumable'];
     if (v !== TUS_VERSION) {
@@ -55,9 +62,11 @@ export async function tusRoutes(app: App, uploads: ResumableUploads): Promise<vo
       description:
         `Headers: Tus-Resumable: 1.0.0, Upload-Length (bytes, at most QUILL_MAX_UPLOAD_BYTES), Upload-Metadata with base64 values for ` +
         `${METADATA_KEYS.join(', ')} (the multipart form's fields; \`document\` adds a version to that document instead of creating one). ` +
-        'Answers 201 with Location. Send the bytes with PATCH (Content-Type application/offset+octet-stream, Upload-Offset); the PATCH that ' +
-        'delivers the last byte commits the document and answers with Quill-Document-Id and Quill-Document-Version.',
-      response: { 201: noBody('created; Location names the upload', { Location: { type: 'string' }, 'Upload-Expires': { type: 'string' }, ...tusHeader }), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 413: problem, 415: problem },
+        'Answers 201 with Location. Send the bytes with PATCH (Content-Type application/offset+octet-stream, Upload-Offset), each ' +
+        'carrying at least Quill-Min-Patch-Size bytes unless it ends the upload; the PATCH that delivers the last byte commits the ' +
+        'document and answers with Quill-Document-Id and Quill-Document-Version. A user may have QUILL_MAX_OPEN_UPLOADS uploads open ' +
+        'at once (429 too_many_open_uploads beyond that).',
+      response: { 201: noBody('created; Location names the upload', { Location: { type: 'string' }, 'Upload-Expires': { type: 'string' }, ...tusHeader }), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 413: problem, 415: problem, 429: problem },
     },
   }, async (request, reply) => {
     if (request.headers['upload-defer-length'] !== undefined) throw new AppError('validation_failed', 'Upload-Defer-Length is not supported: send Upload-Length', { field: 'Upload-Defer-Length' });
@@ -78,7 +87,7 @@ export async function tusRoutes(app: App, uploads: ResumableUploads): Promise<vo
   app.patch('/v1/uploads/:id', {
     schema: {
       tags: ['resumable uploads'],
-      summary: 'Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>)',
+      summary: 'Send bytes at Upload-Offset (optional Upload-Checksum: sha1|sha256 <base64>); at least Quill-Min-Patch-Size bytes unless they end the upload',
       params: idParams,
       response: { 204: noBody('bytes kept; Upload-Offset is the new offset'), 400: problem, 401: problem, 403: problem, 404: problem, 409: problem, 410: problem, 412: problem, 413: problem, 415: problem, 422: problem, 460: problem, 500: problem, 503: problem },
     },

@@ -43,6 +43,10 @@ export async function webPageRoutes(app: App, o: WebPageDeps): Promise<void> {
   app.addHook('onRoute', (route) => {
     route.config = { ...(route.config as object), auth: false } as never;
   });
+  const csp = pagePolicy(o.oidc);
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('content-security-policy', csp);
+  });
   app.get('/ui/config.json', { config: { auth: false }, schema: { hide: true, response: { 200: pageConfig } } }, async () => ({
     devSignIn: o.devSecret !== null,
     oidc: o.oidc,
@@ -99,6 +103,30 @@ export async function webPageRoutes(app: App, o: WebPageDeps): Promise<void> {
       reply.type('text/html; charset=utf-8').code(503).send('<!doctype html><title>Quill Document Store</title><p>The page is not built: run <code>npm run build:web</code> (npm install and npm start do it).</p><p><a href="/docs">API documentation</a></p>'),
     );
   }
+}
+
+/**
+ * The page's Content-Security-Policy: its own scripts, styles, fonts and images only (vite emits no inline script or
+ * style; 'wasm-unsafe-eval' lets it compile WebAssembly, hash-wasm's SHA-256, and nothing else: no JavaScript eval),
+ * API calls to this origin and, with an identity provider, to its origin (discovery, token, refresh); the
+ * documents it shows are blob: URLs it made from verified bytes (an <img>, a PDF in an <iframe>); no plug-in, no
+ * <base>, forms post here only, and no other site may frame it (clickjacking).
+ */
+export function pagePolicy(oidc: { issuer: string } | null): string {
+  const idp = oidc ? ` ${new URL(oidc.issuer).origin}` : '';
+  return [
+    "default-src 'self'",
+    "script-src 'self' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    `connect-src 'self'${idp}`,
+    'frame-src blob:',
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+  ].join('; ');
 }
 
 /** 127.0.0.0/8, ::1, and IPv4-mapped 127.x. */

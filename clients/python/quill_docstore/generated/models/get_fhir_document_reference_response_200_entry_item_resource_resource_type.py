@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class GetFhirDocumentReferenceResponse200EntryItemResourceResourceType(StrEnum):
+    DOCUMENTREFERENCE = "DocumentReference"
+
+    def __str__(self) -> str:
+        return str(self.value)

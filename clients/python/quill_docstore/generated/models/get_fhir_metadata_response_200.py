@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.get_fhir_metadata_response_200_resource_type import (
+    GetFhirMetadataResponse200ResourceType,
+)
+
+T = TypeVar("T", bound="GetFhirMetadataResponse200")
+
+
+@_attrs_define
+class GetFhirMetadataResponse200:
+    """FHIR R4 CapabilityStatement
+
+    Attributes:
+        resource_type (GetFhirMetadataResponse200ResourceType):
+    """
+
+    resource_type: GetFhirMetadataResponse200ResourceType
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        resource_type = self.resource_type.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "resourceType": resource_type,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        resource_type = GetFhirMetadataResponse200ResourceType(d.pop("resourceType"))
+
+        get_fhir_metadata_response_200 = cls(
+            resource_type=resource_type,
+        )
+
+        get_fhir_metadata_response_200.additional_properties = d
+        return get_fhir_metadata_response_200
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.get_healthz_response_200_status import GetHealthzResponse200Status
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="GetHealthzResponse200")
+
+
+@_attrs_define
+class GetHealthzResponse200:
+    """
+    Attributes:
+        status (GetHealthzResponse200Status):
+        detail (str | Unset):
+    """
+
+    status: GetHealthzResponse200Status
+    detail: str | Unset = UNSET
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        status = self.status.value
+
+        detail = self.detail
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "status": status,
+            }
+        )
+        if detail is not UNSET:
+            field_dict["detail"] = detail
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        status = GetHealthzResponse200Status(d.pop("status"))
+
+        detail = d.pop("detail", UNSET)
+
+        get_healthz_response_200 = cls(
+            status=status,
+            detail=detail,
+        )
+
+        get_healthz_response_200.additional_properties = d
+        return get_healthz_response_200
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class GetHealthzResponse200Status(StrEnum):
+    OK = "ok"
+    UNHEALTHY = "unhealthy"
+
+    def __str__(self) -> str:
+        return str(self.value)

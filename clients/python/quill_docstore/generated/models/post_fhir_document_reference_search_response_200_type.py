@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class PostFhirDocumentReferenceSearchResponse200Type(StrEnum):
+    SEARCHSET = "searchset"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class PostFhirListSearchResponse200EntryItemSearchMode(StrEnum):
+    MATCH = "match"
+
+    def __str__(self) -> str:
+        return str(self.value)

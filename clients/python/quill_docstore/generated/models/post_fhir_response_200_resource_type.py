@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class PostFhirResponse200ResourceType(StrEnum):
+    BUNDLE = "Bundle"
+
+    def __str__(self) -> str:
+        return str(self.value)

@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class PostFhirResponse409ResourceType(StrEnum):
+    OPERATIONOUTCOME = "OperationOutcome"
+
+    def __str__(self) -> str:
+        return str(self.value)

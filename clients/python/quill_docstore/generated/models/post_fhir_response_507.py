@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+from ..models.post_fhir_response_507_resource_type import (
+    PostFhirResponse507ResourceType,
+)
+
+T = TypeVar("T", bound="PostFhirResponse507")
+
+
+@_attrs_define
+class PostFhirResponse507:
+    """FHIR R4 OperationOutcome: each issue names the bundle entry (expression) and carries the stable error code
+    (details.coding, system https://quill-docstore.nhs.example/problems)
+
+        Attributes:
+            resource_type (PostFhirResponse507ResourceType):
+    """
+
+    resource_type: PostFhirResponse507ResourceType
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        resource_type = self.resource_type.value
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "resourceType": resource_type,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        resource_type = PostFhirResponse507ResourceType(d.pop("resourceType"))
+
+        post_fhir_response_507 = cls(
+            resource_type=resource_type,
+        )
+
+        post_fhir_response_507.additional_properties = d
+        return post_fhir_response_507
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
