@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
+import { documentBlobKey } from '../domain/blob-keys.ts';
 import type { DocumentVersion } from '../domain/document.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
 import type { BlobStore } from '../domain/ports.ts';
@@ -49,7 +50,7 @@ export interface StoredBytes {
  */
 export async function storeBytes(d: UploadDeps, p: Principal, documentId: string, input: UploadInput, retainUntil: Date | null = null): Promise<StoredBytes> {
   const intentId = randomUUID();
-  const blobKey = `documents/${documentId}/${intentId}`;
+  const blobKey = documentBlobKey(documentId, intentId);
   const store = d.store;
   await repo.insertIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey, createdBy: p.sub, resumableUploadId: input.resumableUploadId ?? null });
   faultPoint('after-intent');
