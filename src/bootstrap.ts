@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { systemContext, type RequestContext } from './domain/principal.ts';
 import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
@@ -18,6 +17,7 @@ import { requirePatientAccess } from './documents/access.ts';
 import { buildApp } from './http/app.ts';
 import { metricsRegistry } from './http/metrics.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
+import { requestDrain, type ShutdownOptions } from './http/request-drain.ts';
 import { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { startUploadExpiry } from './uploads/expire-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
@@ -155,14 +155,7 @@ export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolea
   };
 }
 
-export interface ShutdownOptions {
-  /** How long to keep serving, not ready, so that load balancers stop sending requests here (QUILL_SHUTDOWN_GRACE_S). */
-  graceMs: number;
-  /** How long requests in flight (uploads included) may take to finish after that (QUILL_SHUTDOWN_TIMEOUT_S). */
-  timeoutMs: number;
-  /** Aborted (a second signal): skip what is left of both waits. */
-  hurry?: AbortSignal;
-}
+export type { ShutdownOptions };
 
 export interface Service {
   app: FastifyInstance;
@@ -352,24 +345,7 @@ async function composeService(cfg: Config, log: Logger, timed: Timed, baseUrl: (
     remote,
     metricsAddress: () => metricsListener?.address() ?? null,
     shutdown: async (o) => {
-      drain.start();
-      log.info({ graceMs: o.graceMs, inFlight: drain.inFlight() }, 'stopping: not ready any more; waiting for load balancers to notice');
-      await pause(o.graceMs, o.hurry);
-      log.info({ inFlight: drain.inFlight(), timeoutMs: o.timeoutMs }, 'stopping: no new connections; finishing the requests in flight');
-      const closed = app.close();
-      // connections that went idle after their last answer (keep-alive) are closed as they do
-      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
-      let cut = 0;
-      try {
-        if (!(await Promise.race([closed.then(() => true), pause(o.timeoutMs, o.hurry).then(() => false)]))) {
-          cut = drain.inFlight();
-          log.warn({ cut }, 'stopping: requests still in flight after QUILL_SHUTDOWN_TIMEOUT_S; cutting their connections');
-          app.server.closeAllConnections();
-          await closed;
-        }
-      } finally {
-        clearInterval(idle);
-      }
+      const { cut } = await drain.stop(app, log, o);
       await metricsListener?.close();
       await stopBackground();
       await db.close();
@@ -381,49 +357,5 @@ async function composeService(cfg: Config, log: Logger, timed: Timed, baseUrl: (
       await stopBackground();
       await db.close();
     },
-  };
-}
-
-/** Resolves after ms, or at once when `hurry` aborts. */
-function pause(ms: number, hurry?: AbortSignal): Promise<void> {
-  if (ms <= 0 || hurry?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      hurry?.removeEventListener('abort', done);
-      resolve();
-    }
-    hurry?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/**
- * The requests in flight on the HTTP server, and the drain of a stopping instance: once started, every answer not yet
- * begun carries `Connection: close`, so keep-alive connections (a balancer's pool) end after their current request
- * instead of being cut between two.
- */
-function requestDrain() {
-  let draining = false;
-  const inFlight = new Set<ServerResponse>();
-  const closeAfter = (res: ServerResponse) => {
-    if (!res.headersSent) res.setHeader('connection', 'close');
-  };
-  return {
-    get draining() {
-      return draining;
-    },
-    watch(server: Server) {
-      server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-        inFlight.add(res);
-        res.once('close', () => inFlight.delete(res));
-        if (draining) closeAfter(res);
-      });
-    },
-    start() {
-      draining = true;
-      for (const res of inFlight) closeAfter(res);
-    },
-    inFlight: () => inFlight.size,
   };
 }
