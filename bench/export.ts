@@ -9,8 +9,8 @@
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { makePdf, timeUpload } from './support/common.ts';
-import { printTable, startBenchService } from './support/service.ts';
+import { makePdf, printTable, timeUpload } from './support/common.ts';
+import { startBenchService } from './support/service.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, files: { type: 'string', default: '16' }, size: { type: 'string', default: '32MB' }, rounds: { type: 'string', default: '3' } } });
 const SIZES: Record<string, number> = { '1MB': 1_000_000, '8MB': 8_000_000, '32MB': 32_000_000, '64MB': 64_000_000 };

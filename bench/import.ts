@@ -13,8 +13,8 @@ import { spawn } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { makePdf, timeUpload } from './support/common.ts';
-import { BIN, printTable, startBenchService } from './support/service.ts';
+import { makePdf, printTable, timeUpload } from './support/common.ts';
+import { BIN, startBenchService } from './support/service.ts';
 
 const { values } = parseArgs({ options: { store: { type: 'string', default: 'fs' }, cases: { type: 'string', default: '100KB:2000,5MB:100' }, clients: { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' } } });
 const SIZES: Record<string, number> = { '10KB': 10_000, '100KB': 100_000, '1MB': 1_000_000, '5MB': 5_000_000, '20MB': 20_000_000 };

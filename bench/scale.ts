@@ -14,9 +14,9 @@
  * Usage: node bench/scale.ts [--parts list,url,small,large,soak] [--rounds 3] [--duration 10] [--soak 300] [--rate 100]
  *        [--documents 1000000] [--patients 10000] [--peer http://127.0.0.1:5000 | --peer none]
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -26,10 +26,12 @@ import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import pino from 'pino';
 import postgres from 'postgres';
-import { mintDevToken } from '../src/auth/dev-token.ts';
-import { freePort, startEmbeddedPostgres } from '../src/db/embedded.ts';
+import { startEmbeddedPostgres } from '../src/db/embedded.ts';
 import { postmasterPid, treeCpuSeconds } from './support/proc-cpu.ts';
-import { makePdf, timeCopy, waitReady } from './support/common.ts';
+import { makePdf, printTable, timeCopy } from './support/common.ts';
+import { httpOk, load as loadFigure, openLoop as openLoopOn, type Figure, type Side as LoadSide } from './support/load.ts';
+import { nhsNumbers, seedDocuments } from './support/seed-documents.ts';
+import { resetPeak, startService, statusField, type BenchService } from './support/service.ts';
 
 const { values } = parseArgs({
   options: {
@@ -52,47 +54,32 @@ const DOCS = Number(values.documents);
 const PATIENTS = Number(values.patients);
 const RATE = Number(values.rate);
 const RUN = randomBytes(4).toString('hex');
-const BIN = path.resolve(import.meta.dirname, '../bin/quill-docstore.js');
 // The peer's service-role key: HS256 with AUTH_JWT_SECRET of ../shared/peers/supabase-storage/env.file.
 const PEER_SECRET = process.env.QUILL_BENCH_PEER_JWT_SECRET ?? 'f023d3db-39dc-4ac9-87b2-b2be72e9162b';
 
 const work = await mkdtemp(path.join(os.tmpdir(), 'quill-bench-scale-'));
 await chmod(work, 0o755);
 const log = pino({ level: 'warn' });
-let server: ChildProcess | null = null;
+let service: BenchService | null = null;
 let db: Awaited<ReturnType<typeof startEmbeddedPostgres>> | null = null;
 let sql: postgres.Sql | null = null;
 
-interface Side {
-  name: string;
-  base: string;
-  cpu: () => number;
+/** A server under load: its CPU (process tree and its PostgreSQL) and its Node process, whose peak RSS is read. */
+interface Side extends LoadSide {
+  pid: number;
 }
-interface Figure {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  cpuMsPerOp: number;
-}
+/** A figure and, for uploads, the server's peak RSS (VmHWM) during it. */
+type Measured = Figure & { peakRss?: number };
 
 try {
   db = await startEmbeddedPostgres(path.join(work, 'pg'), log);
   const pgPid = postmasterPid(path.join(work, 'pg', 'pg', ''));
   sql = postgres(db.url, { max: 50, onnotice: () => undefined });
-  const secret = randomBytes(32).toString('base64url');
-  const port = await freePort();
-  const ours: Side = { name: 'Quill', base: `http://127.0.0.1:${port}`, cpu: () => treeCpuSeconds(server!.pid!, pgPid) };
-  server = spawn(process.execPath, [BIN, 'start'], {
-    env: { ...process.env, QUILL_DATA_DIR: path.join(work, 'data'), DATABASE_URL: db.url, PORT: String(port), HOST: '127.0.0.1', QUILL_JWT_SECRET: secret, LOG_LEVEL: 'warn', QUILL_MAX_UPLOAD_BYTES: String(2 * 1024 ** 3),
-      // the seeded versions are metadata without bytes: the background scrubber would flag each one as missing (an
-      // update and an integrity_failure audit row per version, unthrottled since nothing is read) beside the load
-      QUILL_SCRUB_RATE: '0' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  await waitReady(`${ours.base}/readyz`, 600);
-  const token = await mintDevToken(Buffer.from(secret), { issuer: 'quill-docstore-dev', audience: 'quill-docstore', rolesClaim: 'roles' }, { sub: 'bench', roles: ['clinician'] });
-  const auth = { authorization: `Bearer ${token}` };
+  // (startService turns the background scrubber off: the seeded versions are metadata without bytes, and it would
+  // flag each one as missing, unthrottled since nothing is read, beside the load)
+  service = await startService('Quill', path.join(work, 'data'), { DATABASE_URL: db.url }, () => [pgPid]);
+  const ours: Side = { name: 'Quill', base: service.base, cpu: service.cpu, pid: service.proc.pid! };
+  const auth = { authorization: `Bearer ${service.token}` };
 
   const peer = await openPeer();
   const peerAuth: Record<string, string> = peer ? { authorization: `Bearer ${peer.token}`, apikey: peer.token } : {};
@@ -104,7 +91,7 @@ try {
   let perPrefix = 0;
   if (parts.has('list') || parts.has('soak')) {
     const t = performance.now();
-    await seedOurs(sql, patients, DOCS);
+    await seedDocuments(sql, { patients, heavy: 0, perHeavy: 0 }, 0, DOCS, { bulk: DOCS >= 500_000 });
     console.log(`seeded ${DOCS.toLocaleString()} documents over ${PATIENTS.toLocaleString()} patients through SQL in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     if (peer) {
       const t2 = performance.now();
@@ -117,8 +104,8 @@ try {
   const docId = (one as { id: string }).id;
   if (peer) await httpJson(`${values.peer}/object/bench/url/one.pdf`, 'POST', { ...peerAuth, 'content-type': 'application/pdf', 'x-upsert': 'true' }, pdf(10_000));
 
-  const results = new Map<string, { ours: Figure[]; peer: Figure[]; baseline?: Figure[] }>();
-  const record = (k: string, who: 'ours' | 'peer' | 'baseline', f: Figure) => {
+  const results = new Map<string, { ours: Measured[]; peer: Measured[]; baseline?: Measured[] }>();
+  const record = (k: string, who: 'ours' | 'peer' | 'baseline', f: Measured) => {
     const r = results.get(k) ?? { ours: [], peer: [] };
     (r[who] ??= []).push(f);
     results.set(k, r);
@@ -144,18 +131,18 @@ try {
     if (parts.has('small')) {
       for (const [label, size] of [['100 KiB', 100 * 1024], ['1 MiB', 1024 * 1024]] as const) {
         const body = pdf(size);
-        record(`upload ${label}`, 'ours', await load(ours, { url: `${ours.base}/v1/documents?patient=${patients[2]}&type=373942005&title=bench`, method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body, connections: 16 }));
+        record(`upload ${label}`, 'ours', await withPeak(ours, () => load(ours, { url: `${ours.base}/v1/documents?patient=${patients[2]}&type=373942005&title=bench`, method: 'POST', headers: { ...auth, 'content-type': 'application/pdf' }, body, connections: 16 })));
         if (peer) {
           let n = 0;
           const prefix = `up/${RUN}/${round}-${size}`; // fresh keys every run: the peer answers a reused key with 400
-          record(`upload ${label}`, 'peer', await load(peer.side, {
+          record(`upload ${label}`, 'peer', await withPeak(peer.side, () => load(peer.side, {
             url: `${values.peer}/object/bench/${prefix}/0.pdf`,
             method: 'POST',
             headers: { ...peerAuth, 'content-type': 'application/pdf' },
             body,
             connections: 16,
             requests: [{ setupRequest: ((req: Record<string, unknown>) => ({ ...req, path: `/object/bench/${prefix}/${n++}.pdf` })) as never }],
-          }));
+          })));
         }
       }
     }
@@ -174,6 +161,9 @@ try {
   for (const [k, r] of results) {
     const o = { rps: med(r.ours.map((f) => f.rps)), p50: med(r.ours.map((f) => f.p50)), p99: med(r.ours.map((f) => f.p99)), cpu: med(r.ours.map((f) => f.cpuMsPerOp)), err: r.ours.reduce((a, f) => a + f.errors, 0) };
     const p = r.peer.length ? { rps: med(r.peer.map((f) => f.rps)), p99: med(r.peer.map((f) => f.p99)), cpu: med(r.peer.map((f) => f.cpuMsPerOp)), err: r.peer.reduce((a, f) => a + f.errors, 0) } : null;
+    // the largest of the rounds' peaks: the most memory each server took under this load
+    const peak = (fs: Measured[]) => Math.max(0, ...fs.map((f) => f.peakRss ?? 0)) / 1024 ** 2;
+    const rss = peak(r.ours) ? `${peak(r.ours).toFixed(0)} / ${r.peer.length ? `${peak(r.peer).toFixed(0)} MiB (**${(peak(r.ours) / peak(r.peer)).toFixed(2)}**)` : '-'}` : '-';
     const b = r.baseline?.length ? med(r.baseline.map((f) => f.rps)) : null;
     const single = k.startsWith('upload 200');
     const fmt = (x: number) => (single ? `${(1 / x).toFixed(2)} s` : `${x.toFixed(0)}/s`);
@@ -187,11 +177,12 @@ try {
       p ? `${p.cpu.toFixed(2)} ms` : '-',
       String(o.err),
       p ? String(p.err) : '-',
+      rss,
     ]);
   }
   console.log(`\nmedians of ${ROUNDS} interleaved rounds of ${DURATION} s; rate ratio = ours / peer (> 1: ours faster); CPU = server process tree incl. its PostgreSQL, per operation`);
   console.log('baselines: list = the list SELECT alone through postgres.js (50 callers, no HTTP, no audit); 200 MiB = cp of the file with fsync');
-  printTable(['path', 'Quill', 'Supabase Storage', 'ratio', 'baseline', 'Quill CPU/op', 'peer CPU/op', 'Quill errors', 'peer errors'], rows);
+  printTable(['path', 'Quill', 'Supabase Storage', 'ratio', 'baseline', 'Quill CPU/op', 'peer CPU/op', 'Quill errors', 'peer errors', 'peak RSS Quill / peer'], rows);
 
   if (parts.has('soak')) {
     // the large uploads just before leave gigabytes of dirty pages to the kernel; their writeback is not the service's
@@ -201,8 +192,7 @@ try {
   }
   await peer?.sql.end();
 } finally {
-  server?.kill('SIGTERM');
-  if (server && server.exitCode === null) await new Promise((r) => server!.once('exit', r));
+  await service?.stop();
   await sql?.end();
   await db?.stop();
   await rm(work, { recursive: true, force: true });
@@ -219,52 +209,9 @@ async function openPeer() {
   }
   const token = await new SignJWT({ role: 'service_role' }).setProtectedHeader({ alg: 'HS256' }).setIssuedAt().setExpirationTime('2h').sign(new TextEncoder().encode(PEER_SECRET));
   await fetch(`${values.peer}/bucket`, { method: 'POST', headers: { authorization: `Bearer ${token}`, apikey: token, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'bench' }) });
-  const serverPid = Number((await import('node:fs')).readFileSync(`${values['peer-dir']}/server.pid`, 'utf8'));
+  const serverPid = Number(readFileSync(`${values['peer-dir']}/server.pid`, 'utf8'));
   const pgPid = postmasterPid(`${values['peer-dir']}/pg/data`);
-  return { token, sql: postgres(values['peer-pg']!, { max: 4, onnotice: () => undefined }), side: { name: 'peer', base: values.peer!, cpu: () => treeCpuSeconds(serverPid, pgPid) } satisfies Side };
-}
-
-/** Valid NHS numbers (modulus 11), deterministic. */
-function nhsNumbers(n: number): string[] {
-  const out: string[] = [];
-  for (let base = 943_000_000; out.length < n; base++) {
-    const d = String(base).split('').map(Number);
-    const check = 11 - (d.reduce((a, x, i) => a + x * (10 - i), 0) % 11);
-    if (check === 10) continue;
-    out.push(`${base}${check === 11 ? 0 : check}`);
-  }
-  return out;
-}
-
-/** Documents and their first versions, in batches of 100,000, through SQL (no blobs: the list reads metadata only). */
-async function seedOurs(s: postgres.Sql, patients: string[], total: number): Promise<void> {
-  await s.begin(async (tx) => {
-    await tx`create table if not exists bench_patients (n int primary key, nhs text not null)`;
-    await tx`insert into bench_patients ${tx(patients.map((nhs, n) => ({ n, nhs })))} on conflict do nothing`;
-  });
-  const P = patients.length;
-  for (let from = 1; from <= total; from += 100_000) {
-    const to = Math.min(total, from + 99_999);
-    await s.begin(async (tx) => {
-      await tx`
-        with g as (select i, gen_random_uuid() as id from generate_series(${from}::int, ${to}::int) i),
-        d as (
-          insert into documents (id, patient_nhs, type_system, type_code, type_display, title, clinical_date, current_version, created_at, created_by, updated_at, fhir_state)
-          select g.id, p.nhs, 'http://snomed.info/sct', '373942005', 'Discharge summary', 'seeded ' || g.i, date '2020-01-01' + (g.i % 2000),
-                 1, now() - make_interval(secs => g.i), 'bench', now(), 'indexed'
-          from g join bench_patients p on p.n = g.i % ${P}
-          returning id
-        )
-        insert into document_versions (document_id, version, blob_store, blob_key, content_type, size, sha256, sha1, filename, created_by, created_at)
-        select d.id, 1, 'fs', 'seed/' || d.id, 'application/pdf', 100000, md5(d.id::text) || md5(d.id::text || 'x'), md5(d.id::text) || left(md5('y' || d.id::text), 8),
-               'seeded.pdf', 'bench', now()
-        from d`;
-    });
-    process.stdout.write(`\r  ${to.toLocaleString()} documents`);
-  }
-  process.stdout.write('\n');
-  await s`vacuum analyze documents`;
-  await s`vacuum analyze document_versions`;
+  return { token, sql: postgres(values['peer-pg']!, { max: 4, onnotice: () => undefined }), side: { name: 'peer', base: values.peer!, cpu: () => treeCpuSeconds(serverPid, pgPid), pid: serverPid } satisfies Side };
 }
 
 /** The same number of rows in the peer's storage.objects (prefix p<i mod patients>/), as its file backend records them. */
@@ -288,57 +235,6 @@ async function seedPeer(s: postgres.Sql, total: number, prefixes: number): Promi
   return Math.floor(total / prefixes);
 }
 
-/**
- * Open-loop load: requests arrive at RATE per second (Poisson: exponential gaps) over a pool of 50 keep-alive
- * connections, for DURATION seconds; each latency counts from the request's scheduled arrival, so a stall shows in
- * the figures instead of slowing the load (autocannon's rate options fire every connection on the same tick, which
- * measures bursts of 50). Hand-written: a dozen lines over node:http.
- */
-async function openLoop(side: Side, url: string, o: { method: string; headers: Record<string, string>; body?: string }): Promise<Figure> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
-  const lat: number[] = [];
-  let errors = 0;
-  const c0 = side.cpu();
-  const started = performance.now();
-  const inflight: Promise<void>[] = [];
-  for (let at = 0; at < DURATION * 1000; at += -Math.log(1 - Math.random()) * (1000 / RATE)) {
-    const wait = started + at - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const scheduled = started + at;
-    inflight.push(
-      new Promise<void>((resolve) => {
-        const req = http.request(url, { method: o.method, headers: o.headers, agent }, (res) => {
-          res.resume();
-          res.on('end', () => {
-            if (res.statusCode !== 200) errors++;
-            lat.push(performance.now() - scheduled);
-            resolve();
-          });
-        });
-        req.on('error', () => {
-          errors++;
-          resolve();
-        });
-        req.end(o.body);
-      }),
-    );
-  }
-  await Promise.all(inflight);
-  const cpu = side.cpu() - c0;
-  agent.destroy();
-  lat.sort((a, b) => a - b);
-  const q = (p: number) => Math.round(lat[Math.min(lat.length - 1, Math.floor(lat.length * p))] ?? NaN);
-  return { rps: lat.length / ((performance.now() - started) / 1000), p50: q(0.5), p99: q(0.99), errors, cpuMsPerOp: lat.length ? (cpu * 1000) / lat.length : NaN };
-}
-
-async function load(side: Side, o: autocannon.Options): Promise<Figure> {
-  const c0 = side.cpu();
-  const r = await autocannon({ duration: DURATION, ...o });
-  const ops = r.requests.total;
-  const cpu = side.cpu() - c0;
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx, cpuMsPerOp: ops ? (cpu * 1000) / ops : NaN };
-}
-
 /** The list statement alone, no HTTP, no audit: what PostgreSQL and the driver can do at 50 callers. */
 async function rawSelect(s: postgres.Sql, patient: string): Promise<Figure> {
   const stop = Date.now() + DURATION * 1000;
@@ -358,6 +254,27 @@ async function rawSelect(s: postgres.Sql, patient: string): Promise<Figure> {
   );
   lat.sort((a, b) => a - b);
   return { rps: lat.length / DURATION, p50: Math.round(lat[Math.floor(lat.length / 2)]!), p99: Math.round(lat[Math.floor(lat.length * 0.99)]!), errors: 0, cpuMsPerOp: NaN };
+}
+
+/** Open-loop requests at RATE over DURATION s (support/load.ts openLoop) on a pool of 50 keep-alive connections. */
+async function openLoop(side: Side, url: string, o: { method: string; headers: Record<string, string>; body?: string }): Promise<Figure> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 50 });
+  try {
+    return await openLoopOn(side, RATE, DURATION, () => httpOk(agent, url, o));
+  } finally {
+    agent.destroy();
+  }
+}
+
+function load(side: Side, o: autocannon.Options): Promise<Figure> {
+  return loadFigure(side, { duration: DURATION, ...o });
+}
+
+/** A load, with the peak RSS (VmHWM) of the side's Node process during it. */
+async function withPeak(side: Side, run: () => Promise<Figure>): Promise<Measured> {
+  await resetPeak(side.pid);
+  const f = await run();
+  return { ...f, peakRss: await statusField(side.pid, 'VmHWM').catch(() => 0) };
 }
 
 async function once(fn: () => Promise<number>, side?: Side): Promise<Figure> {
@@ -421,10 +338,4 @@ async function soak(side: Side, headers: Record<string, string>, seconds: number
   console.log(`  rate per window (req/s): ${rates.map((x) => x.toFixed(0)).join(', ')}`);
   if (rates.length >= 2) console.log(`  last window / first: ${((rates.at(-1)! / rates[0]!) * 100).toFixed(0)} %`);
   console.log(`  overall ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, errors ${r.errors + r.non2xx}, CPU ${((cpu * 1000) / r.requests.total).toFixed(2)} ms/op`);
-}
-
-function printTable(head: string[], rows: string[][]): void {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
-  console.log(`\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${rows.map(line).join('\n')}`);
 }

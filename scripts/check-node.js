@@ -1,4 +1,4 @@
-// Runs first in the launcher (bin/quill-docstore.js) and in the `prestart`/`postinstall` scripts, before anything
+// Runs first in the launcher (bin/quill-docstore.js, which `npm start` runs) and in the `postinstall` script, before anything
 // imports a .ts file: an older Node fails those with ERR_UNKNOWN_FILE_EXTENSION ".ts" (or a syntax error), which never
 // names the version needed. Plain JavaScript that any Node parses. It compares by hand rather than with `semver`
 // because it must run before `npm install` has put any dependency in place; it understands the one form

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { systemContext, type RequestContext } from './domain/principal.ts';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { recordAudit } from './audit/audit-log.ts';
 import { externalIdentityProvider, jwtSecret, urlSigningKey } from './auth/keys.ts';
@@ -9,15 +8,16 @@ import { createVerifier } from './auth/verifier.ts';
 import { createBlobStore } from './blobstores/create-blob-store.ts';
 import { BlobStoreRegistry } from './blobstores/store-registry.ts';
 import { loadConfig, publicBaseUrl, type Config } from './config/config.ts';
-import { openEmbedded } from './db/embedded-access.ts';
-import { migrate } from './db/migrate.ts';
-import { connect, ping, type Sql } from './db/sql.ts';
+import { createLogger } from './config/logger.ts';
+import { beginDatabase, openDatabase, type Database, type OpeningDatabase, type Timed } from './db/open-database.ts';
+import { ping, type Sql } from './db/sql.ts';
 import { hashWorkerReady } from './documents/hash-offload.ts';
 import { DocumentService } from './documents/service.ts';
 import { requirePatientAccess } from './documents/access.ts';
 import { buildApp } from './http/app.ts';
 import { metricsRegistry } from './http/metrics.ts';
 import { startMetricsListener } from './http/metrics-listener.ts';
+import { requestDrain, type ShutdownOptions } from './http/request-drain.ts';
 import { ResumableUploads } from './uploads/resumable-uploads.ts';
 import { startUploadExpiry } from './uploads/expire-uploads.ts';
 import { remoteFhirIndexFromConfig, type RemoteFhirIndex } from './fhir/remote-index.ts';
@@ -38,57 +38,7 @@ import type { UploadScanning } from './documents/upload-scan.ts';
 import { startBackupsIfApplicable } from './backup/scheduler.ts';
 import { PatientExports } from './subject-access/patient-export.ts';
 
-/** JSON logs to stdout (the service), or to another fd (2 for CLI commands whose stdout is their report). */
-export function createLogger(level: string, fd = 1): Logger {
-  return pino({
-    level,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.secret', '*.token'], censor: '[redacted]' },
-    serializers: {
-      // Never log query strings: signed URLs carry their signature there.
-      req: (req: { method: string; url: string; id: string }) => ({ method: req.method, url: req.url.split('?')[0], id: req.id }),
-    },
-  }, fd === 1 ? undefined : pino.destination({ fd, sync: true }));
-}
-
-export interface Database {
-  sql: Sql;
-  /** false when the embedded PostgreSQL died and could not be restarted (always true with DATABASE_URL). */
-  health(): { ok: boolean; detail?: string };
-  close(): Promise<void>;
-}
-
-/**
- * PostgreSQL: DATABASE_URL, or the embedded server under the data directory. Migrated before use.
- * For operator commands (opts.command): statements are not time-bounded, and on the embedded default the database
- * of a service already running on this data directory is used rather than starting a second server.
- */
-export async function openDatabase(cfg: Config, log: Logger, opts: { command?: boolean } = {}): Promise<Database> {
-  const embedded = cfg.databaseUrl ? null : await openEmbedded(cfg.dataDir, log, { shareRunning: opts.command === true, backup: cfg.backup });
-  const url = cfg.databaseUrl ?? embedded!.url;
-  const sql = connect(url, { timeoutMs: cfg.dbTimeoutMs, boundStatements: !opts.command, log });
-  try {
-    // Migrations may legitimately run long (DDL on big tables): their own connection, only connecting bounded.
-    const migrator = connect(url, { max: 1, timeoutMs: cfg.dbTimeoutMs, boundStatements: false });
-    try {
-      const applied = await migrate(migrator);
-      if (applied.length) log.info({ applied }, 'database migrated');
-    } finally {
-      await migrator.end({ timeout: 1 });
-    }
-  } catch (e) {
-    await sql.end({ timeout: 1 });
-    await embedded?.stop();
-    throw e;
-  }
-  return {
-    sql,
-    health: () => embedded?.health() ?? { ok: true },
-    close: async () => {
-      await sql.end({ timeout: 5 });
-      await embedded?.stop();
-    },
-  };
-}
+export { createLogger, openDatabase, type Database };
 
 /**
  * Every configured blob store, for the service and for every command: the live one (QUILL_BLOB_STORE) built now, the
@@ -205,14 +155,7 @@ export function openCommand(name: string, opts: { cfg?: Config; verbose?: boolea
   };
 }
 
-export interface ShutdownOptions {
-  /** How long to keep serving, not ready, so that load balancers stop sending requests here (QUILL_SHUTDOWN_GRACE_S). */
-  graceMs: number;
-  /** How long requests in flight (uploads included) may take to finish after that (QUILL_SHUTDOWN_TIMEOUT_S). */
-  timeoutMs: number;
-  /** Aborted (a second signal): skip what is left of both waits. */
-  hurry?: AbortSignal;
-}
+export type { ShutdownOptions };
 
 export interface Service {
   app: FastifyInstance;
@@ -234,24 +177,62 @@ export interface Service {
   close(): Promise<void>;
 }
 
-/** The composition root: every layer is chosen here, from configuration, and nowhere else. */
-export async function createService(cfg: Config, log: Logger = createLogger(cfg.logLevel)): Promise<Service> {
+/**
+ * The composition root: every layer is chosen here, from configuration, and nowhere else.
+ *
+ * Start-up runs what does not depend on each other side by side: the database (the embedded PostgreSQL starting and
+ * the migrations check; the caller may have begun it already, while this code was loading: opts.database), the blob
+ * stores with their versioning gate, the service's keys, and building the HTTP app (its routes and their compiled
+ * schemas), which needs no query. Whatever queries waits for the database to be ready, and nothing listens before. An
+ * S3/Azure live store that keeps no object versions still stops the start (exit 78) before anything serves; the
+ * database begun beside it is closed again. opts.timed times each part (the `start` command logs them once ready).
+ */
+export async function createService(cfg: Config, log: Logger = createLogger(cfg.logLevel), opts: { database?: Promise<OpeningDatabase>; timed?: Timed } = {}): Promise<Service> {
+  const timed: Timed = opts.timed ?? ((_part, work) => work);
   let boundPort: number | undefined;
   const baseUrl = () => publicBaseUrl(cfg, boundPort);
-  const signingKey = await urlSigningKey(cfg);
-  const blobs = await openStores(cfg, baseUrl);
+  const opening = opts.database ?? beginDatabase(cfg, log, { timed });
+  opening.then((d) => d.ready).catch(() => undefined); // a failure is answered where it is awaited, below
+  try {
+    return await composeService(cfg, log, timed, baseUrl, (port) => (boundPort = port), opening);
+  } catch (e) {
+    // nothing serves: whatever did open (the database above all) is closed again
+    await opening.then((d) => d.close(), () => undefined);
+    throw e;
+  }
+}
+
+async function composeService(cfg: Config, log: Logger, timed: Timed, baseUrl: () => string, onBound: (port: number) => void, opening: Promise<OpeningDatabase>): Promise<Service> {
+  const stores = timed('stores', (async () => {
+    const registry = await openStores(cfg, baseUrl);
+    // an S3/Azure live store must keep object versions (or QUILL_ALLOW_UNVERSIONED=true)
+    return { registry, doctor: cachedDoctor(registry.live, 60_000, await requireVersionedStore(registry.live, cfg, log)) };
+  })());
+  const [{ registry: blobs, doctor: blobDoctor }, signingKey, secret, db] = await Promise.all([stores, urlSigningKey(cfg), jwtSecret(cfg), opening]);
   const live = blobs.live;
-  // Before anything else starts: an S3/Azure live store must keep object versions (or QUILL_ALLOW_UNVERSIONED=true).
-  const blobDoctor = cachedDoctor(live, 60_000, await requireVersionedStore(live, cfg, log));
-  const db = await openDatabase(cfg, log);
-  const remote = await openRemoteIndex(cfg, db.sql, baseUrl);
+  // a remote FHIR index reads its deployment id first: it waits for the database
+  const remote = cfg.fhir.url ? await timed('fhir', db.ready.then(() => openRemoteIndex(cfg, db.sql, baseUrl))) : null;
   // the SubmissionSet Lists ride on their documents' outbox rows (src/mhd/remote-lists.ts)
   const worker = remote ? startOutboxWorker(db.sql, remote, log, { alsoWrite: remoteListWriter(db.sql, remote) }) : null;
+  // these set timers and query only when they fire
   const integrity = startIntegrity(db.sql, blobs, live, log, cfg);
   const scanning = startScanning(db.sql, blobs, log, cfg);
-  const backups = await startBackupsIfApplicable(cfg, db.sql, log);
-  const uploadExpiry = startUploadExpiry(db.sql, blobs, log, cfg.uploadExpiryHours);
-  const secret = await jwtSecret(cfg);
+  // started once the database is ready (below)
+  let uploadExpiry: { stop(): Promise<void> } | null = null;
+  let backups: Awaited<ReturnType<typeof startBackupsIfApplicable>> = null;
+  const stopBackground = async () => {
+    await integrity.stop();
+    await scanning.stop();
+    await uploadExpiry?.stop();
+    await worker?.stop();
+    await backups?.stop();
+  };
+  /** A start that fails past this point: what started here stops (createService closes the database), then rethrows. */
+  const failed = async (e: unknown, app?: FastifyInstance): Promise<never> => {
+    await app?.close().catch(() => undefined);
+    await stopBackground().catch(() => undefined);
+    throw e;
+  };
   const verify = createVerifier({ ...cfg.jwt, secret, jwksUrl: cfg.jwt.jwksUrl ?? undefined });
   const retention = createRetention(cfg, { sql: db.sql, log, blobs, remote, baseUrl, onIndexWork: () => worker?.kick() });
   const disposalDeps = { sql: db.sql, log, blobs, removeRemote: remote ? (id: string) => remote.remove(id) : null };
@@ -262,7 +243,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
   const metrics = metricsRegistry(remote ? () => outboxStats(db.sql) : undefined);
   integrity.metrics(metrics);
   scanning.metrics(metrics);
-  const app = await buildApp({
+  const app = await timed('http app', buildApp({
     log,
     documents,
     audits: new AuditService(db.sql, log),
@@ -338,29 +319,22 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
       maxOpenUploads: cfg.maxOpenUploads,
       minPatchBytes: cfg.tusMinPatchBytes,
     }),
-  });
-  const stopBackground = async () => {
-    await integrity.stop();
-    await scanning.stop();
-    await uploadExpiry.stop();
-    await worker?.stop();
-    await backups?.stop();
-  };
-  const stopAll = async () => {
-    await app.close();
-    await stopBackground();
-    await db.close();
-  };
-  const metricsListener =
-    cfg.metrics.port === null ? null : await startMetricsListener(metrics, { host: cfg.metrics.host, port: cfg.metrics.port }).catch(async (e: unknown) => {
-      await stopAll().catch(() => undefined);
-      throw new Error(`QUILL_METRICS_PORT: cannot listen on ${cfg.metrics.host}:${cfg.metrics.port}: ${(e as Error).message}`, { cause: e });
-    });
+  })).catch((e: unknown) => failed(e));
   app.addHook('onListen', async () => {
     const addr = app.server.address();
-    if (addr && typeof addr === 'object') boundPort = addr.port;
+    if (addr && typeof addr === 'object') onBound(addr.port);
   });
   drain.watch(app.server);
+  // the routes' schemas compile while PostgreSQL starts; then what queries
+  await Promise.all([timed('http ready', Promise.resolve(app.ready())), db.ready]).catch((e: unknown) => failed(e, app));
+  uploadExpiry = startUploadExpiry(db.sql, blobs, log, cfg.uploadExpiryHours);
+  backups = await timed('backups', startBackupsIfApplicable(cfg, db.sql, log)).catch((e: unknown) => failed(e, app));
+  const metricsListener =
+    cfg.metrics.port === null
+      ? null
+      : await startMetricsListener(metrics, { host: cfg.metrics.host, port: cfg.metrics.port }).catch((e: unknown) =>
+          failed(new Error(`QUILL_METRICS_PORT: cannot listen on ${cfg.metrics.host}:${cfg.metrics.port}: ${(e as Error).message}`, { cause: e }), app),
+        );
   return {
     app,
     db,
@@ -371,24 +345,7 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     remote,
     metricsAddress: () => metricsListener?.address() ?? null,
     shutdown: async (o) => {
-      drain.start();
-      log.info({ graceMs: o.graceMs, inFlight: drain.inFlight() }, 'stopping: not ready any more; waiting for load balancers to notice');
-      await pause(o.graceMs, o.hurry);
-      log.info({ inFlight: drain.inFlight(), timeoutMs: o.timeoutMs }, 'stopping: no new connections; finishing the requests in flight');
-      const closed = app.close();
-      // connections that went idle after their last answer (keep-alive) are closed as they do
-      const idle = setInterval(() => app.server.closeIdleConnections(), 100);
-      let cut = 0;
-      try {
-        if (!(await Promise.race([closed.then(() => true), pause(o.timeoutMs, o.hurry).then(() => false)]))) {
-          cut = drain.inFlight();
-          log.warn({ cut }, 'stopping: requests still in flight after QUILL_SHUTDOWN_TIMEOUT_S; cutting their connections');
-          app.server.closeAllConnections();
-          await closed;
-        }
-      } finally {
-        clearInterval(idle);
-      }
+      const { cut } = await drain.stop(app, log, o);
       await metricsListener?.close();
       await stopBackground();
       await db.close();
@@ -396,51 +353,9 @@ export async function createService(cfg: Config, log: Logger = createLogger(cfg.
     },
     close: async () => {
       await metricsListener?.close();
-      await stopAll();
+      await app.close();
+      await stopBackground();
+      await db.close();
     },
-  };
-}
-
-/** Resolves after ms, or at once when `hurry` aborts. */
-function pause(ms: number, hurry?: AbortSignal): Promise<void> {
-  if (ms <= 0 || hurry?.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(done, ms);
-    function done() {
-      clearTimeout(t);
-      hurry?.removeEventListener('abort', done);
-      resolve();
-    }
-    hurry?.addEventListener('abort', done, { once: true });
-  });
-}
-
-/**
- * The requests in flight on the HTTP server, and the drain of a stopping instance: once started, every answer not yet
- * begun carries `Connection: close`, so keep-alive connections (a balancer's pool) end after their current request
- * instead of being cut between two.
- */
-function requestDrain() {
-  let draining = false;
-  const inFlight = new Set<ServerResponse>();
-  const closeAfter = (res: ServerResponse) => {
-    if (!res.headersSent) res.setHeader('connection', 'close');
-  };
-  return {
-    get draining() {
-      return draining;
-    },
-    watch(server: Server) {
-      server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
-        inFlight.add(res);
-        res.once('close', () => inFlight.delete(res));
-        if (draining) closeAfter(res);
-      });
-    },
-    start() {
-      draining = true;
-      for (const res of inFlight) closeAfter(res);
-    },
-    inFlight: () => inFlight.size,
   };
 }

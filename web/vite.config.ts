@@ -1,5 +1,5 @@
 // Builds the clinician's page (web/) into web/dist, served by the service at /. Run by `npm run build:web`, which
-// npm install (prepare) and npm start (prestart, when web/dist is missing) call.
+// npm install (prepare) and npm start (src/http/routes/web/web-bundle.ts, when web/dist is missing or stale) call.
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { NodePackageImporter } from 'sass';

@@ -1,42 +1,29 @@
 import { ConfigError } from '../config/config.ts';
 import { AppError } from '../domain/errors.ts';
-import { audit } from './commands/audit.ts';
-import { backupCommand } from './commands/backup.ts';
-import { printConfig } from './commands/config.ts';
-import { runDoctorCommand } from './commands/doctor.ts';
-import { runExportCommand } from './commands/export.ts';
-import { runImportCommand } from './commands/import.ts';
-import { runMigrate } from './commands/migrate.ts';
-import { runMigrateBlobs } from './commands/migrate-blobs.ts';
-import { runReconcile } from './commands/reconcile.ts';
-import { restoreCommand } from './commands/restore.ts';
-import { runRotateKey } from './commands/rotate-key.ts';
-import { runScrub } from './commands/scrub.ts';
-import { runRescan } from './commands/rescan.ts';
-import { start } from './commands/start.ts';
-import { token } from './commands/token.ts';
-import { verifyRestoreCommand } from './commands/verify-restore.ts';
 import { reportFailure, stackOf } from './failure.ts';
 import { HELP } from './help.ts';
 
-/** Every command, by name: each lives in commands/ and builds what it needs with bootstrap's openCommand. */
+/**
+ * Every command, by name: each lives in commands/ and builds what it needs with bootstrap's openCommand. Each is loaded
+ * when it runs, so a command loads only its own code (`start` above all: its start-up time counts).
+ */
 const COMMANDS: Record<string, (args: string[]) => Promise<number> | number> = {
-  start: () => start(),
-  token,
-  reconcile: runReconcile,
-  audit,
-  scrub: runScrub,
-  rescan: runRescan,
-  'rotate-key': runRotateKey,
-  migrate: () => runMigrate(),
-  doctor: runDoctorCommand,
-  'migrate-blobs': runMigrateBlobs,
-  import: runImportCommand,
-  export: runExportCommand,
-  backup: backupCommand,
-  restore: restoreCommand,
-  'verify-restore': verifyRestoreCommand,
-  config: () => printConfig(),
+  start: async () => (await import('./commands/start.ts')).start(),
+  token: async (a) => (await import('./commands/token.ts')).token(a),
+  reconcile: async (a) => (await import('./commands/reconcile.ts')).runReconcile(a),
+  audit: async (a) => (await import('./commands/audit.ts')).audit(a),
+  scrub: async (a) => (await import('./commands/scrub.ts')).runScrub(a),
+  rescan: async (a) => (await import('./commands/rescan.ts')).runRescan(a),
+  'rotate-key': async (a) => (await import('./commands/rotate-key.ts')).runRotateKey(a),
+  migrate: async () => (await import('./commands/migrate.ts')).runMigrate(),
+  doctor: async (a) => (await import('./commands/doctor.ts')).runDoctorCommand(a),
+  'migrate-blobs': async (a) => (await import('./commands/migrate-blobs.ts')).runMigrateBlobs(a),
+  import: async (a) => (await import('./commands/import.ts')).runImportCommand(a),
+  export: async (a) => (await import('./commands/export.ts')).runExportCommand(a),
+  backup: async (a) => (await import('./commands/backup.ts')).backupCommand(a),
+  restore: async (a) => (await import('./commands/restore.ts')).restoreCommand(a),
+  'verify-restore': async (a) => (await import('./commands/verify-restore.ts')).verifyRestoreCommand(a),
+  config: async () => (await import('./commands/config.ts')).printConfig(),
 };
 
 /** Returns the process exit code. */

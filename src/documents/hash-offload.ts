@@ -1,5 +1,6 @@
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { AppError } from '../domain/errors.ts';
+import { JobWorker, type JobEvent } from '../offload/job-worker.ts';
 
 /**
  * SHA-256 and SHA-1 of a large upload computed on a worker thread, so the event loop that reads the socket and
@@ -9,8 +10,9 @@ import { AppError } from '../domain/errors.ts';
  *
  * The bytes are copied into a few 1 MiB buffers that travel to the worker and back (transferred, not cloned): memory
  * per upload stays at BUFFERS × BUFFER, and when every buffer is at the worker the stream waits (backpressure).
- * One worker for the process, started on first use; it does not keep the process alive. A worker that cannot start
- * (hashWorkerReady resolves false) leaves hashing on the event loop (HashingStream) rather than failing uploads.
+ * One worker for the process (offload/job-worker.ts), started on first use. A worker that cannot start (hashWorkerReady
+ * resolves false) leaves hashing on the event loop (HashingStream) rather than failing uploads. The worker also keeps
+ * resumable uploads' hash states between their PATCHes (named checkpoints, uploads/carried-hash.ts).
  */
 
 export type ToWorker =
@@ -18,69 +20,30 @@ export type ToWorker =
   | { type: 'data'; job: number; buf: ArrayBuffer; length: number }
   | { type: 'end'; job: number; keepAs?: string | undefined }
   | { type: 'cancel'; job: number }
-  | { type: 'forget'; name: string }
+  | { type: 'forget'; job: number; name: string }
   | { type: 'digest-of'; job: number; name: string };
 
 type FromWorker = { type: 'free'; job: number; buf: ArrayBuffer } | { type: 'digests'; job: number; sha256: string; sha1: string } | { type: 'missing'; job: number };
 
-type Event = FromWorker | { type: 'failed'; error: Error };
-
 const BUFFER = 1024 * 1024;
 const BUFFERS = 4;
 
-let worker: Worker | null = null;
-let starting: Promise<boolean> | null = null;
-let nextJob = 1;
-const listeners = new Map<number, (e: Event) => void>();
+// a transient fault of this process, not of the upload: 503 with Retry-After (the retry gets a new worker)
+const hashWorker = new JobWorker<ToWorker, FromWorker>(new URL('./hash-worker.ts', import.meta.url), (cause) =>
+  new AppError('temporarily_unavailable', `the hashing worker stopped during the upload (${cause.message}); retry it`, {}, { cause, retryAfter: 1 }),
+);
 
 /**
  * Starts the worker if it is not running; resolves true once it has loaded and can take jobs, false if it could not
  * start (the caller then hashes on the event loop, and a later call tries again). Resolves at once while it runs.
  */
 export function hashWorkerReady(): Promise<boolean> {
-  if (!starting) {
-    const attempt = startWorker();
-    starting = attempt;
-    void attempt.then((ok) => {
-      if (!ok && starting === attempt) starting = null;
-    });
-  }
-  return starting;
-}
-
-function startWorker(): Promise<boolean> {
-  return new Promise<boolean>((resolve) => {
-    let w: Worker;
-    try {
-      w = new Worker(new URL('./hash-worker.ts', import.meta.url));
-    } catch {
-      return resolve(false); // e.g. too many threads: hashing stays on the event loop
-    }
-    w.unref();
-    w.on('message', (m: FromWorker | { type: 'ready' }) => {
-      if (m.type !== 'ready') return listeners.get(m.job)?.(m);
-      worker = w;
-      resolve(true);
-    });
-    const fail = (cause: Error) => {
-      // a transient fault of this process, not of the upload: 503 with Retry-After (the retry gets a new worker)
-      const error = new AppError('temporarily_unavailable', `the hashing worker stopped during the upload (${cause.message}); retry it`, {}, { cause, retryAfter: 1 });
-      if (worker === w) {
-        // it ran and died: its jobs fail, and the next upload starts a new one
-        worker = null;
-        starting = null;
-      }
-      resolve(false); // no effect once it was ready
-      for (const l of [...listeners.values()]) l({ type: 'failed', error });
-    };
-    w.on('error', fail);
-    w.on('exit', (code) => fail(new Error(`exited with code ${code}`)));
-  });
+  return hashWorker.ready();
 }
 
 /** The running worker, if hashWorkerReady has resolved true and it has not failed since. */
 export function runningHashWorker(): Worker | null {
-  return worker;
+  return hashWorker.running();
 }
 
 export interface Digests {
@@ -89,8 +52,7 @@ export interface Digests {
 }
 
 export class OffloadedHash {
-  readonly #job = nextJob++;
-  readonly #worker: Worker;
+  readonly #job: number;
   readonly #free: ArrayBuffer[] = [];
   /** Buffers allocated so far (on demand: a small body needs one). */
   #allocated = 0;
@@ -103,16 +65,15 @@ export class OffloadedHash {
   #done = false;
 
   /**
-   * `worker`: runningHashWorker(), after hashWorkerReady() resolved true. `from`: continue the hash state kept under
-   * that name (a resumable upload's earlier PATCHes) rather than start afresh.
+   * On the running worker: after hashWorkerReady() resolved true and runningHashWorker() is not null. `from`: continue
+   * the hash state kept under that name (a resumable upload's earlier PATCHes) rather than start afresh.
    */
-  constructor(worker: Worker, sha1: boolean, from?: string) {
-    this.#worker = worker;
-    listeners.set(this.#job, (e) => this.#event(e));
-    this.#worker.postMessage({ type: 'start', job: this.#job, sha1, from } satisfies ToWorker);
+  constructor(sha1: boolean, from?: string) {
+    this.#job = hashWorker.open((e) => this.#event(e));
+    hashWorker.post({ type: 'start', job: this.#job, sha1, from });
   }
 
-  #event(e: Event): void {
+  #event(e: JobEvent<FromWorker>): void {
     if (e.type === 'free') {
       this.#free.push(e.buf);
       const f = this.#onFree;
@@ -133,7 +94,7 @@ export class OffloadedHash {
 
   #finish(): void {
     this.#done = true;
-    listeners.delete(this.#job);
+    hashWorker.close(this.#job);
   }
 
   /** A buffer to fill at once: one the worker gave back, or a new one while fewer than BUFFERS exist; null: none yet. */
@@ -157,7 +118,7 @@ export class OffloadedHash {
   #send(): void {
     const buf = this.#current!;
     this.#current = null;
-    this.#worker.postMessage({ type: 'data', job: this.#job, buf: buf.buffer as ArrayBuffer, length: this.#filled } satisfies ToWorker, [buf.buffer as ArrayBuffer]);
+    hashWorker.post({ type: 'data', job: this.#job, buf: buf.buffer as ArrayBuffer, length: this.#filled }, [buf.buffer as ArrayBuffer]);
     this.#filled = 0;
   }
 
@@ -192,33 +153,51 @@ export class OffloadedHash {
     return new Promise<Digests | null>((resolve, reject) => {
       this.#onDigests = resolve;
       this.#onError = reject;
-      this.#worker.postMessage({ type: 'end', job: this.#job, keepAs } satisfies ToWorker);
+      try {
+        hashWorker.post({ type: 'end', job: this.#job, keepAs });
+      } catch (e) {
+        reject(e as Error);
+      }
     });
   }
 
   /** The upload failed: the worker drops the job. */
   cancel(): void {
     if (this.#done) return;
+    try {
+      hashWorker.post({ type: 'cancel', job: this.#job });
+    } catch {
+      // its worker is gone, and the job with it
+    }
     this.#finish();
-    this.#worker.postMessage({ type: 'cancel', job: this.#job } satisfies ToWorker);
   }
 }
 
 /** The digests of a kept hash state (see OffloadedHash.end), or null when the running worker does not hold it. */
-export async function checkpointDigests(name: string): Promise<Digests | null> {
-  const w = runningHashWorker();
-  if (!w) return null;
-  const job = nextJob++;
+export function checkpointDigests(name: string): Promise<Digests | null> {
+  if (!hashWorker.running()) return Promise.resolve(null);
   return new Promise<Digests | null>((resolve) => {
-    listeners.set(job, (e) => {
-      listeners.delete(job);
+    const job = hashWorker.open((e) => {
+      hashWorker.close(job);
       resolve(e.type === 'digests' ? { sha256: e.sha256, sha1: e.sha1 } : null);
     });
-    w.postMessage({ type: 'digest-of', job, name } satisfies ToWorker);
+    try {
+      hashWorker.post({ type: 'digest-of', job, name });
+    } catch {
+      hashWorker.close(job);
+      resolve(null); // its worker is gone, and the state with it
+    }
   });
 }
 
 /** Drops a kept hash state (its upload moved on, ended, or the PATCH that made it did not count). */
 export function forgetCheckpoint(name: string): void {
-  runningHashWorker()?.postMessage({ type: 'forget', name } satisfies ToWorker);
+  if (!hashWorker.running()) return;
+  const job = hashWorker.open(() => undefined); // no answer: the job only routes the message to the thread
+  try {
+    hashWorker.post({ type: 'forget', job, name });
+  } catch {
+    // its worker is gone, and the state with it
+  }
+  hashWorker.close(job);
 }

@@ -50,7 +50,7 @@ export class HashingStream extends Transform {
       this.#ready = null;
       const w = ok ? runningHashWorker() : null;
       if (this.destroyed) return cb();
-      if (w) this.#offloaded = new OffloadedHash(w, this.#wantSha1);
+      if (w) this.#offloaded = new OffloadedHash(this.#wantSha1);
       else this.#hashHere();
       then();
     }, cb);

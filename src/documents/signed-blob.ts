@@ -4,6 +4,7 @@ import type { AuditTarget } from '../audit/audited.ts';
 import { recordAudit } from '../audit/audit-log.ts';
 import type { Sql } from '../db/sql.ts';
 import type { DocumentVersion } from '../domain/document.ts';
+import { DOCUMENT_BLOB_KEY } from '../domain/blob-keys.ts';
 import { AppError } from '../domain/errors.ts';
 import type { BlobStores } from '../domain/ports.ts';
 import type { RequestContext } from '../domain/principal.ts';
@@ -24,9 +25,6 @@ interface Deps {
   log: Logger;
 }
 
-/** The shape of every key this service writes (documents/<document id>/<upload id>). */
-const DOCUMENT_KEY = /^documents\/[0-9a-f-]{36}\/[0-9a-f-]{36}$/;
-
 /** A fetch of a signed fs URL whose signature the caller checked: the read rules again, as its holder (access.ts). */
 export async function openSignedBlob(
   d: Deps,
@@ -36,7 +34,7 @@ export async function openSignedBlob(
   target: AuditTarget,
   takeSlot: () => { hold(s: Readable): Readable; release(): void },
 ): Promise<{ version: DocumentVersion; stream: Readable }> {
-  if (!DOCUMENT_KEY.test(key)) throw new AppError('not_found');
+  if (!DOCUMENT_BLOB_KEY.test(key)) throw new AppError('not_found');
   const version = await readableSignedBlob(d.sql, 'fs', key, holder, target);
   const slot = takeSlot();
   try {
@@ -55,7 +53,7 @@ export async function openSignedBlob(
  */
 export async function refuseSignedBlob(d: Deps, ctx: RequestContext, key: string, claimedUser: string | undefined, e: unknown): Promise<never> {
   const target: AuditTarget = {};
-  const found = DOCUMENT_KEY.test(key) ? await repo.findVersionByBlobKey(d.sql, 'fs', key).catch(() => null) : null;
+  const found = DOCUMENT_BLOB_KEY.test(key) ? await repo.findVersionByBlobKey(d.sql, 'fs', key).catch(() => null) : null;
   if (found) Object.assign(target, { documentId: found.version.documentId, version: found.version.version, patient: found.doc.patient });
   const detail = { key: key.slice(0, 200), ...(claimedUser ? { claimedUser: claimedUser.slice(0, 200) } : {}) };
   await recordAudit(d.sql, ctx, { action: 'document.blob-fetch', outcome: 'denied', ...target, errorCode: (e as { code?: string }).code ?? 'url_invalid', detail }).catch((ae) =>

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
+import { documentBlobKey } from '../domain/blob-keys.ts';
 import type { DocumentVersion } from '../domain/document.ts';
 import { AppError, isAppError } from '../domain/errors.ts';
 import type { BlobStore } from '../domain/ports.ts';
@@ -41,9 +42,6 @@ export interface StoredBytes {
   intentId: string;
   version: Omit<DocumentVersion, 'createdAt' | 'version'>;
 }
-
-/** The key of a new document version's bytes: fresh for every upload, so nothing is ever overwritten. */
-export const documentBlobKey = (documentId: string, id: string): string => `documents/${documentId}/${id}`;
 
 /**
  * Steps 1 and 2 of the upload protocol: record an intent naming a fresh key, then stream the bytes to it through the

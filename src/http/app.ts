@@ -50,6 +50,7 @@ import { retentionFactsRoutes } from './routes/retention/facts.ts';
 import { legalHoldRoutes } from './routes/retention/holds.ts';
 import { disposalRoutes } from './routes/retention/disposal.ts';
 import { installValidators } from './validation.ts';
+import { LazySchemas } from './lazy-schemas.ts';
 import type { ResumableUploads } from '../uploads/resumable-uploads.ts';
 import { tusRoutes } from './routes/uploads/tus-routes.ts';
 import { webPageRoutes, type WebPageOptions } from './routes/web/web-page.ts';
@@ -95,7 +96,10 @@ export interface AppDeps {
 const MAX_HEADER_BYTES = 64 * 1024;
 
 export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
+  const schemas = new LazySchemas();
   const fastify = Fastify({
+    // every route's serializer and validator compiles on first use (LazySchemas), not all at start-up
+    schemaController: { compilersFactory: { buildSerializer: schemas.serializerFactory() } },
     loggerInstance: d.log as FastifyBaseLogger,
     // the service's own id names the request in the trail; a client's X-Request-Id is kept as audit detail
     // (http/context.ts), so no client can file its actions under another request's id
@@ -115,7 +119,8 @@ export async function buildApp(d: AppDeps): Promise<FastifyInstance> {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
 
   for (const s of sharedSchemas) app.addSchema(s);
-  installValidators(app, sharedSchemas);
+  installValidators(app, sharedSchemas, schemas);
+  app.addHook('onListen', async () => schemas.warmUp(app.log));
   const allow405 = methodNotAllowed(app);
   const cursors = createCursorCodec(d.urlSigningKey);
 

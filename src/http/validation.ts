@@ -3,6 +3,7 @@ import type { Static, TSchema } from 'typebox';
 import formatsModule from 'ajv-formats';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { AppError } from '../domain/errors.ts';
+import type { LazySchemas } from './lazy-schemas.ts';
 import { containsNul, isCalendarDate, isTimestamp } from '../domain/input-limits.ts';
 
 // ajv-formats is CommonJS with a default export
@@ -31,7 +32,7 @@ export function compileStrict<S extends TSchema>(schema: S): ValidateFunction<St
  * types (`?version=2`); JSON bodies are typed already, so they are checked as sent, never coerced
  * (`{"expiresIn": true}`, `"60"` and `[60]` are refused).
  */
-export function installValidators(app: FastifyInstance, sharedSchemas: object[]): void {
+export function installValidators(app: FastifyInstance, sharedSchemas: object[], lazy: LazySchemas): void {
   const lenient = makeAjv('array');
   const strict = makeAjv(false);
   for (const s of sharedSchemas) {
@@ -41,7 +42,7 @@ export function installValidators(app: FastifyInstance, sharedSchemas: object[])
   app.setValidatorCompiler(({ schema, httpPart }) => {
     const ajv = httpPart === 'body' ? strict : lenient;
     const id = (schema as { $id?: string }).$id;
-    return (id && ajv.getSchema(id)) || ajv.compile(schema);
+    return lazy.validator(() => (id && ajv.getSchema(id)) || ajv.compile(schema));
   });
   // PostgreSQL text cannot hold U+0000: refuse it in every query value, path parameter and parsed body.
   app.addHook('preValidation', async (request: FastifyRequest) => {

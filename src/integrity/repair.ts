@@ -3,6 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { Sql } from '../db/sql.ts';
 import { VerifyingStream } from '../documents/verifying-stream.ts';
+import { documentBlobKey } from '../domain/blob-keys.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import { clearFlag } from '../documents/quarantine.ts';
 import { checkVersion, digestObject } from './scrubber.ts';
@@ -88,7 +89,7 @@ async function repairOne(sql: Sql, blobs: BlobStores, r: FlaggedVersion): Promis
     } catch {
       continue;
     }
-    const key = `documents/${r.document_id}/${randomUUID()}`; // the shape of every key the service writes
+    const key = documentBlobKey(r.document_id, randomUUID()); // the shape of every key the service writes
     let corrupt = false;
     const verifier = new VerifyingStream(r.sha256, size, () => (corrupt = true));
     let put;

@@ -42,6 +42,7 @@ async function checkDatabase(cfg: Config, log: Logger, store: BlobStore): Promis
       // the running service's server when there is one; a server of our own only when none runs
       const e = await openEmbedded(cfg.dataDir, log, { shareRunning: true, backup: cfg.backup });
       embedded = e;
+      await e.ready;
       url = e.url;
     }
   } catch (e) {

@@ -46,7 +46,7 @@ export class CarriedHash extends Transform {
       this.#ready = null;
       const w = ok ? runningHashWorker() : null;
       if (this.destroyed) return cb();
-      if (w) this.#job = new OffloadedHash(w, true, this.#from ? checkpointName(this.#uploadId, this.#from) : undefined);
+      if (w) this.#job = new OffloadedHash(true, this.#from ? checkpointName(this.#uploadId, this.#from) : undefined);
       then();
     }, cb);
   }

@@ -1,3 +1,4 @@
+import { uploadIdOfKey } from '../domain/blob-keys.ts';
 import type { DocumentWithVersion } from '../domain/document.ts';
 import { AppError } from '../domain/errors.ts';
 import type { RequestContext } from '../domain/principal.ts';
@@ -42,8 +43,8 @@ export async function commitUpload(o: Pick<ResumableUploadsOptions, 'sql' | 'blo
       size: upload.length,
       contentType: upload.contentType,
       digests: await carriedDigests(upload.id, upload.length),
-      // the key's own id, as every upload's intent is named (documents/<document>/<intent id>)
-      intentId: upload.blobKey.slice(upload.blobKey.lastIndexOf('/') + 1),
+      // the key's own upload id, as every upload's intent is named (domain/blob-keys.ts)
+      intentId: uploadIdOfKey(upload.blobKey),
       uploadId: upload.id,
       finished,
       finish: async () => {

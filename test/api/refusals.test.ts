@@ -197,7 +197,7 @@ describe('download URLs', () => {
     const otherUser = new URL(u);
     otherUser.searchParams.set('sub', 'someone-else');
     await expectProblem(await fetch(otherUser), 403, 'url_invalid');
-    const otherKey = new URL(u.toString().replace(/documents\/[0-9a-f-]{36}\//, 'documents/00000000-0000-4000-8000-000000000000/'));
+    const otherKey = new URL(u.toString().replace(/documents\/(?:[0-9a-f]{3}\/)?[0-9a-f-]{36}([/_])/, 'documents/000/00000000-0000-4000-8000-000000000000$1'));
     await expectProblem(await fetch(otherKey), 403, 'url_invalid');
     await new Promise((r) => setTimeout(r, 2100));
     await expectProblem(await fetch(u), 410, 'url_expired');

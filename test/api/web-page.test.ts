@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_DIST } from '../../src/http/routes/web/web-page.ts';
+import { WEB_DIST } from '../../src/http/routes/web/web-bundle.ts';
 import { PATIENT } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 

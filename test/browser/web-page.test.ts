@@ -14,7 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WEB_DIST } from '../../src/http/routes/web/web-page.ts';
+import { WEB_DIST } from '../../src/http/routes/web/web-bundle.ts';
 import { OTHER_PATIENT, PATIENT, pdfBytes, sha256 } from '../support/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { clamdMissing, eicar, startClamd, type Clamd } from '../support/clamav.ts';

@@ -47,8 +47,8 @@ describe.skipIf(!tooOld)(`on the system Node (${OLD_NODE}, ${systemMajor ?? 'abs
     expectOneLineRefusal(await run(OLD_NODE, ['bin/quill-docstore.js', '--help']));
   });
 
-  it('the guard that prestart and postinstall run first refuses the same way', async () => {
-    expect(pkg.scripts.prestart).toMatch(/^node scripts\/check-node\.js && /);
+  it('npm start runs the launcher (guarded above), and the guard that postinstall runs first refuses the same way', async () => {
+    expect(pkg.scripts.start).toMatch(/^exec node bin\/quill-docstore\.js /); // exec: npm signals the service itself (shutdown test)
     expect(pkg.scripts.postinstall).toMatch(/^node scripts\/check-node\.js && /);
     expectOneLineRefusal(await run(OLD_NODE, ['scripts/check-node.js']));
   });

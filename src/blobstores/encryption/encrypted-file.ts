@@ -1,8 +1,9 @@
 import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppError } from '../../domain/errors.ts';
-import { geometry, HEADER_SIZE, isEncrypted, MAGIC, parseHeader, SLOT_OFFSET, SLOT_SIZE, unwrapDataKey, wrapSlot, openChunk } from './format.ts';
+import { CHUNK_LOG2, geometry, HEADER_SIZE, isEncrypted, MAGIC, parseHeader, SLOT_OFFSET, SLOT_SIZE, TAG, unwrapDataKey, wrapSlot, openChunk } from './format.ts';
+import { BATCH_CHUNKS } from './chunk-offload.ts';
 import { DecryptingStream } from './streams.ts';
 import type { Keyring } from './keyring.ts';
 
@@ -41,14 +42,22 @@ async function dataKeyOf(header: Buffer, objectKey: string, keyring: Keyring) {
  * it is a plaintext file written before encryption was on (or with QUILL_FS_ENCRYPTION=false). The header and the
  * first chunk are checked before the stream is returned, so a tampered header or first chunk is refused up front.
  * With a range, only the chunks covering it are read and opened.
+ *
+ * The first read takes the header and the first chunk together (a small object whole: then no stream is opened on the
+ * file at all), and the first chunk's plaintext is the first the stream gives, not opened a second time. Large objects
+ * are opened on the encryption worker (chunk-offload.ts), a batch per file read.
  */
 export async function openObjectFile(fh: FileHandle, objectKey: string, keyring: Keyring | null, range?: ByteRange): Promise<{ stream: Readable; encrypted: boolean; size: number }> {
+  let streaming = false;
   try {
     const size = (await fh.stat()).size;
-    const head = await readAt(fh, Math.min(size, HEADER_SIZE), 0);
+    const head = await readAt(fh, Math.min(size, HEADER_SIZE + (1 << CHUNK_LOG2) + TAG), 0);
     if (!isEncrypted(head)) {
-      const stream = createReadStream('', { fd: fh, start: range?.start ?? 0, ...(range ? { end: range.end } : {}) });
-      return { stream, encrypted: false, size };
+      const start = range?.start ?? 0;
+      const end = range ? Math.min(range.end, size - 1) : size - 1;
+      if (head.length === size) return { stream: Readable.from(end >= start ? [head.subarray(start, end + 1)] : []), encrypted: false, size };
+      streaming = true;
+      return { stream: createReadStream('', { fd: fh, start, ...(range ? { end: range.end } : {}) }), encrypted: false, size };
     }
     if (!keyring) throw new AppError('storage_unavailable', 'the object is encrypted but no key-encryption key is configured (QUILL_FS_ENCRYPTION=false?)', { layer: 'blob' });
     const { parsed, dataKey } = await dataKeyOf(head, objectKey, keyring);
@@ -60,28 +69,33 @@ export async function openObjectFile(fh: FileHandle, objectKey: string, keyring:
     const lastNeeded = g.plainSize === 0 ? 0 : Math.floor(Math.max(end, 0) / plainChunk);
     const lastIndex = g.chunks - 1;
     // open the first chunk now: an error here becomes a clean refusal instead of a broken response
-    const firstSealed = await readAt(fh, Math.min(g.sealedChunk, size - HEADER_SIZE - first * g.sealedChunk), HEADER_SIZE + first * g.sealedChunk);
-    openChunk(dataKey, first, first === lastIndex, firstSealed);
-    const decrypt = new DecryptingStream({
-      dataKey,
-      chunkLog2: parsed.chunkLog2,
-      first,
-      last: lastIndex,
-      skip: start - first * plainChunk,
-      take: range ? end - start + 1 : undefined,
-    });
+    const at = HEADER_SIZE + first * g.sealedChunk;
+    const firstLength = Math.min(g.sealedChunk, size - at);
+    const firstSealed = at + firstLength <= head.length ? head.subarray(at, at + firstLength) : await readAt(fh, firstLength, at);
+    const opened = openChunk(dataKey, first, first === lastIndex, firstSealed);
+    const skip = start - first * plainChunk;
+    const take = range ? end - start + 1 : undefined;
+    if (lastNeeded === first) {
+      // everything asked for is in the chunk just opened (the file is closed below)
+      const plain = opened.subarray(Math.min(skip, opened.length), take === undefined ? undefined : skip + Math.max(0, take));
+      return { stream: Readable.from(plain.length ? [plain] : []), encrypted: true, size: g.plainSize };
+    }
+    const offload = lastNeeded - first > 2 * BATCH_CHUNKS;
+    const decrypt = new DecryptingStream({ dataKey, chunkLog2: parsed.chunkLog2, first, last: lastIndex, skip, take, opened, offload });
+    streaming = true;
     const raw = createReadStream('', {
       fd: fh,
-      start: HEADER_SIZE + first * g.sealedChunk,
+      start: at + g.sealedChunk,
       end: range ? Math.min(size, HEADER_SIZE + (lastNeeded + 1) * g.sealedChunk) - 1 : size - 1,
-      highWaterMark: 4 * g.sealedChunk, // whole chunks per read; 4 at a time keeps callbacks per MiB low
+      // whole chunks per read: a worker batch each when offloaded, else 4 at a time (fewer callbacks per MiB)
+      highWaterMark: (offload ? BATCH_CHUNKS : 4) * g.sealedChunk,
     });
     raw.on('error', (e) => decrypt.destroy(e));
     decrypt.on('close', () => raw.destroy());
     return { stream: raw.pipe(decrypt), encrypted: true, size: g.plainSize };
-  } catch (e) {
-    await fh.close().catch(() => undefined);
-    throw e;
+  } finally {
+    // a stream on the file closes it when it ends; otherwise (read whole, or refused) it is closed here
+    if (!streaming) await fh.close().catch(() => undefined);
   }
 }
 

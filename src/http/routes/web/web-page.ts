@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import { Type } from 'typebox';
 import { mintDevToken } from '../../../auth/dev-token.ts';
@@ -11,9 +10,7 @@ import { isValidNhsNumber } from '../../../domain/nhs-number.ts';
 import { Nullable, StringEnum } from '../../../schema/typebox.ts';
 import { problem } from '../../schemas.ts';
 import type { App, AuditLogWriter } from '../../types.ts';
-
-/** Where `npm run build:web` (vite, run by npm install's prepare and by npm start when missing) puts the page. */
-export const WEB_DIST = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../web/dist');
+import { WEB_DIST } from './web-bundle.ts';
 
 export interface WebPageOptions {
   /** The embedded development secret, when it is the one in use; null with an external identity provider. */
