@@ -56,11 +56,12 @@ export async function adoptComposed(d: UploadDeps, p: Principal, documentId: str
   const c = input.composed;
   const store = d.store;
   const intentId = c.intentId;
+  // every attempt: reconcile may have claimed and removed a cut attempt's intent, leaving the upload its bytes
+  await repo.ensureIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey: c.key, createdBy: p.sub, resumableUploadId: c.uploadId });
   let put: BlobPutResult;
   if (c.finished) {
     put = { versionId: c.finished.versionId };
   } else {
-    await repo.ensureIntent(d.sql, { id: intentId, documentId, blobStore: store.kind, blobKey: c.key, createdBy: p.sub, resumableUploadId: c.uploadId });
     faultPoint('after-intent');
     put = await c.finish();
   }

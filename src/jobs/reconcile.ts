@@ -42,11 +42,12 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
   // multipart upload), or the one its commit finished and will retry
   const liveKeys = await liveUploadKeys(sql, store.kind);
   for (const intent of await repo.staleIntents(sql, opts.graceSeconds)) {
-    if (intent.blobStore !== store.kind || liveKeys.has(intent.blobKey)) continue;
+    if (intent.blobStore !== store.kind) continue;
     try {
       // claimed first (keyed by the intent): a commit still in flight either got there first or now fails
       if (!(await repo.claimStaleIntent(sql, intent.id))) continue;
-      await store.delete(intent.blobKey, null);
+      // a live upload's bytes stay its own: its retried commit writes the intent again (documents/composed-upload.ts)
+      if (!liveKeys.has(intent.blobKey)) await store.delete(intent.blobKey, null);
       await repo.deleteIntent(sql, intent.id);
       report.staleIntents++;
     } catch (e) {

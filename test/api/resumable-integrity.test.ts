@@ -312,10 +312,12 @@ describe('a killed service in the middle of a tus upload (fs store, processes ki
       expect(row).toMatchObject({ state: 'receiving' });
       expect(Number(row!.upload_offset)).toBe(bytes.length);
       if (point === 'after-blob') expect((await blobFiles()).includes(row!.blob_key)).toBe(true);
-      // reconcile (no grace) while the upload is live: its object and working files stay, its intent too
+      // reconcile (no grace) while the upload is live: its object and working files stay; its cut attempt's intent is
+      // claimed and removed (so that attempt can no longer commit), and the retried commit writes it again
       expect(reconcile().status).toBe(0);
       if (point === 'after-blob') expect((await blobFiles()).includes(row!.blob_key)).toBe(true);
       expect((await blobFiles()).some((f) => f.startsWith(`uploads/${id}/`))).toBe(true);
+      expect(await sql`select state from upload_intents where resumable_upload_id = ${id}`).toEqual([]);
 
       const again = await startProcess(env);
       try {
