@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { chmod, link, mkdir, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -134,7 +135,7 @@ export class FsComposer implements BlobComposer {
         await fh.close();
         ({ fh, file, dataKey } = fresh);
       }
-      const head = s.tail ? await readAll(await this.#host.get(s.tail, null)) : Buffer.alloc(0);
+      const head = s.tail ? await buffer(await this.#host.get(s.tail, null)) : Buffer.alloc(0);
       if (head.length !== state.size - full * CHUNK) throw lost(state);
       const sealer = new ChunkSealer({ key: dataKey, first: full, head, from: state.size, length: state.length });
       await pipeline(body, sealer, new FileWriter(fh, end));
@@ -384,11 +385,6 @@ function fsError(e: unknown, what: string, missing: 'lost' | 'unwritable' = 'los
   return mapStoreError(e, 'filesystem', what);
 }
 
-async function readAll(r: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of r) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
 
 async function syncDir(dir: string): Promise<void> {
   const fh = await open(dir, 'r');

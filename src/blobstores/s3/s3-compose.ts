@@ -1,3 +1,4 @@
+import { buffer } from 'node:stream/consumers';
 import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -94,7 +95,7 @@ export class S3Composer implements BlobComposer {
     // the waiting bytes go first into the next part, read back only when a part is due
     const takePending = async () => {
       if (!pending.length) return;
-      const old = await Promise.all(pending.map(async (p) => readAll(await this.#h.get(p.key, null))));
+      const old = await Promise.all(pending.map(async (p) => buffer(await this.#h.get(p.key, null))));
       buf.unshift(...old);
       buffered += pendingSize;
       pending = [];
@@ -183,8 +184,3 @@ export class S3Composer implements BlobComposer {
   }
 }
 
-async function readAll(r: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const c of r) chunks.push(c as Buffer);
-  return Buffer.concat(chunks);
-}
