@@ -60,3 +60,9 @@ describe('commands', () => {
     expect(bare ?? []).toEqual([]);
   });
 });
+
+describe('figures', () => {
+  it.each(MARKDOWN)('%s has no figure left to fill in (an @NAME@ placeholder)', (file) => {
+    expect(read(file).match(/@[A-Z][A-Z0-9_]+@/g) ?? []).toEqual([]);
+  });
+});
