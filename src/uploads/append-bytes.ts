@@ -17,13 +17,8 @@ import { dropHoldings, readParts, uploadPrefix } from './upload-parts.ts';
 
 const NOT_COUNTED = new Error('the append was not recorded');
 
-/**
- * How long a PATCH holds the upload's writer lease unrenewed; it renews it every third of that while it streams. Short,
- * because it is also how long a PATCH whose instance died (kill -9, a lost machine) keeps its client from resuming: the
- * crash soak's clients resumed after 60 s before this was 6. A renewal that fails (the database away) does not give the
- * lease up; only another writer's claim after it ran out does.
- */
-const WRITER_LEASE_SECONDS = 6;
+/** How long a PATCH holds the upload's writer lease unrenewed; it renews it every third of that while it streams. */
+const WRITER_LEASE_SECONDS = 60;
 
 type Options = Pick<ResumableUploadsOptions, 'sql' | 'blobs' | 'log' | 'allowedContentTypes' | 'minPatchBytes' | 'expiryHours'>;
 
@@ -38,7 +33,7 @@ export async function appendBytes(o: Options, ctx: RequestContext, upload: Resum
   const writer = randomUUID();
   if (!(await repo.claimWriter(o.sql, upload.id, upload.offset, writer, WRITER_LEASE_SECONDS))) {
     input.body.resume();
-    throw new AppError('upload_offset_conflict', 'another request is sending bytes to this upload; ask for its offset (HEAD) once it has finished, and resume', { offset: upload.offset }, { retryAfter: WRITER_LEASE_SECONDS });
+    throw new AppError('upload_offset_conflict', 'another request is sending bytes to this upload; ask for its offset (HEAD) once it has finished, and resume', { offset: upload.offset });
   }
   const lease = holdLease(o.sql, upload.id, writer, () => input.body.destroy(new AppError('upload_offset_conflict', 'this request lost the upload\'s writer lease')));
   const store = await o.blobs.of(upload.blobStore);
