@@ -16,6 +16,14 @@ import { chunkWorkerReady } from './encryption/chunk-offload.ts';
 
 const INCOMING = '.incoming';
 /**
+ * ping()'s probe files (in INCOMING): one lives for the few milliseconds of an open and an unlink, so list() leaves
+ * out the ones younger than PROBE_SETTLE_MS. Without that, a `reconcile --grace 0` run while an instance answers
+ * /readyz takes the probe in flight for an orphan and removes it (found by the crash soak: the restarting instance's
+ * readiness polls overlap its checks). One a killed process left behind is listed once it is older, and removed.
+ */
+const PROBE_PREFIX = '.ping-';
+const PROBE_SETTLE_MS = 60_000;
+/**
  * The temp file's stream: what queues up while one write is in flight goes out as one writev, so a large buffer means
  * few, large writes (an encrypted upload arrives as many small pieces: socket reads cut into chunks, 16-byte tags).
  */
@@ -229,6 +237,7 @@ export class FsBlobStore implements BlobStore {
     if (dir) this.#path(dir); // a prefix is a key's beginning: the same characters, never . or ..
     for await (const rel of walk(this.dir, dir, namePrefix)) {
       const s = await stat(path.join(this.dir, rel)).catch(() => null);
+      if (s && isProbeInFlight(rel, s.mtime)) continue;
       if (s?.isFile()) yield { key: rel, versionId: null, size: await plainSize(path.join(this.dir, rel), s.size), lastModified: s.mtime };
     }
   }
@@ -241,7 +250,7 @@ export class FsBlobStore implements BlobStore {
   async ping(): Promise<void> {
     try {
       await mkdir(path.join(this.dir, INCOMING), DIR_MODE);
-      const probe = path.join(this.dir, INCOMING, `.ping-${randomUUID()}`);
+      const probe = path.join(this.dir, INCOMING, `${PROBE_PREFIX}${randomUUID()}`);
       await (await open(probe, 'wx')).close();
       await unlink(probe);
     } catch (e) {
@@ -296,6 +305,9 @@ async function plainSize(file: string, size: number): Promise<number> {
     await fh.close();
   }
 }
+
+/** A ping() probe younger than PROBE_SETTLE_MS: in flight, not an object. */
+const isProbeInFlight = (rel: string, mtime: Date): boolean => rel.startsWith(`${INCOMING}/${PROBE_PREFIX}`) && Date.now() - mtime.getTime() < PROBE_SETTLE_MS;
 
 /** The files under root/rel, recursively; in rel itself only the names starting with namePrefix. */
 async function* walk(root: string, rel: string, namePrefix = ''): AsyncGenerator<string> {

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -139,5 +139,23 @@ describe('kill -9 at each step of an upload', () => {
     await exited(child);
     expect(await pending).toBeInstanceOf(Error);
     expect((await assertConsistent()).orphansRemoved).toBeGreaterThanOrEqual(1);
+  });
+
+  it('a /readyz probe file in flight is no orphan for reconcile --grace 0; one a killed process left is removed once a minute old', async () => {
+    // the fs store's ping() (every /readyz) creates .incoming/.ping-<uuid> and unlinks it: a reconcile listing at that
+    // instant saw an orphan (the crash soak's second reconcile, run while a restarted instance polled its /readyz)
+    const incoming = path.join(dataDir, 'blobs', '.incoming');
+    await mkdir(incoming, { recursive: true });
+    const probe = path.join(incoming, `.ping-${randomUUID()}`);
+    await writeFile(probe, '');
+    const fresh = reconcile();
+    expect(fresh.status).toBe(0);
+    expect(fresh.report.orphansRemoved).toBe(0);
+    expect(await blobFiles()).toContain(path.relative(path.join(dataDir, 'blobs'), probe));
+    const old = new Date(Date.now() - 120_000);
+    await utimes(probe, old, old); // as a process killed between the probe's open and its unlink leaves it
+    const left = reconcile();
+    expect(left.report.orphansRemoved).toBe(1);
+    expect(await blobFiles()).not.toContain(path.relative(path.join(dataDir, 'blobs'), probe));
   });
 });
