@@ -4,8 +4,9 @@
 // times. After each crash (the load paused, the killed part back): every document and version acknowledged since the
 // last check, and a sample of older ones, reads back through the service with its SHA-256; `reconcile --grace 0`
 // (in-process) runs, the tus uploads a crash left unfinished are resumed, and a second reconcile must find nothing
-// (no stale intent, no orphan, no version without its bytes); no intent is left pending, no bytes are shared by two
-// versions, no resumable upload committed twice; the audit chain verifies (from the last check on, all of it at the end).
+// (no stale intent, no orphan, no version without its bytes; an orphan it removes is named); no intent is left
+// pending, no bytes are shared by two versions, no resumable upload committed twice; the audit chain verifies (from the
+// last check on, all of it at the end).
 //
 // The clients talk to the instances directly (round robin over those running): a killed instance's requests end in a
 // cut connection, which is counted ("cut"), not as an error. Every answer with a status of 500 or more other than 503
@@ -16,6 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { pino } from 'pino';
 import type postgres from 'postgres';
 import { verifyAuditChain } from '../../src/audit/audit-chain.ts';
 import { mintDevToken } from '../../src/auth/dev-token.ts';
@@ -369,11 +371,19 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
         if (done) report.tusResumed++;
         else report.inconsistencies.push(`crash ${report.crashes}: the tus upload ${t.url} (${t.title}) could not be finished`);
       }
-      const second = await reconcile(sql!, store, quiet, { graceSeconds: 0, keepUnreferencedSeconds: 0 });
+      // the second run's removals are named, so that a failure says which object was left behind
+      const removed: string[] = [];
+      const naming = pino({ level: 'info' }, {
+        write: (line: string) => {
+          const entry = JSON.parse(line) as { msg?: string; key?: string };
+          if (entry.msg === 'removed orphan object' && entry.key) removed.push(entry.key);
+        },
+      });
+      const second = await reconcile(sql!, store, naming, { graceSeconds: 0, keepUnreferencedSeconds: 0 });
       const left = [
         ...problems(second),
         ...(second.staleIntents ? [`${second.staleIntents} stale intent(s)`] : []),
-        ...(second.orphansRemoved ? [`${second.orphansRemoved} orphan(s)`] : []),
+        ...(second.orphansRemoved ? [`${second.orphansRemoved} orphan(s): ${removed.join(', ')}`] : []),
         ...(second.cutCommitsClosed ? [`${second.cutCommitsClosed} cut commit(s)`] : []),
         ...(second.commitClaimsReleased ? [`${second.commitClaimsReleased} stuck commit claim(s)`] : []),
       ];
