@@ -302,7 +302,8 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
           else await refusal(kind, res);
         }
       } catch (e) {
-        if (e instanceof Cut) report.cut++;
+        // a body the kill cut while it was being read: undici's TypeError 'terminated' (cause: other side closed)
+        if (e instanceof Cut || (e instanceof TypeError && e.message === 'terminated')) report.cut++;
         else throw e;
       }
     };
