@@ -5,7 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { AppError } from '../domain/errors.ts';
-import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
+import type { BlobComposer, BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
+import { FsComposer } from './fs-compose.ts';
 import { buildSignedUrl } from './signed-url.ts';
 import { mapStoreError, storeSystemError } from './store-errors.ts';
 import { openObjectFile, rewrapFile, type ByteRange, type RewrapOutcome } from './encryption/encrypted-file.ts';
@@ -104,6 +105,8 @@ export class FsBlobStore implements BlobStore {
   readonly #signingKey: Buffer;
   readonly #baseUrl: () => string;
   readonly keyring: Keyring | null;
+  /** Resumable uploads: appended to one file, then linked under the document's key (fs-compose.ts). */
+  readonly composer: BlobComposer;
 
   constructor(opts: FsStoreOptions) {
     this.kind = opts.name ?? 'fs';
@@ -111,6 +114,7 @@ export class FsBlobStore implements BlobStore {
     this.#signingKey = opts.signingKey;
     this.#baseUrl = opts.baseUrl;
     this.keyring = opts.keyring ?? null;
+    this.composer = new FsComposer({ file: (key) => this.#path(key), keyring: this.keyring, put: (key, body, o) => this.put(key, body, o), get: (key, v) => this.get(key, v) });
   }
 
   #path(key: string): string {

@@ -11,16 +11,19 @@ import { JobWorker, type JobEvent } from '../offload/job-worker.ts';
  * The bytes are copied into a few 1 MiB buffers that travel to the worker and back (transferred, not cloned): memory
  * per upload stays at BUFFERS × BUFFER, and when every buffer is at the worker the stream waits (backpressure).
  * One worker for the process (offload/job-worker.ts), started on first use. A worker that cannot start (hashWorkerReady
- * resolves false) leaves hashing on the event loop (HashingStream) rather than failing uploads.
+ * resolves false) leaves hashing on the event loop (HashingStream) rather than failing uploads. The worker also keeps
+ * resumable uploads' hash states between their PATCHes (named checkpoints, uploads/carried-hash.ts).
  */
 
 export type ToWorker =
-  | { type: 'start'; job: number; sha1: boolean }
+  | { type: 'start'; job: number; sha1: boolean; from?: string | undefined }
   | { type: 'data'; job: number; buf: ArrayBuffer; length: number }
-  | { type: 'end'; job: number }
-  | { type: 'cancel'; job: number };
+  | { type: 'end'; job: number; keepAs?: string | undefined }
+  | { type: 'cancel'; job: number }
+  | { type: 'forget'; job: number; name: string }
+  | { type: 'digest-of'; job: number; name: string };
 
-type FromWorker = { type: 'free'; job: number; buf: ArrayBuffer } | { type: 'digests'; job: number; sha256: string; sha1: string };
+type FromWorker = { type: 'free'; job: number; buf: ArrayBuffer } | { type: 'digests'; job: number; sha256: string; sha1: string } | { type: 'missing'; job: number };
 
 const BUFFER = 1024 * 1024;
 const BUFFERS = 4;
@@ -57,14 +60,17 @@ export class OffloadedHash {
   #filled = 0;
   #error: Error | null = null;
   #onFree: (() => void) | null = null;
-  #onDigests: ((d: Digests) => void) | null = null;
+  #onDigests: ((d: Digests | null) => void) | null = null;
   #onError: ((e: Error) => void) | null = null;
   #done = false;
 
-  /** On the running worker: after hashWorkerReady() resolved true and runningHashWorker() is not null. */
-  constructor(sha1: boolean) {
+  /**
+   * On the running worker: after hashWorkerReady() resolved true and runningHashWorker() is not null. `from`: continue
+   * the hash state kept under that name (a resumable upload's earlier PATCHes) rather than start afresh.
+   */
+  constructor(sha1: boolean, from?: string) {
     this.#job = hashWorker.open((e) => this.#event(e));
-    hashWorker.post({ type: 'start', job: this.#job, sha1 });
+    hashWorker.post({ type: 'start', job: this.#job, sha1, from });
   }
 
   #event(e: JobEvent<FromWorker>): void {
@@ -73,9 +79,9 @@ export class OffloadedHash {
       const f = this.#onFree;
       this.#onFree = null;
       f?.();
-    } else if (e.type === 'digests') {
+    } else if (e.type === 'digests' || e.type === 'missing') {
       this.#finish();
-      this.#onDigests?.({ sha256: e.sha256, sha1: e.sha1 });
+      this.#onDigests?.(e.type === 'digests' ? { sha256: e.sha256, sha1: e.sha1 } : null);
     } else {
       this.#error = e.error;
       this.#finish();
@@ -131,14 +137,24 @@ export class OffloadedHash {
   }
 
   /** After the last update: the hex digests. */
-  digest(): Promise<Digests> {
+  async digest(): Promise<Digests> {
+    const d = await this.end();
+    if (!d) throw new Error('the hash worker lost the job');
+    return d;
+  }
+
+  /**
+   * After the last update: the hex digests, the state also kept under `keepAs` for a later PATCH to continue. null
+   * when the state this job was to continue (`from`) is not held by the worker: nothing was hashed.
+   */
+  end(keepAs?: string): Promise<Digests | null> {
     if (this.#error) return Promise.reject(this.#error);
     if (this.#filled) this.#send();
-    return new Promise<Digests>((resolve, reject) => {
+    return new Promise<Digests | null>((resolve, reject) => {
       this.#onDigests = resolve;
       this.#onError = reject;
       try {
-        hashWorker.post({ type: 'end', job: this.#job });
+        hashWorker.post({ type: 'end', job: this.#job, keepAs });
       } catch (e) {
         reject(e as Error);
       }
@@ -155,4 +171,33 @@ export class OffloadedHash {
     }
     this.#finish();
   }
+}
+
+/** The digests of a kept hash state (see OffloadedHash.end), or null when the running worker does not hold it. */
+export function checkpointDigests(name: string): Promise<Digests | null> {
+  if (!hashWorker.running()) return Promise.resolve(null);
+  return new Promise<Digests | null>((resolve) => {
+    const job = hashWorker.open((e) => {
+      hashWorker.close(job);
+      resolve(e.type === 'digests' ? { sha256: e.sha256, sha1: e.sha1 } : null);
+    });
+    try {
+      hashWorker.post({ type: 'digest-of', job, name });
+    } catch {
+      hashWorker.close(job);
+      resolve(null); // its worker is gone, and the state with it
+    }
+  });
+}
+
+/** Drops a kept hash state (its upload moved on, ended, or the PATCH that made it did not count). */
+export function forgetCheckpoint(name: string): void {
+  if (!hashWorker.running()) return;
+  const job = hashWorker.open(() => undefined); // no answer: the job only routes the message to the thread
+  try {
+    hashWorker.post({ type: 'forget', job, name });
+  } catch {
+    // its worker is gone, and the state with it
+  }
+  hashWorker.close(job);
 }

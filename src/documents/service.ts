@@ -26,6 +26,7 @@ import { resolveMetadata, validatePatient } from './metadata.ts';
 import * as repo from './repository.ts';
 import type { Reader } from './read-rules.ts';
 import { discard, storeBytes, type StoredBytes, type UploadDeps, type UploadInput } from './upload.ts';
+import { adoptComposed, isFinal, type ComposedInput } from './composed-upload.ts';
 import type { UploadScanning } from './upload-scan.ts';
 import { heldDetail, writeNewDocument } from './new-document.ts';
 import { DocumentBatch } from './document-batch.ts';
@@ -33,6 +34,7 @@ import { verifiedStream } from './verified-read.ts';
 import { openAuthenticatedRange, type RangeSpec } from './range-read.ts';
 
 export type { UploadInput } from './upload.ts';
+export type { ComposedInput } from './composed-upload.ts';
 
 /**
  * Statements in flight at once, and reads per statement at most, for each group-committed read (list pages, download
@@ -149,7 +151,8 @@ export class DocumentService {
     return this.#o.blobs;
   }
 
-  async create(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput): Promise<DocumentWithVersion> {
+  /** A new document from an upload's bytes, streamed now (UploadInput) or already put together by a resumable upload (ComposedInput). */
+  async create(ctx: RequestContext, meta: NewDocumentMetadata, input: UploadInput | ComposedInput): Promise<DocumentWithVersion> {
     return this.#create(ctx, 'document.create', meta, input, null);
   }
 
@@ -162,7 +165,7 @@ export class DocumentService {
     return this.#create(ctx, 'document.import', meta, input, imported);
   }
 
-  async #create(ctx: RequestContext, action: 'document.create' | 'document.import', meta: NewDocumentMetadata, input: UploadInput, imported: ImportRecord | null): Promise<DocumentWithVersion> {
+  async #create(ctx: RequestContext, action: 'document.create' | 'document.import', meta: NewDocumentMetadata, input: UploadInput | ComposedInput, imported: ImportRecord | null): Promise<DocumentWithVersion> {
     const target: AuditTarget = imported ? { detail: imported.detail } : {};
     return this.#audited(ctx, action, target, async () => {
       const p = principalOf(ctx);
@@ -171,13 +174,13 @@ export class DocumentService {
       const m = resolveMetadata(meta, this.#o.valueSet);
       target.patient = m.patient;
       requirePatient(p, m.patient);
-      const documentId = randomUUID();
+      const documentId = 'composed' in input ? input.composed.documentId : randomUUID();
       target.documentId = documentId;
       const retention = this.#o.retention;
       const cls = retention?.classFor(p, m.type.code, meta.retentionClass);
       const lock = retention && cls ? await retention.lockFor(m.patient, cls, m.clinicalDate ?? new Date().toISOString().slice(0, 10)) : null;
-      const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
-      const result = await this.#commitOrDiscard(stored, () =>
+      const stored = await this.#storeBytes(p, documentId, input, lock);
+      const result = await this.#commitOrDiscard(stored, input, () =>
         this.#uploadCommits.submit(async (tx) => {
           const held = heldDetail(stored);
           const detail = imported || held ? { ...imported?.detail, ...held } : undefined;
@@ -200,7 +203,7 @@ export class DocumentService {
     });
   }
 
-  async addVersion(ctx: RequestContext, documentId: string, input: UploadInput): Promise<DocumentWithVersion> {
+  async addVersion(ctx: RequestContext, documentId: string, input: UploadInput | ComposedInput): Promise<DocumentWithVersion> {
     const target: AuditTarget = { documentId };
     return this.#audited(ctx, 'document.version.create', target, async () => {
       const p = principalOf(ctx);
@@ -210,8 +213,8 @@ export class DocumentService {
       // a new version is locked as long as the document's retention (or, while that is open-ended, its floor)
       const retention = this.#o.retention;
       const lock = retention ? await retention.lockFor(doc.patient, { code: doc.retentionClass }, doc.clinicalDate ?? doc.createdAt.toISOString().slice(0, 10), doc.retainUntil) : null;
-      const stored = await storeBytes(this.#uploadDeps(), p, documentId, input, lock);
-      const result = await this.#commitOrDiscard(stored, () =>
+      const stored = await this.#storeBytes(p, documentId, input, lock);
+      const result = await this.#commitOrDiscard(stored, input, () =>
         this.#uploadCommits.submit(async (tx) => {
           const locked = await repo.findDocument(tx, documentId, { forUpdate: true });
           if (!locked || locked.status !== 'current') throw new AppError('document_entered_in_error');
@@ -377,14 +380,25 @@ export class DocumentService {
     return { sql: o.sql, store: o.blobs.live, log: o.log, allowedContentTypes: o.allowedContentTypes, maxUploadBytes: o.maxUploadBytes, scanning: o.scanning ?? null };
   }
 
-  /** Runs the metadata transaction for stored bytes; if it fails, the bytes are removed again. */
-  async #commitOrDiscard<T>(stored: StoredBytes, commit: () => Promise<T>): Promise<T> {
+  /** Steps 1 and 2 of the upload protocol: the bytes streamed to the live store, or a resumable upload's adopted where they are. */
+  #storeBytes(p: Principal, documentId: string, input: UploadInput | ComposedInput, lock: Date | null): Promise<StoredBytes> {
+    if (!('composed' in input)) return storeBytes(this.#uploadDeps(), p, documentId, input, lock);
+    if (input.composed.documentId !== documentId) throw new AppError('internal_error', 'the upload was put together for another document');
+    return adoptComposed({ ...this.#uploadDeps(), store: input.composed.store }, p, documentId, input, lock);
+  }
+
+  /**
+   * Runs the metadata transaction for stored bytes; if it fails, the bytes are removed again, except a resumable
+   * upload's after a failure that is not final: they stay for its retried commit (or for expiry and reconcile).
+   */
+  async #commitOrDiscard<T>(stored: StoredBytes, input: UploadInput | ComposedInput, commit: () => Promise<T>): Promise<T> {
     try {
       const result = await commit();
       faultPoint('after-commit');
       return result;
     } catch (e) {
-      await discard(this.#uploadDeps(), stored.intentId, stored.version.blobKey, stored.version.blobVersionId);
+      const composed = 'composed' in input ? input.composed : null;
+      if (!composed || isFinal(e)) await discard({ ...this.#uploadDeps(), ...(composed ? { store: composed.store } : {}) }, stored.intentId, stored.version.blobKey, stored.version.blobVersionId);
       throw e;
     }
   }

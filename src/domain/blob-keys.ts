@@ -16,5 +16,10 @@ export function documentBlobKey(documentId: string, uploadId: string): string {
   return `documents/${documentId.slice(0, FAN)}/${documentId}_${uploadId}`;
 }
 
+/** The upload id a key of either shape ends with: the id of the intent that wrote it (a resumable upload's one intent). */
+export function uploadIdOfKey(key: string): string {
+  return key.slice(-36);
+}
+
 /** A key of either shape this service writes for a document version (the fanned-out one, or the one from before). */
 export const DOCUMENT_BLOB_KEY = /^documents\/(?:[0-9a-f]{3}\/[0-9a-f-]{36}_|[0-9a-f-]{36}\/)[0-9a-f-]{36}$/;

@@ -73,6 +73,43 @@ export interface StoreCheck {
 }
 
 /**
+ * An object put together over several requests (a resumable upload's PATCHes), then made visible under its key at
+ * once without its bytes being copied: fs appends to one file, S3 uploads the runs as the parts of one multipart
+ * upload, Azure stages them as blocks. The caller keeps the state between requests (in PostgreSQL), so any instance
+ * continues it; every working object the store needs lives under the prefix given to start().
+ */
+export interface ComposeState {
+  /** The key the object appears under once finished. */
+  readonly key: string;
+  /** Where the store keeps its working objects for it (e.g. `uploads/<id>/`). */
+  readonly prefix: string;
+  /** The finished object's size, declared up front (a store may need to know which bytes are the last). */
+  readonly length: number;
+  /** Bytes appended so far. */
+  readonly size: number;
+  /** Working objects under the prefix this state needs; any other object there is a leftover the caller may remove. */
+  readonly holds: readonly string[];
+  /** The store's own bookkeeping, JSON: the fs file, S3's upload id and parts, Azure's block ids. */
+  readonly store: Readonly<Record<string, unknown>>;
+}
+
+/** The composing capability of a BlobStore (see ComposeState). */
+export interface BlobComposer {
+  /** Starts an object of `length` bytes that will appear under key only when finished. */
+  start(key: string, o: { prefix: string; length: number; contentType: string }): Promise<ComposeState>;
+  /**
+   * Appends what body delivers (it may end early: those bytes count) after state.size, durably, and resolves with the
+   * new state. On any error nothing counts. Either way the state passed in stays valid until the caller records the
+   * new one (a state never recorded is simply dropped: its working objects are leftovers).
+   */
+  append(state: ComposeState, body: Readable): Promise<ComposeState>;
+  /** All `length` bytes are in: the object appears under its key, as put() would have left it. */
+  finish(state: ComposeState): Promise<BlobPutResult>;
+  /** Gives an unfinished object up (S3: aborts its multipart upload). The working objects are the caller's to remove. */
+  abandon(state: ComposeState): Promise<void>;
+}
+
+/**
  * Where the bytes live. Keys are never reused: each document version gets a fresh key, so nothing is overwritten.
  * Implementations: filesystem (embedded default), S3-compatible, Azure Blob.
  */
@@ -92,9 +129,12 @@ export interface BlobStore {
   /**
    * Ends uploads that were started before `startedBefore` and never completed (S3 multipart uploads), freeing their
    * parts; returns how many. Stores whose partial uploads are visible to list() (fs temp files) or expire by
-   * themselves (Azure uncommitted blocks, after 7 days) return 0.
+   * themselves (Azure uncommitted blocks, after 7 days) return 0. `keep`: keys whose unfinished upload is still
+   * wanted however old (a resumable upload still receiving).
    */
-  abortIncompleteUploads(startedBefore: Date): Promise<number>;
+  abortIncompleteUploads(startedBefore: Date, keep?: (key: string) => boolean): Promise<number>;
+  /** Objects put together over several requests (resumable uploads). */
+  readonly composer: BlobComposer;
   /** Throws AppError storage_unavailable when the store cannot be used. */
   ping(): Promise<void>;
   /**

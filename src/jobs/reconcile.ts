@@ -4,7 +4,7 @@ import type { Sql } from '../db/sql.ts';
 import type { BlobStore } from '../domain/ports.ts';
 import * as repo from '../documents/repository.ts';
 import { expireUploads } from '../uploads/expire-uploads.ts';
-import { awaitingCommit, finishUpload, liveUploadIds, releaseStaleCommit } from '../uploads/repository.ts';
+import { awaitingCommit, finishUpload, liveUploadIds, liveUploadKeys, releaseStaleCommit } from '../uploads/repository.ts';
 import { removeUploadObjects } from '../uploads/upload-parts.ts';
 
 export interface ReconcileReport {
@@ -33,28 +33,33 @@ export interface ReconcileReport {
  */
 export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: { graceSeconds: number; checkMissing?: boolean; keepUnreferencedSeconds?: number }): Promise<ReconcileReport> {
   const report: ReconcileReport = { staleIntents: 0, orphansRemoved: 0, orphanBytes: 0, incompleteUploadsAborted: 0, missingBlobs: [], errors: [] };
+  // first the uploads a cut commit left open (closed if it went through), so that expiry never takes one for abandoned
+  await resolveCutCommits(sql, store, log, opts.graceSeconds, report);
+  const uploads = await expireUploads(sql, store, log);
+  report.expiredUploads = uploads.expired;
+  report.errors.push(...uploads.errors);
+  // a resumable upload still receiving owns its document key however old: the object it is putting together (an S3
+  // multipart upload), or the one its commit finished and will retry
+  const liveKeys = await liveUploadKeys(sql, store.kind);
   for (const intent of await repo.staleIntents(sql, opts.graceSeconds)) {
     if (intent.blobStore !== store.kind) continue;
     try {
       // claimed first (keyed by the intent): a commit still in flight either got there first or now fails
       if (!(await repo.claimStaleIntent(sql, intent.id))) continue;
-      await store.delete(intent.blobKey, null);
+      // a live upload's bytes stay its own: its retried commit writes the intent again (documents/composed-upload.ts)
+      if (!liveKeys.has(intent.blobKey)) await store.delete(intent.blobKey, null);
       await repo.deleteIntent(sql, intent.id);
       report.staleIntents++;
     } catch (e) {
       report.errors.push(`intent ${intent.id}: ${(e as Error).message}`);
     }
   }
-  await resolveCutCommits(sql, store, log, opts.graceSeconds, report);
-  const uploads = await expireUploads(sql, store, log);
-  report.expiredUploads = uploads.expired;
-  report.errors.push(...uploads.errors);
   const liveUploads = await liveUploadIds(sql, store.kind); // their parts are not orphans, however old
   const cutoff = Date.now() - opts.graceSeconds * 1000;
   // With backups on, a restore to any instant of the retention window may name an object no row names today.
   const keepAfter = Date.now() - (opts.keepUnreferencedSeconds ?? 0) * 1000;
   try {
-    report.incompleteUploadsAborted = await store.abortIncompleteUploads(new Date(cutoff));
+    report.incompleteUploadsAborted = await store.abortIncompleteUploads(new Date(cutoff), (key) => liveKeys.has(key));
     if (report.incompleteUploadsAborted) log.info({ aborted: report.incompleteUploadsAborted }, 'aborted unfinished multipart uploads');
   } catch (e) {
     report.errors.push(`unfinished uploads: ${(e as Error).message}`);
@@ -65,6 +70,7 @@ export async function reconcile(sql: Sql, store: BlobStore, log: Logger, opts: {
     if (obj.key.startsWith(ANCHOR_PREFIX)) continue; // audit-chain anchors, not document bytes
     if (obj.lastModified.getTime() > cutoff) continue;
     if (obj.key.startsWith('uploads/') && liveUploads.has(obj.key.split('/')[1]!)) continue;
+    if (liveKeys.has(obj.key)) continue;
     // Keys are unique per upload and migrate-blobs keeps them: a key a version holds in any store is either this
     // version's bytes, the source copy of a migrated version (kept for point-in-time restores), or a copy an
     // interrupted migration will adopt.

@@ -4,16 +4,21 @@ import { LOCKS, withAdvisoryLock } from '../db/advisory-lock.ts';
 import type { Sql } from '../db/sql.ts';
 import type { BlobStore, BlobStores } from '../domain/ports.ts';
 import * as repo from './repository.ts';
+import { forgetCarried } from './carried-hash.ts';
 import { removeUploadObjects } from './upload-parts.ts';
 
 type Expired = { expired: number; partsRemoved: number; errors: string[] };
 
-/** Marks the uploads of one store past their expiry as expired and removes their parts. Used by `reconcile`. */
+/** Marks the uploads of one store past their expiry as expired and removes their objects. Used by `reconcile`. */
 export async function expireUploads(sql: Sql, store: BlobStore, log: Logger): Promise<Expired> {
   const out: Expired = { expired: 0, partsRemoved: 0, errors: [] };
   for (const u of await repo.expiredUploads(sql, store.kind)) {
     try {
       if (!(await repo.finishUpload(sql, u.id, { state: 'expired' }))) continue;
+      forgetCarried(u.id, u.offset);
+      // the unfinished object is given up (S3: its multipart upload aborted); one finished for a commit that never
+      // came is an orphan under its key, which reconcile removes
+      if (u.compose && !u.finished) await store.composer.abandon(u.compose);
       out.partsRemoved += await removeUploadObjects(store, u.id);
       out.expired++;
       log.info({ upload: u.id, received: u.offset, length: u.length }, 'expired resumable upload removed');

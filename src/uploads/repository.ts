@@ -1,6 +1,7 @@
 import type { Db } from '../db/sql.ts';
+import type { ComposeState } from '../domain/ports.ts';
 
-/** SQL for resumable uploads (table resumable_uploads, migration 009). */
+/** SQL for resumable uploads (table resumable_uploads, migrations 009 and 019). */
 
 export interface UploadPart {
   key: string;
@@ -11,6 +12,11 @@ export interface UploadPart {
 
 export type UploadState = 'receiving' | 'committed' | 'failed' | 'terminated' | 'expired';
 
+/** The object made visible under blob_key by a commit (kept so a retried commit does not finish it twice). */
+export interface FinishedObject {
+  versionId: string | null;
+}
+
 export interface ResumableUpload {
   id: string;
   createdBy: string;
@@ -20,7 +26,17 @@ export interface ResumableUpload {
   length: number;
   offset: number;
   blobStore: string;
+  /** Parts of an upload started before migration 019 (one object per PATCH); empty otherwise. */
   parts: UploadPart[];
+  /** The key the document's bytes appear under at the commit; null before the first PATCH. */
+  blobKey: string | null;
+  /** A new document's id (the one blobKey names). */
+  newDocumentId: string | null;
+  /** The object the store is putting together; null before the first PATCH. */
+  compose: ComposeState | null;
+  /** The type recognised on the first bytes. */
+  contentType: string | null;
+  finished: FinishedObject | null;
   state: UploadState;
   errorCode: string | null;
   documentId: string | null;
@@ -38,6 +54,11 @@ interface Row {
   upload_offset: string | number;
   blob_store: string;
   parts: UploadPart[];
+  blob_key: string | null;
+  new_document_id: string | null;
+  compose: ComposeState | null;
+  content_type: string | null;
+  finished: FinishedObject | null;
   state: UploadState;
   error_code: string | null;
   document_id: string | null;
@@ -55,6 +76,11 @@ const toUpload = (r: Row): ResumableUpload => ({
   offset: Number(r.upload_offset),
   blobStore: r.blob_store,
   parts: r.parts,
+  blobKey: r.blob_key,
+  newDocumentId: r.new_document_id,
+  compose: r.compose,
+  contentType: r.content_type,
+  finished: r.finished,
   state: r.state,
   errorCode: r.error_code,
   documentId: r.document_id,
@@ -80,19 +106,58 @@ export async function findUpload(db: Db, id: string): Promise<ResumableUpload | 
 }
 
 /**
- * Records a part received at `fromOffset`. Compare-and-set on the offset: when another request (on any instance)
- * moved it first, nothing changes and false is returned, so the caller removes its part. Each accepted part pushes
- * the expiry forward.
+ * Makes `writer` the one request writing this upload's bytes, for leaseSeconds (renewed while it streams), if the
+ * upload is still receiving at `offset` and no other request holds an unexpired lease. Any instance: the row is the
+ * lock.
  */
-export async function appendPart(db: Db, id: string, fromOffset: number, part: UploadPart, expiryHours: number): Promise<boolean> {
+export async function claimWriter(db: Db, id: string, offset: number, writer: string, leaseSeconds: number): Promise<boolean> {
   const rows = await db`
-    update resumable_uploads
-       set upload_offset = upload_offset + ${part.size}, parts = parts || ${db.json([part] as never)}::jsonb, updated_at = now(),
-           expires_at = now() + make_interval(secs => ${expiryHours * 3600})
-     where id = ${id} and upload_offset = ${fromOffset} and state = 'receiving' and expires_at > now()
-           and upload_offset + ${part.size} <= upload_length
+    update resumable_uploads set writer = ${writer}, writer_until = now() + make_interval(secs => ${leaseSeconds})
+     where id = ${id} and state = 'receiving' and upload_offset = ${offset} and expires_at > now()
+       and (writer is null or writer_until < now())
      returning id`;
   return rows.length === 1;
+}
+
+/** Extends the lease; false when this writer no longer holds it. */
+export async function renewWriter(db: Db, id: string, writer: string, leaseSeconds: number): Promise<boolean> {
+  const rows = await db`
+    update resumable_uploads set writer_until = now() + make_interval(secs => ${leaseSeconds})
+     where id = ${id} and writer = ${writer} and state = 'receiving' returning id`;
+  return rows.length === 1;
+}
+
+export async function releaseWriter(db: Db, id: string, writer: string): Promise<void> {
+  await db`update resumable_uploads set writer = null, writer_until = null where id = ${id} and writer = ${writer}`;
+}
+
+/**
+ * Records bytes appended at `fromOffset` by the lease holder: the new compose state (its size is the new offset), the
+ * key and first-bytes type once known, legacy parts dropped once read into the composed object. Compare-and-set on the
+ * offset and the lease: null changes nothing, else the upload as it now stands. `release` ends the lease too. Each accepted append pushes the expiry
+ * forward.
+ */
+export async function recordAppend(
+  db: Db,
+  id: string,
+  o: { fromOffset: number; writer: string; compose: ComposeState; newDocumentId: string | null; contentType: string | null; release: boolean; expiryHours: number },
+): Promise<ResumableUpload | null> {
+  const rows = await db<Row[]>`
+    update resumable_uploads
+       set upload_offset = ${o.compose.size}, compose = ${db.json(o.compose as never)}, blob_key = ${o.compose.key}, new_document_id = ${o.newDocumentId},
+           content_type = coalesce(content_type, ${o.contentType}), parts = '[]'::jsonb, updated_at = now(),
+           writer = case when ${o.release} then null else writer end,
+           writer_until = case when ${o.release} then null else writer_until end,
+           expires_at = now() + make_interval(secs => ${o.expiryHours * 3600})
+     where id = ${id} and upload_offset = ${o.fromOffset} and writer = ${o.writer} and state = 'receiving' and expires_at > now()
+           and ${o.compose.size} <= upload_length
+     returning *`;
+  return rows[0] ? toUpload(rows[0]) : null;
+}
+
+/** The commit made the object visible under blob_key. */
+export async function recordFinished(db: Db, id: string, finished: FinishedObject): Promise<void> {
+  await db`update resumable_uploads set finished = ${db.json(finished as never)}, updated_at = now() where id = ${id} and state = 'receiving'`;
 }
 
 export async function finishUpload(db: Db, id: string, f: { state: Exclude<UploadState, 'receiving'>; errorCode?: string | null; documentId?: string | null; documentVersion?: number | null }): Promise<boolean> {
@@ -119,6 +184,13 @@ export async function storesWithExpiredUploads(db: Db): Promise<string[]> {
 export async function expiredUploads(db: Db, blobStore: string): Promise<ResumableUpload[]> {
   const rows = await db<Row[]>`select * from resumable_uploads where state = 'receiving' and expires_at <= now() and blob_store = ${blobStore}`;
   return rows.map(toUpload);
+}
+
+/** The document keys of uploads still receiving and not expired: their unfinished (or finished, not yet committed) objects are wanted. */
+export async function liveUploadKeys(db: Db, blobStore: string): Promise<Set<string>> {
+  const rows = await db<{ blob_key: string }[]>`
+    select blob_key from resumable_uploads where state = 'receiving' and expires_at > now() and blob_store = ${blobStore} and blob_key is not null`;
+  return new Set(rows.map((r) => r.blob_key));
 }
 
 /** Ids of uploads whose parts must be kept (still receiving and not expired). */

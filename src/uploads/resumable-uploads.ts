@@ -13,17 +13,19 @@ import { visibleDocument } from '../documents/access.ts';
 import { commitUpload } from './commit-upload.ts';
 import { expireUploads } from './expire-uploads.ts';
 import type { ResumableUploadsOptions } from './options.ts';
-import { receivePart, type AppendInput } from './receive-part.ts';
+import { appendBytes } from './append-bytes.ts';
+import type { AppendInput } from './receive-part.ts';
 import * as repo from './repository.ts';
 import type { ResumableUpload } from './repository.ts';
 import { ownUpload, requireReceiving } from './upload-access.ts';
 import { declaredType, pickMetadata, toNewMetadata } from './upload-metadata.ts';
-import { discardPart, discardParts } from './upload-parts.ts';
+import { discardUploadObjects } from './upload-parts.ts';
 
 /**
  * tus 1.0 resumable uploads (creation, termination, checksum, expiration) over our own blob stores and protocol:
- * the use cases, each audited. The steps live beside this file: receive-part.ts (a PATCH's bytes into a part),
- * commit-upload.ts (the parts into a document), upload-parts.ts (the parts in the store), expire-uploads.ts.
+ * the use cases, each audited. The steps live beside this file: append-bytes.ts and receive-part.ts (a PATCH's bytes
+ * onto the object the store puts together), carried-hash.ts (the file's hash between PATCHes), commit-upload.ts (that
+ * object into a document), upload-parts.ts (working objects in the store), expire-uploads.ts.
  *
  * Why not @tus/server: its DataStores (FileStore, S3Store, AzureStore) own their key layout and keep upload state
  * in their own info files or KV store, and its hooks run around a store write we cannot put our checks into. We
@@ -33,10 +35,13 @@ import { discardPart, discardParts } from './upload-parts.ts';
  * hooks would be most of this module again, with the tus library's own state on top; the protocol itself is five
  * small handlers.
  *
- * How: every PATCH streams its body into one new object `uploads/<id>/<offset>-<uuid>` in the live store, then a
- * compare-and-set on the offset in PostgreSQL makes it count. A dropped connection keeps what arrived (unless the
- * request carried an Upload-Checksum, which can then not be checked). When the offset reaches Upload-Length, the
- * parts are committed as one document by the same path as every other upload, and removed.
+ * How: every PATCH streams its body onto the end of one object the store puts together under the document's future
+ * key (BlobComposer: fs appends to one file, S3 uploads parts of one multipart upload, Azure stages blocks), carrying
+ * the file's SHA-256 and SHA-1 from PATCH to PATCH (carried-hash.ts); a compare-and-set on the offset in PostgreSQL
+ * makes it count (append-bytes.ts). A dropped connection keeps what arrived (unless the request carried an
+ * Upload-Checksum, which can then not be checked). When the offset reaches Upload-Length, the object becomes the
+ * document's bytes where it is, by the intent → bytes → one-transaction commit of every other upload
+ * (commit-upload.ts): no byte is copied, and none is read back unless the carried hash was lost or scanning is on.
  */
 export class ResumableUploads {
   readonly #o: ResumableUploadsOptions;
@@ -121,7 +126,7 @@ export class ResumableUploads {
       const upload = await ownUpload(this.#o.sql, ctx, id, target);
       requireReceiving(upload);
       if (!(await repo.finishUpload(this.#o.sql, id, { state: 'terminated' }))) throw new AppError('upload_gone');
-      await discardParts(this.#o, upload);
+      await discardUploadObjects(this.#o, upload);
       await recordAudit(this.#o.sql, ctx, { action: 'upload.terminate', outcome: 'success', ...target, detail: { upload: id, received: upload.offset } });
     });
   }
@@ -138,26 +143,9 @@ export class ResumableUploads {
       if (input.offset !== upload.offset) {
         throw new AppError('upload_offset_conflict', `the upload is at offset ${upload.offset}`, { offset: upload.offset });
       }
-      if (upload.offset < upload.length) {
-        const part = await receivePart(this.#o, upload, input);
-        if (part && part.size < this.#o.minPatchBytes && upload.offset + part.size < upload.length) {
-          // a run of tiny PATCHes would be a file and an audit row per byte: only the last may be short
-          await discardPart(this.#o, upload, part);
-          throw new AppError('upload_patch_too_small', `this PATCH carried ${part.size} bytes; send at least ${this.#o.minPatchBytes} unless it ends the upload`, { minPatchSize: this.#o.minPatchBytes });
-        }
-        if (part) {
-          // the part counts and its audit row is written in one transaction: no stored patient bytes without a trace
-          const counted = await this.#o.sql.begin(async (tx) => {
-            if (!(await repo.appendPart(tx, id, upload.offset, part, this.#o.expiryHours))) return false;
-            await recordAudit(tx, ctx, { action: 'upload.append', outcome: 'success', ...target, detail: { upload: id, offset: part.offset, size: part.size } });
-            return true;
-          });
-          if (!counted) {
-            await discardPart(this.#o, upload, part);
-            throw new AppError('upload_offset_conflict', 'another request moved this upload on first; ask for its offset (HEAD) and resume');
-          }
-        }
-        upload = (await repo.findUpload(this.#o.sql, id))!;
+      // an upload started before migration 019 that has all its bytes still needs them read into one object
+      if (upload.offset < upload.length || !upload.compose) {
+        upload = await appendBytes(this.#o, ctx, upload, input, target);
       } else {
         input.body.resume(); // a retried commit carries no bytes; drain whatever came
       }

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { attachmentDisposition } from '../../src/blobstores/content-disposition.ts';
 import { AppError } from '../../src/domain/errors.ts';
-import type { BlobListing, BlobPutResult, BlobStore } from '../../src/domain/ports.ts';
+import type { BlobListing, BlobPutResult, BlobStore, ComposeState } from '../../src/domain/ports.ts';
 
 export const MiB = 1024 * 1024;
 /**
@@ -387,6 +387,81 @@ export function blobStoreConformance(name: string, factory: () => Promise<Confor
         expect([403, 410]).toContain(late.status);
         expect(await late.text()).not.toBe('short-lived');
       }, 30_000);
+    });
+
+    describe('composing (resumable uploads)', () => {
+      /** The state as PostgreSQL hands it back to whichever instance takes the next run. */
+      const kept = (s: ComposeState): ComposeState => JSON.parse(JSON.stringify(s)) as ComposeState;
+      const working = async (prefix: string) => (await collect(store.list(prefix))).map((o) => o.key).sort();
+
+      it('appends runs of any size (small, unaligned, whole parts), shows nothing until finished, then the exact bytes under the key alone', async () => {
+        const runs = [300 * 1024, MiB + 7, 9 * MiB, 64 * 1024, 2 * MiB + 13];
+        const data = randomBytes(runs.reduce((a, b) => a + b, 0));
+        const key = k(`composed-${randomUUID()}`);
+        const prefix = k(`compose-work-${randomUUID()}/`);
+        let state = kept(await store.composer.start(key, { prefix, length: data.length, contentType: 'application/pdf' }));
+        let at = 0;
+        for (const n of runs) {
+          // the run arrives in uneven pieces, as an HTTP body does
+          const run = data.subarray(at, at + n);
+          state = kept(await store.composer.append(state, Readable.from([run.subarray(0, 1000), run.subarray(1000)])));
+          at += n;
+          expect(state.size).toBe(at);
+          // what the store keeps under the prefix is what the state says it holds (its earlier holdings are leftovers)
+          for (const held of state.holds) expect(await working(prefix)).toContain(held);
+          await expectAppError(store.get(key, null), 'not_found');
+        }
+        const r = await store.composer.finish(state);
+        stored.push({ key, versionId: r.versionId });
+        for (const o of await collect(store.list(prefix))) await store.delete(o.key, o.versionId);
+        const back = await readAll(await store.get(key, r.versionId));
+        expect(back.length).toBe(data.length);
+        expect(sha256hex(back)).toBe(sha256hex(data));
+        expect((await collect(store.list(key))).map((o) => o.size)).toEqual([data.length]);
+      }, 120_000);
+
+      it('counts the bytes of a run that ends early, and nothing of a run that fails: the next run continues from the state kept', async () => {
+        const data = randomBytes(6 * MiB + 999);
+        const key = k(`composed-retry-${randomUUID()}`);
+        const prefix = k(`compose-retry-${randomUUID()}/`);
+        let state = kept(await store.composer.start(key, { prefix, length: data.length, contentType: 'application/pdf' }));
+        // a body that ends early (a dropped connection whose bytes are kept): those bytes count
+        state = kept(await store.composer.append(state, Readable.from([data.subarray(0, 700 * 1024 + 5)])));
+        expect(state.size).toBe(700 * 1024 + 5);
+        // a run that fails halfway counts nothing, and the state before it stays good, even for other bytes
+        const boom = new Error('client went away');
+        await expect(store.composer.append(state, failingAfter(3 * MiB + 77, boom))).rejects.toThrow(boom.message);
+        state = kept(await store.composer.append(state, Readable.from([data.subarray(state.size)])));
+        expect(state.size).toBe(data.length);
+        const r = await store.composer.finish(state);
+        stored.push({ key, versionId: r.versionId });
+        expect(sha256hex(await readAll(await store.get(key, r.versionId)))).toBe(sha256hex(data));
+        for (const o of await collect(store.list(prefix))) await store.delete(o.key, o.versionId);
+      }, 120_000);
+
+      it('refuses more bytes than the declared length, and to finish short', async () => {
+        const key = k(`composed-bounds-${randomUUID()}`);
+        const prefix = k(`compose-bounds-${randomUUID()}/`);
+        const state = kept(await store.composer.start(key, { prefix, length: 1000, contentType: 'application/pdf' }));
+        await expect(store.composer.append(state, Readable.from([randomBytes(1001)]))).rejects.toThrow();
+        const short = kept(await store.composer.append(state, Readable.from([randomBytes(999)])));
+        await expect(store.composer.finish(short)).rejects.toThrow();
+        await expectAppError(store.get(key, null), 'not_found');
+        await store.composer.abandon(short);
+        for (const o of await collect(store.list(prefix))) await store.delete(o.key, o.versionId);
+      });
+
+      it('abandon() leaves nothing behind but the working objects the caller removes', async () => {
+        const key = k(`composed-abandoned-${randomUUID()}`);
+        const prefix = k(`compose-abandoned-${randomUUID()}/`);
+        let state = kept(await store.composer.start(key, { prefix, length: 20 * MiB, contentType: 'application/pdf' }));
+        state = kept(await store.composer.append(state, Readable.from([randomBytes(9 * MiB + 1)])));
+        await store.composer.abandon(state);
+        for (const o of await collect(store.list(prefix))) await store.delete(o.key, o.versionId);
+        expect(await working(prefix)).toEqual([]);
+        await expectAppError(store.get(key, null), 'not_found');
+        if (h.pendingUploads) expect(await h.pendingUploads(key)).toBe(0);
+      }, 60_000);
     });
 
     it.skipIf(!caps.encryptsAtRest)('reports server-side encryption on every object this suite stored', async () => {

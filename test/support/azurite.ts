@@ -36,6 +36,8 @@ export interface AzuriteServer {
   accountKey: string;
   /** Data directory in use (temp unless options.location was given). */
   location: string;
+  /** The server's process (group) id, e.g. for a benchmark's CPU figures. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -87,6 +89,7 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
       accountName: AZURITE_ACCOUNT_NAME,
       accountKey: AZURITE_ACCOUNT_KEY,
       location,
+      pid: server.child.pid as number,
       stop,
     };
   } catch (err) {

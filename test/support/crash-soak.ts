@@ -65,6 +65,8 @@ export interface SoakReport {
   downloads: number;
   /** tus uploads a crash interrupted that were resumed and finished at the next check. */
   tusResumed: number;
+  /** Resumes answered 409 with Retry-After: the writer lease of a PATCH the crash killed had not run out yet. */
+  waitedForLease: number;
   /** What the first reconcile after each crash cleared, summed. */
   reconciled: { staleIntents: number; orphansRemoved: number; cutCommitsClosed: number; commitClaimsReleased: number };
   /** Anything the second reconcile after a crash still found, or a consistency check that failed: must be none. */
@@ -127,6 +129,7 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
     cut: 0,
     downloads: 0,
     tusResumed: 0,
+    waitedForLease: 0,
     reconciled: { staleIntents: 0, orphansRemoved: 0, cutCommitsClosed: 0, commitClaimsReleased: 0 },
     inconsistencies: [],
     auditRowsVerified: 0,
@@ -238,6 +241,15 @@ export async function runCrashSoak(o: SoakOptions): Promise<SoakReport> {
       }
       const offset = Number(head.headers.get('upload-offset'));
       const res = await call(base, t.url, { method: 'PATCH', headers: { ...tus, 'content-type': 'application/offset+octet-stream', 'upload-offset': String(offset) }, body: new Uint8Array(t.body.subarray(offset)) });
+      if (res.status === 409 && Number(res.headers.get('retry-after')) > 0) {
+        // the writer lease of the PATCH the crash killed has not run out yet: wait as told, then resume (what a tus
+        // client does with a 409); the upload must still be finished below, or it is an inconsistency
+        const p = (await res.json()) as { code?: string };
+        if (p.code !== 'upload_offset_conflict') report.unexpected.push(`tus resume PATCH: 409 ${p.code}`);
+        report.waitedForLease++;
+        await sleep(Number(res.headers.get('retry-after')) * 1000);
+        return false;
+      }
       if (res.status !== 204) {
         await refusal('tus resume PATCH', res);
         return false;
@@ -477,7 +489,7 @@ export function formatSoak(r: SoakReport): string {
     `503 (Retry-After):    ${r.refused503}`,
     `cut by a kill:        ${r.cut}`,
     `downloads verified:   ${r.downloads}`,
-    `tus resumed:          ${r.tusResumed}`,
+    `tus resumed:          ${r.tusResumed} (${r.waitedForLease} waited for a killed PATCH's writer lease)`,
     `reconciled:           ${r.reconciled.staleIntents} stale intents, ${r.reconciled.orphansRemoved} orphans, ${r.reconciled.cutCommitsClosed} cut tus commits closed, ${r.reconciled.commitClaimsReleased} commit claims released`,
     `inconsistencies:      ${r.inconsistencies.length}`,
     `audit:                ${r.auditRowsVerified} rows verified, ${r.auditBreaks.length} breaks`,

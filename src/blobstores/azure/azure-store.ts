@@ -12,12 +12,13 @@ import {
 } from '@azure/storage-blob';
 import type { AzureSettings } from '../../config/store-config.ts';
 import { AppError } from '../../domain/errors.ts';
-import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../../domain/ports.ts';
+import type { BlobComposer, BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../../domain/ports.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { azureService } from './client.ts';
 import { azureDoctor } from './doctor.ts';
 import { describe, mapAzureError, restCode, statusOf, unavailable } from './errors.ts';
 import { azureImmutability } from './immutability.ts';
+import { AzureComposer } from './azure-compose.ts';
 
 /** Block size for streamed uploads and how many blocks are staged at once: memory stays near size × (concurrency + 1). */
 export const AZURE_BLOCK_SIZE = 8 * 1024 * 1024;
@@ -52,10 +53,13 @@ export class AzureBlobStore implements BlobStore {
     ({ service: this.#service, sharedKey: this.#sharedKey } = azureService(cfg));
     this.#container = this.#service.getContainerClient(cfg.container);
     this.retention = azureImmutability(this.#container, cfg.immutability);
+    this.composer = new AzureComposer({ container: this.#container, blockSize: AZURE_BLOCK_SIZE, concurrency: AZURE_CONCURRENCY, encryptionScope: cfg.encryptionScope ?? undefined });
   }
 
   /** Version-level immutability, when QUILL_AZURE_IMMUTABILITY is set (immutability.ts). */
   readonly retention: StoreRetention | undefined;
+  /** Resumable uploads: the PATCHes staged as blocks, committed once (azure-compose.ts). */
+  readonly composer: BlobComposer;
 
   #blob(key: string, versionId: string | null) {
     const b = this.#container.getBlockBlobClient(key);

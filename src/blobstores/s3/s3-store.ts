@@ -15,12 +15,13 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { S3Settings } from '../../config/store-config.ts';
 import { AppError } from '../../domain/errors.ts';
-import type { BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../../domain/ports.ts';
+import type { BlobComposer, BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck, StoreRetention } from '../../domain/ports.ts';
 import { attachmentDisposition } from '../content-disposition.ts';
 import { s3Clients, type S3ClientOptions } from './client.ts';
 import { s3Doctor } from './doctor.ts';
 import { describe, errorName, httpStatus, isWormRefusal, isDigestError, mapS3Error, unavailable } from './errors.ts';
 import { S3ObjectLock } from './object-lock.ts';
+import { S3Composer } from './s3-compose.ts';
 
 /** Multipart part size: objects up to this size go in one PutObject (whose SHA-256 the store checks and reports). */
 export const S3_PART_SIZE = 8 * 1024 * 1024;
@@ -54,6 +55,8 @@ export class S3BlobStore implements BlobStore {
   readonly #retentionDays: number;
   /** Object Lock: documents locked with QUILL_S3_OBJECT_LOCK_MODE, write-once records wherever the bucket has it. */
   readonly retention: StoreRetention;
+  /** Resumable uploads: one multipart upload whose parts are the PATCHes (s3-compose.ts). */
+  readonly composer: BlobComposer;
 
   constructor(cfg: S3Settings & { name?: string }, opts: S3StoreOptions = {}) {
     if (!cfg.bucket) throw new AppError('internal_error', 'S3 blob store needs a bucket (QUILL_S3_BUCKET)');
@@ -66,6 +69,15 @@ export class S3BlobStore implements BlobStore {
     ({ client: this.#client, presigner: this.#presigner } = s3Clients(cfg, opts));
     this.#lock = new S3ObjectLock(this.#client, this.bucket, cfg.objectLockMode ?? null);
     this.retention = this.#lock;
+    this.composer = new S3Composer({
+      client: this.#client,
+      bucket: this.bucket,
+      partSize: S3_PART_SIZE,
+      queueSize: S3_QUEUE_SIZE,
+      createParams: () => this.#sse(),
+      put: (key, body, o) => this.put(key, body, o),
+      get: (key, v) => this.get(key, v),
+    });
   }
 
   #sse(): { ServerSideEncryption: 'AES256' | 'aws:kms'; SSEKMSKeyId?: string } {
@@ -209,7 +221,7 @@ export class S3BlobStore implements BlobStore {
     }
   }
 
-  async abortIncompleteUploads(startedBefore: Date): Promise<number> {
+  async abortIncompleteUploads(startedBefore: Date, keep: (key: string) => boolean = () => false): Promise<number> {
     let aborted = 0;
     let KeyMarker: string | undefined;
     let UploadIdMarker: string | undefined;
@@ -221,7 +233,7 @@ export class S3BlobStore implements BlobStore {
         throw mapS3Error(e, 'listing unfinished multipart uploads');
       }
       for (const u of page.Uploads ?? []) {
-        if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= startedBefore) continue;
+        if (!u.Key || !u.UploadId || !u.Initiated || u.Initiated >= startedBefore || keep(u.Key)) continue;
         try {
           await this.#client.send(new AbortMultipartUploadCommand({ Bucket: this.bucket, Key: u.Key, UploadId: u.UploadId }));
           aborted++;

@@ -20,6 +20,15 @@ export async function insertIntent(db: Db, i: NewIntent): Promise<void> {
            values (${i.id}, ${i.documentId}, ${i.blobStore}, ${i.blobKey}, ${i.createdBy}, ${i.resumableUploadId ?? null})`;
 }
 
+/**
+ * The intent, unless one with its id exists: a resumable upload's commit names one intent for every attempt (a retry
+ * after a crash or a cut connection names the same one), and that intent names the upload (migration 018).
+ */
+export async function ensureIntent(db: Db, i: NewIntent): Promise<void> {
+  await db`insert into upload_intents (id, document_id, blob_store, blob_key, created_by, resumable_upload_id)
+           values (${i.id}, ${i.documentId}, ${i.blobStore}, ${i.blobKey}, ${i.createdBy}, ${i.resumableUploadId ?? null}) on conflict (id) do nothing`;
+}
+
 /** The version a resumable upload's committed intent became, if it committed. */
 export async function committedByUpload(db: Db, uploadId: string): Promise<{ documentId: string; version: number } | null> {
   const [row] = await db<{ documentId: string; version: number }[]>`
