@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import type { KeyObject } from 'node:crypto';
 import { AppError } from '../domain/errors.ts';
 import type { BlobComposer, BlobPutOptions, BlobPutResult, ComposeState } from '../domain/ports.ts';
+import { syncDir } from './sync-dir.ts';
 import { mapStoreError } from './store-errors.ts';
 import { CHUNK_LOG2, chunkKey, HEADER_SIZE, newHeader, openChunk, parseHeader, sealChunkPieces, SLOT_OFFSET, SLOT_SIZE, TAG, unwrapDataKey, wrapSlot } from './encryption/format.ts';
 import type { Keyring } from './encryption/keyring.ts';
@@ -383,14 +384,4 @@ function fsError(e: unknown, what: string, missing: 'lost' | 'unwritable' = 'los
       : new AppError('storage_unavailable', `the filesystem store cannot create files (${what})`, { layer: 'blob' }, { cause: e, retryAfter: 5 });
   }
   return mapStoreError(e, 'filesystem', what);
-}
-
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }

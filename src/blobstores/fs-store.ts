@@ -8,6 +8,7 @@ import { AppError } from '../domain/errors.ts';
 import type { BlobComposer, BlobListing, BlobPutOptions, BlobPutResult, BlobStore, PresignOptions, StoreCheck } from '../domain/ports.ts';
 import { FsComposer } from './fs-compose.ts';
 import { buildSignedUrl } from './signed-url.ts';
+import { syncDir } from './sync-dir.ts';
 import { mapStoreError, storeSystemError } from './store-errors.ts';
 import { openObjectFile, rewrapFile, type ByteRange, type RewrapOutcome } from './encryption/encrypted-file.ts';
 import type { Keyring } from './encryption/keyring.ts';
@@ -321,14 +322,5 @@ async function* walk(root: string, rel: string, namePrefix = ''): AsyncGenerator
     const child = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) yield* walk(root, child);
     else if (e.isFile()) yield child;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
   }
 }
