@@ -39,8 +39,10 @@ const work = await mkdtemp(path.join(os.tmpdir(), 'quill-bench-enc-'));
 await chmod(work, 0o755); // as root, embedded PostgreSQL runs as 'postgres' and must reach its directory
 const services: BenchService[] = [];
 try {
-  services.push(await startService('plaintext', path.join(work, 'plain'), { QUILL_FS_ENCRYPTION: 'false' }));
-  services.push(await startService('encrypted', path.join(work, 'enc')));
+  // the clients are one user: its bound on downloads in progress (default 10) must not refuse some of them
+  const bound = { QUILL_MAX_OPEN_DOWNLOADS: String(CLIENTS) };
+  services.push(await startService('plaintext', path.join(work, 'plain'), { ...bound, QUILL_FS_ENCRYPTION: 'false' }));
+  services.push(await startService('encrypted', path.join(work, 'enc'), bound));
   const [plain, enc] = services as [BenchService, BenchService];
   const auth = (s: BenchService) => ({ authorization: `Bearer ${s.token}` });
   const uploadUrl = (s: BenchService) => `${s.base}/v1/documents?patient=9434765919&type=373942005&title=bench`;
