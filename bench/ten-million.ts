@@ -126,9 +126,22 @@ try {
           where d.patient_nhs = ${p} and d.disposal_id is null and d.status = 'current'
             and (d.created_at, d.id) < (${after?.at ?? 'infinity'}::text::timestamptz, ${after?.id ?? 'ffffffff-ffff-ffff-ffff-ffffffffffff'}::uuid)
           order by d.created_at desc, d.id desc limit 51`.then((rows) => rows.length > 0);
+    // the same SELECT and, in its transaction, one committed row the size of an audit row: what any durably audited read
+    // costs on this machine at least (a WAL flush per commit), the floor under the list, which writes its audit row
+    await sql`create table if not exists bench_audit (at timestamptz not null default now(), actor text, action text, patient text, outcome text)`;
+    const rawAuditedPage = (p: string) =>
+      sql.begin(async (tx) => {
+        const rows = await tx`select d.*, v.version as v_version, v.content_type, v.size, v.sha256, v.filename
+          from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
+          where d.patient_nhs = ${p} and d.disposal_id is null and d.status = 'current'
+          order by d.created_at desc, d.id desc limit 51`;
+        await tx`insert into bench_audit (actor, action, patient, outcome) values ('bench', 'document.list', ${p}, 'allowed')`;
+        return rows.length > 0;
+      });
     const measures: [string, number, () => Promise<Figure>][] = [
       ['list, first page', RATE, () => openLoop(service!, RATE, DURATION, () => httpOk(agent, `${service!.base}/v1/documents?patient=${pick(heavy)}&limit=50`, { headers: auth }))],
       ['raw SELECT, first page', RATE, () => openLoop(pgSide, RATE, DURATION, () => rawPage(pick(heavy)))],
+      ['raw SELECT + committed audit-sized row, first page', RATE, () => openLoop(pgSide, RATE, DURATION, () => rawAuditedPage(pick(heavy)))],
       ['list, third page (cursor)', RATE, () => openLoop(service!, RATE, DURATION, () => httpOk(agent, `${service!.base}/v1/documents?patient=${pick(heavy)}&limit=50&cursor=${encodeURIComponent(third.get(pick(heavy))!.cursor)}`, { headers: auth }))],
       ['raw SELECT, third page', RATE, () => openLoop(pgSide, RATE, DURATION, () => { const p = pick(heavy); return rawPage(p, third.get(p)); })],
       ['download URL (random document)', RATE, () => openLoop(service!, RATE, DURATION, () => httpOk(agent, `${service!.base}/v1/documents/${pick(sample)}/download-url`, { method: 'POST', headers: auth }))],
@@ -177,7 +190,9 @@ function report(r: StageResult): void {
   printTable(['measure', 'rate', 'figure (median of rounds)', 'rounds (p99)'], [...r.figures].map(([k, fs]) => [k, `${med(fs).rps.toFixed(0)}/s`, fig(med(fs)), fs.map((f) => String(f.p99)).join(', ')]));
   const list = med(r.figures.get('list, first page')!).p99 / med(r.figures.get('raw SELECT, first page')!).p99;
   const later = med(r.figures.get('list, third page (cursor)')!).p99 / med(r.figures.get('raw SELECT, third page')!).p99;
-  console.log(`list p99 / raw SELECT p99 at the same rate: first page ${list.toFixed(2)}, third page ${later.toFixed(2)}`);
+  const audited = r.figures.get('raw SELECT + committed audit-sized row, first page');
+  const floor = audited ? `; first page / raw SELECT with a committed row ${(med(r.figures.get('list, first page')!).p99 / med(audited).p99).toFixed(2)}` : '';
+  console.log(`list p99 / raw SELECT p99 at the same rate: first page ${list.toFixed(2)}, third page ${later.toFixed(2)}${floor}`);
   console.log(`database ${mib(r.databaseBytes)} (${mib(r.databaseBytes / (r.documents / 1e6))} per million documents); seeded in ${r.seedSeconds.toFixed(0)} s`);
   printTable(['relation', 'size', 'per million documents'], r.sizes.map((s) => [s.name, mib(s.bytes), mib(s.bytes / (r.documents / 1e6))]));
 }
