@@ -119,8 +119,8 @@ try {
     }
     // documents to issue URLs for, drawn from the whole table
     const sample = (await sql<{ id: string }[]>`select id::text from documents tablesample system (${Math.min(100, (20000 / target) * 100)}) limit 5000`).map((r) => r.id);
-    const rawPage = (p: string, after?: { at: string; id: string }) =>
-      sql`select d.*, case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(d) else false end as on_hold,
+    const rawPage = (p: string, after?: { at: string; id: string }, db: postgres.Sql | postgres.TransactionSql = sql) =>
+      db`select d.*, case when exists (select 1 from legal_holds where lifted_at is null) then document_on_hold(d) else false end as on_hold,
                  v.version as v_version, v.content_type, v.size, v.sha256, v.filename
           from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
           where d.patient_nhs = ${p} and d.disposal_id is null and d.status = 'current'
@@ -131,12 +131,9 @@ try {
     await sql`create table if not exists bench_audit (at timestamptz not null default now(), actor text, action text, patient text, outcome text)`;
     const rawAuditedPage = (p: string) =>
       sql.begin(async (tx) => {
-        const rows = await tx`select d.*, v.version as v_version, v.content_type, v.size, v.sha256, v.filename
-          from documents d join document_versions v on v.document_id = d.id and v.version = d.current_version
-          where d.patient_nhs = ${p} and d.disposal_id is null and d.status = 'current'
-          order by d.created_at desc, d.id desc limit 51`;
+        const found = await rawPage(p, undefined, tx);
         await tx`insert into bench_audit (actor, action, patient, outcome) values ('bench', 'document.list', ${p}, 'allowed')`;
-        return rows.length > 0;
+        return found;
       });
     const measures: [string, number, () => Promise<Figure>][] = [
       ['list, first page', RATE, () => openLoop(service!, RATE, DURATION, () => httpOk(agent, `${service!.base}/v1/documents?patient=${pick(heavy)}&limit=50`, { headers: auth }))],
